@@ -113,7 +113,9 @@ public final class NormalCdf {
                     "x must have a floating-point data type (float16, bfloat16, float32 or float64), got "
                             + type);
         }
-        return erfc(x.mul(-SQRT_HALF)).mul(0.5);
+        // Java double constants are float64 scalars in DJL: on a 0-dim input, PyTorch's type promotion
+        // would return float64, so cast back (a no-op otherwise).
+        return erfc(x.mul(-SQRT_HALF)).mul(0.5).toType(type, false);
     }
 
     /**

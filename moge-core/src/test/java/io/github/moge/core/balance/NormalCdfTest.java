@@ -156,6 +156,15 @@ class NormalCdfTest {
     }
 
     @Test
+    void scalarFloat32StaysFloat32() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray out = NormalCdf.cdf(m.create(1.5f));
+            assertEquals(DataType.FLOAT32, out.getDataType());
+            assertEquals(referencePhi(1.5), out.getFloat(), 1e-7);
+        }
+    }
+
+    @Test
     void halfPrecisionIsComputedInFloat32AndIntegersAreRejected() {
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray half = m.create(new float[] {-1f, 0f, 1f}).toType(DataType.FLOAT16, false);
