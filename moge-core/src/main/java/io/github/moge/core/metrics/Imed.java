@@ -86,10 +86,15 @@ public final class Imed {
             throw new IllegalArgumentException("maps must be floating point, got " + type);
         }
         NDManager manager = a.getManager();
+        // two small kernels (m x m and n x n) on the input's manager, data type and device;
         // the 1/(2 pi s^2) factor is folded into the row kernel
         double norm = 1.0 / (2 * Math.PI * sigma * sigma);
-        NDArray r = manager.create(flatten(rowKernel, norm), new Shape(rows, rows)).toType(type, false);
-        NDArray c = manager.create(flatten(colKernel, 1.0), new Shape(cols, cols)).toType(type, false);
+        NDArray r = manager.create(flatten(rowKernel, norm), new Shape(rows, rows))
+                .toType(type, false)
+                .toDevice(a.getDevice(), false);
+        NDArray c = manager.create(flatten(colKernel, 1.0), new Shape(cols, cols))
+                .toType(type, false)
+                .toDevice(a.getDevice(), false);
         long batch = shape.dimension() == 2 ? shape.get(0) : 1;
         NDArray d = a.sub(b).reshape(batch, rows, cols);
         NDArray weighted = r.matMul(d).matMul(c);
