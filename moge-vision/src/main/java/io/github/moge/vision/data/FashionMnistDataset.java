@@ -1,0 +1,517 @@
+package io.github.moge.vision.data;
+
+import ai.djl.Application;
+import ai.djl.basicdataset.BasicDatasets;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.repository.Artifact;
+import ai.djl.repository.MRL;
+import ai.djl.training.dataset.Dataset;
+import ai.djl.training.dataset.RandomAccessDataset;
+import ai.djl.training.dataset.Record;
+import ai.djl.util.Progress;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Fashion-MNIST (Zalando, 28 x 28 grey images, 10 classes, 60000 training and 10000 test
+ * examples) read from local IDX files and held in memory.
+ *
+ * <p>Each record's data is one float32 image scaled to {@code [0, 1]}, shape {@code [1, 28, 28]}
+ * or {@code [784]} when built with {@link Builder#optFlatten(boolean) optFlatten(true)}; its label
+ * is the float32 class index (a scalar), as DJL's own classification datasets do. {@link
+ * Builder#optLimit(long)} keeps the first N examples.
+ *
+ * <p>{@link #prepare(Progress)} locates the files, trying in this order:
+ * <ol>
+ *   <li>the directory given to {@link Builder#optDataDir(Path)};
+ *   <li>the directory in the environment variable {@value #ENV_DATA_DIR}, then its {@code
+ *       fashion-mnist} subdirectory;
+ *   <li>{@value #SYSTEM_DATA_DIR} (Debian/Ubuntu package {@code dataset-fashion-mnist});
+ *   <li>DJL's Fashion-MNIST artifact (the one {@code ai.djl.basicdataset.cv.classification
+ *       .FashionMnist} uses, downloaded into DJL's cache), only when the system property {@code
+ *       offline} is not {@code "true"}.
+ * </ol>
+ * A directory matches when it holds both {@code <p>-images-idx3-ubyte[.gz]} and {@code
+ * <p>-labels-idx1-ubyte[.gz]}, with {@code p} = {@code train} or {@code t10k}. When nothing is
+ * found, a {@link DataException} lists every place tried and how to get the data. Every file is
+ * validated by {@link IdxReader}.
+ *
+ * <p>{@link #getImages(NDManager, long[])} and {@link #getLabels(NDManager, long[])} build a whole
+ * batch as one NDArray, for evaluation loops that do not need the DJL batch pipeline.
+ */
+public final class FashionMnistDataset extends RandomAccessDataset {
+
+    /** The class names, indexed by label. */
+    public static final List<String> CLASS_NAMES =
+            List.of(
+                    "T-shirt/top",
+                    "Trouser",
+                    "Pullover",
+                    "Dress",
+                    "Coat",
+                    "Sandal",
+                    "Shirt",
+                    "Sneaker",
+                    "Bag",
+                    "Ankle boot");
+
+    /** Number of classes. */
+    public static final int NUM_CLASSES = 10;
+
+    /** Image height and width in pixels. */
+    public static final int IMAGE_SIZE = 28;
+
+    /** Environment variable naming a data directory. */
+    public static final String ENV_DATA_DIR = "MOGE_DATA";
+
+    /** Where the Debian package {@code dataset-fashion-mnist} installs the files. */
+    public static final String SYSTEM_DATA_DIR = "/usr/share/datasets/fashion-mnist";
+
+    private static final Logger logger = LoggerFactory.getLogger(FashionMnistDataset.class);
+    private static final int PIXELS = IMAGE_SIZE * IMAGE_SIZE;
+
+    private final Usage usage;
+    private final Path dataDir;
+    private final boolean flatten;
+    private final String envDataDir;
+    private final Path systemDir;
+    private final boolean allowDownload;
+
+    private byte[] images;
+    private byte[] labels;
+    private String loadedFrom;
+
+    private FashionMnistDataset(Builder builder) {
+        super(builder);
+        this.usage = builder.usage;
+        this.dataDir = builder.dataDir;
+        this.flatten = builder.flatten;
+        this.envDataDir = builder.envDataDir;
+        this.systemDir = builder.systemDir;
+        this.allowDownload = builder.allowDownload;
+    }
+
+    /**
+     * Creates a builder.
+     *
+     * @return a new builder (training split, not flattened, no explicit directory)
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Locates, reads and validates the files of the chosen split without progress reporting;
+     * does nothing when already prepared. Unlike {@link Dataset#prepare()} it throws no {@code
+     * TranslateException}.
+     *
+     * @throws DataException if the data cannot be found or a file is malformed
+     * @throws IOException if reading fails for another reason
+     */
+    @Override
+    public void prepare() throws IOException {
+        prepare(null);
+    }
+
+    /**
+     * Locates, reads and validates the files of the chosen split; does nothing when already
+     * prepared.
+     *
+     * @param progress ignored for local files; passed to DJL when downloading
+     * @throws DataException if the data cannot be found (the message lists every place tried)
+     *     or a file is malformed (the message names the file and the problem)
+     * @throws IOException if reading fails for another reason
+     */
+    @Override
+    public synchronized void prepare(Progress progress) throws IOException {
+        if (images != null) {
+            return;
+        }
+        String prefix = usage == Usage.TRAIN ? "train" : "t10k";
+        List<String> tried = new ArrayList<>();
+        List<Path> dirs = new ArrayList<>();
+        List<String> dirLabels = new ArrayList<>();
+        if (dataDir != null) {
+            dirs.add(dataDir);
+            dirLabels.add("data directory given by optDataDir/--data");
+        } else {
+            tried.add("data directory (optDataDir/--data): not given");
+        }
+        if (envDataDir != null && !envDataDir.isBlank()) {
+            Path env = Paths.get(envDataDir);
+            dirs.add(env);
+            dirLabels.add("$" + ENV_DATA_DIR);
+            dirs.add(env.resolve("fashion-mnist"));
+            dirLabels.add("$" + ENV_DATA_DIR + "/fashion-mnist");
+        } else {
+            tried.add("$" + ENV_DATA_DIR + ": not set");
+        }
+        if (systemDir != null) {
+            dirs.add(systemDir);
+            dirLabels.add("system directory");
+        }
+        for (int i = 0; i < dirs.size(); i++) {
+            Path dir = dirs.get(i);
+            Path[] pair = new Path[2];
+            String why = findPair(dir, prefix, pair);
+            if (why == null) {
+                load(pair[0], pair[1]);
+                return;
+            }
+            tried.add(dirLabels.get(i) + " " + dir + ": " + why);
+            if (i == 0 && dataDir != null) {
+                logger.warn("Fashion-MNIST not found in {} ({}); trying other locations", dir, why);
+            }
+        }
+        String offline = System.getProperty("offline");
+        if (allowDownload && !"true".equalsIgnoreCase(offline)) {
+            try {
+                download(progress);
+                return;
+            } catch (IOException | RuntimeException e) {
+                tried.add("DJL download of Fashion-MNIST: failed (" + e.getMessage() + ")");
+            }
+        } else if (allowDownload) {
+            tried.add("DJL download of Fashion-MNIST: skipped because -Doffline=true");
+        } else {
+            tried.add("DJL download of Fashion-MNIST: disabled by optAllowDownload(false)");
+        }
+        StringBuilder sb = new StringBuilder();
+        sb.append("Fashion-MNIST ")
+                .append(usage == Usage.TRAIN ? "training" : "test")
+                .append(" data not found: looked for ")
+                .append(prefix)
+                .append("-images-idx3-ubyte[.gz] and ")
+                .append(prefix)
+                .append("-labels-idx1-ubyte[.gz] in:");
+        for (int i = 0; i < tried.size(); i++) {
+            sb.append("\n  ").append(i + 1).append(". ").append(tried.get(i));
+        }
+        sb.append("\nTo get the data: `apt-get install dataset-fashion-mnist` (installs to ")
+                .append(SYSTEM_DATA_DIR)
+                .append("), or put the four IDX files in a directory and set ")
+                .append(ENV_DATA_DIR)
+                .append("=<dir> or pass --data <dir>, or run without -Doffline=true to let DJL")
+                .append(" download them.");
+        throw new DataException(sb.toString());
+    }
+
+    /**
+     * Returns one example: the image (float32 in {@code [0, 1]}, {@code [1, 28, 28]} or {@code
+     * [784]}) and the float32 class index.
+     *
+     * @param manager the manager that owns the created arrays
+     * @param index the example index, {@code 0 <= index < size()}
+     * @return the record
+     */
+    @Override
+    public Record get(NDManager manager, long index) {
+        checkIndex(index);
+        int offset = Math.toIntExact(index) * PIXELS;
+        float[] pixels = new float[PIXELS];
+        for (int i = 0; i < PIXELS; i++) {
+            pixels[i] = (images[offset + i] & 0xFF) / 255f;
+        }
+        NDArray data = manager.create(pixels, imageShape());
+        NDArray label = manager.create((float) (labels[(int) index] & 0xFF));
+        return new Record(new NDList(data), new NDList(label));
+    }
+
+    /**
+     * Builds the images at the given indices as one float32 NDArray scaled to {@code [0, 1]}:
+     * shape {@code [n, 784]} when flattened, otherwise {@code [n, 1, 28, 28]}. The bytes are
+     * copied image by image and converted to float on the manager's device.
+     *
+     * @param manager the manager (and device) of the result
+     * @param indices example indices, each in {@code 0..size()-1}
+     * @return the batch of images
+     */
+    public NDArray getImages(NDManager manager, long[] indices) {
+        checkPrepared();
+        byte[] buf = new byte[indices.length * PIXELS];
+        for (int i = 0; i < indices.length; i++) {
+            checkIndex(indices[i]);
+            System.arraycopy(images, (int) indices[i] * PIXELS, buf, i * PIXELS, PIXELS);
+        }
+        Shape shape =
+                flatten
+                        ? new Shape(indices.length, PIXELS)
+                        : new Shape(indices.length, 1, IMAGE_SIZE, IMAGE_SIZE);
+        try (NDArray raw = manager.create(ByteBuffer.wrap(buf), shape, DataType.UINT8)) {
+            try (NDArray asFloat = raw.toType(DataType.FLOAT32, false)) {
+                return asFloat.div(255f);
+            }
+        }
+    }
+
+    /**
+     * Builds the labels at the given indices as one float32 NDArray of shape {@code [n]}.
+     *
+     * @param manager the manager (and device) of the result
+     * @param indices example indices, each in {@code 0..size()-1}
+     * @return the class indices
+     */
+    public NDArray getLabels(NDManager manager, long[] indices) {
+        checkPrepared();
+        float[] out = new float[indices.length];
+        for (int i = 0; i < indices.length; i++) {
+            checkIndex(indices[i]);
+            out[i] = labels[(int) indices[i]] & 0xFF;
+        }
+        return manager.create(out);
+    }
+
+    /**
+     * Returns the class index of one example without creating an NDArray.
+     *
+     * @param index the example index
+     * @return the label, {@code 0..9}
+     */
+    public int getLabel(long index) {
+        checkIndex(index);
+        return labels[(int) index] & 0xFF;
+    }
+
+    /**
+     * Returns the split this dataset reads.
+     *
+     * @return {@link Usage#TRAIN} or {@link Usage#TEST}
+     */
+    public Usage getUsage() {
+        return usage;
+    }
+
+    /**
+     * Returns whether records hold flat {@code [784]} images.
+     *
+     * @return true when flattened
+     */
+    public boolean isFlatten() {
+        return flatten;
+    }
+
+    /**
+     * Returns where the data was read from (a directory, or a description of the download).
+     *
+     * @return the source, or null before {@link #prepare(Progress)}
+     */
+    public String getSource() {
+        return loadedFrom;
+    }
+
+    /**
+     * Returns the shape of one image as records hold it.
+     *
+     * @return {@code [784]} or {@code [1, 28, 28]}
+     */
+    public Shape imageShape() {
+        return flatten ? new Shape(PIXELS) : new Shape(1, IMAGE_SIZE, IMAGE_SIZE);
+    }
+
+    /** {@inheritDoc} Requires {@link #prepare(Progress)} first. */
+    @Override
+    protected long availableSize() {
+        checkPrepared();
+        return labels.length;
+    }
+
+    private void checkPrepared() {
+        if (images == null) {
+            throw new IllegalStateException(
+                    "FashionMnistDataset: call prepare() before reading examples");
+        }
+    }
+
+    private void checkIndex(long index) {
+        checkPrepared();
+        long size = size();
+        if (index < 0 || index >= size) {
+            throw new IndexOutOfBoundsException(
+                    "FashionMnistDataset index " + index + " out of range 0.." + (size - 1));
+        }
+    }
+
+    /** Returns null when both files are present (filling {@code out}), else why not. */
+    private static String findPair(Path dir, String prefix, Path[] out) {
+        if (!Files.isDirectory(dir)) {
+            return Files.exists(dir) ? "not a directory" : "no such directory";
+        }
+        Path img = firstExisting(dir, prefix + "-images-idx3-ubyte");
+        Path lbl = firstExisting(dir, prefix + "-labels-idx1-ubyte");
+        if (img == null && lbl == null) {
+            return "no " + prefix + " image or label files";
+        }
+        if (img == null) {
+            return "label file present but no " + prefix + "-images-idx3-ubyte[.gz]";
+        }
+        if (lbl == null) {
+            return "image file present but no " + prefix + "-labels-idx1-ubyte[.gz]";
+        }
+        out[0] = img;
+        out[1] = lbl;
+        return null;
+    }
+
+    private static Path firstExisting(Path dir, String base) {
+        for (String name : new String[] {base + ".gz", base}) {
+            Path p = dir.resolve(name);
+            if (Files.isRegularFile(p)) {
+                return p;
+            }
+        }
+        return null;
+    }
+
+    private void load(Path imageFile, Path labelFile) throws IOException {
+        IdxImages img = IdxReader.readImages(imageFile);
+        byte[] lbl = IdxReader.readLabels(labelFile, NUM_CLASSES);
+        accept(img, lbl, labelFile.toString());
+        loadedFrom = imageFile.getParent().toString();
+        logger.debug("Loaded {} Fashion-MNIST examples from {}", lbl.length, loadedFrom);
+    }
+
+    private void download(Progress progress) throws IOException {
+        MRL mrl =
+                BasicDatasets.REPOSITORY.dataset(
+                        Application.CV.ANY, BasicDatasets.GROUP_ID, "fashmnist", "1.0");
+        Artifact artifact = mrl.getDefaultArtifact();
+        mrl.prepare(artifact, progress);
+        String split = usage == Usage.TRAIN ? "train" : "test";
+        Artifact.Item imageItem = artifact.getFiles().get(split + "_data");
+        Artifact.Item labelItem = artifact.getFiles().get(split + "_labels");
+        if (imageItem == null || labelItem == null) {
+            throw new DataException(
+                    "DJL Fashion-MNIST artifact " + mrl + " has no " + split + " files");
+        }
+        String imageSource = "DJL cache " + mrl + " " + imageItem.getName();
+        String labelSource = "DJL cache " + mrl + " " + labelItem.getName();
+        IdxImages img;
+        byte[] lbl;
+        try (InputStream in = mrl.getRepository().openStream(imageItem, null)) {
+            img = IdxReader.readImages(in, imageSource);
+        }
+        try (InputStream in = mrl.getRepository().openStream(labelItem, null)) {
+            lbl = IdxReader.readLabels(in, labelSource, NUM_CLASSES);
+        }
+        accept(img, lbl, labelSource);
+        loadedFrom = "DJL cache " + mrl;
+    }
+
+    private void accept(IdxImages img, byte[] lbl, String labelSource) throws DataException {
+        IdxReader.checkSameCount(img, lbl, labelSource);
+        if (img.getRows() != IMAGE_SIZE || img.getCols() != IMAGE_SIZE) {
+            throw new DataException(
+                    img.getSource() + ": images are " + img.getRows() + " x " + img.getCols()
+                            + ", Fashion-MNIST images are " + IMAGE_SIZE + " x " + IMAGE_SIZE);
+        }
+        images = img.getPixels();
+        labels = lbl;
+    }
+
+    /** Builds a {@link FashionMnistDataset}. */
+    public static final class Builder extends BaseBuilder<Builder> {
+
+        Usage usage = Usage.TRAIN;
+        Path dataDir;
+        boolean flatten;
+        String envDataDir = System.getenv(ENV_DATA_DIR);
+        Path systemDir = Paths.get(SYSTEM_DATA_DIR);
+        boolean allowDownload = true;
+
+        Builder() {}
+
+        /** {@inheritDoc} */
+        @Override
+        protected Builder self() {
+            return this;
+        }
+
+        /**
+         * Sets the split: {@link Usage#TRAIN} (60000 examples, the default) or {@link
+         * Usage#TEST} (10000).
+         *
+         * @param usage the split
+         * @return this builder
+         * @throws IllegalArgumentException for {@link Usage#VALIDATION}, which Fashion-MNIST does
+         *     not have
+         */
+        public Builder optUsage(Usage usage) {
+            Objects.requireNonNull(usage, "usage");
+            if (usage != Usage.TRAIN && usage != Usage.TEST) {
+                throw new IllegalArgumentException(
+                        "Fashion-MNIST has only TRAIN and TEST splits, got " + usage
+                                + "; use RandomAccessDataset.randomSplit for a validation set");
+            }
+            this.usage = usage;
+            return this;
+        }
+
+        /**
+         * Sets a directory to search first for the IDX files.
+         *
+         * @param dataDir the directory holding {@code train-images-idx3-ubyte[.gz]} etc.
+         * @return this builder
+         */
+        public Builder optDataDir(Path dataDir) {
+            this.dataDir = dataDir;
+            return this;
+        }
+
+        /**
+         * Sets whether records hold flat {@code [784]} images instead of {@code [1, 28, 28]}.
+         *
+         * @param flatten true for flat images
+         * @return this builder
+         */
+        public Builder optFlatten(boolean flatten) {
+            this.flatten = flatten;
+            return this;
+        }
+
+        /**
+         * Sets whether DJL may download the data when no local copy is found (default true; the
+         * download never happens under {@code -Doffline=true}).
+         *
+         * @param allowDownload false to never download
+         * @return this builder
+         */
+        public Builder optAllowDownload(boolean allowDownload) {
+            this.allowDownload = allowDownload;
+            return this;
+        }
+
+        /** Replaces the value read from $MOGE_DATA (tests). */
+        Builder envDataDir(String value) {
+            this.envDataDir = value;
+            return this;
+        }
+
+        /** Replaces the system directory; null skips it (tests). */
+        Builder systemDir(Path dir) {
+            this.systemDir = dir;
+            return this;
+        }
+
+        /**
+         * Builds the dataset; call {@link FashionMnistDataset#prepare()} before use.
+         *
+         * @return the dataset
+         */
+        public FashionMnistDataset build() {
+            return new FashionMnistDataset(this);
+        }
+    }
+}
