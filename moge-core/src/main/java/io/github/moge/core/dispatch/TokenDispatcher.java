@@ -17,8 +17,8 @@ import ai.djl.ndarray.types.Shape;
  * priority order: with batch prioritized routing (BPR, the default) by their top combine weight
  * {@code weights[:, 0]}, highest first; otherwise in token order. Each expert's slots fill in that order
  * and assignments beyond an expert's capacity are dropped (they contribute zero; the residual connection
- * carries those tokens). The relative order of tokens with exactly equal top weights is whatever the
- * engine's (not necessarily stable) descending sort produces.
+ * carries those tokens). Tokens with exactly equal top weights keep their token order (lower index
+ * first), although the engine's sort itself is not stable.
  *
  * <p><b>Dropless mode</b> ({@code capacityFactor <= 0}, the default): the capacity is the largest number of
  * assignments any expert received, so nothing is dropped. Finding it needs one device-to-host read of a
@@ -29,6 +29,11 @@ import ai.djl.ndarray.types.Shape;
  * them.
  */
 public final class TokenDispatcher {
+
+    /** Relative tie-break step per token index (2^-50), see {@link #priorityOrder}. */
+    private static final double TIE_RELATIVE = Math.scalb(1.0, -50);
+    /** Absolute tie-break step per token index (2^-1000), separates equal zero weights. */
+    private static final double TIE_ABSOLUTE = Math.scalb(1.0, -1000);
 
     private final float capacityFactor;
     private final boolean batchPrioritized;
@@ -146,8 +151,7 @@ public final class TokenDispatcher {
         NDArray order = null;
         NDArray ranked = chosen;
         if (batchPrioritized && n > 0) {
-            NDArray top = weights.get(new NDIndex(":, 0"));
-            order = top.argSort(0, false);
+            order = priorityOrder(weights.get(new NDIndex(":, 0")), manager, device);
             ranked = chosen.get(new NDIndex("{}", order));
         }
 
@@ -195,6 +199,28 @@ public final class TokenDispatcher {
         NDArray slotTokens = buffer.get(new NDIndex().addSliceDim(0, numSlots));
         return new DispatchPlan(
                 slotTokens, pairSlots, kept, expertCounts, capacity, numExperts, n, k);
+    }
+
+    /**
+     * Returns the token indices sorted by descending top weight, ties broken by ascending token index.
+     *
+     * <p>The engine's sort is not stable (PyTorch scrambles equal keys), so the key is made strictly
+     * decreasing in the token index for equal weights: in float64, {@code key = w - |w| * t * 2^-50 -
+     * t * 2^-1000}. For N &lt; 2^24 the perturbation is far below the spacing of distinct float32 (or
+     * lower-precision) weights, so it never reorders different weights; the additive term separates equal
+     * zero weights.
+     */
+    private static NDArray priorityOrder(NDArray topWeights, NDManager manager, Device device) {
+        long n = topWeights.getShape().get(0);
+        if (n >= (1L << 24)) {
+            throw new IllegalArgumentException(
+                    "batch prioritized routing supports fewer than 2^24 tokens, got " + n);
+        }
+        NDArray w = topWeights.toType(DataType.FLOAT64, false);
+        NDArray t = manager.arange(0f, (float) n, 1f, DataType.FLOAT64, device);
+        NDArray key =
+                w.sub(w.abs().mul(t.mul(TIE_RELATIVE))).sub(t.mul(TIE_ABSOLUTE));
+        return key.argSort(0, false);
     }
 
     /**

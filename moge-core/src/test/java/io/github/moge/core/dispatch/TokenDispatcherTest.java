@@ -206,6 +206,33 @@ class TokenDispatcherTest {
     }
 
     @Test
+    void equalTopWeightsKeepTokenOrder() {
+        // 40 tokens, all to expert 0 with the same top weight; capacity = ceil(0.5 * 40 / 2) = 10. PyTorch's
+        // sort scrambles equal keys, so this checks the explicit tie-break (lower token index first).
+        for (float value : new float[] {0.5f, 0f}) {
+            long[][] experts = new long[40][1];
+            float[][] weights = new float[40][1];
+            for (int t = 0; t < 40; t++) {
+                weights[t][0] = value;
+            }
+            // Two tokens with a higher weight still go first.
+            weights[30][0] = 0.75f;
+            weights[35][0] = 0.75f;
+            Routing r = new Routing(experts, weights);
+            try (NDManager m = NDManager.newBaseManager()) {
+                DispatchPlan plan =
+                        TokenDispatcher.builder()
+                                .optCapacityFactor(0.5f)
+                                .build()
+                                .plan(r.expertsArray(m), r.weightsArray(m), 2);
+                assertEquals(10, plan.getCapacity());
+                long[] expected = {30, 35, 0, 1, 2, 3, 4, 5, 6, 7, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40};
+                assertArrayEquals(expected, plan.getSlotTokens().toLongArray(), "top weight " + value);
+            }
+        }
+    }
+
+    @Test
     void matchesNaiveEveryExpertReference() {
         int checked = 0;
         int droppedSomewhere = 0;
@@ -236,6 +263,12 @@ class TokenDispatcherTest {
     private int checkAgainstNaive(int seed, Random rnd, int n, int e, int k, float c, boolean bpr) {
         String label = "seed=" + seed + " n=" + n + " e=" + e + " k=" + k + " c=" + c + " bpr=" + bpr;
         Routing r = randomRouting(rnd, n, e, k);
+        if (seed == 2) {
+            // Many equal top weights: exercises the tie-break (token order) against the stable Java sort.
+            for (float[] row : r.weights) {
+                row[0] = Math.round(row[0] * 8) / 8f;
+            }
+        }
         int d = 6;
         float[] xData = new float[n * d];
         for (int i = 0; i < xData.length; i++) {
