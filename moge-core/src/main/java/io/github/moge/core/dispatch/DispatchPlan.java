@@ -1,0 +1,146 @@
+package io.github.moge.core.dispatch;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+
+/**
+ * Where every (token, choice) assignment of a batch goes: a fixed grid of E x capacity expert slots.
+ *
+ * <p>Slot index {@code s = expert * capacity + position}, where position counts the assignments that
+ * expert received before this one in fill order. Assignments whose position is at least the capacity are
+ * dropped and point at the sentinel slot {@code E * capacity}; empty slots hold the sentinel token N. Both
+ * sentinels address an extra zero row that {@link TokenDispatcher} appends before gathering, so they read
+ * zeros.
+ *
+ * <p>Produced by {@link TokenDispatcher#plan}; all arrays live on the manager and device of the routed
+ * expert indices. Index arrays are int64 and carry no gradient.
+ */
+public final class DispatchPlan {
+
+    private final NDArray slotTokens;
+    private final NDArray pairSlots;
+    private final NDArray kept;
+    private final NDArray expertCounts;
+    private final int capacity;
+    private final int numExperts;
+    private final int numTokens;
+    private final int topK;
+
+    DispatchPlan(
+            NDArray slotTokens,
+            NDArray pairSlots,
+            NDArray kept,
+            NDArray expertCounts,
+            int capacity,
+            int numExperts,
+            int numTokens,
+            int topK) {
+        this.slotTokens = slotTokens;
+        this.pairSlots = pairSlots;
+        this.kept = kept;
+        this.expertCounts = expertCounts;
+        this.capacity = capacity;
+        this.numExperts = numExperts;
+        this.numTokens = numTokens;
+        this.topK = topK;
+    }
+
+    /**
+     * Returns, for each of the E * capacity slots, the token that fills it, or N for an empty slot.
+     *
+     * @return an int64 array of shape [E * capacity]
+     */
+    public NDArray getSlotTokens() {
+        return slotTokens;
+    }
+
+    /**
+     * Returns the slot of each (token, choice) assignment, or E * capacity when it was dropped.
+     *
+     * @return an int64 array of shape [N, k]
+     */
+    public NDArray getPairSlots() {
+        return pairSlots;
+    }
+
+    /**
+     * Returns whether each (token, choice) assignment was kept (true) or dropped for lack of capacity.
+     *
+     * @return a boolean array of shape [N, k]
+     */
+    public NDArray getKept() {
+        return kept;
+    }
+
+    /**
+     * Returns the number of slots per expert.
+     *
+     * @return the capacity
+     */
+    public int getCapacity() {
+        return capacity;
+    }
+
+    /**
+     * Returns the number of experts E.
+     *
+     * @return the number of experts
+     */
+    public int getNumExperts() {
+        return numExperts;
+    }
+
+    /**
+     * Returns the number of tokens N.
+     *
+     * @return the number of tokens
+     */
+    public int getNumTokens() {
+        return numTokens;
+    }
+
+    /**
+     * Returns k, the number of choices per token.
+     *
+     * @return the top-k
+     */
+    public int getTopK() {
+        return topK;
+    }
+
+    /**
+     * Returns how many assignments each expert received before capacity was applied.
+     *
+     * @return an int64 array of shape [E]
+     */
+    public NDArray requestsPerExpert() {
+        return expertCounts;
+    }
+
+    /**
+     * Returns how many assignments each expert kept (its requests, capped at the capacity).
+     *
+     * @return an int64 array of shape [E]
+     */
+    public NDArray tokensPerExpert() {
+        return expertCounts.minimum(capacity);
+    }
+
+    /**
+     * Returns the share of the N * k assignments that were dropped, as a float32 scalar on the device.
+     *
+     * @return the dropped fraction in [0, 1]
+     */
+    public NDArray droppedFraction() {
+        long total = (long) numTokens * topK;
+        if (total == 0) {
+            return expertCounts.sum().toType(DataType.FLOAT32, false).mul(0);
+        }
+        return tokensPerExpert()
+                .sum()
+                .neg()
+                .add(total)
+                .toType(DataType.FLOAT32, false)
+                .div(total);
+    }
+}

@@ -1,0 +1,227 @@
+package io.github.moge.core.experts;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+/**
+ * E identical two-layer feed-forward experts d -&gt; h -&gt; d (GELU and dropout between the layers, nothing
+ * after the second), stored as stacked parameters so that all experts run as two batched matrix products.
+ *
+ * <p>Parameters: {@code "w1"} [E, d, h], {@code "b1"} [E, 1, h], {@code "w2"} [E, h, d],
+ * {@code "b2"} [E, 1, d]. The width d is inferred from the input shape [E, C, d], where C is the number of
+ * slots (tokens) per expert. Expert e computes {@code gelu(x · w1[e] + b1[e]) · w2[e] + b2[e]} on its
+ * slots {@code x = slots[e]}.
+ *
+ * <p>Each expert's weight matrices are initialised like a DJL {@code Linear} layer (DJL 0.25 uses a
+ * Gaussian with standard deviation sqrt(2 / fan_in), fan_in being the layer's input width: d for
+ * {@code w1}, h for {@code w2}); biases start at zero.
+ */
+public class StackedExperts extends AbstractBlock {
+
+    private static final byte VERSION = 1;
+
+    private final int numExperts;
+    private final int hiddenSize;
+    private final float dropout;
+
+    private final Parameter w1;
+    private final Parameter b1;
+    private final Parameter w2;
+    private final Parameter b2;
+
+    StackedExperts(Builder builder) {
+        super(VERSION);
+        this.numExperts = builder.numExperts;
+        this.hiddenSize = builder.hiddenSize;
+        this.dropout = builder.dropout;
+        this.w1 = addParameter(weight("w1"));
+        this.b1 = addParameter(bias("b1"));
+        this.w2 = addParameter(weight("w2"));
+        this.b2 = addParameter(bias("b2"));
+    }
+
+    private static Parameter weight(String name) {
+        return Parameter.builder()
+                .setName(name)
+                .setType(Parameter.Type.WEIGHT)
+                .optInitializer(StackedExperts::initializeStackedWeight)
+                .build();
+    }
+
+    private static Parameter bias(String name) {
+        return Parameter.builder().setName(name).setType(Parameter.Type.BIAS).build();
+    }
+
+    /**
+     * Per-expert Linear-style initialisation of a stacked weight [E, in, out]: N(0, 2 / in), matching
+     * DJL's default for a Linear weight [out, in] (Xavier, Gaussian, factor "in", magnitude 2).
+     */
+    private static NDArray initializeStackedWeight(
+            NDManager manager, Shape shape, DataType dataType) {
+        float std = (float) Math.sqrt(2.0 / shape.get(1));
+        return manager.randomNormal(0f, std, shape, dataType, manager.getDevice());
+    }
+
+    /**
+     * Returns a new builder for {@link StackedExperts}.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Runs every expert on its own slots.
+     *
+     * @param parameterStore the parameter store holding the expert weights
+     * @param slots the tokens assigned to each expert, shape [E, C, d] (C may be any capacity)
+     * @param training whether this is a training pass (enables dropout)
+     * @return the expert outputs, shape [E, C, d]
+     */
+    public NDArray apply(ParameterStore parameterStore, NDArray slots, boolean training) {
+        Shape shape = slots.getShape();
+        if (shape.dimension() != 3 || shape.get(0) != numExperts) {
+            throw new IllegalArgumentException(
+                    "StackedExperts expects input of shape [E=" + numExperts + ", C, d], got " + shape);
+        }
+        NDArray weight1 = parameterStore.getValue(w1, slots.getDevice(), training);
+        NDArray bias1 = parameterStore.getValue(b1, slots.getDevice(), training);
+        NDArray weight2 = parameterStore.getValue(w2, slots.getDevice(), training);
+        NDArray bias2 = parameterStore.getValue(b2, slots.getDevice(), training);
+        NDArray hidden = Activation.gelu(slots.batchMatMul(weight1).add(bias1));
+        if (dropout > 0f) {
+            hidden = Dropout.dropout(hidden, dropout, training).singletonOrThrow();
+        }
+        return hidden.batchMatMul(weight2).add(bias2);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore parameterStore,
+            NDList inputs,
+            boolean training,
+            PairList<String, Object> params) {
+        return new NDList(apply(parameterStore, inputs.singletonOrThrow(), training));
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void prepare(Shape[] inputShapes) {
+        Shape input = inputShapes[0];
+        if (input.dimension() != 3) {
+            throw new IllegalArgumentException(
+                    "StackedExperts expects input of shape [E, C, d], got " + input);
+        }
+        long d = input.get(2);
+        w1.setShape(new Shape(numExperts, d, hiddenSize));
+        b1.setShape(new Shape(numExperts, 1, hiddenSize));
+        w2.setShape(new Shape(numExperts, hiddenSize, d));
+        b2.setShape(new Shape(numExperts, 1, d));
+    }
+
+    /**
+     * Returns the number of experts E.
+     *
+     * @return the number of experts
+     */
+    public int getNumExperts() {
+        return numExperts;
+    }
+
+    /**
+     * Returns the hidden width h of each expert.
+     *
+     * @return the hidden size
+     */
+    public int getHiddenSize() {
+        return hiddenSize;
+    }
+
+    /**
+     * Returns the dropout probability applied after the GELU in training.
+     *
+     * @return the dropout probability
+     */
+    public float getDropout() {
+        return dropout;
+    }
+
+    /** The builder for {@link StackedExperts}. */
+    public static final class Builder {
+
+        private int numExperts;
+        private int hiddenSize;
+        private float dropout;
+
+        Builder() {}
+
+        /**
+         * Sets the number of experts E (required, at least 1).
+         *
+         * @param numExperts the number of experts
+         * @return this builder
+         */
+        public Builder setExperts(int numExperts) {
+            this.numExperts = numExperts;
+            return this;
+        }
+
+        /**
+         * Sets the hidden width h of each expert (required, at least 1).
+         *
+         * @param hiddenSize the hidden width
+         * @return this builder
+         */
+        public Builder setHiddenSize(int hiddenSize) {
+            this.hiddenSize = hiddenSize;
+            return this;
+        }
+
+        /**
+         * Sets the dropout probability between the two layers (0 &lt;= p &lt; 1); defaults to 0.
+         *
+         * @param dropout the dropout probability
+         * @return this builder
+         */
+        public Builder optDropout(float dropout) {
+            this.dropout = dropout;
+            return this;
+        }
+
+        /**
+         * Builds the experts block.
+         *
+         * @return a new block
+         * @throws IllegalArgumentException if experts &lt; 1, hiddenSize &lt; 1 or dropout is outside [0, 1)
+         */
+        public StackedExperts build() {
+            if (numExperts < 1) {
+                throw new IllegalArgumentException("experts must be >= 1, got " + numExperts);
+            }
+            if (hiddenSize < 1) {
+                throw new IllegalArgumentException("hiddenSize must be >= 1, got " + hiddenSize);
+            }
+            if (!(dropout >= 0f && dropout < 1f)) {
+                throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
+            }
+            return new StackedExperts(this);
+        }
+    }
+}
