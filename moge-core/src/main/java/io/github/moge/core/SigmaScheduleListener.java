@@ -1,0 +1,82 @@
+package io.github.moge.core;
+
+import ai.djl.nn.Block;
+import ai.djl.training.Trainer;
+import ai.djl.training.listener.TrainingListenerAdapter;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Advances the sigma schedule of every {@link MoeBlock} in the trained model by one step per training
+ * batch, so that sigma_t follows the optimizer step count t.
+ *
+ * <p>Add it to the training configuration ({@code config.addTrainingListeners(new
+ * SigmaScheduleListener())}). Its step count is the schedule position to save in a checkpoint; {@link
+ * #setStep(int)} restores it.
+ */
+public final class SigmaScheduleListener extends TrainingListenerAdapter {
+
+    private final List<MoeBlock> blocks = new ArrayList<>();
+    private int step;
+
+    /** {@inheritDoc} */
+    @Override
+    public void onTrainingBegin(Trainer trainer) {
+        blocks.clear();
+        blocks.addAll(findMoeBlocks(trainer.getModel().getBlock()));
+        publish();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void onTrainingBatch(Trainer trainer, BatchData batchData) {
+        step++;
+        publish();
+    }
+
+    /** Returns the number of training steps seen, the schedule position. */
+    public int getStep() {
+        return step;
+    }
+
+    /**
+     * Restores the schedule position, e.g. when resuming from a checkpoint.
+     *
+     * @param step optimizer steps already taken, &gt;= 0
+     */
+    public void setStep(int step) {
+        if (step < 0) {
+            throw new IllegalArgumentException("step must be >= 0, got " + step);
+        }
+        this.step = step;
+        publish();
+    }
+
+    /**
+     * Returns every {@link MoeBlock} in a block tree, depth first.
+     *
+     * @param root the root block
+     * @return the MoE layers in model order
+     */
+    public static List<MoeBlock> findMoeBlocks(Block root) {
+        List<MoeBlock> found = new ArrayList<>();
+        collect(root, found);
+        return found;
+    }
+
+    private static void collect(Block block, List<MoeBlock> found) {
+        if (block instanceof MoeBlock) {
+            found.add((MoeBlock) block);
+            return;
+        }
+        for (Block child : block.getChildren().values()) {
+            collect(child, found);
+        }
+    }
+
+    private void publish() {
+        for (MoeBlock block : blocks) {
+            block.setScheduleStep(step);
+        }
+    }
+}
