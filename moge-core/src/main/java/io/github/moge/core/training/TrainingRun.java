@@ -160,6 +160,7 @@ public final class TrainingRun {
      */
     public TrainingSummary run(Path runDirectory) throws IOException {
         claim();
+        new ConfigurationValidator().requireWritableOutput("output directory", runDirectory).validate();
         if (Files.exists(runDirectory.resolve(RunConfiguration.FILE_NAME))
                 || Files.exists(runDirectory.resolve(CHECKPOINTS))) {
             throw new IOException(
