@@ -2,6 +2,7 @@ package io.github.moge.core.training;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.ParameterTracker;
@@ -66,7 +67,22 @@ public abstract class StatefulOptimizer extends Optimizer {
         }
         lastLearningRate = lr;
         apply(weight, grad, state, t, lr);
-        weight.getGradient().set(new NDIndex("..."), 0);
+        zeroGradient(weight);
+    }
+
+    /**
+     * Zeroes a parameter's gradient in place (also when it holds NaN or infinity). The gradient handle
+     * and the fill value are created in a scope that is closed at once, so nothing accumulates on the
+     * parameter's long-lived manager.
+     *
+     * @param weight the parameter
+     */
+    static void zeroGradient(NDArray weight) {
+        try (NDManager scope = weight.getManager().newSubManager()) {
+            NDArray gradient = weight.getGradient();
+            gradient.attach(scope);
+            gradient.set(new NDIndex("..."), 0);
+        }
     }
 
     /**
