@@ -222,9 +222,14 @@ public final class TrainingRun {
         store.restore(checkpoint, model, optimizer);
         state = saved1;
         lastCheckpoint = checkpoint;
-        log.printf(Locale.ROOT, "Resuming %s from %s: step %d, epoch %d, batch %d%n",
-                runDirectory, checkpoint.getDirectory().getFileName(), state.step, state.epoch + 1,
-                state.batchInEpoch);
+        if (state.completed) {
+            log.printf(Locale.ROOT, "Run %s is complete (step %d); loaded its final parameters%n",
+                    runDirectory, state.step);
+        } else {
+            log.printf(Locale.ROOT, "Resuming %s from %s: step %d, epoch %d, batch %d%n",
+                    runDirectory, checkpoint.getDirectory().getFileName(), state.step, state.epoch + 1,
+                    state.batchInEpoch);
+        }
         return train(runDirectory, checkpoint);
     }
 
