@@ -89,8 +89,8 @@ public final class InvarianceExperiment {
      * @throws IOException if the data cannot be read
      */
     public List<ModelResult> run() throws IOException {
-        FashionMnistDataset train = load(Dataset.Usage.TRAIN, settings.trainLimit);
-        FashionMnistDataset test = load(Dataset.Usage.TEST, settings.testLimit);
+        FashionMnistDataset train = load(Dataset.Usage.TRAIN);
+        FashionMnistDataset test = load(Dataset.Usage.TEST);
         log.printf(
                 Locale.ROOT,
                 "Fashion-MNIST from %s: %d training and %d test images%n",
@@ -105,7 +105,15 @@ public final class InvarianceExperiment {
         return results;
     }
 
-    private FashionMnistDataset load(Dataset.Usage usage, int limit) throws IOException {
+    /**
+     * Loads one split with the settings' data directory and limit, flattened.
+     *
+     * @param usage TRAIN or TEST
+     * @return the prepared dataset
+     * @throws IOException if the data cannot be found or read
+     */
+    public FashionMnistDataset load(Dataset.Usage usage) throws IOException {
+        int limit = usage == Dataset.Usage.TRAIN ? settings.trainLimit : settings.testLimit;
         FashionMnistDataset.Builder builder =
                 FashionMnistDataset.builder()
                         .optUsage(usage)
