@@ -1,5 +1,7 @@
 package io.github.moge.examples;
 
+import io.github.moge.examples.benchmark.LayerBenchmark;
+import io.github.moge.examples.benchmark.VisionBenchmark;
 import io.github.moge.examples.invariance.InvarianceCommand;
 import java.io.PrintWriter;
 import picocli.CommandLine;
@@ -42,6 +44,8 @@ public final class MogeCli implements Runnable {
         CommandLine cli = new CommandLine(new MogeCli());
         // Subcommands: one line each.
         cli.addSubcommand(new InvarianceCommand());
+        cli.addSubcommand(new LayerBenchmark());
+        cli.addSubcommand(new VisionBenchmark());
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setOut(out);
         cli.setErr(err);
