@@ -3,7 +3,9 @@ package io.github.moge.examples;
 import io.github.moge.examples.benchmark.LayerBenchmark;
 import io.github.moge.examples.benchmark.VisionBenchmark;
 import io.github.moge.examples.invariance.InvarianceCommand;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -52,7 +54,12 @@ public final class MogeCli implements Runnable {
         cli.setParameterExceptionHandler(MogeCli::handleUsageError);
         cli.setExecutionExceptionHandler(
                 (e, commandLine, parseResult) -> {
-                    if (e instanceof UsageException) {
+                    // Bad settings (builders' IllegalArgumentException) and missing or corrupt data
+                    // (IOException) are the user's to fix: one line naming the problem, no stack trace.
+                    if (e instanceof UsageException
+                            || e instanceof IllegalArgumentException
+                            || e instanceof IOException
+                            || e instanceof UncheckedIOException) {
                         commandLine.getErr().println(qualifiedName(commandLine) + ": " + e.getMessage());
                         commandLine.getErr().flush();
                         return CommandLine.ExitCode.USAGE;
