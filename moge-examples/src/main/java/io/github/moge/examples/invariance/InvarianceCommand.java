@@ -245,7 +245,8 @@ public final class InvarianceCommand implements Callable<Integer> {
         } catch (DataException e) {
             throw new UsageException(e.getMessage().replace('\n', ' '));
         }
-        String command = "moge invariance " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        // originalArgs() of the subcommand's parse result holds the whole command line, subcommand included
+        String command = "moge " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         InvarianceReport.writeAll(dir, results, s.describe(), command.trim());
         double minutes = (System.nanoTime() - start) / 60e9;
         ModelResult moe = results.get(0);
