@@ -104,6 +104,20 @@ public final class RunConfiguration {
                         + " null, got " + value.getClass().getName());
     }
 
+    /**
+     * Returns a copy with more keys (or replaced values), e.g. which of several models a run trains.
+     *
+     * @param more the extra settings, values as for {@link #of(Map)}
+     * @return the new configuration
+     */
+    public RunConfiguration with(Map<String, ?> more) {
+        JsonObject json = values.deepCopy();
+        for (Map.Entry<String, ?> entry : more.entrySet()) {
+            json.add(entry.getKey(), toJson(entry.getKey(), entry.getValue()));
+        }
+        return new RunConfiguration(json);
+    }
+
     /** Returns the JSON text (pretty-printed). */
     public String toJson() {
         return TrainingState.GSON.toJson(values);

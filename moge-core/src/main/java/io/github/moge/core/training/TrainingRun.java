@@ -97,6 +97,7 @@ public final class TrainingRun {
     private final int progressEvery;
     private final List<Loss> components;
     private final List<Pair<Initializer, Parameter.Type>> initializers;
+    private final List<EpochEvaluation> epochEvaluations;
 
     private volatile boolean stopRequested;
     private boolean used;
@@ -134,6 +135,7 @@ public final class TrainingRun {
         this.progressEvery = builder.progressEvery;
         this.components = builder.components != null ? builder.components : componentsOf(loss);
         this.initializers = List.copyOf(builder.initializers);
+        this.epochEvaluations = List.copyOf(builder.epochEvaluations);
     }
 
     /**
@@ -264,7 +266,7 @@ public final class TrainingRun {
                 CsvLog stepLog = CsvLog.open(runDirectory.resolve(METRICS_FILE),
                         stepHeader(componentNames, evaluatorNames), state.step);
                 CsvLog epochsLog = CsvLog.open(runDirectory.resolve(EPOCHS_FILE),
-                        epochHeader(componentNames, evaluatorNames), state.epoch)) {
+                        epochHeader(componentNames, evaluatorNames, evaluationNames()), state.epoch)) {
             metrics = stepLog;
             epochLog = epochsLog;
             trainer.initialize(inputShapes);
@@ -469,7 +471,22 @@ public final class TrainingRun {
         for (Map.Entry<String, Double> e : state.epochTotals.entrySet()) {
             training.put(e.getKey(), state.epochSamples > 0 ? e.getValue() / state.epochSamples : Double.NaN);
         }
-        Map<String, Double> validation = validationData == null ? Map.of() : validate(trainer, epoch);
+        Map<String, Double> validation =
+                validationData == null ? new LinkedHashMap<>() : validate(trainer, epoch);
+        if (!epochEvaluations.isEmpty()) {
+            Engine.getInstance().setRandomSeed(RunSeeds.validationSeed(seed, epoch));
+            for (EpochEvaluation evaluation : epochEvaluations) {
+                double[] values = evaluation.evaluate(trainer, epoch);
+                List<String> names = evaluation.names();
+                if (values.length != names.size()) {
+                    throw new IllegalStateException(
+                            "epoch evaluation returned " + values.length + " values for " + names);
+                }
+                for (int i = 0; i < values.length; i++) {
+                    validation.put(names.get(i), values[i]);
+                }
+            }
+        }
         EpochRecord record = new EpochRecord(epoch, training, validation, state.skippedSteps, state.epochSeconds);
         finishedEpochs.add(record);
         trainer.notifyListeners(listener -> listener.onEpoch(trainer));
@@ -486,6 +503,9 @@ public final class TrainingRun {
         row.add(format(validation.getOrDefault("loss", Double.NaN)));
         for (Evaluator evaluator : evaluators) {
             row.add(format(validation.getOrDefault(evaluator.getName(), Double.NaN)));
+        }
+        for (String name : evaluationNames()) {
+            row.add(format(validation.getOrDefault(name, Double.NaN)));
         }
         row.add(Long.toString(state.skippedSteps));
         row.add(String.format(Locale.ROOT, "%.3f", state.epochSeconds));
@@ -565,12 +585,20 @@ public final class TrainingRun {
         return header;
     }
 
-    private static List<String> epochHeader(List<String> components, List<String> evaluators) {
+    private List<String> evaluationNames() {
+        List<String> names = new ArrayList<>();
+        epochEvaluations.forEach(e -> names.addAll(e.names()));
+        return names;
+    }
+
+    private static List<String> epochHeader(
+            List<String> components, List<String> evaluators, List<String> evaluations) {
         List<String> header = new ArrayList<>(List.of("epoch", "step", "train_loss"));
         components.forEach(c -> header.add("train_" + c));
         evaluators.forEach(e -> header.add("train_" + e));
         header.add("validation_loss");
         evaluators.forEach(e -> header.add("validation_" + e));
+        evaluations.forEach(e -> header.add("validation_" + e));
         header.addAll(List.of("skipped", "seconds"));
         return header;
     }
@@ -656,8 +684,20 @@ public final class TrainingRun {
         private int progressEvery = 50;
         private List<Loss> components;
         private final List<Pair<Initializer, Parameter.Type>> initializers = new ArrayList<>();
+        private final List<EpochEvaluation> epochEvaluations = new ArrayList<>();
 
         Builder() {}
+
+        /**
+         * Adds measurements made after every epoch (after validation), recorded in {@code epochs.csv}.
+         *
+         * @param evaluation the measurement
+         * @return this builder
+         */
+        public Builder addEpochEvaluation(EpochEvaluation evaluation) {
+            epochEvaluations.add(evaluation);
+            return this;
+        }
 
         /**
          * Sets the model; its block must be set. On resume its parameters are loaded from the checkpoint.

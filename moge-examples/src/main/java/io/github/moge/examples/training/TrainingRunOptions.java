@@ -10,17 +10,14 @@ import picocli.CommandLine.Option;
 
 /**
  * The options every training command shares, as a picocli mixin ({@code @Mixin TrainingRunOptions run;}):
- * where the run goes, {@code --resume DIR}, checkpoint cadence and retention, gradient clipping and the
- * divergence guard.
+ * {@code --resume DIR}, checkpoint cadence and retention, gradient clipping and the divergence guard. The
+ * command keeps its own {@code --output} for new runs.
  *
  * <p>A command with {@code --resume DIR} rebuilds its settings from {@link #savedConfiguration()} (the
  * run's {@code config.json}) instead of its other flags, builds the same model and data, applies {@link
  * #configure(TrainingRun.Builder)} and calls {@link #start(TrainingRun)}.
  */
 public final class TrainingRunOptions {
-
-    @Option(names = "--output", description = "New run directory for config, metrics and checkpoints.")
-    Path output;
 
     @Option(
             names = "--resume",
@@ -55,8 +52,18 @@ public final class TrainingRunOptions {
         return resume != null;
     }
 
-    /** Returns the run directory: the resumed one or the new output. */
-    public Path runDirectory() {
+    /** Returns the directory given to {@code --resume}, or null. */
+    public Path getResume() {
+        return resume;
+    }
+
+    /**
+     * Returns the run directory: the resumed one, or the command's output for a new run.
+     *
+     * @param output the command's output directory
+     * @return the run directory
+     */
+    public Path runDirectory(Path output) {
         return resume != null ? resume : output;
     }
 
@@ -67,22 +74,34 @@ public final class TrainingRunOptions {
      * @throws IOException if {@code --resume} is not a run directory
      */
     public RunConfiguration savedConfiguration() throws IOException {
+        return savedConfiguration(resume);
+    }
+
+    /**
+     * Returns the configuration saved in a run directory below the resumed one (for commands that train
+     * several models, each in its own run directory).
+     *
+     * @param runDirectory the run directory
+     * @return the configuration
+     * @throws IOException if it is not a run directory
+     */
+    public RunConfiguration savedConfiguration(Path runDirectory) throws IOException {
         if (resume == null) {
             throw new IllegalStateException("savedConfiguration() needs --resume");
         }
-        return RunConfiguration.read(resume);
+        return RunConfiguration.read(runDirectory);
     }
 
     /**
      * Adds this mixin's checks to a command's validator (before any compute).
      *
      * @param validator the command's validator
+     * @param outputGiven whether the command's {@code --output} was given explicitly
+     * @param output the command's output directory
      * @return the validator
      */
-    public ConfigurationValidator validate(ConfigurationValidator validator) {
-        validator.check(output != null || resume != null,
-                "no run directory: give --output DIR for a new run or --resume DIR to continue one");
-        validator.check(output == null || resume == null,
+    public ConfigurationValidator validate(ConfigurationValidator validator, boolean outputGiven, Path output) {
+        validator.check(!outputGiven || resume == null,
                 "--output and --resume both given: --resume continues the run in its own directory; drop"
                         + " --output");
         validator.check(!allowFallback || resume != null, "--allow-fallback applies to --resume only: add"
@@ -90,9 +109,9 @@ public final class TrainingRunOptions {
         validator.check(checkpointEvery >= 0 && keepCheckpoints >= 1 && clipGradNorm >= 0,
                 "--checkpoint-every and --clip-grad-norm must be >= 0 and --keep-checkpoints >= 1");
         if (resume != null) {
-            validator.requireDataPath("--resume", resume.resolve(RunConfiguration.FILE_NAME));
+            validator.requireDataPath("--resume", resume);
         }
-        validator.requireWritableOutput(resume != null ? "--resume" : "--output", runDirectory());
+        validator.requireWritableOutput(resume != null ? "--resume" : "--output", runDirectory(output));
         return validator;
     }
 
@@ -111,13 +130,14 @@ public final class TrainingRunOptions {
     }
 
     /**
-     * Starts a new run in {@code --output} or resumes {@code --resume}.
+     * Starts a new run in the command's output directory or resumes {@code --resume}.
      *
      * @param run the run
+     * @param output the command's output directory
      * @return the summary
      * @throws IOException if the run directory is taken, missing or unreadable
      */
-    public TrainingSummary start(TrainingRun run) throws IOException {
+    public TrainingSummary start(TrainingRun run, Path output) throws IOException {
         return resume != null ? run.resume(resume) : run.run(output);
     }
 }
