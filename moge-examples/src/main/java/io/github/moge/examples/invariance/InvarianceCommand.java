@@ -1,6 +1,9 @@
 package io.github.moge.examples.invariance;
 
+import io.github.moge.core.training.ConfigurationValidator;
+import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.examples.MogeCli.UsageException;
+import io.github.moge.examples.training.TrainingRunOptions;
 import io.github.moge.vision.data.DataException;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -13,6 +16,7 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code moge invariance}: the routing-invariance experiment (paper Section 2.4, Table 1, Fig. 2). */
@@ -25,14 +29,19 @@ import picocli.CommandLine.Option;
                     + " experts 784 -> 64 -> 784, linear classifier) on Fashion-MNIST with the same"
                     + " initialisation and data order, then measures how much their routing maps move"
                     + " under the 12 transforms of the paper's Table 1 (mean IMED d, s = 1).",
-            "Writes invariance.csv, invariance.md, metrics.csv and maps/routing-maps.png to --output.",
+            "Writes invariance.csv, invariance.md, metrics.csv and maps/routing-maps.png to --output, and each"
+                    + " model's training run (config, per-step metrics, checkpoints) to train-moe/ and"
+                    + " train-moge/ there; --resume DIR continues an interrupted experiment with its saved"
+                    + " settings.",
             "The default is a short CPU run (about 10 minutes on 2 cores)."
         },
         footer = {
             "",
             "The paper's full setting (150 epochs on all 60000 training images, 10 warm-up epochs):",
             "  moge invariance --epochs 150 --train-limit 0 --warmup-epochs 10",
-            "Warm-up rule when --warmup-epochs is not given: epochs / 15 (the paper's 10 of 150)."
+            "Warm-up rule when --warmup-epochs is not given: epochs / 15 (the paper's 10 of 150).",
+            "Continue an interrupted run (same settings, exact continuation):",
+            "  moge invariance --resume runs/invariance"
         })
 public final class InvarianceCommand implements Callable<Integer> {
 
@@ -147,8 +156,10 @@ public final class InvarianceCommand implements Callable<Integer> {
                             + " the dropless layer from routing most images to a few experts).")
     InputNormalization inputNormalization = InputNormalization.PIXEL;
 
-    @Option(names = "--no-progress", description = "Do not print a progress bar per epoch.")
+    @Option(names = "--no-progress", description = "Do not print progress lines during training.")
     boolean noProgress;
+
+    @Mixin TrainingRunOptions runOptions = new TrainingRunOptions();
 
     /**
      * Returns the settings the flags describe (without checking paths).
@@ -189,6 +200,9 @@ public final class InvarianceCommand implements Callable<Integer> {
      * @throws UsageException for any usage problem
      */
     public Path prepareOutput() {
+        if (runOptions.isResume()) {
+            return prepareResume();
+        }
         InvarianceSettings s = settings();
         String problem = s.validate();
         if (problem != null) {
@@ -215,6 +229,14 @@ public final class InvarianceCommand implements Callable<Integer> {
         if (!Files.isWritable(output) || !Files.isWritable(output.resolve("maps"))) {
             throw new UsageException("--output " + output + " is not writable");
         }
+        for (boolean moge : new boolean[] {false, true}) {
+            Path run = output.resolve(InvarianceExperiment.runName(moge));
+            if (Files.exists(run.resolve(RunConfiguration.FILE_NAME))) {
+                throw new UsageException(
+                        "--output " + output + " already holds a training run (" + run.getFileName()
+                                + "): continue it with --resume " + output + " or choose another --output");
+            }
+        }
         List<String> existing = new ArrayList<>();
         for (String f : InvarianceReport.FILES) {
             if (Files.exists(output.resolve(f))) {
@@ -232,16 +254,61 @@ public final class InvarianceCommand implements Callable<Integer> {
         return output;
     }
 
+    /**
+     * Checks a {@code --resume DIR} invocation: no conflicting flags, DIR holds this command's training
+     * runs, and is writable.
+     *
+     * @return the run directory
+     * @throws UsageException for any usage problem
+     */
+    private Path prepareResume() {
+        boolean outputGiven = spec != null && spec.commandLine().getParseResult() != null
+                && spec.commandLine().getParseResult().hasMatchedOption("--output");
+        ConfigurationValidator validator = new ConfigurationValidator();
+        runOptions.validate(validator, outputGiven, output);
+        Path dir = runOptions.getResume();
+        validator.check(!Files.isDirectory(dir)
+                        || Files.exists(dir.resolve(InvarianceExperiment.runName(false))
+                                .resolve(RunConfiguration.FILE_NAME)),
+                "--resume " + dir + " holds no invariance training run (no "
+                        + InvarianceExperiment.runName(false) + "/" + RunConfiguration.FILE_NAME
+                        + "): give the --output directory of an earlier 'moge invariance' run");
+        try {
+            validator.validate();
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage().replace(System.lineSeparator(), "; "));
+        }
+        return dir;
+    }
+
+    /**
+     * Returns the settings of this invocation: from the flags, or with {@code --resume} from the saved
+     * run configuration.
+     *
+     * @return the settings
+     * @throws IOException if the saved configuration cannot be read
+     */
+    public InvarianceSettings effectiveSettings() throws IOException {
+        if (!runOptions.isResume()) {
+            return settings();
+        }
+        Path moe = runOptions.getResume().resolve(InvarianceExperiment.runName(false));
+        return InvarianceSettings.fromConfiguration(runOptions.savedConfiguration(moe)).progress(!noProgress);
+    }
+
     /** {@inheritDoc} */
     @Override
     public Integer call() throws IOException {
         Path dir = prepareOutput();
-        InvarianceSettings s = settings();
+        InvarianceSettings s = effectiveSettings();
         PrintStream log = System.out;
         long start = System.nanoTime();
         List<ModelResult> results;
         try {
-            results = new InvarianceExperiment(s, log).run();
+            results =
+                    new InvarianceExperiment(s, log)
+                            .optRunOptions(runOptions::configure)
+                            .run(dir, runOptions.isResume());
         } catch (DataException e) {
             throw new UsageException(e.getMessage().replace('\n', ' '));
         }

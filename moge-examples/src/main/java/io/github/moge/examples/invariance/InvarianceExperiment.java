@@ -1,29 +1,19 @@
 package io.github.moge.examples.invariance;
 
-import ai.djl.Device;
 import ai.djl.Model;
-import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.ParameterStore;
-import ai.djl.training.EasyTrain;
 import ai.djl.training.Trainer;
-import ai.djl.training.dataset.Batch;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.training.evaluator.Accuracy;
-import ai.djl.training.evaluator.Evaluator;
-import ai.djl.training.listener.EvaluatorTrainingListener;
 import ai.djl.training.loss.Loss;
-import ai.djl.training.optimizer.Optimizer;
 import ai.djl.training.tracker.CosineTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.training.tracker.WarmUpTracker;
-import ai.djl.training.util.ProgressBar;
-import ai.djl.translate.Batchifier;
 import io.github.moge.core.MoeLoss;
 import io.github.moge.core.SigmaSchedule;
 import io.github.moge.core.SigmaScheduleListener;
@@ -31,15 +21,24 @@ import io.github.moge.core.TopographicMap;
 import io.github.moge.core.metrics.Imed;
 import io.github.moge.core.metrics.RoutingStatistics;
 import io.github.moge.core.routing.RoutingResult;
+import io.github.moge.core.training.EpochEvaluation;
+import io.github.moge.core.training.EpochRecord;
+import io.github.moge.core.training.StatefulAdamW;
+import io.github.moge.core.training.TrainingRun;
+import io.github.moge.core.training.TrainingSummary;
 import io.github.moge.vision.data.FashionMnistDataset;
 import io.github.moge.vision.model.InvarianceModel;
 import io.github.moge.vision.transform.InvarianceTransforms;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Random;
+import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Trains the single-layer MoE and MoGE models of {@link InvarianceModel} on Fashion-MNIST with identical
@@ -47,11 +46,12 @@ import java.util.Random;
  * usage and the mean IMED between routing maps of original and transformed test images for each of the
  * twelve {@link InvarianceTransforms}.
  *
- * <p>Training uses DJL's {@link Trainer} ({@link EasyTrain#trainBatch}) with {@link MoeLoss} (softmax
- * cross-entropy + lambda L_gs, lambda applied directly: no 0.01 auxiliary factor in this setting),
- * AdamW with linear warm-up then cosine decay, and a {@link SigmaScheduleListener} advancing sigma once
- * per optimizer step over T = all steps of the run. Every batch lives in its own {@link NDManager}
- * that is closed after the step, so native memory stays flat.
+ * <p>Training runs through the shared {@link TrainingRun}: {@link MoeLoss} (softmax cross-entropy +
+ * lambda L_gs, lambda applied directly: no 0.01 auxiliary factor in this setting), AdamW ({@link
+ * StatefulAdamW}, checkpointable) with linear warm-up then cosine decay, a {@link SigmaScheduleListener}
+ * advancing sigma once per optimizer step over T = all steps of the run, the data order a function of (seed,
+ * epoch), test accuracy after every epoch, checkpoints, and {@code --resume}. Every batch lives in its own
+ * {@link NDManager} that is closed after the step, so native memory stays flat.
  */
 public final class InvarianceExperiment {
 
@@ -66,6 +66,7 @@ public final class InvarianceExperiment {
     private final InvarianceSettings settings;
     private final PrintStream log;
     private float[] meanImage;
+    private Consumer<TrainingRun.Builder> runOptions = builder -> {};
 
     /**
      * Creates the experiment.
@@ -83,7 +84,48 @@ public final class InvarianceExperiment {
     }
 
     /**
-     * Loads the data, trains and evaluates MoE then MoGE.
+     * Sets options applied to both models' training runs (checkpoint cadence, clipping, divergence guard,
+     * fallback), e.g. from the command's {@code TrainingRunOptions}.
+     *
+     * @param runOptions applied to each {@link TrainingRun.Builder} before it is built
+     * @return this experiment
+     */
+    public InvarianceExperiment optRunOptions(Consumer<TrainingRun.Builder> runOptions) {
+        this.runOptions = runOptions;
+        return this;
+    }
+
+    /**
+     * Loads the data, trains (or resumes) and evaluates MoE then MoGE, each in its own run directory below
+     * {@code output} ({@code train-moe/}, {@code train-moge/}).
+     *
+     * @param output the command's output directory
+     * @param resume whether to resume: a model whose run directory exists is resumed (a finished one is only
+     *     loaded), one whose directory does not exist yet is started
+     * @return the two results, MoE first
+     * @throws IOException if the data cannot be read or a run directory cannot be used
+     */
+    public List<ModelResult> run(Path output, boolean resume) throws IOException {
+        FashionMnistDataset train = load(Dataset.Usage.TRAIN);
+        FashionMnistDataset test = load(Dataset.Usage.TEST);
+        log.printf(
+                Locale.ROOT,
+                "Fashion-MNIST from %s: %d training and %d test images%n",
+                train.getSource(),
+                train.size(),
+                test.size());
+        log.println("Settings: " + settings.describe());
+        meanImage = InputNormalization.meanImage(train);
+        List<ModelResult> results = new ArrayList<>();
+        for (boolean moge : new boolean[] {false, true}) {
+            Path dir = output.resolve(runName(moge));
+            results.add(trainAndEvaluate(moge, train, test, dir, resume && Files.exists(dir)));
+        }
+        return results;
+    }
+
+    /**
+     * Loads the data, trains and evaluates MoE then MoGE in temporary run directories.
      *
      * @return the two results, MoE first
      * @throws IOException if the data cannot be read
@@ -132,15 +174,44 @@ public final class InvarianceExperiment {
     }
 
     /**
-     * Trains and evaluates one model.
+     * Trains and evaluates one model in a temporary run directory that is deleted afterwards (no
+     * checkpoints are kept).
      *
      * @param moge true for MoGE, false for plain MoE
      * @param train the training set (flattened)
      * @param test the test set (flattened)
      * @return the result
+     * @throws IOException if the temporary directory cannot be written
      */
     public ModelResult trainAndEvaluate(
-            boolean moge, FashionMnistDataset train, FashionMnistDataset test) {
+            boolean moge, FashionMnistDataset train, FashionMnistDataset test) throws IOException {
+        Path temp = Files.createTempDirectory("moge-invariance-");
+        try {
+            return trainAndEvaluate(moge, train, test, temp.resolve(runName(moge)), false);
+        } finally {
+            deleteTemporary(temp);
+        }
+    }
+
+    /**
+     * Trains (or resumes) and evaluates one model through the shared {@link TrainingRun}: checkpoints,
+     * {@code metrics.csv} and {@code epochs.csv} go to {@code runDirectory}.
+     *
+     * @param moge true for MoGE, false for plain MoE
+     * @param train the training set (flattened)
+     * @param test the test set (flattened)
+     * @param runDirectory the model's run directory
+     * @param resume whether to resume the run in {@code runDirectory} (a finished run is only loaded)
+     * @return the result
+     * @throws IOException if the run directory cannot be used
+     */
+    public ModelResult trainAndEvaluate(
+            boolean moge,
+            FashionMnistDataset train,
+            FashionMnistDataset test,
+            Path runDirectory,
+            boolean resume)
+            throws IOException {
         String name = moge ? MOGE : MOE;
         if (meanImage == null) {
             meanImage = InputNormalization.meanImage(train);
@@ -154,8 +225,7 @@ public final class InvarianceExperiment {
                         Math.round(settings.effectiveWarmupEpochs() * stepsPerEpoch));
 
         // Same seed for both models: same initial weights (the regularizer has no parameters), same
-        // noise stream and the same data order.
-        Engine.getInstance().setRandomSeed(settings.seed);
+        // per-step noise and the same data order (TrainingRun derives all three from the seed).
         InvarianceModel.Builder modelBuilder =
                 InvarianceModel.builder()
                         .optExperts(settings.experts)
@@ -191,26 +261,13 @@ public final class InvarianceExperiment {
                                 .optWarmUpBeginValue(0f)
                                 .build()
                         : cosine;
-        SigmaScheduleListener sigma = new SigmaScheduleListener();
+        String crossEntropy = loss.getTerms().get(0).getName();
+        String groupSparse = loss.getTerms().get(2).getName();
         Accuracy accuracy = new Accuracy();
-        DefaultTrainingConfig config =
-                new DefaultTrainingConfig(loss)
-                        .optDevices(new Device[] {Engine.getInstance().defaultDevice()})
-                        .optOptimizer(
-                                Optimizer.adamW()
-                                        .optLearningRateTracker(lr)
-                                        .optWeightDecays(settings.weightDecay)
-                                        .build())
-                        .addEvaluator(accuracy)
-                        .addTrainingListeners(new EvaluatorTrainingListener())
-                        .addTrainingListeners(sigma);
-        loss.getTerms().forEach(config::addEvaluator);
-        Loss crossEntropy = loss.getTerms().get(0);
-        Loss groupSparse = loss.getTerms().get(2);
 
         log.printf(
                 Locale.ROOT,
-                "%n== %s: %d epochs x %d steps (T = %d, warm-up %d steps)%s%n",
+                "%n== %s: %d epochs x %d steps (T = %d, warm-up %d steps)%s, run directory %s%n",
                 name,
                 settings.epochs,
                 stepsPerEpoch,
@@ -224,134 +281,96 @@ public final class InvarianceExperiment {
                                 settings.sigmaMax,
                                 settings.sigmaMin,
                                 settings.sigmaPower)
-                        : "");
+                        : "",
+                runDirectory);
 
-        List<EpochMetrics> epochs = new ArrayList<>();
-        Random shuffle = new Random(settings.seed);
-        long[] order = new long[n];
-        for (int i = 0; i < n; i++) {
-            order[i] = i;
-        }
-        double trainSeconds = 0;
+        Map<String, Object> identity = new LinkedHashMap<>();
+        identity.put("model", name);
         try (Model model = Model.newInstance("invariance-" + name.toLowerCase(Locale.ROOT))) {
             model.setBlock(invariance.getBlock());
-            try (Trainer trainer = model.newTrainer(config)) {
-                trainer.initialize(new Shape(settings.batchSize, (long) SIDE * SIDE));
-                ParameterStore evalStore = new ParameterStore(trainer.getManager(), false);
-                for (int epoch = 1; epoch <= settings.epochs; epoch++) {
-                    shuffle(order, shuffle);
-                    ProgressBar bar =
-                            settings.progress
-                                    ? new ProgressBar(
-                                            String.format(
-                                                    Locale.ROOT,
-                                                    "%s epoch %d/%d",
-                                                    name,
-                                                    epoch,
-                                                    settings.epochs),
-                                            stepsPerEpoch)
-                                    : null;
-                    long start = System.nanoTime();
-                    for (int step = 0; step < stepsPerEpoch; step++) {
-                        int from = step * settings.batchSize;
-                        int to = Math.min(n, from + settings.batchSize);
-                        long[] idx = java.util.Arrays.copyOfRange(order, from, to);
-                        NDManager batchManager = trainer.getManager().newSubManager();
-                        NDArray x = normalize(train.getImages(batchManager, idx));
-                        NDArray y = train.getLabels(batchManager, idx);
-                        try (Batch batch =
-                                new Batch(
-                                        batchManager,
-                                        new NDList(x),
-                                        new NDList(y),
-                                        idx.length,
-                                        Batchifier.STACK,
-                                        Batchifier.STACK,
-                                        step,
-                                        stepsPerEpoch)) {
-                            EasyTrain.trainBatch(trainer, batch);
-                            trainer.step();
-                        }
-                        if (bar != null) {
-                            double elapsed = (System.nanoTime() - start) / 1e9;
-                            bar.update(
-                                    step + 1,
-                                    String.format(
-                                            Locale.ROOT,
-                                            "loss %.4f (CE %.4f + gs %.4f) acc %.3f sigma %.2f | %.0f img/s",
-                                            running(trainer.getLoss()),
-                                            running(crossEntropy),
-                                            running(groupSparse),
-                                            running(accuracy),
-                                            moge ? invariance.getMoeBlock().getSigma() : Float.NaN,
-                                            to / elapsed));
-                        }
-                    }
-                    double seconds = (System.nanoTime() - start) / 1e9;
-                    trainSeconds += seconds;
-                    if (bar != null) {
-                        bar.end();
-                    }
-                    double trainLoss = running(trainer.getLoss());
-                    double ce = running(crossEntropy);
-                    double gs = running(groupSparse);
-                    double trainAcc = running(accuracy);
-                    trainer.notifyListeners(listener -> listener.onEpoch(trainer));
-                    double[] testEval = testAccuracy(trainer, invariance, evalStore, test);
-                    EpochMetrics metrics =
-                            new EpochMetrics(
-                                    epoch,
-                                    name,
-                                    trainLoss,
-                                    ce,
-                                    gs,
-                                    trainAcc,
-                                    testEval[0],
-                                    seconds,
-                                    n / seconds,
-                                    (int) testEval[1]);
-                    epochs.add(metrics);
-                    log.printf(
-                            Locale.ROOT,
-                            "%s epoch %d: loss %.4f (CE %.4f, lambda*L_gs %.4f), train acc %.4f, test acc"
-                                    + " %.4f, %.1f s, %.0f img/s, %.0f ms/step, max tokens/expert in a"
-                                    + " batch of %d: %d%n",
-                            name,
-                            epoch,
-                            trainLoss,
-                            ce,
-                            gs,
-                            trainAcc,
-                            testEval[0],
-                            seconds,
-                            n / seconds,
-                            1000 * seconds / stepsPerEpoch,
-                            settings.batchSize,
-                            (int) testEval[1]);
-                }
-                long evalStart = System.nanoTime();
-                ModelResult result =
-                        evaluate(
+            TrainingRun.Builder builder =
+                    TrainingRun.builder()
+                            .setModel(model)
+                            .setLoss(loss)
+                            .setOptimizer(
+                                    StatefulAdamW.builder()
+                                            .optLearningRateTracker(lr)
+                                            .optWeightDecays(settings.weightDecay)
+                                            .build())
+                            .setTrainingData(new FashionMnistBatches(train, settings.batchSize, this::normalize))
+                            .addEvaluator(accuracy)
+                            .addListener(new SigmaScheduleListener())
+                            .addEpochEvaluation(new TestEvaluation(invariance, test))
+                            .setInputShapes(new Shape(settings.batchSize, (long) SIDE * SIDE))
+                            .setEpochs(settings.epochs)
+                            .setSeed(settings.seed)
+                            .optConfiguration(settings.toConfiguration().with(identity))
+                            .optLog(log)
+                            .optProgressEvery(settings.progress ? Math.max(1, stepsPerEpoch / 5) : 0);
+            runOptions.accept(builder);
+            TrainingRun run = builder.build();
+            TrainingSummary summary = resume ? run.resume(runDirectory) : run.run(runDirectory);
+            if (!summary.isCompleted()) {
+                throw new IllegalStateException(
+                        name + " training stopped at step " + summary.getStep() + " of " + totalSteps
+                                + "; resume it with --resume");
+            }
+
+            List<EpochMetrics> epochs = new ArrayList<>();
+            double trainSeconds = 0;
+            for (EpochRecord record : EpochRecord.readAll(runDirectory)) {
+                Map<String, Double> t = record.getTraining();
+                Map<String, Double> v = record.getValidation();
+                trainSeconds += record.getSeconds();
+                epochs.add(
+                        new EpochMetrics(
+                                record.getEpoch() + 1,
                                 name,
-                                invariance,
-                                evalStore,
-                                test,
-                                epochs.get(epochs.size() - 1).testAccuracy(),
-                                trainSeconds,
-                                totalSteps,
-                                epochs,
-                                evalStart);
-                log.printf(
-                        Locale.ROOT,
-                        "%s: test accuracy %.4f, %d of %d experts used, trained in %.1f s, evaluated in"
-                                + " %.1f s%n",
-                        name,
-                        result.testAccuracy(),
-                        result.activeExperts(),
-                        settings.experts,
-                        result.trainSeconds(),
-                        result.evalSeconds());
-                return result;
+                                t.getOrDefault("loss", Double.NaN),
+                                t.getOrDefault(crossEntropy, Double.NaN),
+                                t.getOrDefault(groupSparse, Double.NaN),
+                                t.getOrDefault(accuracy.getName(), Double.NaN),
+                                v.getOrDefault(TestEvaluation.ACCURACY, Double.NaN),
+                                record.getSeconds(),
+                                n / record.getSeconds(),
+                                (int) Math.round(v.getOrDefault(TestEvaluation.MAX_LOAD, -1.0))));
+            }
+            long evalStart = System.nanoTime();
+            ParameterStore evalStore = new ParameterStore(model.getNDManager(), false);
+            ModelResult result =
+                    evaluate(
+                            name,
+                            invariance,
+                            evalStore,
+                            test,
+                            epochs.get(epochs.size() - 1).testAccuracy(),
+                            trainSeconds,
+                            totalSteps,
+                            epochs,
+                            evalStart);
+            log.printf(
+                    Locale.ROOT,
+                    "%s: test accuracy %.4f, %d of %d experts used, trained in %.1f s, evaluated in"
+                            + " %.1f s%n",
+                    name,
+                    result.testAccuracy(),
+                    result.activeExperts(),
+                    settings.experts,
+                    result.trainSeconds(),
+                    result.evalSeconds());
+            return result;
+        }
+    }
+
+    /** Returns the name of a model's run directory below the command's output directory. */
+    static String runName(boolean moge) {
+        return moge ? "train-moge" : "train-moe";
+    }
+
+    private static void deleteTemporary(Path dir) throws IOException {
+        try (var files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
             }
         }
     }
@@ -360,47 +379,55 @@ public final class InvarianceExperiment {
         return settings.inputNormalization.apply(images, meanImage);
     }
 
-    private static double running(Evaluator evaluator) {
-        return evaluator.getAccumulator(EvaluatorTrainingListener.TRAIN_EPOCH);
-    }
+    /**
+     * After every epoch: test accuracy and the largest number of test tokens one expert receives in a
+     * batch of the training batch size (the dropless padding the experts run on).
+     */
+    private final class TestEvaluation implements EpochEvaluation {
 
-    private static void shuffle(long[] order, Random random) {
-        for (int i = order.length - 1; i > 0; i--) {
-            int j = random.nextInt(i + 1);
-            long tmp = order[i];
-            order[i] = order[j];
-            order[j] = tmp;
+        static final String ACCURACY = "test_accuracy";
+        static final String MAX_LOAD = "max_tokens_per_expert";
+
+        private final InvarianceModel invariance;
+        private final FashionMnistDataset test;
+
+        TestEvaluation(InvarianceModel invariance, FashionMnistDataset test) {
+            this.invariance = invariance;
+            this.test = test;
         }
-    }
 
-    /** Returns {test accuracy, largest per-expert token count in a training-size batch}. */
-    private double[] testAccuracy(
-            Trainer trainer,
-            InvarianceModel invariance,
-            ParameterStore store,
-            FashionMnistDataset test) {
-        int n = Math.toIntExact(test.size());
-        int batchSize = settings.batchSize;
-        long correct = 0;
-        long maxLoad = 0;
-        for (int from = 0; from < n; from += batchSize) {
-            long[] idx = range(from, Math.min(n, from + batchSize));
-            try (NDManager sub = trainer.getManager().newSubManager()) {
-                NDArray x = normalize(test.getImages(sub, idx));
-                NDArray y = test.getLabels(sub, idx);
-                NDArray logits = trainer.evaluate(new NDList(x)).head();
-                correct += logits.argMax(1).toType(DataType.FLOAT32, false).eq(y).sum().getLong();
-                RoutingResult routing = invariance.route(store, x);
-                NDArray counts =
-                        routing.getExperts()
-                                .reshape(-1)
-                                .oneHot(invariance.getMoeBlock().getNumExperts(), DataType.INT64)
-                                .sum(new int[] {0});
-                maxLoad = Math.max(maxLoad, counts.max().getLong());
+        @Override
+        public List<String> names() {
+            return List.of(ACCURACY, MAX_LOAD);
+        }
+
+        @Override
+        public double[] evaluate(Trainer trainer, int epoch) {
+            ParameterStore store = new ParameterStore(trainer.getManager(), false);
+            int n = Math.toIntExact(test.size());
+            int batchSize = settings.batchSize;
+            long correct = 0;
+            long maxLoad = 0;
+            for (int from = 0; from < n; from += batchSize) {
+                long[] idx = range(from, Math.min(n, from + batchSize));
+                try (NDManager sub = trainer.getManager().newSubManager()) {
+                    NDArray x = normalize(test.getImages(sub, idx));
+                    NDArray y = test.getLabels(sub, idx);
+                    NDArray logits = trainer.evaluate(new NDList(x)).head();
+                    correct += logits.argMax(1).toType(DataType.FLOAT32, false).eq(y).sum().getLong();
+                    RoutingResult routing = invariance.route(store, x);
+                    NDArray counts =
+                            routing.getExperts()
+                                    .reshape(-1)
+                                    .oneHot(invariance.getMoeBlock().getNumExperts(), DataType.INT64)
+                                    .sum(new int[] {0});
+                    maxLoad = Math.max(maxLoad, counts.max().getLong());
+                }
             }
+            return new double[] {(double) correct / n, maxLoad};
         }
-        return new double[] {(double) correct / n, maxLoad};
     }
+
 
     private ModelResult evaluate(
             String name,

@@ -1,6 +1,9 @@
 package io.github.moge.examples.invariance;
 
+import io.github.moge.core.training.RunConfiguration;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * The knobs of one invariance run (both models). Defaults are the short CPU run of {@code moge
@@ -276,6 +279,71 @@ public final class InvarianceSettings {
             return "experts, hidden size, filter size and evaluation batch must be >= 1";
         }
         return null;
+    }
+
+    /**
+     * Returns the settings that define the run, as saved in each model's {@code config.json} and read back
+     * by {@code --resume} (the progress display is not part of it).
+     *
+     * @return the configuration
+     */
+    public RunConfiguration toConfiguration() {
+        Map<String, Object> values = new LinkedHashMap<>();
+        values.put("command", "invariance");
+        values.put("epochs", epochs);
+        values.put("trainLimit", trainLimit);
+        values.put("testLimit", testLimit);
+        values.put("dataDir", dataDir);
+        values.put("seed", seed);
+        values.put("lambda", lambda);
+        values.put("sigmaMax", sigmaMax);
+        values.put("sigmaMin", sigmaMin);
+        values.put("sigmaPower", sigmaPower);
+        values.put("filterSize", filterSize);
+        values.put("batchSize", batchSize);
+        values.put("learningRate", learningRate);
+        values.put("weightDecay", weightDecay);
+        values.put("warmupEpochs", effectiveWarmupEpochs());
+        values.put("experts", experts);
+        values.put("hiddenSize", hiddenSize);
+        values.put("evalBatchSize", evalBatchSize);
+        values.put("inputNormalization", inputNormalization);
+        return RunConfiguration.of(values);
+    }
+
+    /**
+     * Rebuilds settings from a saved configuration ({@link #toConfiguration()}).
+     *
+     * @param configuration the configuration
+     * @return the settings
+     * @throws IllegalArgumentException if it is not an invariance configuration
+     */
+    public static InvarianceSettings fromConfiguration(RunConfiguration configuration) {
+        if (!"invariance".equals(configuration.getString("command"))) {
+            throw new IllegalArgumentException(
+                    "the run was not written by 'moge invariance' (command: "
+                            + configuration.getString("command") + ")");
+        }
+        InvarianceSettings s =
+                new InvarianceSettings()
+                        .epochs(configuration.getInt("epochs"))
+                        .trainLimit(configuration.getInt("trainLimit"))
+                        .testLimit(configuration.getInt("testLimit"))
+                        .dataDir(configuration.has("dataDir") ? Path.of(configuration.getString("dataDir")) : null)
+                        .seed(configuration.getInt("seed"))
+                        .lambda(configuration.getFloat("lambda"))
+                        .sigma(configuration.getFloat("sigmaMax"), configuration.getFloat("sigmaMin"),
+                                configuration.getFloat("sigmaPower"))
+                        .filterSize(configuration.getInt("filterSize"))
+                        .batchSize(configuration.getInt("batchSize"))
+                        .learningRate(configuration.getFloat("learningRate"))
+                        .weightDecay(configuration.getFloat("weightDecay"))
+                        .warmupEpochs(configuration.getDouble("warmupEpochs"))
+                        .experts(configuration.getInt("experts"), configuration.getInt("hiddenSize"))
+                        .inputNormalization(
+                                InputNormalization.valueOf(configuration.getString("inputNormalization")));
+        s.evalBatchSize = configuration.getInt("evalBatchSize");
+        return s;
     }
 
     /**
