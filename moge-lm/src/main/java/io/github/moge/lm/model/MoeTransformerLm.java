@@ -128,9 +128,9 @@ public final class MoeTransformerLm extends AbstractBlock {
         long block = tokens.getShape().get(1);
         NDArray table = parameterStore.getValue(embedding, tokens.getDevice(), training);
         NDArray pe = parameterStore.getValue(keyPe, tokens.getDevice(), training);
-        NDArray x =
-                table.get(new NDIndex("{}", tokens.reshape(-1).toType(DataType.INT64, false)))
-                        .reshape(batch, block, width);
+        NDArray rows = table.get(new NDIndex("{}", tokens.reshape(-1).toType(DataType.INT64, false)));
+        rows.attach(tokens.getManager()); // created on the parameter's manager: keep it in the batch scope
+        NDArray x = rows.reshape(batch, block, width);
         NDList nextMemory = new NDList();
         NDList terms = new NDList();
         NDArray momentum = null;
