@@ -179,8 +179,10 @@ public final class TrainLmCommand implements Callable<Integer> {
                         .setClipNorm(clipGrad)
                         .setMaxStepsPerEpoch(maxStepsPerEpoch)
                         .setMaxSeconds(maxMinutes * 60);
-        System.out.printf(Locale.ROOT, "%s, rule %s, %d steps per epoch of %d x %d tokens%n",
-                chosen.describe(), lm.getRule(), perEpoch, b, m);
+        System.out.printf(Locale.ROOT,
+                "%s (preset %s): %d layers, width %d, span %d, rule %s, %d steps per epoch of %d x %d tokens%n",
+                chosen.cliName(), chosen.describe(), lm.getLayerCount(), lm.getWidth(), lm.getSpan(),
+                lm.getRule(), perEpoch, b, m);
         try (LmTrainer trainer = new LmTrainer(lm, corpus, settings)) {
             LmTrainer.Summary summary = trainer.fit(output, new BarProgress());
             System.out.printf(Locale.ROOT,
