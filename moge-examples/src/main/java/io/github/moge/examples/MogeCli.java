@@ -3,6 +3,7 @@ package io.github.moge.examples;
 import io.github.moge.examples.benchmark.LayerBenchmark;
 import io.github.moge.examples.benchmark.VisionBenchmark;
 import io.github.moge.examples.invariance.InvarianceCommand;
+import io.github.moge.examples.lm.TrainLmCommand;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -48,6 +49,7 @@ public final class MogeCli implements Runnable {
         cli.addSubcommand(new InvarianceCommand());
         cli.addSubcommand(new LayerBenchmark());
         cli.addSubcommand(new VisionBenchmark());
+        cli.addSubcommand(new TrainLmCommand());
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setOut(out);
         cli.setErr(err);
