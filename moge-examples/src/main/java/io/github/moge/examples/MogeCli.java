@@ -1,6 +1,7 @@
 package io.github.moge.examples;
 
 import io.github.moge.examples.benchmark.LayerBenchmark;
+import io.github.moge.examples.benchmark.MemoryBenchmark;
 import io.github.moge.examples.benchmark.VisionBenchmark;
 import io.github.moge.examples.invariance.InvarianceCommand;
 import io.github.moge.examples.lm.TrainLmCommand;
@@ -50,6 +51,7 @@ public final class MogeCli implements Runnable {
         cli.addSubcommand(new LayerBenchmark());
         cli.addSubcommand(new VisionBenchmark());
         cli.addSubcommand(new TrainLmCommand());
+        cli.addSubcommand(new MemoryBenchmark());
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setOut(out);
         cli.setErr(err);
