@@ -28,9 +28,9 @@ import java.util.stream.Stream;
  * (default 224); records hold float32 {@code [3, size, size]} in {@code [0, 1]}.
  *
  * <p>{@link #prepare()} looks in the directory given to {@link Builder#optDataDir(Path)}, then
- * {@code $MOGE_DATA/imagenet}, then {@value #SYSTEM_DATA_DIR}. (DJL's own {@code ImageFolder} also
- * reads local folders offline; this class adds the split layout, fixed-size batches for {@link
- * ImageClassificationData} and this package's validation and messages.)
+ * {@code $MOGE_DATA/imagenet}, then {@value #SYSTEM_DATA_DIR}. (Unlike DJL's {@code ImageFolder},
+ * it knows the split layout, builds fixed-size batches for {@link ImageClassificationData} and
+ * validates with this package's messages.)
  */
 public final class ImageFolderDataset extends ImageFileDataset {
 

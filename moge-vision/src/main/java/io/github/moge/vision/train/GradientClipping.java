@@ -48,10 +48,11 @@ public final class GradientClipping {
         }
         NDArray sum = null;
         for (NDArray g : grads) {
-            NDArray sq = g.square().sum();
+            // Accumulate in float64: squares of large float32 gradients overflow to infinity.
+            NDArray sq = g.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).square().sum();
             sum = sum == null ? sq : sum.add(sq);
         }
-        float norm = (float) Math.sqrt(sum.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).getFloat());
+        float norm = (float) Math.sqrt(sum.getDouble());
         if (maxNorm > 0 && Float.isFinite(maxNorm) && norm > maxNorm) {
             float scale = maxNorm / (norm + 1e-6f);
             for (NDArray g : grads) {
