@@ -81,7 +81,7 @@ class TrainVisionCommandTest {
         Path data = cifar(16, 8);
         Path out = dir.resolve("run");
         String[] args = {"--preset", "vit-moge-s-cifar100", "--data", data.toString(), "--epochs", "1",
-            "--experts", "4", "--top-k", "2", "--batch-size", "8", "--warmup-epochs", "0.5", "--clip-grad", "1",
+            "--experts", "9", "--top-k", "2", "--batch-size", "8", "--warmup-epochs", "0.5", "--clip-grad", "1",
             "--output", out.toString(), "--no-progress", "--seed", "3"};
         StringWriter err = new StringWriter();
         String first = run(err, args);
@@ -95,7 +95,7 @@ class TrainVisionCommandTest {
         assertNotEquals(0.0, Double.parseDouble(row[4]), "group-sparse term logged");
         assertTrue(Files.isRegularFile(out.resolve("model-0001.params")));
         String json = Files.readString(out.resolve("checkpoint.json"));
-        assertTrue(json.contains("\"epoch\": 1") && json.contains("\"experts\": 4") && json.contains("vit-moge-s-cifar100"), json);
+        assertTrue(json.contains("\"epoch\": 1") && json.contains("\"experts\": 9") && json.contains("vit-moge-s-cifar100"), json);
 
         // The same output directory is refused without --resume...
         StringWriter err2 = new StringWriter();
