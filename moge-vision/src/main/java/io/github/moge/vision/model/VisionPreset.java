@@ -8,6 +8,8 @@ import io.github.moge.core.SigmaSchedule;
 import io.github.moge.vision.model.swin.SwinTransformer;
 import io.github.moge.vision.model.swin.SwinVersion;
 import io.github.moge.vision.model.vit.VisionTransformer;
+import java.math.BigDecimal;
+import java.math.MathContext;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -467,11 +469,9 @@ public final class VisionPreset {
         return String.join(",", parts);
     }
 
+    /** Four significant digits, plain notation, no trailing zeros (0.01 * 4e-3 prints as 0.00004). */
     private static String trim(float value) {
-        if (value == (int) value) {
-            return Integer.toString((int) value);
-        }
-        return Float.toString(value);
+        return new BigDecimal(value).round(new MathContext(4)).stripTrailingZeros().toPlainString();
     }
 
     /** Returns the name. */

@@ -1,0 +1,220 @@
+package io.github.moge.core.training;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.ParameterTracker;
+import ai.djl.training.tracker.Tracker;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A DJL {@link Optimizer} whose per-parameter state (e.g. Adam's moments) and update counts can be read
+ * out and put back, so a checkpoint can hold them and a resumed run continues with the same updates.
+ *
+ * <p>DJL 0.25's own optimizers keep both private. This class keeps, per parameter id, an {@link NDList}
+ * of state arrays and the number of updates applied, and after every update zeroes the parameter's
+ * gradient (PyTorch accumulates gradients; DJL's built-in optimizers zero them the same way).
+ *
+ * <p>Conventions follow DJL: the update number t passed to the learning-rate tracker is 1 for the first
+ * update of a parameter ({@code tracker.getNewValue(parameterId, t)}), and {@code optClipGrad} clips each
+ * gradient element to [-c, c] (both sides). Global-norm clipping belongs to the training loop, between
+ * the backward pass and the step. One device per trainer: state is kept for the array the optimizer is
+ * handed.
+ */
+public abstract class StatefulOptimizer extends Optimizer {
+
+    private final ParameterTracker learningRateTracker;
+    private final Map<String, NDList> states = new LinkedHashMap<>();
+    private final Map<String, Integer> counts = new LinkedHashMap<>();
+    private float lastLearningRate = Float.NaN;
+
+    /**
+     * Creates the optimizer.
+     *
+     * @param builder the builder with the common settings and the learning-rate tracker
+     */
+    protected StatefulOptimizer(Builder<?> builder) {
+        super(builder);
+        if (builder.learningRateTracker == null) {
+            throw new IllegalArgumentException("a learning-rate tracker must be set");
+        }
+        this.learningRateTracker = builder.learningRateTracker;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public final void update(String parameterId, NDArray weight, NDArray grad) {
+        int t = counts.merge(parameterId, 1, Integer::sum);
+        NDList state = states.get(parameterId);
+        if (state == null) {
+            state = createState(weight);
+            states.put(parameterId, state);
+        } else if (!state.head().getDevice().equals(weight.getDevice())) {
+            NDList moved = state.toDevice(weight.getDevice(), false);
+            moved.attach(weight.getManager());
+            state = moved;
+            states.put(parameterId, state);
+        }
+        float lr = learningRateTracker.getNewValue(parameterId, t);
+        if (!Float.isFinite(lr)) {
+            throw new IllegalStateException(
+                    "learning rate is " + lr + " at update " + t + " of parameter " + parameterId);
+        }
+        lastLearningRate = lr;
+        apply(weight, grad, state, t, lr);
+        zeroGradient(weight);
+    }
+
+    /**
+     * Zeroes a parameter's gradient in place (also when it holds NaN or infinity). The gradient handle
+     * and the fill value are created in a scope that is closed at once, so nothing accumulates on the
+     * parameter's long-lived manager.
+     *
+     * @param weight the parameter
+     */
+    static void zeroGradient(NDArray weight) {
+        try (NDManager scope = weight.getManager().newSubManager()) {
+            NDArray gradient = weight.getGradient();
+            gradient.attach(scope);
+            gradient.set(new NDIndex("..."), 0);
+        }
+    }
+
+    /**
+     * Creates the zero state of a parameter (e.g. first and second moments).
+     *
+     * @param weight the parameter; state arrays must be attached to its manager
+     * @return the state arrays
+     */
+    protected abstract NDList createState(NDArray weight);
+
+    /**
+     * Applies one update in place.
+     *
+     * @param weight the parameter, updated in place
+     * @param grad its gradient (do not modify)
+     * @param state the parameter's state arrays, updated in place
+     * @param t the update number of this parameter, 1 for the first
+     * @param learningRate the learning rate for this update
+     */
+    protected abstract void apply(NDArray weight, NDArray grad, NDList state, int t, float learningRate);
+
+    /**
+     * Returns the gradient as the update rule sees it: rescaled, then clipped element-wise to [-c, c] when
+     * {@code optClipGrad(c)} was set. The result is a new array the caller closes.
+     *
+     * @param grad the raw gradient
+     * @return the processed gradient
+     */
+    protected NDArray preprocess(NDArray grad) {
+        NDArray g = grad.mul(rescaleGrad);
+        if (clipGrad > 0) {
+            NDArray clipped = g.clip(-clipGrad, clipGrad);
+            g.close();
+            g = clipped;
+        }
+        return g;
+    }
+
+    /** Returns the weight decay set on the builder (0 if none). */
+    protected float weightDecay() {
+        return getWeightDecay();
+    }
+
+    /** Returns the learning rate used by the most recent update, or NaN before the first. */
+    public float getLastLearningRate() {
+        return lastLearningRate;
+    }
+
+    /** Returns the learning-rate tracker. */
+    public ParameterTracker getLearningRateTracker() {
+        return learningRateTracker;
+    }
+
+    /** Returns the ids of the parameters that have state, in first-update order. */
+    public Set<String> getParameterIds() {
+        return Collections.unmodifiableSet(states.keySet());
+    }
+
+    /**
+     * Returns the live state arrays of a parameter (do not close them).
+     *
+     * @param parameterId the parameter id
+     * @return the state, or null if the parameter was never updated
+     */
+    public NDList getState(String parameterId) {
+        return states.get(parameterId);
+    }
+
+    /**
+     * Returns how many updates a parameter has had.
+     *
+     * @param parameterId the parameter id
+     * @return the count, 0 if never updated
+     */
+    public int getUpdateCount(String parameterId) {
+        return counts.getOrDefault(parameterId, 0);
+    }
+
+    /** Returns the largest update count over all parameters: the optimizer step count. */
+    public int getStepCount() {
+        int max = 0;
+        for (int c : counts.values()) {
+            max = Math.max(max, c);
+        }
+        return max;
+    }
+
+    /**
+     * Puts back the state of a parameter, e.g. from a checkpoint. The optimizer takes ownership of the
+     * arrays (they must live on a manager that outlives training, such as the model's).
+     *
+     * @param parameterId the parameter id
+     * @param state the state arrays, as {@link #getState} returned them
+     * @param updateCount the number of updates the parameter had
+     */
+    public void setState(String parameterId, NDList state, int updateCount) {
+        if (updateCount < 0) {
+            throw new IllegalArgumentException("updateCount must be >= 0, got " + updateCount);
+        }
+        NDList old = states.put(parameterId, state);
+        if (old != null && old != state) {
+            old.close();
+        }
+        counts.put(parameterId, updateCount);
+    }
+
+    /** Forgets all state and counts, as if no update had happened. */
+    public void resetState() {
+        states.values().forEach(NDList::close);
+        states.clear();
+        counts.clear();
+        lastLearningRate = Float.NaN;
+    }
+
+    /**
+     * Common settings of a {@link StatefulOptimizer}.
+     *
+     * @param <T> the concrete builder
+     */
+    public abstract static class Builder<T extends Builder<T>> extends OptimizerBuilder<T> {
+
+        private ParameterTracker learningRateTracker = Tracker.fixed(1e-3f);
+
+        /**
+         * Sets the learning-rate tracker, called with the 1-based update number (default fixed 1e-3).
+         *
+         * @param tracker the tracker
+         * @return this builder
+         */
+        public T optLearningRateTracker(ParameterTracker tracker) {
+            this.learningRateTracker = tracker;
+            return self();
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package io.github.moge.core.training;
+
+import java.util.Collections;
+import java.util.Map;
+
+/**
+ * The metrics of one training step, as written to {@code metrics.csv} and passed to {@link StepListener}s.
+ */
+public final class StepRecord {
+
+    private final long step;
+    private final int epoch;
+    private final int batchInEpoch;
+    private final float loss;
+    private final Map<String, Float> components;
+    private final Map<String, Float> evaluations;
+    private final float gradientNorm;
+    private final float learningRate;
+    private final boolean skipped;
+    private final int samples;
+    private final double millis;
+
+    StepRecord(
+            long step,
+            int epoch,
+            int batchInEpoch,
+            float loss,
+            Map<String, Float> components,
+            Map<String, Float> evaluations,
+            float gradientNorm,
+            float learningRate,
+            boolean skipped,
+            int samples,
+            double millis) {
+        this.step = step;
+        this.epoch = epoch;
+        this.batchInEpoch = batchInEpoch;
+        this.loss = loss;
+        this.components = Collections.unmodifiableMap(components);
+        this.evaluations = Collections.unmodifiableMap(evaluations);
+        this.gradientNorm = gradientNorm;
+        this.learningRate = learningRate;
+        this.skipped = skipped;
+        this.samples = samples;
+        this.millis = millis;
+    }
+
+    /** Returns the global step, 0 for the first batch of the run. */
+    public long getStep() {
+        return step;
+    }
+
+    /** Returns the epoch, 0-based. */
+    public int getEpoch() {
+        return epoch;
+    }
+
+    /** Returns the batch index within the epoch. */
+    public int getBatchInEpoch() {
+        return batchInEpoch;
+    }
+
+    /** Returns the training loss of the batch. */
+    public float getLoss() {
+        return loss;
+    }
+
+    /** Returns the loss components by name (e.g. cross-entropy, balance_loss, group_sparse_loss). */
+    public Map<String, Float> getComponents() {
+        return components;
+    }
+
+    /** Returns the evaluators' values on the batch, by evaluator name. */
+    public Map<String, Float> getEvaluations() {
+        return evaluations;
+    }
+
+    /** Returns the global L2 norm of the gradients before clipping. */
+    public float getGradientNorm() {
+        return gradientNorm;
+    }
+
+    /** Returns the learning rate of this step's update (NaN if skipped before any update). */
+    public float getLearningRate() {
+        return learningRate;
+    }
+
+    /** Returns whether the update was skipped because the loss or gradient was not finite. */
+    public boolean isSkipped() {
+        return skipped;
+    }
+
+    /** Returns the number of samples in the batch. */
+    public int getSamples() {
+        return samples;
+    }
+
+    /** Returns the wall time of the step in milliseconds. */
+    public double getMillis() {
+        return millis;
+    }
+}

@@ -1,0 +1,144 @@
+package io.github.moge.core.training;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonParseException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The position of a run, as a checkpoint's {@code state.json} holds it: where the data stream stands,
+ * where the schedules stand, the optimizer's update counts and the running sums of the current epoch.
+ *
+ * <p>Together with the parameters, the optimizer moments and the step's own state it is everything a
+ * resumed run needs: randomness is a function of (seed, step) and the data order a function of (seed,
+ * epoch), see {@link RunSeeds}.
+ */
+public final class TrainingState {
+
+    /** The version of this layout; a checkpoint with another version is refused. */
+    public static final int FORMAT_VERSION = 1;
+
+    static final Gson GSON =
+            new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
+
+    int formatVersion = FORMAT_VERSION;
+    long seed;
+    long step;
+    int epoch;
+    int batchInEpoch;
+    int epochs;
+    int batchesPerEpoch;
+    boolean completed;
+    int optimizerSteps;
+    List<Integer> scheduleSteps = new ArrayList<>();
+    long skippedSteps;
+    float learningRate = Float.NaN;
+    float lastLoss = Float.NaN;
+    double epochSamples;
+    Map<String, Double> epochTotals = new LinkedHashMap<>();
+    double epochSeconds;
+    List<OptimizerEntry> optimizer = new ArrayList<>();
+    int stepStateArrays;
+
+    TrainingState() {}
+
+    /** Returns the run seed. */
+    public long getSeed() {
+        return seed;
+    }
+
+    /** Returns the global step: the number of training batches consumed (the next batch's step). */
+    public long getStep() {
+        return step;
+    }
+
+    /** Returns the epoch (0-based) of the next batch. */
+    public int getEpoch() {
+        return epoch;
+    }
+
+    /** Returns the index within its epoch of the next batch. */
+    public int getBatchInEpoch() {
+        return batchInEpoch;
+    }
+
+    /** Returns the number of epochs of the run. */
+    public int getEpochs() {
+        return epochs;
+    }
+
+    /** Returns the number of batches per epoch. */
+    public int getBatchesPerEpoch() {
+        return batchesPerEpoch;
+    }
+
+    /** Returns whether the run had finished all its epochs. */
+    public boolean isCompleted() {
+        return completed;
+    }
+
+    /** Returns the optimizer step count (the learning-rate schedule position). */
+    public int getOptimizerSteps() {
+        return optimizerSteps;
+    }
+
+    /** Returns the step of every {@code SigmaScheduleListener}, in listener order. */
+    public List<Integer> getScheduleSteps() {
+        return scheduleSteps;
+    }
+
+    /** Returns how many steps were skipped for a non-finite loss or gradient. */
+    public long getSkippedSteps() {
+        return skippedSteps;
+    }
+
+    /** Returns the learning rate of the last update before the checkpoint. */
+    public float getLearningRate() {
+        return learningRate;
+    }
+
+    /** Returns the loss of the last step before the checkpoint. */
+    public float getLastLoss() {
+        return lastLoss;
+    }
+
+    String toJson() {
+        return GSON.toJson(this);
+    }
+
+    static TrainingState fromJson(String json) {
+        TrainingState state;
+        try {
+            state = GSON.fromJson(json, TrainingState.class);
+        } catch (JsonParseException e) {
+            throw new IllegalArgumentException("state.json is not valid JSON: " + e.getMessage(), e);
+        }
+        if (state == null) {
+            throw new IllegalArgumentException("state.json is empty");
+        }
+        if (state.formatVersion != FORMAT_VERSION) {
+            throw new IllegalArgumentException(
+                    "state.json has format version " + state.formatVersion + ", this build reads "
+                            + FORMAT_VERSION);
+        }
+        return state;
+    }
+
+    /** The optimizer state of one parameter, by its name in the block tree. */
+    static final class OptimizerEntry {
+        String parameter;
+        int updateCount;
+        int arrays;
+
+        OptimizerEntry() {}
+
+        OptimizerEntry(String parameter, int updateCount, int arrays) {
+            this.parameter = parameter;
+            this.updateCount = updateCount;
+            this.arrays = arrays;
+        }
+    }
+}

@@ -1,0 +1,213 @@
+package io.github.moge.examples.invariance;
+
+import io.github.moge.vision.transform.InvarianceTransforms;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Writes the result files of an invariance run: {@code invariance.csv}, {@code invariance.md} and
+ * {@code metrics.csv}. Numbers use {@link Locale#ROOT} (a dot as the decimal separator).
+ */
+public final class InvarianceReport {
+
+    /** Header of {@code invariance.csv}. */
+    public static final String INVARIANCE_HEADER = "transform,parameter,moe_imed,moge_imed";
+
+    /** Header of {@code metrics.csv}. */
+    public static final String METRICS_HEADER =
+            "epoch,model,train_loss,train_cross_entropy,train_group_sparse,train_accuracy,test_accuracy,"
+                    + "seconds,images_per_second,max_tokens_per_expert";
+
+    /** File names the run writes, relative to the output directory. */
+    public static final List<String> FILES =
+            List.of("invariance.csv", "invariance.md", "metrics.csv", RoutingMapFigure.FILE_NAME);
+
+    private InvarianceReport() {}
+
+    /**
+     * Writes {@code invariance.csv}: one row per transform, mean IMED d of MoE and MoGE.
+     *
+     * @param out the writer
+     * @param moe the MoE result
+     * @param moge the MoGE result
+     * @throws IOException if writing fails
+     */
+    public static void writeInvarianceCsv(Writer out, ModelResult moe, ModelResult moge)
+            throws IOException {
+        List<InvarianceTransforms.Entry> transforms = InvarianceTransforms.all();
+        out.write(INVARIANCE_HEADER + "\n");
+        for (int i = 0; i < transforms.size(); i++) {
+            InvarianceTransforms.Entry e = transforms.get(i);
+            out.write(
+                    String.format(
+                            Locale.ROOT,
+                            "%s,%s,%.6g,%.6g%n",
+                            e.getFamily(),
+                            csvField(e.getParameter()),
+                            moe.meanImed()[i],
+                            moge.meanImed()[i]));
+        }
+    }
+
+    /**
+     * Writes {@code metrics.csv}: one row per epoch and model.
+     *
+     * @param out the writer
+     * @param results the results, each with its epochs
+     * @throws IOException if writing fails
+     */
+    public static void writeMetricsCsv(Writer out, List<ModelResult> results) throws IOException {
+        out.write(METRICS_HEADER + "\n");
+        for (ModelResult r : results) {
+            for (EpochMetrics m : r.epochs()) {
+                out.write(
+                        String.format(
+                                Locale.ROOT,
+                                "%d,%s,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f,%d%n",
+                                m.epoch(),
+                                m.model(),
+                                m.trainLoss(),
+                                m.trainCrossEntropy(),
+                                m.trainGroupSparse(),
+                                m.trainAccuracy(),
+                                m.testAccuracy(),
+                                m.seconds(),
+                                m.imagesPerSecond(),
+                                m.maxTokensPerExpert()));
+            }
+        }
+    }
+
+    /**
+     * Returns how many transforms give MoGE a lower mean IMED than MoE.
+     *
+     * @param moe the MoE result
+     * @param moge the MoGE result
+     * @return the count, 0..12
+     */
+    public static int mogeLowerCount(ModelResult moe, ModelResult moge) {
+        int count = 0;
+        for (int i = 0; i < moe.meanImed().length; i++) {
+            if (moge.meanImed()[i] < moe.meanImed()[i]) {
+                count++;
+            }
+        }
+        return count;
+    }
+
+    /**
+     * Writes {@code invariance.md}: a Table-1-style comparison, accuracies, expert usage and timings.
+     *
+     * @param out the writer
+     * @param moe the MoE result
+     * @param moge the MoGE result
+     * @param settings a one-line description of the settings
+     * @param command the command line that produced the run, or null
+     * @throws IOException if writing fails
+     */
+    public static void writeMarkdown(
+            Writer out, ModelResult moe, ModelResult moge, String settings, String command)
+            throws IOException {
+        List<InvarianceTransforms.Entry> transforms = InvarianceTransforms.all();
+        StringBuilder sb = new StringBuilder();
+        sb.append("# Routing invariance on Fashion-MNIST: MoE vs MoGE\n\n");
+        if (command != null) {
+            sb.append("Command: `").append(command).append("`\n\n");
+        }
+        sb.append("Settings: ").append(settings).append("\n\n");
+        sb.append(
+                "Mean IMED distance d (s = 1, on the 20 x 20 routing map z = softmax over all experts,"
+                        + " router in evaluation mode) between each test image and its transformed copy;"
+                        + " lower is more invariant.\n\n");
+        sb.append("| transform | parameter | MoE | MoGE | lower |\n");
+        sb.append("|---|---|---:|---:|---|\n");
+        for (int i = 0; i < transforms.size(); i++) {
+            InvarianceTransforms.Entry e = transforms.get(i);
+            double a = moe.meanImed()[i];
+            double b = moge.meanImed()[i];
+            String lower = b < a ? "MoGE" : a < b ? "MoE" : "tie";
+            sb.append(
+                    String.format(
+                            Locale.ROOT,
+                            "| %s | %s | %.5f | %.5f | %s |%n",
+                            e.getFamily(),
+                            e.getParameter(),
+                            a,
+                            b,
+                            lower));
+        }
+        sb.append(
+                String.format(
+                        Locale.ROOT,
+                        "%nMoGE lower in %d of %d.%n%n",
+                        mogeLowerCount(moe, moge),
+                        transforms.size()));
+        sb.append("| model | test accuracy | experts used (of ")
+                .append(moe.classMaps()[0].length)
+                .append(") | optimizer steps | training time (s) | evaluation time (s) |\n");
+        sb.append("|---|---:|---:|---:|---:|---:|\n");
+        for (ModelResult r : List.of(moe, moge)) {
+            sb.append(
+                    String.format(
+                            Locale.ROOT,
+                            "| %s | %.4f | %d | %d | %.1f | %.1f |%n",
+                            r.model(),
+                            r.testAccuracy(),
+                            r.activeExperts(),
+                            r.steps(),
+                            r.trainSeconds(),
+                            r.evalSeconds()));
+        }
+        sb.append(
+                "\nExperts used: experts that receive at least one test image (top-1, no noise)."
+                        + " Per-epoch losses, accuracies and throughput are in `metrics.csv`; the"
+                        + " per-class mean routing maps are in `"
+                        + RoutingMapFigure.FILE_NAME
+                        + "`.\n");
+        out.write(sb.toString());
+    }
+
+    /**
+     * Writes all result files (CSV, Markdown, figure) into a directory.
+     *
+     * @param dir the output directory (must exist)
+     * @param results MoE then MoGE
+     * @param settings a one-line description of the settings
+     * @param command the command line, or null
+     * @throws IOException if writing fails
+     */
+    public static void writeAll(Path dir, List<ModelResult> results, String settings, String command)
+            throws IOException {
+        ModelResult moe = results.get(0);
+        ModelResult moge = results.get(1);
+        try (Writer w = Files.newBufferedWriter(dir.resolve("invariance.csv"), StandardCharsets.UTF_8)) {
+            writeInvarianceCsv(w, moe, moge);
+        }
+        try (Writer w = Files.newBufferedWriter(dir.resolve("invariance.md"), StandardCharsets.UTF_8)) {
+            writeMarkdown(w, moe, moge, settings, command);
+        }
+        try (Writer w = Files.newBufferedWriter(dir.resolve("metrics.csv"), StandardCharsets.UTF_8)) {
+            writeMetricsCsv(w, results);
+        }
+        Path figure = dir.resolve(RoutingMapFigure.FILE_NAME);
+        Files.createDirectories(figure.getParent());
+        try {
+            RoutingMapFigure.write(figure, results);
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static String csvField(String value) {
+        if (value.contains(",") || value.contains("\"")) {
+            return '"' + value.replace("\"", "\"\"") + '"';
+        }
+        return value;
+    }
+}

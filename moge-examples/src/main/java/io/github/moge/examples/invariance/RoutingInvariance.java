@@ -1,0 +1,100 @@
+package io.github.moge.examples.invariance;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.github.moge.core.metrics.Imed;
+import io.github.moge.vision.transform.InvarianceTransforms;
+import java.util.List;
+import java.util.function.Function;
+
+/**
+ * Accumulates the mean IMED distance d between the routing maps of original and transformed images
+ * over batches, one mean per transform (the quantity of the paper's Table 1).
+ *
+ * <p>d = sqrt(max(d^2, 0)) per image, d^2 from {@link Imed#squaredDistance(NDArray, NDArray)}; all work
+ * is batched on the device, and only one sum per transform and batch is read back.
+ */
+public final class RoutingInvariance {
+
+    private final Imed imed;
+    private final List<InvarianceTransforms.Entry> transforms;
+    private final int height;
+    private final int width;
+    private final double[] sums;
+    private long count;
+
+    /**
+     * Creates an accumulator.
+     *
+     * @param imed the distance on the routing map (rows x cols = E)
+     * @param transforms the transforms to compare against, e.g. {@link InvarianceTransforms#all()}
+     * @param height image height
+     * @param width image width
+     */
+    public RoutingInvariance(
+            Imed imed, List<InvarianceTransforms.Entry> transforms, int height, int width) {
+        this.imed = imed;
+        this.transforms = List.copyOf(transforms);
+        this.height = height;
+        this.width = width;
+        this.sums = new double[transforms.size()];
+    }
+
+    /**
+     * Returns the IMED distance d of each pair of maps: sqrt of the squared distance, rounding-level
+     * negatives taken as 0.
+     *
+     * @param imed the distance
+     * @param a maps [B, E]
+     * @param b maps [B, E]
+     * @return d, shape [B]
+     */
+    public static NDArray distances(Imed imed, NDArray a, NDArray b) {
+        return imed.squaredDistance(a, b).maximum(0f).sqrt();
+    }
+
+    /**
+     * Adds one batch of images.
+     *
+     * @param images flattened images [B, height * width]
+     * @param originalMaps the routing maps of {@code images}, [B, E]
+     * @param mapsOf computes routing maps [B, E] of a batch of images
+     */
+    public void update(NDArray images, NDArray originalMaps, Function<NDArray, NDArray> mapsOf) {
+        long batch = images.getShape().get(0);
+        for (int t = 0; t < transforms.size(); t++) {
+            try (NDManager scope = images.getManager().newSubManager()) {
+                NDArray moved = transforms.get(t).getTransform().transformFlattened(images, height, width);
+                moved.attach(scope);
+                NDArray maps = mapsOf.apply(moved);
+                maps.attach(scope);
+                NDArray d = distances(imed, originalMaps, maps);
+                d.attach(scope);
+                sums[t] += d.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).sum().getDouble();
+            }
+        }
+        count += batch;
+    }
+
+    /**
+     * Returns the mean d per transform.
+     *
+     * @return one mean per transform, in the order given; NaN before any update
+     */
+    public double[] means() {
+        double[] out = new double[sums.length];
+        for (int i = 0; i < sums.length; i++) {
+            out[i] = count == 0 ? Double.NaN : sums[i] / count;
+        }
+        return out;
+    }
+
+    /**
+     * Returns the number of images accumulated.
+     *
+     * @return the count
+     */
+    public long count() {
+        return count;
+    }
+}

@@ -1,0 +1,143 @@
+package io.github.moge.examples.training;
+
+import io.github.moge.core.training.ConfigurationValidator;
+import io.github.moge.core.training.RunConfiguration;
+import io.github.moge.core.training.TrainingRun;
+import io.github.moge.core.training.TrainingSummary;
+import java.io.IOException;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/**
+ * The options every training command shares, as a picocli mixin ({@code @Mixin TrainingRunOptions run;}):
+ * {@code --resume DIR}, checkpoint cadence and retention, gradient clipping and the divergence guard. The
+ * command keeps its own {@code --output} for new runs.
+ *
+ * <p>A command with {@code --resume DIR} rebuilds its settings from {@link #savedConfiguration()} (the
+ * run's {@code config.json}) instead of its other flags, builds the same model and data, applies {@link
+ * #configure(TrainingRun.Builder)} and calls {@link #start(TrainingRun)}.
+ */
+public final class TrainingRunOptions {
+
+    @Option(
+            names = "--resume",
+            paramLabel = "DIR",
+            description = "Continue the run in DIR from its newest intact checkpoint, with its saved settings.")
+    Path resume;
+
+    @Option(
+            names = "--allow-fallback",
+            description = "With --resume: if the newest checkpoint is corrupt, use the previous intact one.")
+    boolean allowFallback;
+
+    @Option(
+            names = "--checkpoint-every",
+            defaultValue = "0",
+            description = "Also checkpoint every N steps (default: after every epoch only).")
+    int checkpointEvery;
+
+    @Option(names = "--keep-checkpoints", defaultValue = "3", description = "Checkpoints kept (default: ${DEFAULT-VALUE}).")
+    int keepCheckpoints;
+
+    @Option(names = "--clip-grad-norm", defaultValue = "0", description = "Clip gradients to this global L2 norm (0: off).")
+    float clipGradNorm;
+
+    @Option(
+            names = "--skip-non-finite",
+            description = "Skip updates with a non-finite loss or gradient instead of stopping the run.")
+    boolean skipNonFinite;
+
+    /** Returns whether this invocation resumes a run. */
+    public boolean isResume() {
+        return resume != null;
+    }
+
+    /** Returns the directory given to {@code --resume}, or null. */
+    public Path getResume() {
+        return resume;
+    }
+
+    /**
+     * Returns the run directory: the resumed one, or the command's output for a new run.
+     *
+     * @param output the command's output directory
+     * @return the run directory
+     */
+    public Path runDirectory(Path output) {
+        return resume != null ? resume : output;
+    }
+
+    /**
+     * Returns the configuration saved in the resumed run.
+     *
+     * @return the configuration
+     * @throws IOException if {@code --resume} is not a run directory
+     */
+    public RunConfiguration savedConfiguration() throws IOException {
+        return savedConfiguration(resume);
+    }
+
+    /**
+     * Returns the configuration saved in a run directory below the resumed one (for commands that train
+     * several models, each in its own run directory).
+     *
+     * @param runDirectory the run directory
+     * @return the configuration
+     * @throws IOException if it is not a run directory
+     */
+    public RunConfiguration savedConfiguration(Path runDirectory) throws IOException {
+        if (resume == null) {
+            throw new IllegalStateException("savedConfiguration() needs --resume");
+        }
+        return RunConfiguration.read(runDirectory);
+    }
+
+    /**
+     * Adds this mixin's checks to a command's validator (before any compute).
+     *
+     * @param validator the command's validator
+     * @param outputGiven whether the command's {@code --output} was given explicitly
+     * @param output the command's output directory
+     * @return the validator
+     */
+    public ConfigurationValidator validate(ConfigurationValidator validator, boolean outputGiven, Path output) {
+        validator.check(!outputGiven || resume == null,
+                "--output and --resume both given: --resume continues the run in its own directory; drop"
+                        + " --output");
+        validator.check(!allowFallback || resume != null, "--allow-fallback applies to --resume only: add"
+                + " --resume DIR or drop --allow-fallback");
+        validator.check(checkpointEvery >= 0 && keepCheckpoints >= 1 && clipGradNorm >= 0,
+                "--checkpoint-every and --clip-grad-norm must be >= 0 and --keep-checkpoints >= 1");
+        if (resume != null) {
+            validator.requireDataPath("--resume", resume);
+        }
+        validator.requireWritableOutput(resume != null ? "--resume" : "--output", runDirectory(output));
+        return validator;
+    }
+
+    /**
+     * Applies the checkpoint and guard options to a run builder.
+     *
+     * @param builder the builder
+     * @return the builder
+     */
+    public TrainingRun.Builder configure(TrainingRun.Builder builder) {
+        return builder.optCheckpointEvery(checkpointEvery)
+                .optKeepCheckpoints(keepCheckpoints)
+                .optClipGradNorm(clipGradNorm)
+                .optSkipNonFinite(skipNonFinite)
+                .optAllowFallback(allowFallback);
+    }
+
+    /**
+     * Starts a new run in the command's output directory or resumes {@code --resume}.
+     *
+     * @param run the run
+     * @param output the command's output directory
+     * @return the summary
+     * @throws IOException if the run directory is taken, missing or unreadable
+     */
+    public TrainingSummary start(TrainingRun run, Path output) throws IOException {
+        return resume != null ? run.resume(resume) : run.run(output);
+    }
+}

@@ -1,0 +1,2 @@
+/** Command-line options shared by every training command (output, --resume, checkpoints, guard). */
+package io.github.moge.examples.training;

@@ -1,0 +1,214 @@
+package io.github.moge.lm.model;
+
+import ai.djl.training.tracker.Tracker;
+import java.util.Locale;
+
+/**
+ * Named model and optimisation settings of the paper's language-modelling runs (Table 3, after the
+ * MomentumSMoE reference on WikiText-103), plus dense baselines with the same active parameters.
+ *
+ * <p>small: 3 layers, width 128, expert width 128, 8 heads, block 256, span 256, dropout 0.7, batch 96,
+ * Adam 1e-3 with 3000 warm-up steps. medium: 6 layers, width 352, expert width 352, 8 heads, block 512,
+ * span 1024, dropout 0.1, batch 48, 4000 warm-up steps. MoE layers: 16 experts, top-2 (the reference
+ * default), dropless, no balancing loss. SMoGE adds the group-sparse regularizer on a 4 x 4 map with sigma
+ * 10 -&gt; 1.5, p = 0.3, lambda 1e-4 in the reference's units (no 1/f^2), which is {@link
+ * #GROUP_SPARSE_WEIGHT} = 9e-4 under DESIGN.md's formula. Momentum: mu 0.7, gamma 1; Adam: beta1 0.9,
+ * beta2 0.999, gamma 1. The dense model's feed-forward is k * 128 (or k * 352) wide.
+ */
+public enum LmPreset {
+    /** Dense baseline, small. */
+    DENSE_SMALL(Size.SMALL, 0, false, MomentumRule.Kind.PLAIN),
+    /** Switch-style SMoE, small. */
+    SMOE_SMALL(Size.SMALL, 16, false, MomentumRule.Kind.PLAIN),
+    /** SMoE with the group-sparse regularizer, small. */
+    SMOGE_SMALL(Size.SMALL, 16, true, MomentumRule.Kind.PLAIN),
+    /** MomentumSMoE, small. */
+    MOMENTUM_SMOE_SMALL(Size.SMALL, 16, false, MomentumRule.Kind.MOMENTUM),
+    /** MomentumSMoE with the regularizer, small. */
+    MOMENTUM_SMOGE_SMALL(Size.SMALL, 16, true, MomentumRule.Kind.MOMENTUM),
+    /** AdamSMoE, small. */
+    ADAM_SMOE_SMALL(Size.SMALL, 16, false, MomentumRule.Kind.ADAM),
+    /** AdamSMoE with the regularizer, small. */
+    ADAM_SMOGE_SMALL(Size.SMALL, 16, true, MomentumRule.Kind.ADAM),
+    /** Dense baseline, medium. */
+    DENSE_MEDIUM(Size.MEDIUM, 0, false, MomentumRule.Kind.PLAIN),
+    /** Switch-style SMoE, medium. */
+    SMOE_MEDIUM(Size.MEDIUM, 16, false, MomentumRule.Kind.PLAIN),
+    /** SMoE with the regularizer, medium. */
+    SMOGE_MEDIUM(Size.MEDIUM, 16, true, MomentumRule.Kind.PLAIN),
+    /** MomentumSMoE, medium. */
+    MOMENTUM_SMOE_MEDIUM(Size.MEDIUM, 16, false, MomentumRule.Kind.MOMENTUM),
+    /** MomentumSMoE with the regularizer, medium. */
+    MOMENTUM_SMOGE_MEDIUM(Size.MEDIUM, 16, true, MomentumRule.Kind.MOMENTUM),
+    /** AdamSMoE, medium. */
+    ADAM_SMOE_MEDIUM(Size.MEDIUM, 16, false, MomentumRule.Kind.ADAM),
+    /** AdamSMoE with the regularizer, medium. */
+    ADAM_SMOGE_MEDIUM(Size.MEDIUM, 16, true, MomentumRule.Kind.ADAM);
+
+    /** lambda of the published SMoGE runs in the reference code's units (it omits the 1/f^2). */
+    public static final float GROUP_SPARSE_LAMBDA_REFERENCE = 1e-4f;
+
+    /** The same lambda under DESIGN.md's L_gs (with 1/f^2, f = 3): 9e-4. The loss weight to use. */
+    public static final float GROUP_SPARSE_WEIGHT = GROUP_SPARSE_LAMBDA_REFERENCE * 9f;
+
+    /** Model sizes. */
+    enum Size {
+        SMALL(3, 128, 128, 8, 256, 256, 0.7f, 96, 3000),
+        MEDIUM(6, 352, 352, 8, 512, 1024, 0.1f, 48, 4000);
+
+        final int layers;
+        final int width;
+        final int hidden;
+        final int heads;
+        final int block;
+        final int span;
+        final float dropout;
+        final int batch;
+        final int warmup;
+
+        Size(int layers, int width, int hidden, int heads, int block, int span, float dropout, int batch, int warmup) {
+            this.layers = layers;
+            this.width = width;
+            this.hidden = hidden;
+            this.heads = heads;
+            this.block = block;
+            this.span = span;
+            this.dropout = dropout;
+            this.batch = batch;
+            this.warmup = warmup;
+        }
+    }
+
+    private final Size size;
+    private final int experts;
+    private final boolean groupSparse;
+    private final MomentumRule.Kind momentum;
+
+    LmPreset(Size size, int experts, boolean groupSparse, MomentumRule.Kind momentum) {
+        this.size = size;
+        this.experts = experts;
+        this.groupSparse = groupSparse;
+        this.momentum = momentum;
+    }
+
+    /** Returns the command-line name, e.g. {@code momentum-smoge-small}. */
+    public String cliName() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    /**
+     * Finds a preset by its command-line name.
+     *
+     * @param name e.g. {@code smoge-small}
+     * @return the preset
+     */
+    public static LmPreset fromCliName(String name) {
+        for (LmPreset preset : values()) {
+            if (preset.cliName().equals(name)) {
+                return preset;
+            }
+        }
+        StringBuilder known = new StringBuilder();
+        for (LmPreset preset : values()) {
+            known.append(known.length() == 0 ? "" : ", ").append(preset.cliName());
+        }
+        throw new IllegalArgumentException("unknown preset '" + name + "'; known: " + known);
+    }
+
+    /**
+     * Returns a model builder with this preset's architecture.
+     *
+     * @param vocabularySize V
+     * @param sigmaSchedule the sigma schedule (sized to the run's optimizer steps); used by SMoGE presets
+     * @return the builder, to adjust further if needed
+     */
+    public MoeTransformerLm.Builder modelBuilder(int vocabularySize, Tracker sigmaSchedule) {
+        MoeTransformerLm.Builder builder =
+                MoeTransformerLm.builder()
+                        .setVocabularySize(vocabularySize)
+                        .optLayers(size.layers)
+                        .optWidth(size.width)
+                        .optHeads(size.heads)
+                        .optSpan(size.span)
+                        .optHiddenSize(size.hidden)
+                        .optExperts(experts)
+                        .optTopK(2)
+                        .optDropout(size.dropout)
+                        .optMomentumRule(MomentumRule.builder().setKind(momentum).build());
+        if (groupSparse) {
+            builder.optGroupSparse(sigmaSchedule);
+        }
+        return builder;
+    }
+
+    /** Returns whether the preset is a MoGE (regularised) model. */
+    public boolean isGroupSparse() {
+        return groupSparse;
+    }
+
+    /** Returns E, 0 for the dense baseline. */
+    public int getExperts() {
+        return experts;
+    }
+
+    /** Returns the residual rule kind. */
+    public MomentumRule.Kind getMomentum() {
+        return momentum;
+    }
+
+    /** Returns the number of layers. */
+    public int getLayers() {
+        return size.layers;
+    }
+
+    /** Returns the model width. */
+    public int getWidth() {
+        return size.width;
+    }
+
+    /** Returns the block length M. */
+    public int getBlock() {
+        return size.block;
+    }
+
+    /** Returns the attention span. */
+    public int getSpan() {
+        return size.span;
+    }
+
+    /** Returns the dropout. */
+    public float getDropout() {
+        return size.dropout;
+    }
+
+    /** Returns the training batch B. */
+    public int getBatch() {
+        return size.batch;
+    }
+
+    /** Returns the learning-rate warm-up steps. */
+    public int getWarmup() {
+        return size.warmup;
+    }
+
+    /** Returns the Adam learning rate (1e-3). */
+    public float getLearningRate() {
+        return 1e-3f;
+    }
+
+    /** Returns a one-line description for --help. */
+    public String describe() {
+        return String.format(
+                Locale.ROOT,
+                "%s: %s, %d layers, width %d, %s, dropout %.1f, block %d, span %d, batch %d",
+                cliName(),
+                experts == 0 ? "dense FFN " + 2 * size.hidden : "E=16 top-2" + (groupSparse ? " + L_gs" : ""),
+                size.layers,
+                size.width,
+                momentum == MomentumRule.Kind.PLAIN ? "plain residual" : momentum.name().toLowerCase(Locale.ROOT),
+                size.dropout,
+                size.block,
+                size.span,
+                size.batch);
+    }
+}
