@@ -1,5 +1,6 @@
 package io.github.moge.examples;
 
+import io.github.moge.examples.vision.TrainVisionCommand;
 import io.github.moge.examples.benchmark.LayerBenchmark;
 import io.github.moge.examples.benchmark.MemoryBenchmark;
 import io.github.moge.examples.benchmark.VisionBenchmark;
@@ -52,6 +53,7 @@ public final class MogeCli implements Runnable {
         cli.addSubcommand(new VisionBenchmark());
         cli.addSubcommand(new TrainLmCommand());
         cli.addSubcommand(new MemoryBenchmark());
+        cli.addSubcommand(new TrainVisionCommand());
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setOut(out);
         cli.setErr(err);

@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #getImages(NDManager, long[])} and {@link #getLabels(NDManager, long[])} build a whole
  * batch as one NDArray, for evaluation loops that do not need the DJL batch pipeline.
  */
-public final class FashionMnistDataset extends RandomAccessDataset {
+public final class FashionMnistDataset extends RandomAccessDataset
+        implements ImageClassificationData {
 
     /** The class names, indexed by label. */
     public static final List<String> CLASS_NAMES =
@@ -239,6 +240,7 @@ public final class FashionMnistDataset extends RandomAccessDataset {
      * @param indices example indices, each in {@code 0..size()-1}
      * @return the batch of images
      */
+    @Override
     public NDArray getImages(NDManager manager, long[] indices) {
         checkPrepared();
         byte[] buf = new byte[indices.length * PIXELS];
@@ -264,6 +266,7 @@ public final class FashionMnistDataset extends RandomAccessDataset {
      * @param indices example indices, each in {@code 0..size()-1}
      * @return the class indices
      */
+    @Override
     public NDArray getLabels(NDManager manager, long[] indices) {
         checkPrepared();
         float[] out = new float[indices.length];
@@ -280,6 +283,7 @@ public final class FashionMnistDataset extends RandomAccessDataset {
      * @param index the example index
      * @return the label, {@code 0..9}
      */
+    @Override
     public int getLabel(long index) {
         checkIndex(index);
         return labels[(int) index] & 0xFF;
@@ -319,6 +323,27 @@ public final class FashionMnistDataset extends RandomAccessDataset {
      */
     public Shape imageShape() {
         return flatten ? new Shape(PIXELS) : new Shape(1, IMAGE_SIZE, IMAGE_SIZE);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public int getNumClasses() {
+        return NUM_CLASSES;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public List<String> getClassNames() {
+        return CLASS_NAMES;
+    }
+
+    /**
+     * {@inheritDoc} Always {@code [1, 28, 28]}: {@link #getImages(NDManager, long[])} returns
+     * {@code [n, 784]} instead when the dataset is flattened.
+     */
+    @Override
+    public Shape getImageShape() {
+        return new Shape(1, IMAGE_SIZE, IMAGE_SIZE);
     }
 
     /** {@inheritDoc} Requires {@link #prepare(Progress)} first. */
