@@ -15,6 +15,7 @@ import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.util.PairList;
 import io.github.moge.core.AuxiliaryTerms;
+import io.github.moge.core.BatchScope;
 import io.github.moge.core.GroupSparseRegularizer;
 import io.github.moge.core.MoeBlock;
 import io.github.moge.core.balance.SwitchLoss;
@@ -128,8 +129,9 @@ public final class MoeTransformerLm extends AbstractBlock {
         long block = tokens.getShape().get(1);
         NDArray table = parameterStore.getValue(embedding, tokens.getDevice(), training);
         NDArray pe = parameterStore.getValue(keyPe, tokens.getDevice(), training);
-        NDArray rows = table.get(new NDIndex("{}", tokens.reshape(-1).toType(DataType.INT64, false)));
-        rows.attach(tokens.getManager()); // created on the parameter's manager: keep it in the batch scope
+        NDArray rows =
+                BatchScope.view(table, tokens)
+                        .get(new NDIndex("{}", tokens.reshape(-1).toType(DataType.INT64, false)));
         NDArray x = rows.reshape(batch, block, width);
         NDList nextMemory = new NDList();
         NDList terms = new NDList();

@@ -11,6 +11,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
+import io.github.moge.core.BatchScope;
 import io.github.moge.vision.model.AttentionHeads;
 
 /**
@@ -98,7 +99,7 @@ public final class WindowAttentionV2 extends WindowAttention {
     /** {@inheritDoc} */
     @Override
     public NDArray attend(ParameterStore parameterStore, NDArray windows, NDArray mask, boolean training) {
-        NDArray q = parameterStore.getValue(qBias, windows.getDevice(), training);
+        NDArray q = BatchScope.view(parameterStore.getValue(qBias, windows.getDevice(), training), windows);
         NDArray v = parameterStore.getValue(vBias, windows.getDevice(), training);
         NDArray bias = q.concat(q.zerosLike()).concat(v);
         NDArray fused = qkv.forward(parameterStore, new NDList(windows), training).head().add(bias);
@@ -106,8 +107,9 @@ public final class WindowAttentionV2 extends WindowAttention {
         NDArray query = normalize(qkvHeads.get(0));
         NDArray key = normalize(qkvHeads.get(1));
         NDArray scale =
-                parameterStore
-                        .getValue(logitScale, windows.getDevice(), training)
+                BatchScope.view(
+                                parameterStore.getValue(logitScale, windows.getDevice(), training),
+                                windows)
                         .minimum(MAX_LOG_SCALE)
                         .exp();
         NDArray logits = query.matMul(key.transpose(0, 1, 3, 2)).mul(scale);

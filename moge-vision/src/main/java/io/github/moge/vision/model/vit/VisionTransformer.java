@@ -15,6 +15,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 import io.github.moge.core.AuxiliaryTerms;
+import io.github.moge.core.BatchScope;
 import io.github.moge.vision.model.AttentionHeads;
 import io.github.moge.vision.model.MoePlacement;
 import io.github.moge.vision.model.MoeSettings;
@@ -110,7 +111,7 @@ public final class VisionTransformer extends AbstractBlock {
         NDArray x = patchEmbedding.forward(parameterStore, new NDList(image), training).head();
         NDArray cls = parameterStore.getValue(classToken, image.getDevice(), training);
         NDArray pos = parameterStore.getValue(positionEmbedding, image.getDevice(), training);
-        x = cls.broadcast(batch, 1, width).concat(x, 1).add(pos);
+        x = BatchScope.view(cls, x).broadcast(batch, 1, width).concat(x, 1).add(pos);
         if (dropout > 0f) {
             x = Dropout.dropout(x, dropout, training).singletonOrThrow();
         }
