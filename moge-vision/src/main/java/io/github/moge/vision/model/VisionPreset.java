@@ -229,7 +229,7 @@ public final class VisionPreset {
         register("swinv1", "t", "-ft", swinV1, sparse);
 
         // Fashion-MNIST padded to 32 px: small enough to train to > 70 % in minutes on a CPU.
-        Spec vitFmnist = vit("fmnist", 32, 1, 10, 4);
+        Spec vitFmnist = vit("fmnist", 32, 1, 10, 8);
         vitFmnist.width = 64;
         vitFmnist.depths = new int[] {4};
         vitFmnist.heads = new int[] {4};
