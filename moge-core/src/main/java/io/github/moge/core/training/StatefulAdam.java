@@ -1,8 +1,5 @@
 package io.github.moge.core.training;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-
 /**
  * Adam with an L2 penalty added to the gradient (PyTorch torch.optim.Adam semantics), whose moments and update counts can be saved and restored; see {@link StatefulOptimizer}.
  *
@@ -15,13 +12,10 @@ import ai.djl.ndarray.NDList;
  *
  * <p>State per parameter: {@code (mean, variance)}, the first and second moments.
  */
-public final class StatefulAdam extends StatefulOptimizer {
-
-    private final AdamRule rule;
+public final class StatefulAdam extends AbstractStatefulAdam {
 
     private StatefulAdam(Builder builder) {
-        super(builder);
-        this.rule = new AdamRule(builder.beta1, builder.beta2, builder.epsilon, false);
+        super(builder, false);
     }
 
     /**
@@ -33,65 +27,14 @@ public final class StatefulAdam extends StatefulOptimizer {
         return new Builder();
     }
 
-    /** {@inheritDoc} */
-    @Override
-    protected NDList createState(NDArray weight) {
-        return rule.createState(weight);
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    protected void apply(NDArray weight, NDArray grad, NDList state, int t, float learningRate) {
-        try (NDArray g = preprocess(grad)) {
-            rule.apply(weight, g, state, t, learningRate, weightDecay());
-        }
-    }
-
     /** Builds a {@link StatefulAdam}. */
-    public static final class Builder extends StatefulOptimizer.Builder<Builder> {
-
-        private float beta1 = 0.9f;
-        private float beta2 = 0.999f;
-        private float epsilon = 1e-8f;
+    public static final class Builder extends AbstractStatefulAdam.Builder<Builder> {
 
         Builder() {}
 
         /** {@inheritDoc} */
         @Override
         protected Builder self() {
-            return this;
-        }
-
-        /**
-         * Sets the decay of the first moment (default 0.9).
-         *
-         * @param beta1 in [0, 1)
-         * @return this builder
-         */
-        public Builder optBeta1(float beta1) {
-            this.beta1 = beta1;
-            return this;
-        }
-
-        /**
-         * Sets the decay of the second moment (default 0.999).
-         *
-         * @param beta2 in [0, 1)
-         * @return this builder
-         */
-        public Builder optBeta2(float beta2) {
-            this.beta2 = beta2;
-            return this;
-        }
-
-        /**
-         * Sets the term added to the denominator (default 1e-8).
-         *
-         * @param epsilon finite and &gt; 0
-         * @return this builder
-         */
-        public Builder optEpsilon(float epsilon) {
-            this.epsilon = epsilon;
             return this;
         }
 
