@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.convolutional.Conv2d;
 
 /**
  * The Gaussian group-sparse regularizer of MoGE on the topographic map of the routing input.
@@ -18,7 +17,8 @@ import ai.djl.nn.convolutional.Conv2d;
  * </pre>
  *
  * <p>It is a sum over the tokens of the batch, not a mean, and carries no weight lambda: the training loss
- * applies that. The kernel is rebuilt from sigma on the input's device at every call with a few array
+ * applies that. The Gaussian is separable, so the convolution runs as two matrix products with small banded
+ * matrices of the 1-D Gaussian, rebuilt from sigma on the input's device at every call with a few array
  * operations (no host-to-device copy), because sigma changes every step under a {@link SigmaSchedule}.
  */
 public final class GroupSparseRegularizer {
@@ -75,18 +75,51 @@ public final class GroupSparseRegularizer {
             throw new IllegalArgumentException("sigma must be finite and > 0, got " + sigma);
         }
         long tokens = shape.get(0);
-        NDArray squared = routingInput.square().reshape(tokens, 1, map.rows(), map.cols());
-        NDArray kernel =
-                kernel(routingInput.getManager(), sigma, routingInput.getDataType())
-                        .reshape(1, 1, filterSize, filterSize);
-        NDArray smoothed = Conv2d.conv2d(squared, kernel).singletonOrThrow();
+        int rows = map.rows();
+        int cols = map.cols();
+        int outRows = rows - filterSize + 1;
+        int outCols = cols - filterSize + 1;
+        NDManager manager = routingInput.getManager();
+        DataType type = routingInput.getDataType();
+        // The normalised Gaussian is separable, G = g g^T with g the normalised 1-D Gaussian, so the valid
+        // convolution of every map is A_r Z^2 A_c^T with banded matrices A_r [m', m] and A_c [n', n]. Laid out
+        // as two large matrix products (the sum below does not care about the order of tokens and positions),
+        // this is much cheaper than a one-channel conv2d and needs no unfolded copy of the maps.
+        NDArray squared =
+                routingInput
+                        .square()
+                        .reshape(tokens, rows, cols)
+                        .transpose(1, 0, 2)
+                        .reshape(rows, tokens * cols); // [m, N n]
+        NDArray alongRows = band(manager, outRows, rows, sigma, type).matMul(squared); // [m', N n]
+        NDArray smoothed =
+                alongRows
+                        .reshape((long) outRows * tokens, cols)
+                        .matMul(band(manager, outCols, cols, sigma, type).transpose()); // [m' N, n']
         double scale = 1.0 / ((double) filterSize * filterSize * map.validPositions(filterSize));
         // A Java double becomes a float64 scalar in DJL, which would promote a float32 result.
         Number typedScale =
-                routingInput.getDataType() == DataType.FLOAT64
+                type == DataType.FLOAT64
                         ? (Number) Double.valueOf(scale)
                         : (Number) Float.valueOf((float) scale);
         return smoothed.add(EPSILON).sqrt().sum().mul(typedScale);
+    }
+
+    /**
+     * Returns the banded matrix B [out, in] with B[i, i + a] = g(a - floor(f/2)) for a in 0..f-1, g the
+     * 1-D Gaussian normalised to sum 1: one axis of the separable valid convolution.
+     */
+    private NDArray band(NDManager manager, int out, int in, float sigma, DataType type) {
+        NDArray offset =
+                manager.arange(0f, in, 1f, type)
+                        .reshape(1, in)
+                        .sub(manager.arange(0f, out, 1f, type).reshape(out, 1)); // column - row
+        NDArray inWindow = offset.gte(0).logicalAnd(offset.lt(filterSize)).toType(type, false);
+        NDArray taps = manager.arange(0f, filterSize, 1f, type).sub(filterSize / 2).square();
+        double twoSigmaSquared = 2.0 * (double) sigma * sigma;
+        NDArray norm = taps.mul(-1.0 / twoSigmaSquared).exp().sum();
+        NDArray centred = offset.sub(filterSize / 2).square();
+        return centred.mul(-1.0 / twoSigmaSquared).exp().mul(inWindow).div(norm);
     }
 
     /**
