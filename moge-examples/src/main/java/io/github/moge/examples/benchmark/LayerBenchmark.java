@@ -252,7 +252,8 @@ public final class LayerBenchmark implements Callable<Integer> {
                 .getCapacity();
     }
 
-    private static double median(long[] values) {
+    /** Returns the median of timings (the mean of the middle two for an even count). */
+    static double median(long[] values) {
         long[] sorted = values.clone();
         Arrays.sort(sorted);
         int n = sorted.length;

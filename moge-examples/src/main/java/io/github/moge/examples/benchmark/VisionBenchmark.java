@@ -18,7 +18,6 @@ import io.github.moge.core.MoeBlock;
 import io.github.moge.core.SigmaScheduleListener;
 import io.github.moge.vision.model.VisionPreset;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -170,9 +169,9 @@ public final class VisionBenchmark implements Callable<Integer> {
             row.moge = mogePreset.getName();
             row.layers = mogeLayers.size();
             row.batch = batch;
-            row.moeMs = median(moeNanos) / 1e6;
-            row.mogeMs = median(mogeNanos) / 1e6;
-            row.regularizerMs = median(regNanos) / 1e6;
+            row.moeMs = LayerBenchmark.median(moeNanos) / 1e6;
+            row.mogeMs = LayerBenchmark.median(mogeNanos) / 1e6;
+            row.regularizerMs = LayerBenchmark.median(regNanos) / 1e6;
             return row;
         }
     }
@@ -233,13 +232,6 @@ public final class VisionBenchmark implements Callable<Integer> {
         }
         inputs.get(0).getGradient().sum().getFloat();
         return System.nanoTime() - start;
-    }
-
-    private static double median(long[] values) {
-        long[] sorted = values.clone();
-        Arrays.sort(sorted);
-        int n = sorted.length;
-        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
     }
 
     private static String format(Row r) {
