@@ -73,6 +73,8 @@ public final class TrainingRun {
     private static final String METRICS_FILE = "metrics.csv";
     private static final String EPOCHS_FILE = "epochs.csv";
     private static final String CHECKPOINTS = "checkpoints";
+    /** The key under which the run records its gradient clipping norm in {@code config.json}. */
+    public static final String CLIP_GRAD_NORM_KEY = "clip_grad_norm";
 
     private final Model model;
     private final Loss loss;
@@ -125,7 +127,8 @@ public final class TrainingRun {
         this.epochs = builder.epochs;
         this.seed = builder.seed;
         this.device = builder.device;
-        this.configuration = builder.configuration;
+        // Clipping changes the trajectory, so it is part of what a resume must match.
+        this.configuration = builder.configuration.with(Map.of(CLIP_GRAD_NORM_KEY, builder.clipGradNorm));
         this.checkpointEvery = builder.checkpointEvery;
         this.keepCheckpoints = builder.keepCheckpoints;
         this.clipGradNorm = builder.clipGradNorm;

@@ -25,6 +25,7 @@ import io.github.moge.core.training.EpochEvaluation;
 import io.github.moge.core.training.EpochRecord;
 import io.github.moge.core.training.StatefulAdamW;
 import io.github.moge.core.training.TrainingRun;
+import io.github.moge.examples.training.RunCustomizer;
 import io.github.moge.core.training.TrainingSummary;
 import io.github.moge.vision.data.FashionMnistDataset;
 import io.github.moge.vision.model.InvarianceModel;
@@ -38,7 +39,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Consumer;
 
 /**
  * Trains the single-layer MoE and MoGE models of {@link InvarianceModel} on Fashion-MNIST with identical
@@ -66,7 +66,7 @@ public final class InvarianceExperiment {
     private final InvarianceSettings settings;
     private final PrintStream log;
     private float[] meanImage;
-    private Consumer<TrainingRun.Builder> runOptions = builder -> {};
+    private RunCustomizer runOptions = RunCustomizer.NONE;
 
     /**
      * Creates the experiment.
@@ -90,7 +90,7 @@ public final class InvarianceExperiment {
      * @param runOptions applied to each {@link TrainingRun.Builder} before it is built
      * @return this experiment
      */
-    public InvarianceExperiment optRunOptions(Consumer<TrainingRun.Builder> runOptions) {
+    public InvarianceExperiment optRunOptions(RunCustomizer runOptions) {
         this.runOptions = runOptions;
         return this;
     }
@@ -307,7 +307,7 @@ public final class InvarianceExperiment {
                             .optConfiguration(settings.toConfiguration().with(identity))
                             .optLog(log)
                             .optProgressEvery(settings.progress ? Math.max(1, stepsPerEpoch / 5) : 0);
-            runOptions.accept(builder);
+            runOptions.apply(builder, runDirectory);
             TrainingRun run = builder.build();
             TrainingSummary summary = resume ? run.resume(runDirectory) : run.run(runDirectory);
             if (!summary.isCompleted()) {

@@ -39,8 +39,10 @@ public final class TrainingRunOptions {
     @Option(names = "--keep-checkpoints", defaultValue = "3", description = "Checkpoints kept (default: ${DEFAULT-VALUE}).")
     int keepCheckpoints;
 
-    @Option(names = "--clip-grad-norm", defaultValue = "0", description = "Clip gradients to this global L2 norm (0: off).")
-    float clipGradNorm;
+    @Option(
+            names = "--clip-grad-norm",
+            description = "Clip gradients to this global L2 norm (default: 0, off; with --resume: the run's).")
+    Float clipGradNorm;
 
     @Option(
             names = "--skip-non-finite",
@@ -106,7 +108,7 @@ public final class TrainingRunOptions {
                         + " --output");
         validator.check(!allowFallback || resume != null, "--allow-fallback applies to --resume only: add"
                 + " --resume DIR or drop --allow-fallback");
-        validator.check(checkpointEvery >= 0 && keepCheckpoints >= 1 && clipGradNorm >= 0,
+        validator.check(checkpointEvery >= 0 && keepCheckpoints >= 1 && (clipGradNorm == null || clipGradNorm >= 0),
                 "--checkpoint-every and --clip-grad-norm must be >= 0 and --keep-checkpoints >= 1");
         if (resume != null) {
             validator.requireDataPath("--resume", resume);
@@ -116,15 +118,27 @@ public final class TrainingRunOptions {
     }
 
     /**
-     * Applies the checkpoint and guard options to a run builder.
+     * Applies the checkpoint, clipping and guard options to a run builder. When resuming without an
+     * explicit {@code --clip-grad-norm}, the clipping norm is the one saved with the run (a different
+     * explicit value makes the resume refuse, naming the key).
      *
      * @param builder the builder
+     * @param runDirectory the directory of the run the builder trains (below {@code --resume} for commands
+     *     that train several models)
      * @return the builder
+     * @throws IOException if the saved configuration cannot be read
      */
-    public TrainingRun.Builder configure(TrainingRun.Builder builder) {
+    public TrainingRun.Builder configure(TrainingRun.Builder builder, Path runDirectory) throws IOException {
+        float clip = clipGradNorm != null ? clipGradNorm : 0f;
+        if (resume != null && clipGradNorm == null) {
+            RunConfiguration saved = RunConfiguration.read(runDirectory);
+            if (saved.has(TrainingRun.CLIP_GRAD_NORM_KEY)) {
+                clip = saved.getFloat(TrainingRun.CLIP_GRAD_NORM_KEY);
+            }
+        }
         return builder.optCheckpointEvery(checkpointEvery)
                 .optKeepCheckpoints(keepCheckpoints)
-                .optClipGradNorm(clipGradNorm)
+                .optClipGradNorm(clip)
                 .optSkipNonFinite(skipNonFinite)
                 .optAllowFallback(allowFallback);
     }

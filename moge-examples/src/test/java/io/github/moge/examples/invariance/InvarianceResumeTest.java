@@ -57,7 +57,7 @@ class InvarianceResumeTest {
 
         Path straight = temp.resolve("straight");
         ModelResult expected =
-                experiment.optRunOptions(b -> b.optCheckpointEvery(1))
+                experiment.optRunOptions((b, dir) -> b.optCheckpointEvery(1))
                         .trainAndEvaluate(true, train, test, straight, false);
         assertEquals(4, expected.steps());
         assertEquals(2, expected.epochs().size());
@@ -65,7 +65,7 @@ class InvarianceResumeTest {
         Path killed = temp.resolve("killed");
         InvarianceExperiment crashing =
                 new InvarianceExperiment(small(), quiet)
-                        .optRunOptions(b -> b.optCheckpointEvery(1).addStepListener(r -> {
+                        .optRunOptions((b, dir) -> b.optCheckpointEvery(1).addStepListener(r -> {
                             if (r.getStep() == 2) {
                                 throw new IllegalStateException("simulated kill after step 2");
                             }
@@ -74,7 +74,7 @@ class InvarianceResumeTest {
 
         ModelResult resumed =
                 new InvarianceExperiment(small(), quiet)
-                        .optRunOptions(b -> b.optCheckpointEvery(1))
+                        .optRunOptions((b, dir) -> b.optCheckpointEvery(1))
                         .trainAndEvaluate(true, train, test, killed, true);
         assertEquals(rows(straight), rows(killed));
         assertEquals(expected.testAccuracy(), resumed.testAccuracy());
