@@ -225,7 +225,9 @@ public final class TrainingRun {
                             trainingData.batchesPerEpoch()));
         }
         store.restore(checkpoint, model, optimizer);
-        state = saved1;
+        // A copy: the loop mutates its state, and the checkpoint's must keep the step it was written at
+        // (a stop request compares them to decide whether a checkpoint is needed).
+        state = TrainingState.fromJson(saved1.toJson());
         lastCheckpoint = checkpoint;
         if (state.completed) {
             log.printf(Locale.ROOT, "Run %s is complete (step %d); loaded its final parameters%n",
