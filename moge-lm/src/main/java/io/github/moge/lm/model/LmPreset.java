@@ -166,6 +166,16 @@ public enum LmPreset {
         return size.width;
     }
 
+    /** Returns the number of attention heads, which must divide the width. */
+    public int getHeads() {
+        return size.heads;
+    }
+
+    /** Returns the expert hidden width h (the dense feed-forward is top-k times h wide). */
+    public int getHiddenSize() {
+        return size.hidden;
+    }
+
     /** Returns the block length M. */
     public int getBlock() {
         return size.block;

@@ -254,6 +254,7 @@ public final class MoeTransformerLm extends AbstractBlock {
         private int topK = 2;
         private float dropout;
         private boolean switchBalance;
+        private boolean trainingNoise;
         private Tracker sigmaSchedule;
         private MomentumRule rule = MomentumRule.plain();
 
@@ -382,6 +383,18 @@ public final class MoeTransformerLm extends AbstractBlock {
         }
 
         /**
+         * Adds N(0, (1/E)^2) noise to the router logits in training (default off, as the published runs;
+         * V-MoE's noisy routing).
+         *
+         * @param trainingNoise whether to add noise
+         * @return this builder
+         */
+        public Builder optTrainingNoise(boolean trainingNoise) {
+            this.trainingNoise = trainingNoise;
+            return this;
+        }
+
+        /**
          * Makes every MoE layer a MoGE layer: it emits L_gs on the softmax over all E at the schedule's
          * sigma. The weight lambda is applied by the loss ({@code MoeLoss}).
          *
@@ -418,6 +431,7 @@ public final class MoeTransformerLm extends AbstractBlock {
                             .optTopK(topK)
                             .optRoutingOrder(RoutingOrder.TOPK_THEN_SOFTMAX)
                             .optCapacityFactor(0f)
+                            .optTrainingNoise(trainingNoise)
                             .optDropout(dropout);
             if (switchBalance) {
                 moe.optBalanceLoss(new SwitchLoss());
