@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.Batch;
 import ai.djl.translate.Batchifier;
+import io.github.moge.core.training.BatchOrder;
 import io.github.moge.core.training.BatchSource;
 import io.github.moge.core.training.RunSeeds;
 import io.github.moge.vision.data.ImageClassificationData;
@@ -23,26 +24,15 @@ import java.util.function.UnaryOperator;
 public final class ImageBatches implements BatchSource {
 
     private final ImageClassificationData data;
-    private final int batchSize;
-    private final boolean shuffle;
-    private final boolean dropLast;
     private final long[] pool;
+    private final BatchOrder order;
     private final UnaryOperator<NDArray> transform;
-    private long[] order;
-    private int orderEpoch = -1;
-    private long orderSeed;
 
     private ImageBatches(Builder b) {
         this.data = b.data;
-        this.batchSize = b.batchSize;
-        this.shuffle = b.shuffle;
-        this.dropLast = b.dropLast;
         this.transform = b.transform;
         this.pool = pool(data.size(), b.limit, b.shuffle, b.subsetSeed);
-        if (batchesPerEpoch() < 1) {
-            throw new IllegalArgumentException("the data holds " + pool.length
-                    + " examples, fewer than one batch of " + batchSize + ": lower the batch size or raise the limit");
-        }
+        this.order = new BatchOrder(pool.length, b.batchSize, b.shuffle, b.dropLast);
     }
 
     /**
@@ -87,37 +77,20 @@ public final class ImageBatches implements BatchSource {
     /** {@inheritDoc} */
     @Override
     public int batchesPerEpoch() {
-        return dropLast ? pool.length / batchSize : (pool.length + batchSize - 1) / batchSize;
+        return order.batchesPerEpoch();
     }
 
     /** {@inheritDoc} */
     @Override
-    public synchronized Batch getBatch(NDManager manager, long seed, int epoch, int index) {
-        if (index < 0 || index >= batchesPerEpoch()) {
-            throw new IndexOutOfBoundsException("batch " + index + " of " + batchesPerEpoch());
-        }
-        int from = index * batchSize;
-        int to = Math.min(pool.length, from + batchSize);
-        long[] indices = new long[to - from];
-        for (int i = from; i < to; i++) {
-            indices[i - from] = pool[(int) position(seed, epoch, i)];
+    public Batch getBatch(NDManager manager, long seed, int epoch, int index) {
+        long[] indices = order.positions(seed, epoch, index);
+        for (int i = 0; i < indices.length; i++) {
+            indices[i] = pool[(int) indices[i]];
         }
         NDArray x = transform.apply(data.getImages(manager, indices));
         NDArray y = data.getLabels(manager, indices);
         return new Batch(manager, new NDList(x), new NDList(y), indices.length, Batchifier.STACK,
                 Batchifier.STACK, index, batchesPerEpoch());
-    }
-
-    private long position(long seed, int epoch, int i) {
-        if (!shuffle) {
-            return i;
-        }
-        if (order == null || orderEpoch != epoch || orderSeed != seed) {
-            order = RunSeeds.epochOrder(seed, epoch, pool.length);
-            orderEpoch = epoch;
-            orderSeed = seed;
-        }
-        return order[i];
     }
 
     /** Builds {@link ImageBatches}. */
