@@ -5,6 +5,7 @@ import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.core.training.TrainingRun;
 import io.github.moge.core.training.TrainingSummary;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 import picocli.CommandLine.Option;
@@ -112,7 +113,8 @@ public final class TrainingRunOptions {
         validator.check(checkpointEvery >= 0 && keepCheckpoints >= 1 && (clipGradNorm == null || clipGradNorm >= 0),
                 "--checkpoint-every and --clip-grad-norm must be >= 0 and --keep-checkpoints >= 1");
         if (resume != null) {
-            validator.requireDataPath("--resume", resume);
+            validator.check(Files.isDirectory(resume), "--resume " + resume + " does not exist: give the run"
+                    + " directory (the --output) of an earlier run of this command");
         }
         validator.requireWritableOutput(resume != null ? "--resume" : "--output", runDirectory(output));
         return validator;
