@@ -5,6 +5,7 @@ import ai.djl.nn.Block;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.training.dataset.RandomAccessDataset;
 import io.github.moge.core.MoeLoss;
+import io.github.moge.core.TopographicMap;
 import io.github.moge.core.training.ConfigurationValidator;
 import io.github.moge.examples.training.CommandConfiguration;
 import io.github.moge.examples.training.TrainingRunOptions;
@@ -194,7 +195,12 @@ public final class TrainVisionCommand implements Callable<Integer> {
         }
         if (p.getKind() != VisionPreset.Kind.DENSE) {
             validator.requireTopK("--top-k", topK != null ? topK : p.getTopK(), "--experts",
-                    experts != null ? experts : p.getExperts());
+                    Math.max(1, experts != null ? experts : p.getExperts()));
+        }
+        int expertCount = experts != null ? experts : p.getExperts();
+        validator.check(expertCount >= 1, "--experts must be >= 1");
+        if (p.getKind() == VisionPreset.Kind.MOGE && expertCount >= 1) {
+            validator.requireMapFits("--experts", TopographicMap.forExperts(expertCount), 3);
         }
         validator.check(lambda == null || p.getKind() == VisionPreset.Kind.MOGE,
                 "--lambda needs a MoGE preset (or --moge); " + p.getName() + " has no regularizer");

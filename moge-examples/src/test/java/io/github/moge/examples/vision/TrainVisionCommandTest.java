@@ -1,6 +1,7 @@
 package io.github.moge.examples.vision;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -130,5 +131,24 @@ class TrainVisionCommandTest {
                 "--output", dir.resolve("o").toString());
         assertTrue(!res.startsWith("0\n"), res);
         assertTrue(err.toString().contains("--data " + dir.resolve("none") + " does not exist"), err.toString());
+    }
+
+    @Test
+    void badOptionsAreRefusedBeforeAnyComputeWithOneLineEach() {
+        StringWriter err = new StringWriter();
+        run(err, "--preset", "vit-moge-xl", "--output", dir.resolve("a").toString());
+        assertTrue(err.toString().contains("unknown --preset 'vit-moge-xl': choose one of"), err.toString());
+
+        err = new StringWriter();
+        run(err, "--preset", "vit-moge-xs-fmnist", "--experts", "8", "--top-k", "9", "--output",
+                dir.resolve("b").toString());
+        assertTrue(err.toString().contains("--top-k 9 is not in 1..8 (--experts 8)"), err.toString());
+        assertTrue(err.toString().contains("topographic map of E=8 experts is 2 x 4, which cannot hold a 3 x 3"
+                + " filter"), err.toString());
+
+        err = new StringWriter();
+        run(err, "--epochs", "2");
+        assertTrue(err.toString().contains("--preset is required for a new run"), err.toString());
+        assertFalse(Files.exists(dir.resolve("b")), "nothing was written");
     }
 }
