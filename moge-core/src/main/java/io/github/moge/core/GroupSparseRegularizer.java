@@ -97,12 +97,7 @@ public final class GroupSparseRegularizer {
                         .reshape((long) outRows * tokens, cols)
                         .matMul(band(manager, outCols, cols, sigma, type).transpose()); // [m' N, n']
         double scale = 1.0 / ((double) filterSize * filterSize * map.validPositions(filterSize));
-        // A Java double becomes a float64 scalar in DJL, which would promote a float32 result.
-        Number typedScale =
-                type == DataType.FLOAT64
-                        ? (Number) Double.valueOf(scale)
-                        : (Number) Float.valueOf((float) scale);
-        return smoothed.add(EPSILON).sqrt().sum().mul(typedScale);
+        return ScalarOps.mul(smoothed.add(EPSILON).sqrt().sum(), scale);
     }
 
     /**

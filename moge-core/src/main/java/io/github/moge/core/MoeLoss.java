@@ -128,7 +128,7 @@ public final class MoeLoss extends Loss {
                 return null;
             }
             NDArray sum = AuxiliaryTerms.sum(predictions, entryName);
-            return sum == null ? null : sum.mul(weight);
+            return sum == null ? null : ScalarOps.mul(sum, weight);
         }
 
         @Override

@@ -1,5 +1,6 @@
 package io.github.moge.core.balance;
 
+import io.github.moge.core.ScalarOps;
 import ai.djl.ndarray.NDArray;
 import io.github.moge.core.routing.RoutingResult;
 
@@ -53,7 +54,7 @@ public final class ImportanceLoadLoss implements BalanceLoss {
     @Override
     public NDArray compute(RoutingResult routing) {
         NDArray sum = importanceLoss(routing).add(loadLoss(routing));
-        return sum.mul(0.5).toType(sum.getDataType(), false);
+        return ScalarOps.mul(sum, 0.5);
     }
 
     /**
@@ -85,7 +86,7 @@ public final class ImportanceLoadLoss implements BalanceLoss {
         NDArray tau =
                 routing.getNoisyLogits().topK(k, 1, true, true).get(0).get(":, " + (k - 1)).expandDims(1);
         // 1 - Phi((tau - h) / std) = Phi((h - tau) / std)
-        NDArray probability = NormalCdf.cdf(logits.sub(tau).div(std));
+        NDArray probability = NormalCdf.cdf(ScalarOps.div(logits.sub(tau), std));
         return squaredCoefficientOfVariation(probability.sum(new int[] {0}));
     }
 
@@ -109,9 +110,8 @@ public final class ImportanceLoadLoss implements BalanceLoss {
     static NDArray squaredCoefficientOfVariation(NDArray v) {
         long e = v.getShape().get(0);
         NDArray mean = v.mean();
-        NDArray variance = v.sub(mean).square().sum().div(e - 1);
-        // a Java double is a float64 scalar in DJL and 0-dim float32 + 0-dim float64 promotes to float64:
-        // cast back to the input's type
+        NDArray variance = ScalarOps.div(v.sub(mean).square().sum(), e - 1);
+        // add(EPSILON) of a 0-dim float32 with a Java double promotes to float64: cast back
         return variance.div(mean.square().add(EPSILON)).toType(v.getDataType(), false);
     }
 

@@ -1,5 +1,6 @@
 package io.github.moge.core.balance;
 
+import io.github.moge.core.ScalarOps;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.DataType;
@@ -113,9 +114,8 @@ public final class NormalCdf {
                     "x must have a floating-point data type (float16, bfloat16, float32 or float64), got "
                             + type);
         }
-        // Java double constants are float64 scalars in DJL: on a 0-dim input, PyTorch's type promotion
-        // would return float64, so cast back (a no-op otherwise).
-        return erfc(x.mul(-SQRT_HALF)).mul(0.5).toType(type, false);
+        // add(double) on a 0-dim float32 array promotes to float64 in DJL: cast back (a no-op otherwise)
+        return ScalarOps.mul(erfc(ScalarOps.mul(x, -SQRT_HALF)), 0.5).toType(type, false);
     }
 
     /**
@@ -129,7 +129,7 @@ public final class NormalCdf {
         // Interval 1: |u| <= THRESH, erfc = 1 - u R1(u^2).
         NDArray u1 = u.clip(-THRESH, THRESH);
         NDArray s1 = u1.square();
-        NDArray num1 = s1.mul(A[4]);
+        NDArray num1 = ScalarOps.mul(s1, A[4]);
         NDArray den1 = s1;
         for (int i = 0; i < 3; i++) {
             num1 = num1.add(A[i]).mul(s1);
@@ -140,7 +140,7 @@ public final class NormalCdf {
         // Interval 2 (on y = |u| clipped to [THRESH, 4]): erfc(y) = exp(-y^2) R2(y).
         NDArray y = u.abs();
         NDArray y2 = y.clip(THRESH, 4.0);
-        NDArray num2 = y2.mul(C[8]);
+        NDArray num2 = ScalarOps.mul(y2, C[8]);
         NDArray den2 = y2;
         for (int i = 0; i < 7; i++) {
             num2 = num2.add(C[i]).mul(y2);
@@ -150,8 +150,8 @@ public final class NormalCdf {
 
         // Interval 3 (on y clipped to [4, UPPER_CLIP]): erfc(y) = exp(-y^2)/y (1/sqrt(pi) - R3(1/y^2)/y^2).
         NDArray y3 = y.clip(4.0, UPPER_CLIP);
-        NDArray s3 = y3.square().pow(-1.0);
-        NDArray num3 = s3.mul(P[5]);
+        NDArray s3 = ScalarOps.pow(y3.square(), -1.0);
+        NDArray num3 = ScalarOps.mul(s3, P[5]);
         NDArray den3 = s3;
         for (int i = 0; i < 4; i++) {
             num3 = num3.add(P[i]).mul(s3);
@@ -172,7 +172,7 @@ public final class NormalCdf {
      * gradient -2y exp(-y^2) comes out exactly through the second factor.
      */
     private static NDArray expMinusSquare(NDArray y) {
-        NDArray r = y.mul(16.0).floor().div(16.0).stopGradient();
+        NDArray r = ScalarOps.div(ScalarOps.mul(y, 16.0).floor(), 16.0).stopGradient();
         NDArray del = y.sub(r).mul(y.add(r));
         return r.square().neg().exp().mul(del.neg().exp());
     }

@@ -1,5 +1,6 @@
 package io.github.moge.core.balance;
 
+import io.github.moge.core.ScalarOps;
 import ai.djl.ndarray.NDArray;
 import io.github.moge.core.routing.RoutingResult;
 
@@ -35,7 +36,7 @@ public final class SwitchLoss implements BalanceLoss {
                         .div(assignments)
                         .stopGradient();
         NDArray meanProbability = z.mean(new int[] {0});
-        return fraction.mul(meanProbability).sum().mul(e).toType(z.getDataType(), false);
+        return ScalarOps.mul(fraction.mul(meanProbability).sum(), e);
     }
 
     /** {@inheritDoc} */

@@ -16,24 +16,12 @@ import java.io.IOException;
 public final class ShuffledBatches implements BatchSource {
 
     private final RandomAccessDataset dataset;
-    private final int batchSize;
-    private final boolean shuffle;
-    private final boolean dropLast;
-    private final int size;
-    private long[] order;
-    private long orderKey = Long.MIN_VALUE;
-    private long orderSeed;
+    private final BatchOrder order;
 
     private ShuffledBatches(Builder builder) {
         this.dataset = builder.dataset;
-        this.batchSize = builder.batchSize;
-        this.shuffle = builder.shuffle;
-        this.dropLast = builder.dropLast;
-        this.size = Math.toIntExact(dataset.size());
-        if (batchesPerEpoch() < 1) {
-            throw new IllegalArgumentException(
-                    "the dataset holds " + size + " samples, fewer than one batch of " + batchSize);
-        }
+        this.order = new BatchOrder(
+                Math.toIntExact(dataset.size()), builder.batchSize, builder.shuffle, builder.dropLast);
     }
 
     /**
@@ -48,46 +36,29 @@ public final class ShuffledBatches implements BatchSource {
     /** {@inheritDoc} */
     @Override
     public int batchesPerEpoch() {
-        return dropLast ? size / batchSize : (size + batchSize - 1) / batchSize;
+        return order.batchesPerEpoch();
     }
 
     /** {@inheritDoc} */
     @Override
-    public synchronized Batch getBatch(NDManager manager, long seed, int epoch, int index)
-            throws IOException {
-        if (index < 0 || index >= batchesPerEpoch()) {
-            throw new IndexOutOfBoundsException("batch " + index + " of " + batchesPerEpoch());
-        }
-        int from = index * batchSize;
-        int to = Math.min(size, from + batchSize);
-        NDList[] data = new NDList[to - from];
-        NDList[] labels = new NDList[to - from];
-        for (int i = from; i < to; i++) {
-            Record record = dataset.get(manager, sampleAt(seed, epoch, i));
-            data[i - from] = record.getData();
-            labels[i - from] = record.getLabels();
+    public Batch getBatch(NDManager manager, long seed, int epoch, int index) throws IOException {
+        long[] positions = order.positions(seed, epoch, index);
+        NDList[] data = new NDList[positions.length];
+        NDList[] labels = new NDList[positions.length];
+        for (int i = 0; i < positions.length; i++) {
+            Record record = dataset.get(manager, positions[i]);
+            data[i] = record.getData();
+            labels[i] = record.getLabels();
         }
         return new Batch(
                 manager,
                 Batchifier.STACK.batchify(data),
                 Batchifier.STACK.batchify(labels),
-                to - from,
+                positions.length,
                 Batchifier.STACK,
                 Batchifier.STACK,
                 index,
                 batchesPerEpoch());
-    }
-
-    private long sampleAt(long seed, int epoch, int position) {
-        if (!shuffle) {
-            return position;
-        }
-        if (order == null || orderKey != epoch || orderSeed != seed) {
-            order = RunSeeds.epochOrder(seed, epoch, size);
-            orderKey = epoch;
-            orderSeed = seed;
-        }
-        return order[position];
     }
 
     /** Builds a {@link ShuffledBatches}. */

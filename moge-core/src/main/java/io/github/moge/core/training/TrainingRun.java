@@ -344,12 +344,7 @@ public final class TrainingRun {
             List<NDArray> gradients = gradients(scope);
             NDList scalars = new NDList();
             scalars.add(asScalar(output.getLoss()));
-            NDArray squares = null;
-            for (NDArray gradient : gradients) {
-                NDArray s = gradient.square().sum().toType(DataType.FLOAT32, false);
-                squares = squares == null ? s : squares.add(s);
-            }
-            scalars.add(squares == null ? scope.zeros(new Shape()) : squares.sqrt());
+            scalars.add(gradients.isEmpty() ? scope.zeros(new Shape()) : GradientClipping.globalNorm(gradients));
             for (Loss component : components) {
                 scalars.add(asScalar(component.evaluate(output.getLabels(), output.getPredictions())));
             }
@@ -370,7 +365,8 @@ public final class TrainingRun {
             boolean finite = Float.isFinite(lossValue) && Float.isFinite(norm);
             float lr = Float.NaN;
             if (!finite) {
-                String message = divergenceMessage(step, epoch, index, lossValue, componentValues, norm);
+                String message = divergenceMessage(step, epoch, index, lossValue, componentValues, norm)
+                        + nonFiniteGradients(gradients);
                 if (!skipNonFinite) {
                     throw new TrainingDivergedException(message, step, lossValue, componentValues, norm,
                             lastCheckpoint == null ? null : lastCheckpoint.getDirectory());
@@ -389,12 +385,7 @@ public final class TrainingRun {
                 state.skippedSteps++;
             } else {
                 consecutiveSkips = 0;
-                if (clipGradNorm > 0 && norm > clipGradNorm) {
-                    float coefficient = clipGradNorm / (norm + 1e-6f);
-                    for (NDArray gradient : gradients) {
-                        gradient.muli(coefficient);
-                    }
-                }
+                GradientClipping.clip(gradients, norm, clipGradNorm);
                 trainer.step();
                 lr = optimizer.getLastLearningRate();
                 Map<Device, NDList> labels = Map.of(device, output.getLabels());
@@ -434,6 +425,29 @@ public final class TrainingRun {
             }
         }
         return out;
+    }
+
+    /** Names the parameters whose gradients are not finite (only computed once a step has diverged). */
+    private String nonFiniteGradients(List<NDArray> gradients) {
+        List<String> names = new ArrayList<>();
+        int i = 0;
+        for (Pair<String, Parameter> entry : model.getBlock().getParameters()) {
+            Parameter parameter = entry.getValue();
+            if (!parameter.requiresGradient() || !parameter.isInitialized()) {
+                continue;
+            }
+            NDArray gradient = gradients.get(i++);
+            float norm = GradientClipping.globalNorm(List.of(gradient)).getFloat();
+            if (!Float.isFinite(norm)) {
+                names.add(entry.getKey() + " (" + norm + ")");
+            }
+        }
+        if (names.isEmpty()) {
+            return "";
+        }
+        int shown = Math.min(5, names.size());
+        return "; non-finite gradient norm in " + String.join(", ", names.subList(0, shown))
+                + (names.size() > shown ? " and " + (names.size() - shown) + " more parameters" : "");
     }
 
     private static NDArray asScalar(NDArray array) {

@@ -25,10 +25,11 @@ import io.github.moge.core.training.EpochEvaluation;
 import io.github.moge.core.training.EpochRecord;
 import io.github.moge.core.training.StatefulAdamW;
 import io.github.moge.core.training.TrainingRun;
-import io.github.moge.examples.training.RunCustomizer;
 import io.github.moge.core.training.TrainingSummary;
+import io.github.moge.examples.training.RunCustomizer;
 import io.github.moge.vision.data.FashionMnistDataset;
 import io.github.moge.vision.model.InvarianceModel;
+import io.github.moge.vision.train.ImageBatches;
 import io.github.moge.vision.transform.InvarianceTransforms;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -297,7 +298,8 @@ public final class InvarianceExperiment {
                                             .optLearningRateTracker(lr)
                                             .optWeightDecays(settings.weightDecay)
                                             .build())
-                            .setTrainingData(new FashionMnistBatches(train, settings.batchSize, this::normalize))
+                            .setTrainingData(ImageBatches.builder().setData(train).setBatchSize(settings.batchSize)
+                                    .optTransform(this::normalize).build())
                             .addEvaluator(accuracy)
                             .addListener(new SigmaScheduleListener())
                             .addEpochEvaluation(new TestEvaluation(invariance, test))

@@ -5,7 +5,9 @@ import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.core.training.TrainingRun;
 import io.github.moge.core.training.TrainingSummary;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 import picocli.CommandLine.Option;
 
 /**
@@ -15,7 +17,7 @@ import picocli.CommandLine.Option;
  *
  * <p>A command with {@code --resume DIR} rebuilds its settings from {@link #savedConfiguration()} (the
  * run's {@code config.json}) instead of its other flags, builds the same model and data, applies {@link
- * #configure(TrainingRun.Builder)} and calls {@link #start(TrainingRun)}.
+ * #configure(TrainingRun.Builder, Path)} and calls {@link #start(TrainingRun, Path)}.
  */
 public final class TrainingRunOptions {
 
@@ -111,7 +113,8 @@ public final class TrainingRunOptions {
         validator.check(checkpointEvery >= 0 && keepCheckpoints >= 1 && (clipGradNorm == null || clipGradNorm >= 0),
                 "--checkpoint-every and --clip-grad-norm must be >= 0 and --keep-checkpoints >= 1");
         if (resume != null) {
-            validator.requireDataPath("--resume", resume);
+            validator.check(Files.isDirectory(resume), "--resume " + resume + " does not exist: give the run"
+                    + " directory (the --output) of an earlier run of this command");
         }
         validator.requireWritableOutput(resume != null ? "--resume" : "--output", runDirectory(output));
         return validator;
@@ -129,6 +132,19 @@ public final class TrainingRunOptions {
      * @throws IOException if the saved configuration cannot be read
      */
     public TrainingRun.Builder configure(TrainingRun.Builder builder, Path runDirectory) throws IOException {
+        forRun(runDirectory).accept(builder);
+        return builder;
+    }
+
+    /**
+     * Returns {@link #configure} for one run directory as a function of the builder, with the saved
+     * configuration already read.
+     *
+     * @param runDirectory the directory of the run
+     * @return the options to apply to the run's builder
+     * @throws IOException if the saved configuration cannot be read
+     */
+    public Consumer<TrainingRun.Builder> forRun(Path runDirectory) throws IOException {
         float clip = clipGradNorm != null ? clipGradNorm : 0f;
         if (resume != null && clipGradNorm == null) {
             RunConfiguration saved = RunConfiguration.read(runDirectory);
@@ -136,9 +152,10 @@ public final class TrainingRunOptions {
                 clip = saved.getFloat(TrainingRun.CLIP_GRAD_NORM_KEY);
             }
         }
-        return builder.optCheckpointEvery(checkpointEvery)
+        float clipNorm = clip;
+        return builder -> builder.optCheckpointEvery(checkpointEvery)
                 .optKeepCheckpoints(keepCheckpoints)
-                .optClipGradNorm(clip)
+                .optClipGradNorm(clipNorm)
                 .optSkipNonFinite(skipNonFinite)
                 .optAllowFallback(allowFallback);
     }

@@ -5,6 +5,11 @@ import ai.djl.nn.Block;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.training.dataset.RandomAccessDataset;
 import io.github.moge.core.MoeLoss;
+import io.github.moge.core.TopographicMap;
+import io.github.moge.core.training.ConfigurationValidator;
+import io.github.moge.examples.training.CommandConfiguration;
+import io.github.moge.examples.training.TrainingRunOptions;
+import io.github.moge.examples.training.WriterOutputStream;
 import io.github.moge.vision.data.Cifar100Dataset;
 import io.github.moge.vision.data.FashionMnistDataset;
 import io.github.moge.vision.data.ImageClassificationData;
@@ -22,14 +27,16 @@ import io.github.moge.vision.train.VisionTrainer;
 import io.github.moge.vision.transform.AugmentationPipeline;
 import io.github.moge.vision.transform.Normalize;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -38,15 +45,16 @@ import picocli.CommandLine.Spec;
  * {@code train-vision}: trains a vision preset (ViT / SwinV2 / SwinV1 with MoE or MoGE layers) on
  * Fashion-MNIST, CIFAR-100, Tiny-ImageNet or an ImageNet-style folder, with the paper's
  * augmentations, AdamW with warm-up + cosine decay and optional gradient clipping; prints progress
- * bars, writes {@code metrics.csv} and a checkpoint per epoch into {@code --output}, and ends with
- * the test Acc@1 / Acc@5.
+ * lines and trains through the shared {@code TrainingRun} (checkpoints, exact {@code --resume}, divergence
+ * guard), and ends with the test Acc@1 / Acc@5.
  */
 @Command(
         name = "train-vision",
         mixinStandardHelpOptions = true,
         description = {
             "Trains a vision MoE/MoGE preset and reports test Acc@1/Acc@5 every epoch.",
-            "Writes metrics.csv, checkpoint.json and model-NNNN.params into --output.",
+            "Writes config.json, metrics.csv, epochs.csv and checkpoints/ into --output;",
+            "--resume DIR continues an interrupted run exactly, with its saved options.",
             "",
             "Presets (see docs/vision-training.md):",
             "${sys:moge.vision.presets}"
@@ -58,6 +66,9 @@ import picocli.CommandLine.Spec;
         })
 public final class TrainVisionCommand implements Callable<Integer> {
 
+    /** Options that do not define the run, so they are not saved with it. */
+    private static final Set<String> NOT_SAVED = Set.of("output", "no-progress");
+
     static {
         // picocli expands ${sys:...} when it renders --help, after this class is loaded.
         System.setProperty("moge.vision.presets", presetList());
@@ -65,7 +76,7 @@ public final class TrainVisionCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    @Option(names = "--preset", required = true, description = "Model preset name (listed above).")
+    @Option(names = "--preset", description = "Model preset name (listed above); required for a new run.")
     String preset;
 
     @Option(names = "--data", description = "Dataset directory (default: $MOGE_DATA, then the system directory).")
@@ -105,9 +116,6 @@ public final class TrainVisionCommand implements Callable<Integer> {
     @Option(names = "--warmup-epochs", defaultValue = "5", description = "Linear warm-up epochs (default: ${DEFAULT-VALUE}).")
     float warmupEpochs;
 
-    @Option(names = "--clip-grad", defaultValue = "0", description = "Clip gradients to this global L2 norm; 0 = off (default: ${DEFAULT-VALUE}).")
-    float clipGrad;
-
     @Option(names = "--mixup", description = "Mixup Beta alpha; 0 = off (default: 0.8, 0 for fmnist).")
     Float mixup;
 
@@ -135,14 +143,13 @@ public final class TrainVisionCommand implements Callable<Integer> {
     @Option(names = "--eval-batch-size", defaultValue = "0", description = "Evaluation batch size (default: the training batch size).")
     int evalBatchSize;
 
-    @Option(names = "--output", description = "Run directory for metrics.csv and checkpoints (default: runs/<preset>).")
+    @Option(names = "--output", description = "Run directory for a new run (default: runs/<preset>).")
     Path output;
 
-    @Option(names = "--resume", description = "Continue the run in --output instead of refusing an existing one.")
-    boolean resume;
-
-    @Option(names = "--no-progress", description = "Do not print progress bars.")
+    @Option(names = "--no-progress", description = "Do not print progress lines.")
     boolean noProgress;
+
+    @Mixin TrainingRunOptions runOptions = new TrainingRunOptions();
 
     @Option(names = "--seed", defaultValue = "42", description = "Seed of initialisation, shuffling and augmentation (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -161,15 +168,47 @@ public final class TrainVisionCommand implements Callable<Integer> {
     }
 
     /**
-     * Runs the training.
+     * Runs the training: a new run in {@code --output}, or with {@code --resume DIR} the run in DIR with the
+     * options saved in its {@code config.json}.
      *
      * @return 0 on success
      * @throws IOException if data or the run directory cannot be read or written
      */
     @Override
     public Integer call() throws IOException {
-        PrintWriter out = spec != null ? spec.commandLine().getOut() : new PrintWriter(System.out, true);
-        VisionPreset p = VisionPreset.get(resolvePresetName(preset, moge));
+        PrintWriter out = spec.commandLine().getOut();
+        boolean outputGiven = spec.commandLine().getParseResult().hasMatchedOption("--output");
+        if (runOptions.isResume()) {
+            runOptions.validate(new ConfigurationValidator(), outputGiven, output).validate();
+            CommandConfiguration.restore(spec, runOptions.savedConfiguration(), NOT_SAVED);
+        }
+        ConfigurationValidator validator = new ConfigurationValidator()
+                .check(preset != null, "--preset is required for a new run: choose one listed in --help, or"
+                        + " continue a run with --resume DIR");
+        validator.validate();
+        String presetName = resolvePresetName(preset, moge);
+        validator.requireKnown("--preset", presetName, VisionPreset.names()).validate();
+        VisionPreset p = VisionPreset.get(presetName);
+        Path runDirectory = runOptions.runDirectory(output != null ? output : Path.of("runs", p.getName()));
+        if (!runOptions.isResume()) {
+            runOptions.validate(validator, outputGiven, runDirectory);
+        }
+        if (p.getKind() != VisionPreset.Kind.DENSE) {
+            validator.requireTopK("--top-k", topK != null ? topK : p.getTopK(), "--experts",
+                    Math.max(1, experts != null ? experts : p.getExperts()));
+        }
+        int expertCount = experts != null ? experts : p.getExperts();
+        validator.check(expertCount >= 1, "--experts must be >= 1");
+        if (p.getKind() == VisionPreset.Kind.MOGE && expertCount >= 1) {
+            validator.requireMapFits("--experts", TopographicMap.forExperts(expertCount), 3);
+        }
+        validator.check(lambda == null || p.getKind() == VisionPreset.Kind.MOGE,
+                "--lambda needs a MoGE preset (or --moge); " + p.getName() + " has no regularizer");
+        if (data != null) {
+            validator.requireDataPath("--data", data);
+        }
+        validator.validate();
+
         String ds = dataset != null ? dataset.toLowerCase(Locale.ROOT) : canonicalDataset(p.getDataset());
         boolean fmnist = ds.equals("fmnist");
         ImageClassificationData train = openData(ds, p, Dataset.Usage.TRAIN);
@@ -202,57 +241,40 @@ public final class TrainVisionCommand implements Callable<Integer> {
                 .build();
         TrainingSettings.Builder sb = TrainingSettings.builder().setEpochs(epochs).optBatchSize(batchSize)
                 .optLearningRate(lr).optMinLearningRate(minLr).optWeightDecay(weightDecay)
-                .optWarmupEpochs(warmupEpochs).optClipGradNorm(clipGrad)
+                .optWarmupEpochs(warmupEpochs)
                 .optLabelSmoothing(aug.producesSoftTargets() ? 0f : smoothing)
-                .optTrainLimit(trainLimit).optTestLimit(testLimit).optSeed(seed)
-                .optOutputDir(output != null ? output : Path.of("runs", p.getName()))
-                .optResume(resume).optProgressBar(!noProgress);
+                .optTrainLimit(trainLimit).optTestLimit(testLimit).optSeed(seed).optProgress(!noProgress);
         if (evalBatchSize > 0) {
             sb.optEvalBatchSize(evalBatchSize);
         }
         TrainingSettings settings = sb.build();
         int totalSteps = epochs * VisionTrainer.stepsPerEpoch(train.size(), settings);
         float rawLambda = lambda != null ? lambda : p.getLambda();
-        if (lambda != null && p.getKind() != VisionPreset.Kind.MOGE) {
-            throw new IllegalArgumentException("--lambda needs a MoGE preset (or --moge); " + p.getName() + " has no regularizer");
-        }
         MoeLoss loss = MoeLoss.builder()
                 .setBaseLoss(new SoftTargetCrossEntropyLoss("ce", settings.getLabelSmoothing()))
                 .optBalanceWeight(p.getKind() == VisionPreset.Kind.DENSE ? 0f : VisionPreset.AUX_WEIGHT)
                 .optGroupSparseWeight(VisionPreset.AUX_WEIGHT * rawLambda)
                 .build();
-        Map<String, Object> info = new LinkedHashMap<>();
-        info.put("preset", p.getName());
-        info.put("dataset", ds);
-        info.put("experts", experts != null ? experts : p.getExperts());
-        info.put("top_k", topK != null ? topK : p.getTopK());
-        info.put("lambda", rawLambda);
-        info.put("lr", lr);
-        info.put("mixup", mix);
-        info.put("cutmix", cut);
-        info.put("label_smoothing", smoothing);
         out.printf(Locale.ROOT, "train-vision: %s on %s (%d train%s / %d test images), %d epochs, %d steps%n",
                 p.getName(), ds, train.size(), trainLimit > 0 ? ", limit " + trainLimit : "", test.size(), epochs,
                 totalSteps);
         out.flush();
-        List<EpochMetrics> history = VisionTrainer.builder()
+        VisionTrainer trainer = VisionTrainer.builder()
                 .setBlock(buildModel(p, totalSteps, experts, topK))
                 .setLoss(loss)
                 .setData(train, test)
                 .setAugmentation(aug)
                 .setInputShape(p.inputShape(1).slice(1))
                 .setSettings(settings)
-                .optRunInfo(info)
-                .optLog(line -> {
-                    out.println(line);
-                    out.flush();
-                })
-                .build()
-                .run();
-        if (!history.isEmpty()) {
+                .optConfiguration(CommandConfiguration.capture(spec, NOT_SAVED))
+                .optRunOptions(runOptions.forRun(runDirectory))
+                .optLog(new PrintStream(new WriterOutputStream(out), true, StandardCharsets.UTF_8))
+                .build();
+        List<EpochMetrics> history = runOptions.isResume() ? trainer.resume(runDirectory) : trainer.run(runDirectory);
+        if (trainer.getSummary().isCompleted() && !history.isEmpty()) {
             EpochMetrics last = history.get(history.size() - 1);
             out.printf(Locale.ROOT, "final: Acc@1 %.2f%%  Acc@5 %.2f%%  (%s)%n", 100 * last.getAcc1(),
-                    100 * last.getAcc5(), settings.getOutputDir());
+                    100 * last.getAcc5(), runDirectory);
         }
         out.flush();
         return 0;

@@ -1,9 +1,12 @@
 package io.github.moge.examples.vision;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.github.moge.vision.data.FashionMnistDataset;
 import io.github.moge.vision.model.VisionPreset;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -11,7 +14,6 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -38,8 +40,9 @@ class TrainVisionCommandTest {
             assertTrue(help.contains(name), name + " missing from --help");
         }
         for (String option : new String[] {"--preset", "--data", "--dataset", "--epochs", "--experts", "--top-k",
-                "--[no-]moge", "--lambda", "--batch-size", "--lr", "--warmup-epochs", "--clip-grad", "--mixup",
-                "--cutmix", "--label-smoothing", "--train-limit", "--output", "--seed"}) {
+                "--[no-]moge", "--lambda", "--batch-size", "--lr", "--warmup-epochs", "--clip-grad-norm", "--mixup",
+                "--cutmix", "--label-smoothing", "--train-limit", "--output", "--seed", "--resume",
+                "--checkpoint-every", "--skip-non-finite"}) {
             assertTrue(help.contains(option), option + " missing from --help");
         }
     }
@@ -57,62 +60,68 @@ class TrainVisionCommandTest {
         }
     }
 
-    /** A tiny CIFAR-100 in the real binary format. */
-    private Path cifar(int train, int test) throws IOException {
-        Path d = Files.createDirectories(dir.resolve("cifar"));
-        Files.write(d.resolve("train.bin"), records(train));
-        Files.write(d.resolve("test.bin"), records(test));
-        return d;
-    }
-
-    private static byte[] records(int n) {
-        byte[] b = new byte[n * 3074];
-        java.util.Random r = new java.util.Random(n);
-        r.nextBytes(b);
-        for (int i = 0; i < n; i++) {
-            b[i * 3074] = (byte) (i % 20);
-            b[i * 3074 + 1] = (byte) (i % 100);
-        }
-        return b;
+    /** A file of a run without its last column (wall time), which differs between runs. */
+    private static List<String> withoutTime(Path file) throws IOException {
+        return Files.readAllLines(file).stream().map(l -> l.substring(0, l.lastIndexOf(','))).toList();
     }
 
     @Test
-    void trainsWritesMetricsAndCheckpointsThenRefusesOrResumes() throws IOException {
-        Path data = cifar(16, 8);
-        Path out = dir.resolve("run");
-        String[] args = {"--preset", "vit-moge-s-cifar100", "--data", data.toString(), "--epochs", "1",
-            "--experts", "9", "--top-k", "2", "--batch-size", "8", "--warmup-epochs", "0.5", "--clip-grad", "1",
-            "--output", out.toString(), "--no-progress", "--seed", "3"};
+    void trainsThenRefusesThenResumesExactly() throws IOException {
+        assumeTrue(Files.isDirectory(Path.of(FashionMnistDataset.SYSTEM_DATA_DIR)), "Fashion-MNIST not installed");
+        Path straight = dir.resolve("straight");
+        Path killed = dir.resolve("killed");
+        String[] common = {"--preset", "vit-moge-xs-fmnist", "--train-limit", "16", "--test-limit", "16", "--epochs",
+            "2", "--experts", "9", "--top-k", "2", "--batch-size", "8", "--warmup-epochs", "0.5", "--clip-grad-norm", "1",
+            "--checkpoint-every", "1", "--keep-checkpoints", "10", "--no-progress", "--seed", "3"};
         StringWriter err = new StringWriter();
-        String first = run(err, args);
+        String first = run(err, concat(common, "--output", straight.toString()));
         assertTrue(first.startsWith("0\n"), first + err);
         assertTrue(first.contains("final: Acc@1"), first);
-        List<String> csv = Files.readAllLines(out.resolve("metrics.csv"));
-        assertEquals(2, csv.size(), csv.toString());
-        assertTrue(csv.get(0).startsWith("epoch,train_loss,train_ce,train_balance,train_group_sparse"));
-        String[] row = csv.get(1).split(",");
-        assertEquals("1", row[0]);
-        assertNotEquals(0.0, Double.parseDouble(row[4]), "group-sparse term logged");
-        assertTrue(Files.isRegularFile(out.resolve("model-0001.params")));
-        String json = Files.readString(out.resolve("checkpoint.json"));
-        assertTrue(json.contains("\"epoch\": 1") && json.contains("\"experts\": 9") && json.contains("vit-moge-s-cifar100"), json);
+        List<String> epochs = Files.readAllLines(straight.resolve("epochs.csv"));
+        assertEquals(3, epochs.size(), epochs.toString());
+        assertTrue(epochs.get(0).contains("train_group_sparse_loss") && epochs.get(0).contains("validation_acc1"),
+                epochs.get(0));
+        List<String> steps = Files.readAllLines(straight.resolve("metrics.csv"));
+        assertEquals(5, steps.size(), "a header and 2 x 2 steps");
+        int gs = List.of(steps.get(0).split(",")).indexOf("group_sparse_loss");
+        assertNotEquals(0.0, Double.parseDouble(steps.get(1).split(",")[gs]), "group-sparse term logged");
+        String config = Files.readString(straight.resolve("config.json"));
+        assertTrue(config.contains("\"experts\": 9") && config.contains("vit-moge-xs-fmnist")
+                && config.contains("\"clip_grad_norm\": 1.0"), config);
 
-        // The same output directory is refused without --resume...
+        // The same output directory is refused...
         StringWriter err2 = new StringWriter();
-        String refused = run(err2, args);
+        String refused = run(err2, concat(common, "--output", straight.toString()));
         assertTrue(!refused.startsWith("0\n") && err2.toString().contains("already holds a run"), refused + err2);
 
-        // ...and continued with it.
-        String[] more = args.clone();
-        more[5] = "2";
-        String[] resumed = Stream.concat(Stream.of(more), Stream.of("--resume")).toArray(String[]::new);
+        // ...a run killed after step 1 (its newer checkpoints never written) resumes from its saved
+        // options alone and reproduces the uninterrupted run.
+        assertTrue(run(new StringWriter(), concat(common, "--output", killed.toString())).startsWith("0\n"));
+        try (Stream<Path> checkpoints = Files.list(killed.resolve("checkpoints"))) {
+            for (Path c : checkpoints.filter(c -> c.getFileName().toString().compareTo("step-00000001") > 0).toList()) {
+                try (Stream<Path> files = Files.walk(c)) {
+                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                }
+            }
+        }
         StringWriter err3 = new StringWriter();
-        String second = run(err3, resumed);
-        assertTrue(second.startsWith("0\n") && second.contains("Resuming"), second + err3);
-        csv = Files.readAllLines(out.resolve("metrics.csv"));
-        assertEquals(List.of("1", "2"), csv.subList(1, 3).stream().map(l -> l.split(",")[0]).collect(Collectors.toList()));
-        assertTrue(Files.isRegularFile(out.resolve("model-0002.params")));
-        assertTrue(Files.notExists(out.resolve("model-0001.params")), "only the latest checkpoint is kept");
+        String second = run(err3, "--resume", killed.toString(), "--no-progress");
+        assertTrue(second.startsWith("0\n") && second.contains("Resuming") && second.contains("step 1"),
+                second + err3);
+        assertEquals(withoutTime(straight.resolve("metrics.csv")), withoutTime(killed.resolve("metrics.csv")));
+        assertEquals(withoutTime(straight.resolve("epochs.csv")), withoutTime(killed.resolve("epochs.csv")));
+
+        // A resumed run keeps its settings.
+        StringWriter err4 = new StringWriter();
+        assertNotEquals('0', run(err4, "--resume", killed.toString(), "--epochs", "3").charAt(0));
+        assertTrue(err4.toString().contains("--epochs given with --resume"), err4.toString());
+        StringWriter err5 = new StringWriter();
+        assertNotEquals('0', run(err5, "--resume", killed.toString(), "--output", straight.toString()).charAt(0));
+        assertTrue(err5.toString().contains("--output and --resume both given"), err5.toString());
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        return Stream.concat(Stream.of(a), Stream.of(b)).toArray(String[]::new);
     }
 
     @Test
@@ -121,7 +130,25 @@ class TrainVisionCommandTest {
         String res = run(err, "--preset", "vit-moge-s-cifar100", "--data", dir.resolve("none").toString(), "--epochs", "1",
                 "--output", dir.resolve("o").toString());
         assertTrue(!res.startsWith("0\n"), res);
-        assertTrue(err.toString().contains("CIFAR-100 training data") && err.toString().contains("no such directory"),
-                err.toString());
+        assertTrue(err.toString().contains("--data " + dir.resolve("none") + " does not exist"), err.toString());
+    }
+
+    @Test
+    void badOptionsAreRefusedBeforeAnyComputeWithOneLineEach() {
+        StringWriter err = new StringWriter();
+        run(err, "--preset", "vit-moge-xl", "--output", dir.resolve("a").toString());
+        assertTrue(err.toString().contains("unknown --preset 'vit-moge-xl': choose one of"), err.toString());
+
+        err = new StringWriter();
+        run(err, "--preset", "vit-moge-xs-fmnist", "--experts", "8", "--top-k", "9", "--output",
+                dir.resolve("b").toString());
+        assertTrue(err.toString().contains("--top-k 9 is not in 1..8 (--experts 8)"), err.toString());
+        assertTrue(err.toString().contains("topographic map of E=8 experts is 2 x 4, which cannot hold a 3 x 3"
+                + " filter"), err.toString());
+
+        err = new StringWriter();
+        run(err, "--epochs", "2");
+        assertTrue(err.toString().contains("--preset is required for a new run"), err.toString());
+        assertFalse(Files.exists(dir.resolve("b")), "nothing was written");
     }
 }

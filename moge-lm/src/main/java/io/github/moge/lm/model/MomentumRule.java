@@ -1,6 +1,7 @@
 package io.github.moge.lm.model;
 
 import ai.djl.ndarray.NDArray;
+import io.github.moge.core.ScalarOps;
 
 /**
  * How the output of each layer's feed-forward (MoE) sub-layer enters the residual stream: plainly (SMoE),
@@ -85,9 +86,9 @@ public final class MomentumRule {
                 return new Step(update, null);
             case ADAM:
                 if (layer == 0) {
-                    NDArray first = update.mul(1f - beta1);
-                    NDArray second = update.square().mul(1f - beta2);
-                    NDArray step = first.div(second.add(eps).sqrt()).mul(adamGamma);
+                    NDArray first = ScalarOps.mul(update, 1f - beta1);
+                    NDArray second = ScalarOps.mul(update.square(), 1f - beta2);
+                    NDArray step = ScalarOps.mul(first.div(second.add(eps).sqrt()), adamGamma);
                     return new Step(step, heavyBall(update, momentum));
                 }
                 NDArray m = heavyBall(update, momentum);
@@ -100,8 +101,8 @@ public final class MomentumRule {
     }
 
     private NDArray heavyBall(NDArray update, NDArray momentum) {
-        NDArray scaled = update.mul(gamma);
-        return momentum == null ? scaled : momentum.mul(mu).add(scaled);
+        NDArray scaled = ScalarOps.mul(update, gamma);
+        return momentum == null ? scaled : ScalarOps.mul(momentum, mu).add(scaled);
     }
 
     /** Returns whether a momentum buffer is carried between layers. */

@@ -11,6 +11,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.github.moge.core.ScalarOps;
 
 /**
  * Multi-head causal self-attention over a fixed span of preceding tokens, part of which may come from a
@@ -90,7 +91,7 @@ public final class RelativeMemoryAttention extends AbstractBlock {
 
         NDArray content = unskew(q.batchMatMul(k.transpose(0, 2, 1)), span); // [BH, M, L]
         NDArray position = q.matMul(keyPe); // [BH, M, L]
-        NDArray scores = content.add(position).div((float) Math.sqrt(headDim));
+        NDArray scores = ScalarOps.div(content.add(position), Math.sqrt(headDim));
         NDArray probs = scores.softmax(-1);
         if (dropout > 0f) {
             probs = Dropout.dropout(probs, dropout, training).singletonOrThrow();

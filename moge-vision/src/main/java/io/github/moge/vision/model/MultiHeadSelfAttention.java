@@ -10,6 +10,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.github.moge.core.ScalarOps;
 
 /**
  * Global multi-head self-attention over tokens [B, T, D] (the ViT attention): a fused projection to
@@ -60,7 +61,7 @@ public final class MultiHeadSelfAttention extends AbstractBlock {
         NDList qkvHeads =
                 AttentionHeads.splitQkv(qkv.forward(parameterStore, new NDList(x), training).head(), heads);
         double scale = 1.0 / Math.sqrt((double) width / heads);
-        NDArray scores = qkvHeads.get(0).mul(scale).matMul(qkvHeads.get(1).transpose(0, 1, 3, 2));
+        NDArray scores = ScalarOps.mul(qkvHeads.get(0), scale).matMul(qkvHeads.get(1).transpose(0, 1, 3, 2));
         NDArray weights = scores.softmax(-1);
         if (attentionDropout > 0f) {
             weights = Dropout.dropout(weights, attentionDropout, training).singletonOrThrow();

@@ -1,69 +1,52 @@
 package io.github.moge.vision.train;
 
+import io.github.moge.core.training.EpochRecord;
 import java.util.Locale;
+import java.util.Map;
 
 /**
- * What one training epoch measured: the mean training loss and its components (cross-entropy,
- * weighted balancing loss, weighted group-sparse loss), the mean gradient norm before clipping, the
- * learning rate at the end of the epoch, test Acc@1 and Acc@5, throughput and duration.
+ * What one epoch of a vision run measured, read from the run's {@code epochs.csv}: the sample-weighted
+ * mean training loss and its components (cross-entropy, weighted balancing loss, weighted group-sparse
+ * loss), test Acc@1 and Acc@5 and the epoch's wall time. Per-step values (gradient norm, learning rate,
+ * throughput) are in {@code metrics.csv}.
  */
 public final class EpochMetrics {
 
-    /** The CSV header matching {@link #toCsv()}. */
-    public static final String CSV_HEADER =
-            "epoch,train_loss,train_ce,train_balance,train_group_sparse,grad_norm,lr,test_acc1,test_acc5,"
-                    + "train_images_per_s,epoch_seconds";
+    /** The name of the test top-1 accuracy in {@code epochs.csv} ({@code validation_acc1}). */
+    public static final String ACC1 = "acc1";
+    /** The name of the test top-5 accuracy in {@code epochs.csv} ({@code validation_acc5}). */
+    public static final String ACC5 = "acc5";
 
     private final int epoch;
     private final double loss;
     private final double ce;
     private final double balance;
     private final double groupSparse;
-    private final double gradNorm;
-    private final double learningRate;
     private final double acc1;
     private final double acc5;
-    private final double imagesPerSecond;
     private final double seconds;
 
-    /**
-     * Creates the record.
-     *
-     * @param epoch the epoch, from 1
-     * @param loss mean total training loss
-     * @param ce mean cross-entropy
-     * @param balance mean weighted balancing loss
-     * @param groupSparse mean weighted group-sparse loss
-     * @param gradNorm mean global gradient norm before clipping
-     * @param learningRate learning rate of the last step
-     * @param acc1 test top-1 accuracy
-     * @param acc5 test top-5 accuracy
-     * @param imagesPerSecond training throughput
-     * @param seconds wall time of the epoch including evaluation
-     */
-    public EpochMetrics(int epoch, double loss, double ce, double balance, double groupSparse, double gradNorm,
-            double learningRate, double acc1, double acc5, double imagesPerSecond, double seconds) {
-        this.epoch = epoch;
-        this.loss = loss;
-        this.ce = ce;
-        this.balance = balance;
-        this.groupSparse = groupSparse;
-        this.gradNorm = gradNorm;
-        this.learningRate = learningRate;
-        this.acc1 = acc1;
-        this.acc5 = acc5;
-        this.imagesPerSecond = imagesPerSecond;
-        this.seconds = seconds;
+    private EpochMetrics(EpochRecord record, String baseLossName) {
+        Map<String, Double> train = record.getTraining();
+        this.epoch = record.getEpoch() + 1;
+        this.loss = train.getOrDefault("loss", Double.NaN);
+        this.ce = train.getOrDefault(baseLossName, Double.NaN);
+        this.balance = train.getOrDefault("balance_loss", 0.0);
+        this.groupSparse = train.getOrDefault("group_sparse_loss", 0.0);
+        this.acc1 = record.getValidation().getOrDefault(ACC1, Double.NaN);
+        this.acc5 = record.getValidation().getOrDefault(ACC5, Double.NaN);
+        this.seconds = record.getSeconds();
     }
 
     /**
-     * Formats the record as one CSV line (no newline).
+     * Reads one epoch's record.
      *
-     * @return the line, columns as in {@link #CSV_HEADER}
+     * @param record the epoch as {@code TrainingRun} recorded it
+     * @param baseLossName the name of the classification loss ({@code MoeLoss}'s first term)
+     * @return the metrics
      */
-    public String toCsv() {
-        return String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6g,%.6g,%.4f,%.6g,%.4f,%.4f,%.1f,%.2f",
-                epoch, loss, ce, balance, groupSparse, gradNorm, learningRate, acc1, acc5, imagesPerSecond, seconds);
+    public static EpochMetrics of(EpochRecord record, String baseLossName) {
+        return new EpochMetrics(record, baseLossName);
     }
 
     /** @return the epoch, from 1 */
@@ -91,22 +74,17 @@ public final class EpochMetrics {
         return groupSparse;
     }
 
-    /** @return the test top-1 accuracy */
+    /** @return test top-1 accuracy */
     public double getAcc1() {
         return acc1;
     }
 
-    /** @return the test top-5 accuracy */
+    /** @return test top-5 accuracy */
     public double getAcc5() {
         return acc5;
     }
 
-    /** @return the training throughput in images per second */
-    public double getImagesPerSecond() {
-        return imagesPerSecond;
-    }
-
-    /** @return the epoch's wall time in seconds */
+    /** @return the training time of the epoch in seconds */
     public double getSeconds() {
         return seconds;
     }
@@ -114,8 +92,8 @@ public final class EpochMetrics {
     @Override
     public String toString() {
         return String.format(Locale.ROOT,
-                "epoch %d: loss %.4f (ce %.4f, balance %.2e, group-sparse %.2e), test Acc@1 %.2f%%, Acc@5 %.2f%%,"
-                        + " %.0f img/s, %.1f s",
-                epoch, loss, ce, balance, groupSparse, 100 * acc1, 100 * acc5, imagesPerSecond, seconds);
+                "epoch %d: loss %.4f (ce %.4f, balance %.3g, group-sparse %.3g), test Acc@1 %.2f%% Acc@5 %.2f%%,"
+                        + " %.1f s",
+                epoch, loss, ce, balance, groupSparse, 100 * acc1, 100 * acc5, seconds);
     }
 }

@@ -1,11 +1,10 @@
 package io.github.moge.vision.train;
 
-import java.nio.file.Path;
 
 /**
  * The optimisation settings of a vision run: epochs, batch size, AdamW with linear warm-up then
- * cosine decay, gradient clipping by global norm, label smoothing, training subset and seed, and
- * the output directory for metrics and checkpoints.
+ * cosine decay, gradient clipping by global norm, label smoothing, training and test subsets, seed and
+ * whether progress is printed.
  */
 public final class TrainingSettings {
 
@@ -21,9 +20,7 @@ public final class TrainingSettings {
     private final long trainLimit;
     private final long testLimit;
     private final long seed;
-    private final Path outputDir;
-    private final boolean resume;
-    private final boolean progressBar;
+    private final boolean progress;
 
     private TrainingSettings(Builder b) {
         this.epochs = b.epochs;
@@ -38,9 +35,7 @@ public final class TrainingSettings {
         this.trainLimit = b.trainLimit;
         this.testLimit = b.testLimit;
         this.seed = b.seed;
-        this.outputDir = b.outputDir;
-        this.resume = b.resume;
-        this.progressBar = b.progressBar;
+        this.progress = b.progress;
     }
 
     /**
@@ -113,19 +108,9 @@ public final class TrainingSettings {
         return seed;
     }
 
-    /** @return the run directory, or null to write nothing */
-    public Path getOutputDir() {
-        return outputDir;
-    }
-
-    /** @return whether an existing run directory is resumed */
-    public boolean isResume() {
-        return resume;
-    }
-
-    /** @return whether progress bars are printed */
-    public boolean isProgressBar() {
-        return progressBar;
+    /** @return whether progress lines are printed */
+    public boolean isProgress() {
+        return progress;
     }
 
     /** Builds {@link TrainingSettings}. */
@@ -143,9 +128,7 @@ public final class TrainingSettings {
         long trainLimit;
         long testLimit;
         long seed = 42;
-        Path outputDir;
-        boolean resume;
-        boolean progressBar = true;
+        boolean progress = true;
 
         Builder() {}
 
@@ -264,29 +247,11 @@ public final class TrainingSettings {
         }
 
         /**
-         * @param dir run directory for metrics.csv, checkpoints and run.json; null writes nothing
+         * @param show print progress lines, ten per epoch (default true)
          * @return this builder
          */
-        public Builder optOutputDir(Path dir) {
-            this.outputDir = dir;
-            return this;
-        }
-
-        /**
-         * @param resume continue the run found in the output directory instead of refusing it
-         * @return this builder
-         */
-        public Builder optResume(boolean resume) {
-            this.resume = resume;
-            return this;
-        }
-
-        /**
-         * @param show print progress bars (default true)
-         * @return this builder
-         */
-        public Builder optProgressBar(boolean show) {
-            this.progressBar = show;
+        public Builder optProgress(boolean show) {
+            this.progress = show;
             return this;
         }
 

@@ -13,7 +13,9 @@ import ai.djl.ndarray.NDList;
  *   eval:  pad to size -> normalise
  * </pre>
  *
- * <p>Every random step has its own generator seeded from one seed, so a run is repeatable. Without
+ * <p>Every random step has its own generator seeded from one seed, so a run is repeatable; {@link
+ * #train(NDArray, NDArray, long)} restarts them all from a per-batch seed, so that a batch's augmentation
+ * does not depend on the batches before it (what an exactly resumable training loop needs). Without
  * mixup/CutMix the labels stay class indices {@code [B]} (label smoothing is then the loss's job);
  * with them they become soft targets {@code [B, K]}.
  */
@@ -80,6 +82,31 @@ public final class AugmentationPipeline {
             return mix.apply(x, labels);
         }
         return new NDList(x, labels);
+    }
+
+    /**
+     * Augments a training batch with every generator restarted from {@code seed} first: the result
+     * depends only on the batch and the seed (engine-side draws, such as random erasing's noise, also
+     * depend on the engine's seed).
+     *
+     * @param images {@code [B, C, H, W]} in {@code [0, 1]}
+     * @param labels {@code [B]} class indices
+     * @param seed the batch's seed, e.g. {@code StepContext.seedFor(stream)}
+     * @return (images, labels) as {@link #train(NDArray, NDArray)}
+     */
+    public NDList train(NDArray images, NDArray labels, long seed) {
+        reseed(crop, seed + 1);
+        reseed(flip, seed + 2);
+        reseed(jitter, seed + 3);
+        reseed(erasing, seed + 4);
+        reseed(mix, seed + 5);
+        return train(images, labels);
+    }
+
+    private static void reseed(Reseedable step, long seed) {
+        if (step != null) {
+            step.reseed(seed);
+        }
     }
 
     /**

@@ -20,7 +20,7 @@ import java.util.Random;
  * this class replaces them with batch arithmetic on the images' device. Apply it before
  * normalisation.
  */
-public final class ColorJitter {
+public final class ColorJitter implements Reseedable {
 
     private final float brightness;
     private final float contrast;
@@ -43,6 +43,12 @@ public final class ColorJitter {
         this.contrast = contrast;
         this.saturation = saturation;
         this.random = new Random(seed);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void reseed(long seed) {
+        random.setSeed(seed);
     }
 
     /**

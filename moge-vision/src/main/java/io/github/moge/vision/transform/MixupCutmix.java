@@ -25,7 +25,7 @@ import java.util.Random;
  * operation happens with probability {@code probability} (otherwise lambda = 1: only smoothing).
  * Feed the targets to {@code SoftTargetCrossEntropyLoss}.
  */
-public final class MixupCutmix {
+public final class MixupCutmix implements Reseedable {
 
     private final float mixupAlpha;
     private final float cutmixAlpha;
@@ -61,6 +61,12 @@ public final class MixupCutmix {
         this.labelSmoothing = labelSmoothing;
         this.numClasses = numClasses;
         this.random = new Random(seed);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void reseed(long seed) {
+        random.setSeed(seed);
     }
 
     /**

@@ -14,7 +14,7 @@ import java.util.Random;
  * <p>The whole batch is cropped with two gathers on its own device; only the per-image offsets
  * come from the host generator, so a seed gives the same crops on CPU and GPU.
  */
-public final class RandomCropWithPadding {
+public final class RandomCropWithPadding implements Reseedable {
 
     private final int padding;
     private final Random random;
@@ -31,6 +31,12 @@ public final class RandomCropWithPadding {
         }
         this.padding = padding;
         this.random = new Random(seed);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void reseed(long seed) {
+        random.setSeed(seed);
     }
 
     /**

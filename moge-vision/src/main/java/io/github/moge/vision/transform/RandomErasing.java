@@ -17,7 +17,7 @@ import java.util.Random;
  * from the host generator; the erasure is one masked blend on the batch's device. Noise is drawn
  * from the engine's generator (seed it with {@code Engine.getInstance().setRandomSeed}).
  */
-public final class RandomErasing {
+public final class RandomErasing implements Reseedable {
 
     /** What fills an erased rectangle. */
     public enum Mode {
@@ -73,6 +73,12 @@ public final class RandomErasing {
         this.logMaxRatio = Math.log(maxRatio);
         this.mode = mode;
         this.random = new Random(seed);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void reseed(long seed) {
+        random.setSeed(seed);
     }
 
     /**

@@ -10,7 +10,7 @@ import java.util.Random;
  * this class is the working replacement. The flip is one {@code flip} on the width axis of the
  * whole batch and a per-image blend, on the batch's device.
  */
-public final class RandomHorizontalFlip {
+public final class RandomHorizontalFlip implements Reseedable {
 
     private final float probability;
     private final Random random;
@@ -27,6 +27,12 @@ public final class RandomHorizontalFlip {
         }
         this.probability = probability;
         this.random = new Random(seed);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void reseed(long seed) {
+        random.setSeed(seed);
     }
 
     /**

@@ -48,7 +48,7 @@ class FashionMnistAcceptanceTest {
         TrainingSettings settings = TrainingSettings.builder().setEpochs(epochs).optBatchSize(32)
                 .optEvalBatchSize(250).optLearningRate(2e-3f).optWarmupEpochs(0.15f).optWeightDecay(0.05f)
                 .optClipGradNorm(1f).optTrainLimit(trainLimit).optTestLimit(1000).optSeed(7)
-                .optOutputDir(out).optProgressBar(false).build();
+                .optProgress(false).build();
         int total = epochs * VisionTrainer.stepsPerEpoch(train.size(), settings);
         MoeLoss loss = MoeLoss.builder().setBaseLoss(new SoftTargetCrossEntropyLoss("ce", 0f))
                 .optBalanceWeight(VisionPreset.AUX_WEIGHT).optGroupSparseWeight(preset.effectiveLambda()).build();
@@ -56,7 +56,7 @@ class FashionMnistAcceptanceTest {
                 .optNormalize(Normalize.FASHION_MNIST_MEAN, Normalize.FASHION_MNIST_STD).optSeed(7).build();
         return VisionTrainer.builder().setBlock(preset.newModel(total)).setLoss(loss).setData(train, test)
                 .setAugmentation(aug).setInputShape(new Shape(1, 32, 32)).setSettings(settings)
-                .optDevice(Device.cpu()).optLog(System.out::println).build().run();
+                .optDevice(Device.cpu()).build().run(out);
     }
 
     private void check(String preset, int trainLimit, int epochs) throws IOException {
@@ -71,7 +71,7 @@ class FashionMnistAcceptanceTest {
                 100 * last.getAcc1(), 100 * last.getAcc5(), seconds, cpu);
         assertTrue(last.getAcc1() > 0.70, preset + " reached only " + last.getAcc1());
         assertTrue(last.getGroupSparse() > 0, "the MoGE regularizer contributed to the loss");
-        assertTrue(Files.isRegularFile(dir.resolve(preset).resolve(VisionTrainer.METRICS_CSV)));
+        assertTrue(Files.isRegularFile(dir.resolve(preset).resolve("epochs.csv")));
     }
 
     private static long processCpuNanos() {

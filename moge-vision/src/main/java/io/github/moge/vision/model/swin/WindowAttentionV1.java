@@ -11,6 +11,7 @@ import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import io.github.moge.core.BatchScope;
+import io.github.moge.core.ScalarOps;
 import io.github.moge.vision.model.AttentionHeads;
 
 /**
@@ -59,7 +60,7 @@ public final class WindowAttentionV1 extends WindowAttention {
                 AttentionHeads.splitQkv(
                         qkv.forward(parameterStore, new NDList(windows), training).head(), heads);
         double scale = 1.0 / Math.sqrt((double) width / heads);
-        NDArray logits = qkvHeads.get(0).mul(scale).matMul(qkvHeads.get(1).transpose(0, 1, 3, 2));
+        NDArray logits = ScalarOps.mul(qkvHeads.get(0), scale).matMul(qkvHeads.get(1).transpose(0, 1, 3, 2));
         NDArray table =
                 BatchScope.view(parameterStore.getValue(biasTable, windows.getDevice(), training), windows);
         logits = applyMask(logits.add(pairwise(table)), mask);

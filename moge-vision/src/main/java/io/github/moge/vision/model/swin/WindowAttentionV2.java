@@ -12,6 +12,7 @@ import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
 import io.github.moge.core.BatchScope;
+import io.github.moge.core.ScalarOps;
 import io.github.moge.vision.model.AttentionHeads;
 
 /**
@@ -93,7 +94,7 @@ public final class WindowAttentionV2 extends WindowAttention {
         NDArray hidden =
                 Activation.relu(cpbFc1.forward(parameterStore, new NDList(coords), training).head());
         NDArray table = cpbFc2.forward(parameterStore, new NDList(hidden), training).head();
-        return Activation.sigmoid(pairwise(table)).mul(16f);
+        return ScalarOps.mul(Activation.sigmoid(pairwise(table)), 16);
     }
 
     /** {@inheritDoc} */
@@ -107,10 +108,11 @@ public final class WindowAttentionV2 extends WindowAttention {
         NDArray query = normalize(qkvHeads.get(0));
         NDArray key = normalize(qkvHeads.get(1));
         NDArray scale =
-                BatchScope.view(
-                                parameterStore.getValue(logitScale, windows.getDevice(), training),
-                                windows)
-                        .minimum(MAX_LOG_SCALE)
+                ScalarOps.minimum(
+                                BatchScope.view(
+                                        parameterStore.getValue(logitScale, windows.getDevice(), training),
+                                        windows),
+                                MAX_LOG_SCALE)
                         .exp();
         NDArray logits = query.matMul(key.transpose(0, 1, 3, 2)).mul(scale);
         logits = applyMask(logits.add(positionBias(parameterStore, windows, training)), mask);
@@ -128,7 +130,7 @@ public final class WindowAttentionV2 extends WindowAttention {
 
     /** Divides by the L2 norm over the last axis (at least 1e-12), like F.normalize. */
     private static NDArray normalize(NDArray x) {
-        return x.div(x.square().sum(new int[] {-1}, true).sqrt().maximum(1e-12f));
+        return x.div(ScalarOps.maximum(x.square().sum(new int[] {-1}, true).sqrt(), 1e-12));
     }
 
     /** {@inheritDoc} */

@@ -1,0 +1,41 @@
+package io.github.moge.vision.train;
+
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.training.Trainer;
+import ai.djl.training.dataset.Batch;
+import io.github.moge.core.training.BatchSource;
+import io.github.moge.core.training.EpochEvaluation;
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * Test Acc@1 and Acc@5 after every epoch ({@link EpochMetrics#ACC1}, {@link EpochMetrics#ACC5}), on
+ * evaluation batches that are already preprocessed (padded, normalised).
+ */
+final class TestAccuracyEvaluation implements EpochEvaluation {
+
+    private final BatchSource test;
+
+    TestAccuracyEvaluation(BatchSource test) {
+        this.test = test;
+    }
+
+    @Override
+    public List<String> names() {
+        return List.of(EpochMetrics.ACC1, EpochMetrics.ACC5);
+    }
+
+    @Override
+    public double[] evaluate(Trainer trainer, int epoch) throws IOException {
+        AccuracyCounter accuracy = new AccuracyCounter();
+        for (int i = 0; i < test.batchesPerEpoch(); i++) {
+            try (NDManager scope = trainer.getManager().newSubManager()) {
+                Batch batch = test.getBatch(scope, 0, epoch, i);
+                NDList predictions = trainer.evaluate(batch.getData());
+                accuracy.add(predictions.head(), batch.getLabels().head());
+            }
+        }
+        return new double[] {accuracy.top1(), accuracy.top5()};
+    }
+}
