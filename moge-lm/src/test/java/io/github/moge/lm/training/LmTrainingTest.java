@@ -103,10 +103,9 @@ class LmTrainingTest {
                     "train ce of epoch " + (e + 1) + " did not fall: " + log);
         }
         assertTrue(
-                // measured: valid 78.0 against unigram 84.3 (0.925 x) after 2 epochs, 156 steps; 4 epochs
-                // at 5e-3: 69.0 (0.82 x)
-                summary.getValidPerplexity() < 0.95 * unigram,
-                "valid ppl " + summary.getValidPerplexity() + " not below unigram " + unigram);
+                // measured: valid 73.8 against unigram 84.3 (0.875 x) after 2 epochs, 156 steps
+                summary.getValidPerplexity() < 0.9 * unigram,
+                "valid ppl " + summary.getValidPerplexity() + " not well below unigram " + unigram);
         for (int e = 1; e < epochs; e++) {
             assertTrue(epochRecords.get(e).getValidation().get(PerplexityEvaluation.NAME)
                             < epochRecords.get(e - 1).getValidation().get(PerplexityEvaluation.NAME),
