@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
+import io.github.moge.core.testing.RunFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -75,7 +76,7 @@ class CarriedStateResumeTest {
     }
 
     private static List<String> losses(Path run) throws IOException {
-        return TrainingRunResumeTest.deterministicRows(run).stream().map(l -> l.split(",")[3]).toList();
+        return RunFiles.stepRows(run).stream().map(l -> l.split(",")[3]).toList();
     }
 
     private Path interruptedAndResumed(String name, boolean checkpointed) throws IOException {

@@ -3,6 +3,7 @@ package io.github.moge.core.training;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.moge.core.testing.RunFiles;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -61,7 +62,7 @@ class SigkillResumeTest {
         try (TinyRun tiny = new TinyRun()) {
             tiny.builder.build().run(straight);
         }
-        List<String> expected = TrainingRunResumeTest.deterministicRows(straight);
+        List<String> expected = RunFiles.stepRows(straight);
 
         Path killed = temp.resolve("killed");
         Process first = fork(killed, "run", 9);
@@ -79,6 +80,6 @@ class SigkillResumeTest {
         assertTrue(!resumed.contains("step 7"), String.join("\n", resumed));
         assertTrue(resumed.contains("done 8 18"), String.join("\n", resumed));
 
-        assertEquals(expected, TrainingRunResumeTest.deterministicRows(killed));
+        assertEquals(expected, RunFiles.stepRows(killed));
     }
 }

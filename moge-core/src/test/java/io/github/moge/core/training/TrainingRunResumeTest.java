@@ -1,5 +1,7 @@
 package io.github.moge.core.training;
 
+import static io.github.moge.core.testing.RunFiles.epochRows;
+import static io.github.moge.core.testing.RunFiles.stepRows;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -20,15 +22,6 @@ class TrainingRunResumeTest {
 
     @TempDir Path temp;
 
-    /** metrics.csv rows without the wall-time column, which is the only field allowed to differ. */
-    static List<String> deterministicRows(Path run) throws IOException {
-        List<String> rows = new ArrayList<>();
-        for (String line : Files.readAllLines(run.resolve("metrics.csv"))) {
-            rows.add(line.substring(0, line.lastIndexOf(',')));
-        }
-        return rows;
-    }
-
     static List<float[]> parameters(TinyRun tiny) {
         List<float[]> out = new ArrayList<>();
         for (Pair<String, Parameter> p : tiny.model.getBlock().getParameters()) {
@@ -45,7 +38,7 @@ class TrainingRunResumeTest {
         TrainingSummary full;
         try (TinyRun tiny = new TinyRun()) {
             full = tiny.builder.build().run(straight);
-            expected = deterministicRows(straight);
+            expected = stepRows(straight);
             expectedParameters = parameters(tiny);
             assertEquals(18, full.getStep());
             assertTrue(full.isCompleted());
@@ -76,17 +69,13 @@ class TrainingRunResumeTest {
             assertTrue(resumed.isCompleted());
             assertEquals(18, tiny.sigma.getStep());
             assertTrue(tiny.log().contains("Resuming"), tiny.log());
-            assertEquals(expected, deterministicRows(interrupted));
+            assertEquals(expected, stepRows(interrupted));
             List<float[]> actual = parameters(tiny);
             for (int i = 0; i < actual.size(); i++) {
                 assertArrayEquals(expectedParameters.get(i), actual.get(i), 0f, "parameter " + i);
             }
             // Epoch summaries agree too, including the epoch that was interrupted.
-            assertEquals(
-                    Files.readAllLines(straight.resolve("epochs.csv")).stream()
-                            .map(l -> l.substring(0, l.lastIndexOf(','))).toList(),
-                    Files.readAllLines(interrupted.resolve("epochs.csv")).stream()
-                            .map(l -> l.substring(0, l.lastIndexOf(','))).toList());
+            assertEquals(epochRows(straight), epochRows(interrupted));
         }
         // Only the newest 3 checkpoints are kept.
         assertEquals(3, new CheckpointStore(interrupted.resolve("checkpoints"), 3).list().size());

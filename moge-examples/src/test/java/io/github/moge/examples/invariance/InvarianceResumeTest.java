@@ -1,5 +1,6 @@
 package io.github.moge.examples.invariance;
 
+import static io.github.moge.core.testing.RunFiles.stepRows;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -20,7 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,12 +36,6 @@ class InvarianceResumeTest {
                 .testLimit(100)
                 .experts(16, 8)
                 .progress(false);
-    }
-
-    private static List<String> rows(Path run) throws IOException {
-        return Files.readAllLines(run.resolve("metrics.csv")).stream()
-                .map(l -> l.substring(0, l.lastIndexOf(',')))
-                .toList();
     }
 
     @Test
@@ -76,7 +70,7 @@ class InvarianceResumeTest {
                 new InvarianceExperiment(small(), quiet)
                         .optRunOptions((b, dir) -> b.optCheckpointEvery(1))
                         .trainAndEvaluate(true, train, test, killed, true);
-        assertEquals(rows(straight), rows(killed));
+        assertEquals(stepRows(straight), stepRows(killed));
         assertEquals(expected.testAccuracy(), resumed.testAccuracy());
         assertArrayEquals(expected.meanImed(), resumed.meanImed());
         assertEquals(2, resumed.epochs().size(), "epochs before the resume come from epochs.csv");

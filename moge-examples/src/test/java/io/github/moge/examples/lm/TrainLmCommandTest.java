@@ -1,5 +1,6 @@
 package io.github.moge.examples.lm;
 
+import static io.github.moge.core.testing.RunFiles.stepRows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -102,12 +103,6 @@ class TrainLmCommandTest {
             System.setOut(original);
         }
         return bytes.toString(StandardCharsets.UTF_8);
-    }
-
-    private static List<String> stepRows(Path run) throws IOException {
-        return Files.readAllLines(run.resolve("metrics.csv")).stream()
-                .map(l -> l.substring(0, l.lastIndexOf(',')))
-                .toList();
     }
 
     @Test

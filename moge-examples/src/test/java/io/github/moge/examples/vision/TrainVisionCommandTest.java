@@ -1,5 +1,7 @@
 package io.github.moge.examples.vision;
 
+import static io.github.moge.core.testing.RunFiles.epochRows;
+import static io.github.moge.core.testing.RunFiles.stepRows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -60,11 +62,6 @@ class TrainVisionCommandTest {
         }
     }
 
-    /** A file of a run without its last column (wall time), which differs between runs. */
-    private static List<String> withoutTime(Path file) throws IOException {
-        return Files.readAllLines(file).stream().map(l -> l.substring(0, l.lastIndexOf(','))).toList();
-    }
-
     @Test
     void trainsThenRefusesThenResumesExactly() throws IOException {
         assumeTrue(Files.isDirectory(Path.of(FashionMnistDataset.SYSTEM_DATA_DIR)), "Fashion-MNIST not installed");
@@ -108,8 +105,8 @@ class TrainVisionCommandTest {
         String second = run(err3, "--resume", killed.toString(), "--no-progress");
         assertTrue(second.startsWith("0\n") && second.contains("Resuming") && second.contains("step 1"),
                 second + err3);
-        assertEquals(withoutTime(straight.resolve("metrics.csv")), withoutTime(killed.resolve("metrics.csv")));
-        assertEquals(withoutTime(straight.resolve("epochs.csv")), withoutTime(killed.resolve("epochs.csv")));
+        assertEquals(stepRows(straight), stepRows(killed));
+        assertEquals(epochRows(straight), epochRows(killed));
 
         // A resumed run keeps its settings.
         StringWriter err4 = new StringWriter();

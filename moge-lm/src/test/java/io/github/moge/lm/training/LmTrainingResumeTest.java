@@ -1,5 +1,7 @@
 package io.github.moge.lm.training;
 
+import static io.github.moge.core.testing.RunFiles.epochRows;
+import static io.github.moge.core.testing.RunFiles.stepRows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -122,20 +124,6 @@ class LmTrainingResumeTest {
                 throw new IllegalStateException("simulated kill after step " + step);
             }
         });
-    }
-
-    /** metrics.csv without the wall-time column. */
-    private static List<String> stepRows(Path run) throws IOException {
-        return Files.readAllLines(run.resolve("metrics.csv")).stream()
-                .map(l -> l.substring(0, l.lastIndexOf(',')))
-                .toList();
-    }
-
-    /** epochs.csv without the wall-time column. */
-    private static List<String> epochRows(Path run) throws IOException {
-        return Files.readAllLines(run.resolve("epochs.csv")).stream()
-                .map(l -> l.substring(0, l.lastIndexOf(',')))
-                .toList();
     }
 
     private static String loss(List<String> rows, int step) {

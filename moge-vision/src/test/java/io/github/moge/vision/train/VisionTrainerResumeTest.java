@@ -1,5 +1,7 @@
 package io.github.moge.vision.train;
 
+import static io.github.moge.core.testing.RunFiles.epochRows;
+import static io.github.moge.core.testing.RunFiles.stepRows;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -80,20 +82,6 @@ class VisionTrainerResumeTest {
                 .optLog(new PrintStream(new ByteArrayOutputStream())).build();
     }
 
-    /** metrics.csv without the wall-time column. */
-    private static List<String> steps(Path run) throws IOException {
-        return Files.readAllLines(run.resolve("metrics.csv")).stream()
-                .map(l -> l.substring(0, l.lastIndexOf(',')))
-                .toList();
-    }
-
-    /** epochs.csv without the seconds column. */
-    private static List<String> epochs(Path run) throws IOException {
-        return Files.readAllLines(run.resolve("epochs.csv")).stream()
-                .map(l -> l.substring(0, l.lastIndexOf(',')))
-                .toList();
-    }
-
     private static byte[] finalParameters(Path run) throws IOException {
         try (Stream<Path> checkpoints = Files.list(run.resolve("checkpoints"))) {
             Path last = checkpoints.filter(p -> p.getFileName().toString().startsWith("step-")).sorted()
@@ -107,7 +95,7 @@ class VisionTrainerResumeTest {
         Path straight = temp.resolve("straight");
         List<EpochMetrics> expected = trainer(b -> b.optCheckpointEvery(4)).run(straight);
         assertEquals(EPOCHS, expected.size());
-        assertEquals(EPOCHS * TRAIN_LIMIT / BATCH + 1, steps(straight).size(), "a header and one row per step");
+        assertEquals(EPOCHS * TRAIN_LIMIT / BATCH + 1, stepRows(straight).size(), "a header and one row per step");
 
         // Killed during step 9 (epoch 2, batch 4): the last checkpoint is step 8, so step 8 is replayed.
         Path killed = temp.resolve("killed");
@@ -117,15 +105,15 @@ class VisionTrainerResumeTest {
             }
         }));
         assertThrows(IllegalStateException.class, () -> crashing.run(killed));
-        assertEquals(1, epochs(killed).size() - 1, "only the first epoch finished before the kill");
+        assertEquals(1, epochRows(killed).size() - 1, "only the first epoch finished before the kill");
 
         VisionTrainer resuming = trainer(b -> b.optCheckpointEvery(4));
         List<EpochMetrics> resumed = resuming.resume(killed);
         assertEquals(8, resuming.getSummary().getStartStep(), "resumed from the checkpoint of step 8");
         assertTrue(resuming.getSummary().isCompleted());
 
-        assertEquals(steps(straight), steps(killed));
-        assertEquals(epochs(straight), epochs(killed));
+        assertEquals(stepRows(straight), stepRows(killed));
+        assertEquals(epochRows(straight), epochRows(killed));
         assertEquals(expected.get(1).getAcc1(), resumed.get(1).getAcc1());
         assertEquals(expected.get(1).getLoss(), resumed.get(1).getLoss());
         assertArrayEquals(finalParameters(straight), finalParameters(killed));
