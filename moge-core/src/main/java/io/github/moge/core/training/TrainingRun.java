@@ -15,6 +15,7 @@ import ai.djl.training.DefaultTrainingConfig;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
+import ai.djl.training.evaluator.AbstractAccuracy;
 import ai.djl.training.evaluator.Evaluator;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.listener.TrainingListener;
@@ -73,6 +74,7 @@ public final class TrainingRun {
     private static final String METRICS_FILE = "metrics.csv";
     private static final String EPOCHS_FILE = "epochs.csv";
     private static final String CHECKPOINTS = "checkpoints";
+    private static final String BATCH_ACCUMULATOR = "moge.batch";
     /** The key under which the run records its gradient clipping norm in {@code config.json}. */
     public static final String CLIP_GRAD_NORM_KEY = "clip_grad_norm";
 
@@ -349,7 +351,7 @@ public final class TrainingRun {
                 scalars.add(asScalar(component.evaluate(output.getLabels(), output.getPredictions())));
             }
             for (Evaluator evaluator : evaluators) {
-                scalars.add(asScalar(evaluator.evaluate(output.getLabels(), output.getPredictions())));
+                scalars.add(evaluatorScalar(evaluator, output.getLabels(), output.getPredictions()));
             }
             float[] values = NDArrays.stack(scalars).toFloatArray();
             float lossValue = values[0];
@@ -448,6 +450,20 @@ public final class TrainingRun {
         int shown = Math.min(5, names.size());
         return "; non-finite gradient norm in " + String.join(", ", names.subList(0, shown))
                 + (names.size() > shown ? " and " + (names.size() - shown) + " more parameters" : "");
+    }
+
+    /**
+     * Returns an evaluator's value on one batch. DJL's accuracies return the number of correct predictions
+     * from {@code evaluate}, so they are read through their accumulator, which gives the fraction.
+     */
+    private static NDArray evaluatorScalar(Evaluator evaluator, NDList labels, NDList predictions) {
+        if (evaluator instanceof AbstractAccuracy) {
+            evaluator.addAccumulator(BATCH_ACCUMULATOR); // (re)starts it at zero
+            evaluator.updateAccumulator(BATCH_ACCUMULATOR, labels, predictions);
+            float fraction = evaluator.getAccumulator(BATCH_ACCUMULATOR);
+            return predictions.head().getManager().create(fraction);
+        }
+        return asScalar(evaluator.evaluate(labels, predictions));
     }
 
     private static NDArray asScalar(NDArray array) {
@@ -550,7 +566,7 @@ public final class TrainingRun {
                 NDList scalars = new NDList();
                 scalars.add(asScalar(loss.evaluate(batch.getLabels(), predictions)));
                 for (Evaluator evaluator : evaluators) {
-                    scalars.add(asScalar(evaluator.evaluate(batch.getLabels(), predictions)));
+                    scalars.add(evaluatorScalar(evaluator, batch.getLabels(), predictions));
                 }
                 float[] values = NDArrays.stack(scalars).toFloatArray();
                 for (int j = 0; j < values.length; j++) {
