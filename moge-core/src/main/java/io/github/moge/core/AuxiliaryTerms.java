@@ -11,7 +11,8 @@ import ai.djl.ndarray.NDList;
  * than a side channel in the block, so it stays correct when a batch is split across devices and
  * evaluators such as Accuracy, which read the head, keep working. A model's output is therefore
  * {@code (prediction, term, term, ...)}: one entry per MoE layer and kind of term, each named {@link
- * #BALANCE} or {@link #GROUP_SPARSE}. {@link MoeSequentialBlock} threads them through a stack of blocks.
+ * #BALANCE} or {@link #GROUP_SPARSE} (and, for diagnostics only, {@link #ROUTER_INPUT}). {@link
+ * MoeSequentialBlock} threads them through a stack of blocks.
  */
 public final class AuxiliaryTerms {
 
@@ -20,6 +21,14 @@ public final class AuxiliaryTerms {
 
     /** Name of a layer's group-sparse regularizer entry L_gs (without lambda). */
     public static final String GROUP_SPARSE = "moe.group_sparse";
+
+    /**
+     * Name of a diagnostic entry, not a loss term: the tokens a MoGE layer routed (detached, [N, d]),
+     * emitted only while {@link MoeBlock#setRouterInputProbe(boolean)} is on, so that {@link
+     * io.github.moge.core.metrics.RegularizerPull} can differentiate L_gs through the router alone. {@link
+     * MoeLoss} ignores it.
+     */
+    public static final String ROUTER_INPUT = "moe.router_input";
 
     private AuxiliaryTerms() {}
 
@@ -36,14 +45,31 @@ public final class AuxiliaryTerms {
     }
 
     /**
-     * Returns whether an entry of an output list is an auxiliary term.
+     * Returns whether an entry of an output list is an auxiliary entry that blocks must pass on.
      *
      * @param array the entry
-     * @return true for entries named {@link #BALANCE} or {@link #GROUP_SPARSE}
+     * @return true for entries named {@link #BALANCE}, {@link #GROUP_SPARSE} or {@link #ROUTER_INPUT}
      */
     public static boolean isTerm(NDArray array) {
         String name = array.getName();
-        return BALANCE.equals(name) || GROUP_SPARSE.equals(name);
+        return BALANCE.equals(name) || GROUP_SPARSE.equals(name) || ROUTER_INPUT.equals(name);
+    }
+
+    /**
+     * Returns the entries with a given name, in the order the layers emitted them.
+     *
+     * @param outputs a model's output
+     * @param name the entry name
+     * @return the entries, possibly none
+     */
+    public static NDList all(NDList outputs, String name) {
+        NDList found = new NDList();
+        for (int i = 1; i < outputs.size(); i++) {
+            if (name.equals(outputs.get(i).getName())) {
+                found.add(outputs.get(i));
+            }
+        }
+        return found;
     }
 
     /**

@@ -42,6 +42,7 @@ public final class MoeBlock extends AbstractBlock {
     private final GroupSparseRegularizer regularizer;
     private final Tracker sigmaSchedule;
     private volatile int scheduleStep;
+    private volatile boolean routerInputProbe;
 
     private MoeBlock(Builder builder) {
         super(VERSION);
@@ -107,6 +108,10 @@ public final class MoeBlock extends AbstractBlock {
             if (regularizer != null) {
                 NDArray groupSparse = regularizer.compute(routing.getRoutingInput(), getSigma());
                 result.add(AuxiliaryTerms.named(groupSparse, AuxiliaryTerms.GROUP_SPARSE));
+                if (routerInputProbe) {
+                    result.add(
+                            AuxiliaryTerms.named(tokens.stopGradient(), AuxiliaryTerms.ROUTER_INPUT));
+                }
             }
         }
         return result;
@@ -149,6 +154,17 @@ public final class MoeBlock extends AbstractBlock {
             throw new IllegalArgumentException("step must be >= 0, got " + step);
         }
         this.scheduleStep = step;
+    }
+
+    /**
+     * Makes a MoGE layer also emit, in training, the tokens it routed (detached) as an {@link
+     * AuxiliaryTerms#ROUTER_INPUT} entry, for {@link io.github.moge.core.metrics.RegularizerPull}. It
+     * changes neither the output nor the gradients; a plain MoE layer ignores it.
+     *
+     * @param probe whether to emit the router input
+     */
+    public void setRouterInputProbe(boolean probe) {
+        this.routerInputProbe = probe;
     }
 
     /** Returns the schedule position (optimizer steps taken). */

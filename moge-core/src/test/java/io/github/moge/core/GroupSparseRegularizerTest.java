@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.training.GradientCollector;
+import io.github.moge.core.testing.GroupSparseReference;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,49 +28,6 @@ class GroupSparseRegularizerTest {
     @AfterEach
     void tearDown() {
         manager.close();
-    }
-
-    /** G(u,v) = exp(-(u^2+v^2)/(2 sigma^2)) / sum, offsets -f/2..f/2. */
-    private static double[][] gaussian(int f, double sigma) {
-        double[][] g = new double[f][f];
-        double sum = 0;
-        for (int i = 0; i < f; i++) {
-            for (int j = 0; j < f; j++) {
-                double u = i - f / 2;
-                double v = j - f / 2;
-                g[i][j] = Math.exp(-(u * u + v * v) / (2 * sigma * sigma));
-                sum += g[i][j];
-            }
-        }
-        for (double[] row : g) {
-            for (int j = 0; j < f; j++) {
-                row[j] /= sum;
-            }
-        }
-        return g;
-    }
-
-    /** The formula evaluated with explicit loops over tokens and positions, in doubles. */
-    private static double naive(double[][] z, int rows, int cols, int f, double sigma) {
-        double[][] g = gaussian(f, sigma);
-        int outRows = rows - f + 1;
-        int outCols = cols - f + 1;
-        double total = 0;
-        for (double[] token : z) {
-            for (int i = 0; i < outRows; i++) {
-                for (int j = 0; j < outCols; j++) {
-                    double s = 0;
-                    for (int a = 0; a < f; a++) {
-                        for (int b = 0; b < f; b++) {
-                            double cell = token[(i + a) * cols + (j + b)];
-                            s += g[a][b] * cell * cell;
-                        }
-                    }
-                    total += Math.sqrt(s + 1e-8);
-                }
-            }
-        }
-        return total / ((double) f * f * outRows * outCols);
     }
 
     private static double[][] randomSoftmaxRows(Random random, int n, int e) {
@@ -100,7 +58,7 @@ class GroupSparseRegularizerTest {
         GroupSparseRegularizer reg = regularizer(16);
         for (float sigma : new float[] {0.5f, 1f, 1.5f, 10f}) {
             float[] kernel = reg.kernel(manager, sigma, DataType.FLOAT32).toFloatArray();
-            double[][] expected = gaussian(3, sigma);
+            double[][] expected = GroupSparseReference.gaussian(3, sigma);
             double sum = 0;
             for (int i = 0; i < 9; i++) {
                 assertEquals(expected[i / 3][i % 3], kernel[i], 1e-6, "sigma " + sigma + " cell " + i);
@@ -123,7 +81,7 @@ class GroupSparseRegularizerTest {
         GroupSparseRegularizer reg =
                 GroupSparseRegularizer.builder().setExperts(25).optFilterSize(5).build();
         double[] kernel = reg.kernel(manager, 1.3f, DataType.FLOAT64).toDoubleArray();
-        double[][] expected = gaussian(5, 1.3);
+        double[][] expected = GroupSparseReference.gaussian(5, 1.3);
         for (int i = 0; i < 25; i++) {
             assertEquals(expected[i / 5][i % 5], kernel[i], 1e-7);
         }
@@ -134,7 +92,7 @@ class GroupSparseRegularizerTest {
         // m = n = f = 3, so P = 1; a one-hot at the centre gives S = G(0,0).
         GroupSparseRegularizer reg = regularizer(9);
         float sigma = 1f;
-        double g00 = gaussian(3, sigma)[1][1];
+        double g00 = GroupSparseReference.gaussian(3, sigma)[1][1];
         double[][] z = new double[2][9];
         z[0][4] = 1;
         z[1][4] = 1;
@@ -146,7 +104,7 @@ class GroupSparseRegularizerTest {
     void oneHotCornerUsesCornerWeight() {
         GroupSparseRegularizer reg = regularizer(9);
         float sigma = 1.5f;
-        double corner = gaussian(3, sigma)[0][0];
+        double corner = GroupSparseReference.gaussian(3, sigma)[0][0];
         double[][] z = new double[1][9];
         z[0][8] = 1;
         assertEquals(Math.sqrt(corner + 1e-8) / 9, reg.compute(create(z), sigma).getDouble(), 1e-12);
@@ -183,7 +141,7 @@ class GroupSparseRegularizerTest {
             GroupSparseRegularizer reg = regularizer(s[0]);
             double[][] z = randomSoftmaxRows(random, 7, s[0]);
             for (float sigma : new float[] {0.5f, 1.5f, 10f}) {
-                double expected = naive(z, s[1], s[2], 3, sigma);
+                double expected = GroupSparseReference.groupSparse(z, s[1], s[2], 3, sigma);
                 double actual64 = reg.compute(create(z), sigma).getDouble();
                 assertEquals(expected, actual64, 1e-12 * Math.max(1, expected), "E=" + s[0]);
                 NDArray result32 = reg.compute(create(z).toType(DataType.FLOAT32, false), sigma);
@@ -202,8 +160,8 @@ class GroupSparseRegularizerTest {
                 GroupSparseRegularizer.builder().setExperts(32).optMapShape(2 * 2, 8).build();
         GroupSparseRegularizer tall =
                 GroupSparseRegularizer.builder().setExperts(32).optMapShape(8, 4).build();
-        assertEquals(naive(z, 8, 4, 3, 1.5), tall.compute(create(z), 1.5f).getDouble(), 1e-12);
-        assertEquals(naive(z, 4, 8, 3, 1.5), wide.compute(create(z), 1.5f).getDouble(), 1e-12);
+        assertEquals(GroupSparseReference.groupSparse(z, 8, 4, 3, 1.5), tall.compute(create(z), 1.5f).getDouble(), 1e-12);
+        assertEquals(GroupSparseReference.groupSparse(z, 4, 8, 3, 1.5), wide.compute(create(z), 1.5f).getDouble(), 1e-12);
     }
 
     @Test
@@ -227,9 +185,9 @@ class GroupSparseRegularizerTest {
             for (int e = 0; e < experts; e++) {
                 double saved = z[t][e];
                 z[t][e] = saved + h;
-                double plus = naive(z, 4, 4, 3, sigma);
+                double plus = GroupSparseReference.groupSparse(z, 4, 4, 3, sigma);
                 z[t][e] = saved - h;
-                double minus = naive(z, 4, 4, 3, sigma);
+                double minus = GroupSparseReference.groupSparse(z, 4, 4, 3, sigma);
                 z[t][e] = saved;
                 double numeric = (plus - minus) / (2 * h);
                 assertEquals(numeric, grad[t * experts + e], 1e-6 * Math.max(1, Math.abs(numeric)));

@@ -88,7 +88,7 @@ public class Router extends AbstractBlock {
                     "Router expects input of shape [N, d], got " + x.getShape());
         }
         NDArray weight = parameterStore.getValue(gate, x.getDevice(), training);
-        NDArray logits = x.matMul(weight);
+        NDArray logits = logits(x, weight);
         NDArray noisy = logits;
         if (training && trainingNoise) {
             NDManager manager = x.getManager();
@@ -101,7 +101,7 @@ public class Router extends AbstractBlock {
                             x.getDevice());
             noisy = logits.add(noise);
         }
-        NDArray routingInput = logits.softmax(-1);
+        NDArray routingInput = routingInput(logits);
         NDArray weights;
         NDArray experts;
         if (order == RoutingOrder.SOFTMAX_THEN_TOPK) {
@@ -121,6 +121,38 @@ public class Router extends AbstractBlock {
             experts = experts.toType(DataType.INT64, false);
         }
         return new RoutingResult(logits, noisy, routingInput, weights, experts);
+    }
+
+    /**
+     * Returns the clean logits h = x · gate for a given gate weight: the differentiable path from the gate
+     * to the routing input that {@link #route} takes, exposed so diagnostics can differentiate it with
+     * respect to a copy of the gate.
+     *
+     * @param x the tokens, shape [N, d]
+     * @param gateWeight the gate weight, shape [d, E]
+     * @return the logits, shape [N, E]
+     */
+    public NDArray logits(NDArray x, NDArray gateWeight) {
+        return x.matMul(gateWeight);
+    }
+
+    /**
+     * Returns the routing input z = softmax(h) over all E experts, from the clean logits.
+     *
+     * @param logits the clean logits, shape [N, E]
+     * @return z, shape [N, E]
+     */
+    public static NDArray routingInput(NDArray logits) {
+        return logits.softmax(-1);
+    }
+
+    /**
+     * Returns the gate weight parameter {@code "gate"}, shape [d, E].
+     *
+     * @return the parameter
+     */
+    public Parameter getGate() {
+        return gate;
     }
 
     /**

@@ -14,6 +14,7 @@ public final class StepRecord {
     private final float loss;
     private final Map<String, Float> components;
     private final Map<String, Float> evaluations;
+    private final Map<String, Float> diagnostics;
     private final float gradientNorm;
     private final float learningRate;
     private final boolean skipped;
@@ -27,6 +28,7 @@ public final class StepRecord {
             float loss,
             Map<String, Float> components,
             Map<String, Float> evaluations,
+            Map<String, Float> diagnostics,
             float gradientNorm,
             float learningRate,
             boolean skipped,
@@ -38,6 +40,7 @@ public final class StepRecord {
         this.loss = loss;
         this.components = Collections.unmodifiableMap(components);
         this.evaluations = Collections.unmodifiableMap(evaluations);
+        this.diagnostics = Collections.unmodifiableMap(diagnostics);
         this.gradientNorm = gradientNorm;
         this.learningRate = learningRate;
         this.skipped = skipped;
@@ -73,6 +76,14 @@ public final class StepRecord {
     /** Returns the evaluators' values on the batch, by evaluator name. */
     public Map<String, Float> getEvaluations() {
         return evaluations;
+    }
+
+    /**
+     * Returns the values of the run's {@link StepDiagnostic}s by column name; NaN where a diagnostic did
+     * not measure this step.
+     */
+    public Map<String, Float> getDiagnostics() {
+        return diagnostics;
     }
 
     /** Returns the global L2 norm of the gradients before clipping. */

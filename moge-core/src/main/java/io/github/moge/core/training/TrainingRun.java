@@ -86,6 +86,7 @@ public final class TrainingRun {
     private final List<Evaluator> evaluators;
     private final List<TrainingListener> listeners;
     private final List<StepListener> stepListeners;
+    private final List<StepDiagnostic> diagnostics;
     private final TrainingStep trainingStep;
     private final Shape[] inputShapes;
     private final int epochs;
@@ -124,6 +125,7 @@ public final class TrainingRun {
         this.evaluators = List.copyOf(builder.evaluators);
         this.listeners = List.copyOf(builder.listeners);
         this.stepListeners = List.copyOf(builder.stepListeners);
+        this.diagnostics = List.copyOf(builder.diagnostics);
         this.trainingStep = builder.trainingStep;
         this.inputShapes = builder.inputShapes;
         this.epochs = builder.epochs;
@@ -271,7 +273,7 @@ public final class TrainingRun {
         List<String> evaluatorNames = evaluators.stream().map(Evaluator::getName).toList();
         try (Trainer trainer = model.newTrainer(config);
                 CsvLog stepLog = CsvLog.open(runDirectory.resolve(METRICS_FILE),
-                        stepHeader(componentNames, evaluatorNames), state.step);
+                        stepHeader(componentNames, evaluatorNames, diagnosticNames()), state.step);
                 CsvLog epochsLog = CsvLog.open(runDirectory.resolve(EPOCHS_FILE),
                         epochHeader(componentNames, evaluatorNames, evaluationNames()), state.epoch)) {
             metrics = stepLog;
@@ -339,11 +341,16 @@ public final class TrainingRun {
             Batch batch = trainingData.getBatch(scope, seed, epoch, index);
             StepContext context = new StepContext(seed, step, epoch, index, scope);
             StepOutput output;
+            for (StepDiagnostic diagnostic : diagnostics) {
+                diagnostic.beforeForward(trainer, step);
+            }
             try (GradientCollector collector = trainer.newGradientCollector()) {
                 output = trainingStep.forward(trainer, batch, context);
                 collector.backward(output.getLoss());
             }
             List<NDArray> gradients = gradients(scope);
+            List<Boolean> measured = new ArrayList<>();
+            NDList diagnosticValues = measureDiagnostics(trainer, output, context, measured);
             NDList scalars = new NDList();
             scalars.add(asScalar(output.getLoss()));
             scalars.add(gradients.isEmpty() ? scope.zeros(new Shape()) : GradientClipping.globalNorm(gradients));
@@ -353,6 +360,7 @@ public final class TrainingRun {
             for (Evaluator evaluator : evaluators) {
                 scalars.add(evaluatorScalar(evaluator, output.getLabels(), output.getPredictions()));
             }
+            scalars.addAll(diagnosticValues);
             float[] values = NDArrays.stack(scalars).toFloatArray();
             float lossValue = values[0];
             float norm = values[1];
@@ -364,6 +372,8 @@ public final class TrainingRun {
             for (int i = 0; i < evaluators.size(); i++) {
                 evaluations.put(evaluators.get(i).getName(), values[2 + components.size() + i]);
             }
+            Map<String, Float> diagnosed =
+                    diagnosticMap(values, 2 + components.size() + evaluators.size(), measured);
             boolean finite = Float.isFinite(lossValue) && Float.isFinite(norm);
             float lr = Float.NaN;
             if (!finite) {
@@ -398,8 +408,8 @@ public final class TrainingRun {
                 state.learningRate = lr;
             }
             double millis = (System.nanoTime() - start) / 1e6;
-            record = new StepRecord(step, epoch, index, lossValue, componentValues, evaluations, norm, lr,
-                    !finite, batch.getSize(), millis);
+            record = new StepRecord(step, epoch, index, lossValue, componentValues, evaluations, diagnosed,
+                    norm, lr, !finite, batch.getSize(), millis);
             if (finite) {
                 accumulate(record);
             }
@@ -414,6 +424,48 @@ public final class TrainingRun {
         if (progressEvery > 0 && (record.getStep() + 1) % progressEvery == 0) {
             log.println(progressLine(record));
         }
+    }
+
+    /**
+     * Runs the diagnostics on this step; {@code measured} receives, per diagnostic, whether it measured.
+     * Their scalars are returned for the step's single host read.
+     */
+    private NDList measureDiagnostics(
+            Trainer trainer, StepOutput output, StepContext context, List<Boolean> measured) {
+        NDList values = new NDList();
+        for (StepDiagnostic diagnostic : diagnostics) {
+            NDList measurement = diagnostic.measure(trainer, output, context);
+            measured.add(measurement != null);
+            if (measurement == null) {
+                continue;
+            }
+            if (measurement.size() != diagnostic.names().size()) {
+                throw new IllegalStateException(diagnostic.getClass().getSimpleName() + " returned "
+                        + measurement.size() + " values for its " + diagnostic.names().size() + " names");
+            }
+            for (NDArray value : measurement) {
+                values.add(asScalar(value));
+            }
+        }
+        return values;
+    }
+
+    /** The diagnostics' values by column name, NaN for a diagnostic that did not measure this step. */
+    private Map<String, Float> diagnosticMap(float[] values, int offset, List<Boolean> measured) {
+        Map<String, Float> out = new LinkedHashMap<>();
+        int next = offset;
+        for (int i = 0; i < diagnostics.size(); i++) {
+            for (String name : diagnostics.get(i).names()) {
+                out.put(name, measured.get(i) ? values[next++] : Float.NaN);
+            }
+        }
+        return out;
+    }
+
+    private List<String> diagnosticNames() {
+        List<String> names = new ArrayList<>();
+        diagnostics.forEach(d -> names.addAll(d.names()));
+        return names;
     }
 
     private List<NDArray> gradients(NDManager scope) {
@@ -604,6 +656,8 @@ public final class TrainingRun {
         row.add(Float.toString(r.getLoss()));
         r.getComponents().values().forEach(v -> row.add(Float.toString(v)));
         r.getEvaluations().values().forEach(v -> row.add(Float.toString(v)));
+        // A diagnostic that did not measure this step leaves its cells empty.
+        r.getDiagnostics().values().forEach(v -> row.add(Float.isNaN(v) ? "" : Float.toString(v)));
         row.add(Float.toString(r.getGradientNorm()));
         row.add(Float.toString(r.getLearningRate()));
         row.add(r.isSkipped() ? "1" : "0");
@@ -612,10 +666,12 @@ public final class TrainingRun {
         metrics.append(row);
     }
 
-    private static List<String> stepHeader(List<String> components, List<String> evaluators) {
+    private static List<String> stepHeader(
+            List<String> components, List<String> evaluators, List<String> diagnostics) {
         List<String> header = new ArrayList<>(List.of("step", "epoch", "batch", "loss"));
         header.addAll(components);
         header.addAll(evaluators);
+        header.addAll(diagnostics);
         header.addAll(List.of("grad_norm", "learning_rate", "skipped", "samples", "millis"));
         return header;
     }
@@ -645,6 +701,9 @@ public final class TrainingRun {
                 r.getStep() + 1, r.getLoss()));
         appendValues(sb, r.getComponents(), " (", ")");
         appendValues(sb, r.getEvaluations(), " ", "");
+        Map<String, Float> measured = new LinkedHashMap<>(r.getDiagnostics());
+        measured.values().removeIf(v -> v.isNaN());
+        appendValues(sb, measured, " [", "]");
         sb.append(String.format(Locale.ROOT, " |g| %.4g lr %.3g, %.0f samples/s", r.getGradientNorm(),
                 r.getLearningRate(), r.getSamples() * 1e3 / r.getMillis()));
         return sb.toString();
@@ -703,6 +762,7 @@ public final class TrainingRun {
         private final List<Evaluator> evaluators = new ArrayList<>();
         private final List<TrainingListener> listeners = new ArrayList<>();
         private final List<StepListener> stepListeners = new ArrayList<>();
+        private final List<StepDiagnostic> diagnostics = new ArrayList<>();
         private TrainingStep trainingStep = TrainingStep.STANDARD;
         private Shape[] inputShapes;
         private int epochs;
@@ -722,6 +782,18 @@ public final class TrainingRun {
         private final List<EpochEvaluation> epochEvaluations = new ArrayList<>();
 
         Builder() {}
+
+        /**
+         * Adds a measurement taken inside every step between backward and the update, written as extra
+         * columns of {@code metrics.csv}.
+         *
+         * @param diagnostic the measurement; it must not change the trajectory
+         * @return this builder
+         */
+        public Builder addStepDiagnostic(StepDiagnostic diagnostic) {
+            diagnostics.add(diagnostic);
+            return this;
+        }
 
         /**
          * Adds measurements made after every epoch (after validation), recorded in {@code epochs.csv}.

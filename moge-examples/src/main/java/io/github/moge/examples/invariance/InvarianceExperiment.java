@@ -24,6 +24,7 @@ import io.github.moge.core.routing.RoutingResult;
 import io.github.moge.core.training.EpochEvaluation;
 import io.github.moge.core.training.EpochRecord;
 import io.github.moge.core.training.StatefulAdamW;
+import io.github.moge.core.training.BatchSource;
 import io.github.moge.core.training.TrainingRun;
 import io.github.moge.core.training.TrainingSummary;
 import io.github.moge.examples.training.RunCustomizer;
@@ -195,6 +196,46 @@ public final class InvarianceExperiment {
     }
 
     /**
+     * Builds the model one run trains: the MoE model, or the MoGE model with the sigma schedule over the
+     * run's {@code totalSteps}.
+     *
+     * @param moge true for MoGE, false for plain MoE
+     * @param totalSteps T of the sigma schedule, the run's optimizer steps
+     * @return the model, not initialized
+     */
+    InvarianceModel newModel(boolean moge, int totalSteps) {
+        InvarianceModel.Builder modelBuilder =
+                InvarianceModel.builder()
+                        .optExperts(settings.experts)
+                        .optHiddenSize(settings.hiddenSize)
+                        .optFilterSize(settings.filterSize);
+        if (moge) {
+            modelBuilder.optGroupSparse(
+                    SigmaSchedule.builder()
+                            .setMax(settings.sigmaMax)
+                            .setMin(settings.sigmaMin)
+                            .setPower(settings.sigmaPower)
+                            .setTotalSteps(totalSteps)
+                            .build());
+        }
+        return modelBuilder.build();
+    }
+
+    /**
+     * Builds the loss one run trains with: cross-entropy, plus lambda L_gs for MoGE (no 0.01 auxiliary
+     * factor in this setting).
+     *
+     * @param moge true for MoGE, false for plain MoE
+     * @return the loss
+     */
+    MoeLoss newLoss(boolean moge) {
+        return MoeLoss.builder()
+                .setBaseLoss(Loss.softmaxCrossEntropyLoss())
+                .optGroupSparseWeight(moge ? settings.lambda : 0f)
+                .build();
+    }
+
+    /**
      * Trains (or resumes) and evaluates one model through the shared {@link TrainingRun}: checkpoints,
      * {@code metrics.csv} and {@code epochs.csv} go to {@code runDirectory}.
      *
@@ -227,27 +268,8 @@ public final class InvarianceExperiment {
 
         // Same seed for both models: same initial weights (the regularizer has no parameters), same
         // per-step noise and the same data order (TrainingRun derives all three from the seed).
-        InvarianceModel.Builder modelBuilder =
-                InvarianceModel.builder()
-                        .optExperts(settings.experts)
-                        .optHiddenSize(settings.hiddenSize)
-                        .optFilterSize(settings.filterSize);
-        if (moge) {
-            modelBuilder.optGroupSparse(
-                    SigmaSchedule.builder()
-                            .setMax(settings.sigmaMax)
-                            .setMin(settings.sigmaMin)
-                            .setPower(settings.sigmaPower)
-                            .setTotalSteps(totalSteps)
-                            .build());
-        }
-        InvarianceModel invariance = modelBuilder.build();
-
-        MoeLoss loss =
-                MoeLoss.builder()
-                        .setBaseLoss(Loss.softmaxCrossEntropyLoss())
-                        .optGroupSparseWeight(moge ? settings.lambda : 0f)
-                        .build();
+        InvarianceModel invariance = newModel(moge, totalSteps);
+        MoeLoss loss = newLoss(moge);
         Tracker cosine =
                 CosineTracker.builder()
                         .setBaseValue(settings.learningRate)
@@ -298,8 +320,7 @@ public final class InvarianceExperiment {
                                             .optLearningRateTracker(lr)
                                             .optWeightDecays(settings.weightDecay)
                                             .build())
-                            .setTrainingData(ImageBatches.builder().setData(train).setBatchSize(settings.batchSize)
-                                    .optTransform(this::normalize).build())
+                            .setTrainingData(trainingBatches(train))
                             .addEvaluator(accuracy)
                             .addListener(new SigmaScheduleListener())
                             .addEpochEvaluation(new TestEvaluation(invariance, test))
@@ -375,6 +396,21 @@ public final class InvarianceExperiment {
                 Files.deleteIfExists(p);
             }
         }
+    }
+
+    /**
+     * Returns the training batches a run reads: the settings' batch size, shuffled per epoch from the seed,
+     * normalised as the settings say.
+     *
+     * @param train the training set (flattened)
+     * @return the batch source
+     */
+    BatchSource trainingBatches(FashionMnistDataset train) {
+        if (meanImage == null) {
+            meanImage = InputNormalization.meanImage(train);
+        }
+        return ImageBatches.builder().setData(train).setBatchSize(settings.batchSize)
+                .optTransform(this::normalize).build();
     }
 
     private NDArray normalize(NDArray images) {

@@ -1,5 +1,6 @@
 package io.github.moge.examples.training;
 
+import io.github.moge.core.metrics.RegularizerPull;
 import io.github.moge.core.training.ConfigurationValidator;
 import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.core.training.TrainingRun;
@@ -45,6 +46,13 @@ public final class TrainingRunOptions {
             names = "--clip-grad-norm",
             description = "Clip gradients to this global L2 norm (default: 0, off; with --resume: the run's).")
     Float clipGradNorm;
+
+    @Option(
+            names = "--pull-every",
+            defaultValue = "10",
+            description = "Measure the regularizer's pull on the routers every N steps (metrics.csv columns"
+                    + " router_grad_task, router_grad_gs, gs_pull; default: ${DEFAULT-VALUE}; 0: never).")
+    int pullEvery;
 
     @Option(
             names = "--skip-non-finite",
@@ -110,8 +118,9 @@ public final class TrainingRunOptions {
                         + " --output");
         validator.check(!allowFallback || resume != null, "--allow-fallback applies to --resume only: add"
                 + " --resume DIR or drop --allow-fallback");
-        validator.check(checkpointEvery >= 0 && keepCheckpoints >= 1 && (clipGradNorm == null || clipGradNorm >= 0),
-                "--checkpoint-every and --clip-grad-norm must be >= 0 and --keep-checkpoints >= 1");
+        validator.check(checkpointEvery >= 0 && pullEvery >= 0 && keepCheckpoints >= 1
+                        && (clipGradNorm == null || clipGradNorm >= 0),
+                "--checkpoint-every, --clip-grad-norm and --pull-every must be >= 0 and --keep-checkpoints >= 1");
         if (resume != null) {
             validator.check(Files.isDirectory(resume), "--resume " + resume + " does not exist: give the run"
                     + " directory (the --output) of an earlier run of this command");
@@ -157,7 +166,8 @@ public final class TrainingRunOptions {
                 .optKeepCheckpoints(keepCheckpoints)
                 .optClipGradNorm(clipNorm)
                 .optSkipNonFinite(skipNonFinite)
-                .optAllowFallback(allowFallback);
+                .optAllowFallback(allowFallback)
+                .addStepDiagnostic(new RegularizerPull(pullEvery));
     }
 
     /**
