@@ -21,6 +21,7 @@ import io.github.moge.core.MoeBlock;
 import io.github.moge.core.MoeLoss;
 import io.github.moge.core.SigmaScheduleListener;
 import io.github.moge.core.metrics.RegularizerPull;
+import io.github.moge.core.testing.GroupSparseReference;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -133,6 +134,70 @@ public final class RegularizerGradientProbe implements AutoCloseable {
             zeroGradients();
             return pass;
         }
+    }
+
+    /**
+     * Returns the global parameter names of a block's parameters within the model, found by identity.
+     *
+     * @param block a block of the model
+     * @return the names
+     */
+    public List<String> namesOf(Block block) {
+        List<Parameter> own = new ArrayList<>();
+        block.getParameters().forEach(pair -> own.add(pair.getValue()));
+        List<String> names = new ArrayList<>();
+        for (Pair<String, Parameter> entry : model.getBlock().getParameters()) {
+            for (Parameter parameter : own) {
+                if (parameter == entry.getValue()) {
+                    names.add(entry.getKey());
+                }
+            }
+        }
+        return names;
+    }
+
+    /**
+     * Returns the MoGE layers of the model, in model order.
+     *
+     * @return the layers with a regularizer
+     */
+    public List<MoeBlock> mogeBlocks() {
+        List<MoeBlock> out = new ArrayList<>();
+        for (MoeBlock block : SigmaScheduleListener.findMoeBlocks(model.getBlock())) {
+            if (block.getRegularizer() != null) {
+                out.add(block);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Returns w * dL_gs/dW of one MoGE layer's own L_gs through its router alone, every gate entry by
+     * central differences of the float64 reference, from the router input a pass recorded.
+     *
+     * @param layer the index among {@link #mogeBlocks()}
+     * @param pass the pass whose router input to use
+     * @param weight w, the loss's group-sparse weight
+     * @param sigma the kernel width
+     * @return the gradient, flattened like the gate [d * E]
+     */
+    public double[] finiteDifferenceGradient(int layer, Pass pass, double weight, double sigma) {
+        MoeBlock block = mogeBlocks().get(layer);
+        double[][] x = pass.routerInputs.get(layer);
+        double[][] gate = toMatrix(block.getRouter().getGate().getArray());
+        double[][] logits = GroupSparseReference.logits(x, gate);
+        int experts = gate[0].length;
+        int filter = block.getRegularizer().getFilterSize();
+        double[] out = new double[gate.length * experts];
+        for (int i = 0; i < gate.length; i++) {
+            for (int j = 0; j < experts; j++) {
+                out[i * experts + j] = weight
+                        * GroupSparseReference.gateDerivative(
+                                x, logits, i, j, 1e-6, block.getRegularizer().getMap().rows(),
+                                block.getRegularizer().getMap().cols(), filter, sigma);
+            }
+        }
+        return out;
     }
 
     private void zeroGradients() {

@@ -1,0 +1,106 @@
+package io.github.moge.lm.training;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import io.github.moge.core.MoeBlock;
+import io.github.moge.core.MoeLoss;
+import io.github.moge.core.SigmaSchedule;
+import io.github.moge.core.metrics.RegularizerPull;
+import io.github.moge.core.training.RegularizerGradientProbe;
+import io.github.moge.lm.eval.TokenCrossEntropyLoss;
+import io.github.moge.lm.model.LmPreset;
+import io.github.moge.lm.model.MoeTransformerLm;
+import io.github.moge.lm.model.MomentumRule;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The gradient that training applies for the group-sparse term in an SMoGE language model (the small
+ * preset's routing, top-2 then softmax, dropout and momentum rule, shrunk to two layers of width 16), end
+ * to end through {@link LmTrainingStep} and the loss weights train-lm uses: one step's forward and backward
+ * with and without the term from identical parameters, tokens, memory and dropout, at a step inside the
+ * sigma schedule. The last MoGE layer's gate must receive exactly w * dL_gs/dW of the float64 reference
+ * (z = softmax over all E experts, although routing takes the top-2 logits first), its experts nothing.
+ */
+class RegularizerGradientTest {
+
+    private static final int TOTAL_STEPS = 1000;
+    private static final int STEP = 640;
+    private static final int VOCABULARY = 40;
+    private static final int ROWS = 3;
+    private static final int BLOCK = 8;
+
+    @ParameterizedTest
+    @EnumSource(MomentumRule.Kind.class)
+    void lastLayerGateGetsWeightTimesTheFiniteDifferenceOfLgs(MomentumRule.Kind kind) {
+        SigmaSchedule schedule = SigmaSchedule.builder().setMax(10f).setMin(1.5f).setPower(0.3f)
+                .setTotalSteps(TOTAL_STEPS).build();
+        MoeTransformerLm lm = LmPreset.SMOGE_SMALL.modelBuilder(VOCABULARY, schedule)
+                .optLayers(2).optWidth(16).optHeads(2).optSpan(BLOCK).optHiddenSize(16)
+                .optMomentumRule(MomentumRule.builder().setKind(kind).build())
+                .build();
+        MoeLoss loss = MoeLoss.builder().setBaseLoss(new TokenCrossEntropyLoss())
+                .optGroupSparseWeight(LmPreset.GROUP_SPARSE_WEIGHT).build();
+
+        try (RegularizerGradientProbe probe =
+                        new RegularizerGradientProbe(lm, loss, 8, lm.inputShapes(ROWS, BLOCK));
+                LmTrainingStep step = new LmTrainingStep(lm, ROWS, probe.getManager())) {
+            probe.setScheduleStep(STEP);
+            Random random = new Random(2);
+            long[] stream = new long[ROWS * (BLOCK + 1)];
+            for (int i = 0; i < stream.length; i++) {
+                stream[i] = random.nextInt(VOCABULARY);
+            }
+            NDArray all = probe.getManager().create(stream, new Shape(ROWS, BLOCK + 1));
+            NDList tokens = new NDList(all.get(":, :-1"));
+            NDList next = new NDList(all.get(":, 1:"));
+            RegularizerGradientProbe.Pass with = probe.run(step, tokens, next, true, 23);
+            RegularizerGradientProbe.Pass without = probe.run(step, tokens, next, false, 23);
+
+            List<MoeBlock> layers = probe.mogeBlocks();
+            assertEquals(2, layers.size());
+            double sigma = 10 - (10 - 1.5) * Math.pow((double) STEP / TOTAL_STEPS, 0.3);
+            for (double used : with.sigmas) {
+                assertEquals(sigma, used, 1e-5);
+            }
+            MoeBlock last = layers.get(1);
+            for (String name : probe.namesOf(last.getExperts())) {
+                assertArrayEquals(without.gradients.get(name), with.gradients.get(name), 0.0, name);
+            }
+            String gate = probe.namesOf(last.getRouter()).get(0);
+            double[] expected = probe.finiteDifferenceGradient(1, with, loss.getGroupSparseWeight(), sigma);
+            double[] got = with.gradients.get(gate);
+            double[] base = without.gradients.get(gate);
+            double largest = 0;
+            for (double e : expected) {
+                largest = Math.max(largest, Math.abs(e));
+            }
+            assertTrue(largest > 0, "the regularizer pulls on the gate");
+            for (int k = 0; k < expected.length; k++) {
+                assertEquals(expected[k], got[k] - base[k], 1e-4 * Math.abs(expected[k]) + 3e-3 * largest,
+                        gate + " entry " + k);
+            }
+            double first = norm(probe.finiteDifferenceGradient(0, with, loss.getGroupSparseWeight(), sigma));
+            double own = Math.hypot(first, norm(expected));
+            assertEquals(own, with.pull.get(RegularizerPull.GS), 1e-4 * own);
+            System.out.printf("SMoGE %s: |w dLgs/dW| %.4g, |rest| %.4g, pull %.4g%n", kind,
+                    with.pull.get(RegularizerPull.GS), with.pull.get(RegularizerPull.TASK),
+                    with.pull.get(RegularizerPull.PULL));
+        }
+    }
+
+    private static double norm(double[] v) {
+        double sum = 0;
+        for (double d : v) {
+            sum += d * d;
+        }
+        return Math.sqrt(sum);
+    }
+}
