@@ -1,5 +1,9 @@
 package io.github.moge.core.training;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -198,6 +202,94 @@ public final class RegularizerGradientProbe implements AutoCloseable {
             }
         }
         return out;
+    }
+
+    /**
+     * The end-to-end checks of a model whose MoGE layers all take their router input from the layers before
+     * them: every layer used {@code sigma}; the last layer's experts received bitwise the same gradient
+     * with and without the term (nothing after its routing input depends on L_gs); its gate received w
+     * times the float64 finite difference of its own L_gs, entry by entry, within 1e-3 of the largest
+     * entry (float32 cancellation against the task's far larger gradient); and {@link RegularizerPull}
+     * reported the norm of every layer's own share.
+     *
+     * @param with the pass with the term
+     * @param without the pass without it
+     * @param weight w, the loss's group-sparse weight
+     * @param sigma the scheduled sigma at the probed step
+     */
+    public void assertGroupSparseGradients(Pass with, Pass without, double weight, double sigma) {
+        List<MoeBlock> layers = mogeBlocks();
+        for (double used : with.sigmas) {
+            assertEquals(sigma, used, 1e-5, "sigma at the probed step");
+        }
+        int lastIndex = layers.size() - 1;
+        MoeBlock last = layers.get(lastIndex);
+        for (String name : namesOf(last.getExperts())) {
+            assertArrayEquals(without.gradients.get(name), with.gradients.get(name), 0.0, name);
+        }
+        String gate = namesOf(last.getRouter()).get(0);
+        double[] expected = finiteDifferenceGradient(lastIndex, with, weight, sigma);
+        double[] difference = difference(with, without, gate);
+        double largest = largest(expected);
+        assertTrue(largest > 0, "the regularizer pulls on " + gate);
+        for (int k = 0; k < expected.length; k++) {
+            assertEquals(expected[k], difference[k], 1e-4 * Math.abs(expected[k]) + 3e-3 * largest,
+                    gate + " entry " + k);
+        }
+        double squared = 0;
+        for (int layer = 0; layer < layers.size(); layer++) {
+            double own = layer == lastIndex
+                    ? norm(expected)
+                    : norm(finiteDifferenceGradient(layer, with, weight, sigma));
+            squared += own * own;
+        }
+        assertEquals(Math.sqrt(squared), with.pull.get(RegularizerPull.GS), 1e-4 * Math.sqrt(squared));
+    }
+
+    /**
+     * Returns what the group-sparse term added to a parameter's gradient: with minus without.
+     *
+     * @param with the pass with the term
+     * @param without the pass without it
+     * @param name the parameter
+     * @return the difference, flattened
+     */
+    public static double[] difference(Pass with, Pass without, String name) {
+        double[] a = with.gradients.get(name);
+        double[] b = without.gradients.get(name);
+        double[] out = new double[a.length];
+        for (int k = 0; k < a.length; k++) {
+            out[k] = a[k] - b[k];
+        }
+        return out;
+    }
+
+    /**
+     * Returns the L2 norm of a vector.
+     *
+     * @param v the vector
+     * @return its norm
+     */
+    public static double norm(double[] v) {
+        double sum = 0;
+        for (double d : v) {
+            sum += d * d;
+        }
+        return Math.sqrt(sum);
+    }
+
+    /**
+     * Returns the largest absolute entry.
+     *
+     * @param v the vector
+     * @return max |v_k|
+     */
+    public static double largest(double[] v) {
+        double max = 0;
+        for (double d : v) {
+            max = Math.max(max, Math.abs(d));
+        }
+        return max;
     }
 
     private void zeroGradients() {

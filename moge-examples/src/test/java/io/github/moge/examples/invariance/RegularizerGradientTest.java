@@ -87,13 +87,10 @@ class RegularizerGradientTest {
                     RegularizerGradientProbe.toMatrix(
                             probe.getModel().getBlock().getParameters().get(gate).getArray());
             int experts = w[0].length;
-            double[] difference = subtract(with.gradients.get(gate), without.gradients.get(gate));
+            double[] difference = RegularizerGradientProbe.difference(with, without, gate);
             TopographicMap map = model.getMap();
             double[][] logits = GroupSparseReference.logits(x, w);
-            double largest = 0;
-            for (double d : difference) {
-                largest = Math.max(largest, Math.abs(d));
-            }
+            double largest = RegularizerGradientProbe.largest(difference);
             for (int index : sample(difference, x, experts)) {
                 int i = index / experts;
                 int j = index % experts;
@@ -110,8 +107,9 @@ class RegularizerGradientTest {
 
             // The diagnostic: the regularizer's share and the rest, as the two gradients give them.
             Map<String, Double> pull = with.pull;
-            assertEquals(norm(difference), pull.get(RegularizerPull.GS), 1e-3 * norm(difference));
-            double task = norm(without.gradients.get(gate));
+            double share = RegularizerGradientProbe.norm(difference);
+            assertEquals(share, pull.get(RegularizerPull.GS), 1e-3 * share);
+            double task = RegularizerGradientProbe.norm(without.gradients.get(gate));
             assertEquals(task, pull.get(RegularizerPull.TASK), 1e-3 * task);
             assertEquals(pull.get(RegularizerPull.GS) / task, pull.get(RegularizerPull.PULL), 1e-3);
             System.out.printf("%s: |lambda dLgs/dW| %.4g, |task| %.4g, pull %.4g, loss %.6f vs %.6f%n",
@@ -141,21 +139,5 @@ class RegularizerGradientTest {
             }
         }
         return picked;
-    }
-
-    private static double[] subtract(double[] a, double[] b) {
-        double[] out = new double[a.length];
-        for (int k = 0; k < a.length; k++) {
-            out[k] = a[k] - b[k];
-        }
-        return out;
-    }
-
-    private static double norm(double[] v) {
-        double sum = 0;
-        for (double d : v) {
-            sum += d * d;
-        }
-        return Math.sqrt(sum);
     }
 }

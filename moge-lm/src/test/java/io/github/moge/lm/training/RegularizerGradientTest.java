@@ -1,13 +1,10 @@
 package io.github.moge.lm.training;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
-import io.github.moge.core.MoeBlock;
 import io.github.moge.core.MoeLoss;
 import io.github.moge.core.SigmaSchedule;
 import io.github.moge.core.metrics.RegularizerPull;
@@ -16,7 +13,6 @@ import io.github.moge.lm.eval.TokenCrossEntropyLoss;
 import io.github.moge.lm.model.LmPreset;
 import io.github.moge.lm.model.MoeTransformerLm;
 import io.github.moge.lm.model.MomentumRule;
-import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -64,43 +60,12 @@ class RegularizerGradientTest {
             RegularizerGradientProbe.Pass with = probe.run(step, tokens, next, true, 23);
             RegularizerGradientProbe.Pass without = probe.run(step, tokens, next, false, 23);
 
-            List<MoeBlock> layers = probe.mogeBlocks();
-            assertEquals(2, layers.size());
+            assertEquals(2, probe.mogeBlocks().size());
             double sigma = 10 - (10 - 1.5) * Math.pow((double) STEP / TOTAL_STEPS, 0.3);
-            for (double used : with.sigmas) {
-                assertEquals(sigma, used, 1e-5);
-            }
-            MoeBlock last = layers.get(1);
-            for (String name : probe.namesOf(last.getExperts())) {
-                assertArrayEquals(without.gradients.get(name), with.gradients.get(name), 0.0, name);
-            }
-            String gate = probe.namesOf(last.getRouter()).get(0);
-            double[] expected = probe.finiteDifferenceGradient(1, with, loss.getGroupSparseWeight(), sigma);
-            double[] got = with.gradients.get(gate);
-            double[] base = without.gradients.get(gate);
-            double largest = 0;
-            for (double e : expected) {
-                largest = Math.max(largest, Math.abs(e));
-            }
-            assertTrue(largest > 0, "the regularizer pulls on the gate");
-            for (int k = 0; k < expected.length; k++) {
-                assertEquals(expected[k], got[k] - base[k], 1e-4 * Math.abs(expected[k]) + 3e-3 * largest,
-                        gate + " entry " + k);
-            }
-            double first = norm(probe.finiteDifferenceGradient(0, with, loss.getGroupSparseWeight(), sigma));
-            double own = Math.hypot(first, norm(expected));
-            assertEquals(own, with.pull.get(RegularizerPull.GS), 1e-4 * own);
+            probe.assertGroupSparseGradients(with, without, loss.getGroupSparseWeight(), sigma);
             System.out.printf("SMoGE %s: |w dLgs/dW| %.4g, |rest| %.4g, pull %.4g%n", kind,
                     with.pull.get(RegularizerPull.GS), with.pull.get(RegularizerPull.TASK),
                     with.pull.get(RegularizerPull.PULL));
         }
-    }
-
-    private static double norm(double[] v) {
-        double sum = 0;
-        for (double d : v) {
-            sum += d * d;
-        }
-        return Math.sqrt(sum);
     }
 }

@@ -1,13 +1,10 @@
 package io.github.moge.vision.train;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.dataset.Batch;
-import io.github.moge.core.MoeBlock;
 import io.github.moge.core.MoeLoss;
 import io.github.moge.core.metrics.RegularizerPull;
 import io.github.moge.core.training.RegularizerGradientProbe;
@@ -18,7 +15,6 @@ import io.github.moge.vision.transform.Normalize;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -61,55 +57,13 @@ class RegularizerGradientTest {
             RegularizerGradientProbe.Pass without =
                     probe.run(step, batch.getData(), batch.getLabels(), false, 17);
 
-            List<MoeBlock> layers = probe.mogeBlocks();
-            assertEquals(2, layers.size(), "the preset has two MoGE layers");
+            assertEquals(2, probe.mogeBlocks().size(), "the preset has two MoGE layers");
+            assertEquals(BATCH * 17L, with.routerInputs.get(1).length, "16 patches and a class token per image");
             double sigma = 10 - (10 - 1.5) * Math.pow((double) STEP / TOTAL_STEPS, 0.3);
-            for (double used : with.sigmas) {
-                assertEquals(sigma, used, 1e-5);
-            }
-            assertEquals(with.routerInputs.get(1).length, BATCH * 17L, "16 patches and a class token per image");
-
-            MoeBlock last = layers.get(1);
-            // Nothing after the last routing input depends on L_gs: its experts get the task's gradient only.
-            for (String name : probe.namesOf(last.getExperts())) {
-                assertArrayEquals(without.gradients.get(name), with.gradients.get(name), 0.0, name);
-            }
-            String gate = probe.namesOf(last.getRouter()).get(0);
-            double[] expected = probe.finiteDifferenceGradient(1, with, loss.getGroupSparseWeight(), sigma);
-            double[] difference = subtract(with.gradients.get(gate), without.gradients.get(gate));
-            double largest = 0;
-            for (double e : expected) {
-                largest = Math.max(largest, Math.abs(e));
-            }
-            assertTrue(largest > 0, "the regularizer pulls on the gate");
-            for (int k = 0; k < expected.length; k++) {
-                assertEquals(expected[k], difference[k], 1e-4 * Math.abs(expected[k]) + 3e-3 * largest,
-                        gate + " entry " + k);
-            }
-
-            // The diagnostic: every layer's own share, through its router alone.
-            double[] first = probe.finiteDifferenceGradient(0, with, loss.getGroupSparseWeight(), sigma);
-            double own = Math.hypot(norm(first), norm(expected));
-            assertEquals(own, with.pull.get(RegularizerPull.GS), 1e-4 * own);
+            probe.assertGroupSparseGradients(with, without, loss.getGroupSparseWeight(), sigma);
             System.out.printf("%s: |w dLgs/dW| %.4g, |rest| %.4g, pull %.4g%n", PRESET,
                     with.pull.get(RegularizerPull.GS), with.pull.get(RegularizerPull.TASK),
                     with.pull.get(RegularizerPull.PULL));
         }
-    }
-
-    private static double[] subtract(double[] a, double[] b) {
-        double[] out = new double[a.length];
-        for (int k = 0; k < a.length; k++) {
-            out[k] = a[k] - b[k];
-        }
-        return out;
-    }
-
-    private static double norm(double[] v) {
-        double sum = 0;
-        for (double d : v) {
-            sum += d * d;
-        }
-        return Math.sqrt(sum);
     }
 }
