@@ -313,13 +313,18 @@ public final class VisionPreset {
     }
 
     /**
-     * Builds a freshly initialisable model of this preset.
+     * Builds a freshly initialisable model of this preset, with the reference's initialisation ({@link
+     * ReferenceInitialization}).
      *
      * @param totalSteps T, the optimizer steps of the run (drives the sigma schedule of MoGE layers; any
      *     positive value for dense and MoE presets)
      * @return the model block; output {@code (logits, terms...)} in training, {@code (logits)} otherwise
      */
     public Block newModel(int totalSteps) {
+        return ReferenceInitialization.apply(newArchitecture(totalSteps));
+    }
+
+    private Block newArchitecture(int totalSteps) {
         MoeSettings moe = newMoeSettings(totalSteps);
         if (family == Family.VIT) {
             return VisionTransformer.builder()
