@@ -89,6 +89,7 @@ public final class VisionPreset {
     private final float sigmaMax;
     private final float sigmaMin;
     private final float sigmaPower;
+    private final boolean referenceInitialization;
 
     private VisionPreset(Spec s, Kind kind, String name) {
         this.name = name;
@@ -116,6 +117,7 @@ public final class VisionPreset {
         this.sigmaMax = 10f;
         this.sigmaMin = s.sigmaMin;
         this.sigmaPower = 0.3f;
+        this.referenceInitialization = s.referenceInitialization;
     }
 
     /** Settings shared by the dense, MoE and MoGE presets of one architecture and dataset. */
@@ -138,6 +140,7 @@ public final class VisionPreset {
         int experts = 32;
         float lambda;
         float sigmaMin = 1.5f;
+        boolean referenceInitialization = true;
     }
 
     private static Spec vit(String dataset, int image, int channels, int classes, int patch) {
@@ -237,6 +240,7 @@ public final class VisionPreset {
         vitFmnist.dropPath = 0f;
         vitFmnist.placement = MoePlacement.lastEven(4, 2);
         vitFmnist.experts = 16;
+        vitFmnist.referenceInitialization = false;
         register("vit", "xs", "", vitFmnist, all);
         Spec swinFmnist = swin(Family.SWIN_V2, "fmnist", 32, 10, 4, 4);
         swinFmnist.channels = 1;
@@ -247,6 +251,7 @@ public final class VisionPreset {
         swinFmnist.dropPath = 0f;
         swinFmnist.placement = MoePlacement.alternateInLastStages(swinFmnist.depths, 2);
         swinFmnist.experts = 16;
+        swinFmnist.referenceInitialization = false;
         register("swinv2", "xs", "", swinFmnist, all);
     }
 
@@ -314,14 +319,27 @@ public final class VisionPreset {
 
     /**
      * Builds a freshly initialisable model of this preset, with the reference's initialisation ({@link
-     * ReferenceInitialization}).
+     * ReferenceInitialization}) unless {@link #usesReferenceInitialization()} says otherwise.
      *
      * @param totalSteps T, the optimizer steps of the run (drives the sigma schedule of MoGE layers; any
      *     positive value for dense and MoE presets)
      * @return the model block; output {@code (logits, terms...)} in training, {@code (logits)} otherwise
      */
     public Block newModel(int totalSteps) {
-        return ReferenceInitialization.apply(newArchitecture(totalSteps));
+        Block model = newArchitecture(totalSteps);
+        return referenceInitialization ? ReferenceInitialization.apply(model) : model;
+    }
+
+    /**
+     * Returns whether {@link #newModel} sets the reference's initialisation: true for every published
+     * preset; the project's small Fashion-MNIST presets ({@code *-xs-fmnist}) keep DJL's defaults, with
+     * which their few-minute CPU runs reach over 70 % (with std 0.02 they reach 0.57 to 0.66 in the same
+     * steps, and the zeroed Swin V2 post-norms leave the block bodies without gradient at step 0).
+     *
+     * @return whether the model gets {@link ReferenceInitialization}
+     */
+    public boolean usesReferenceInitialization() {
+        return referenceInitialization;
     }
 
     private Block newArchitecture(int totalSteps) {
