@@ -210,6 +210,7 @@ public final class VisionPreset {
         register("swinv2", "t", "", swinTiny, all);
 
         Spec vitImagenet = vit("imagenet", 224, 3, 1000, 16);
+        vitImagenet.dropPath = 0f;
         vitImagenet.lambda = 5e-3f;
         vitImagenet.sigmaMin = 0.5f;
         register("vit", "s", "", vitImagenet, all);
@@ -219,11 +220,17 @@ public final class VisionPreset {
         swinImagenet.sigmaMin = 0.5f;
         register("swinv2", "t", "", swinImagenet, all);
 
-        // Sparse-upcycled fine-tuning from dense ImageNet checkpoints (vit-s-imagenet, swinv1-t-imagenet).
+        // Sparse-upcycled fine-tuning from dense ImageNet checkpoints: ViT-S/16 (width 384, 12 blocks, 6 heads,
+        // the dense vit-s-imagenet-ft) and swinv1-t-imagenet.
         Spec vitFinetune = vit("imagenet", 224, 3, 1000, 16);
+        vitFinetune.width = 384;
+        vitFinetune.depths = new int[] {12};
+        vitFinetune.heads = new int[] {6};
+        vitFinetune.placement = MoePlacement.lastEven(12, 2);
+        vitFinetune.dropPath = 0f;
         vitFinetune.lambda = 4e-5f;
         vitFinetune.sigmaMin = 0.5f;
-        register("vit", "s", "-ft", vitFinetune, sparse);
+        register("vit", "s", "-ft", vitFinetune, all);
         Spec swinV1 = swin(Family.SWIN_V1, "imagenet", 224, 1000, 4, 7);
         lastBlocks(swinV1);
         swinV1.lambda = 4e-5f;
@@ -547,7 +554,12 @@ public final class VisionPreset {
         return depths.clone();
     }
 
-    /** Returns the heads (per stage for Swin). */
+    /** Returns the stochastic depth rate of the last block (it grows linearly from 0). */
+    public float getDropPath() {
+        return dropPath;
+    }
+
+    /** Returns the heads per stage (one entry for ViT). */
     public int[] getHeads() {
         return heads.clone();
     }
