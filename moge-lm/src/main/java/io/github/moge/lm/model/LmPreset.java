@@ -64,6 +64,9 @@ public enum LmPreset {
     /** Factor on the sum over layers of the auxiliary terms, as the reference trainer's load_balance 0.01. */
     public static final float AUX_WEIGHT = 0.01f;
 
+    /** The loss weight on the sum over layers of L_gs in the published runs: 0.01 * 9e-5 = 9e-7. */
+    public static final float GROUP_SPARSE_WEIGHT = AUX_WEIGHT * GROUP_SPARSE_LAMBDA;
+
     /**
      * Returns the loss weight on the sum over layers of L_gs for a per-layer lambda: {@code AUX_WEIGHT *
      * lambda}.

@@ -38,10 +38,23 @@ public final class LmTrainingStep implements TrainingStep, AutoCloseable {
     private NDList memory;
 
     /**
+     * Creates a step for epochs that are passes from the first block: the memory is reset at the first
+     * batch of every epoch.
+     *
+     * @param lm the model (its layer count is the number of memory arrays)
+     * @param rows B, the rows of every training batch
+     * @param parent the manager under which the carried memory lives, e.g. the model's
+     */
+    public LmTrainingStep(MoeTransformerLm lm, int rows, NDManager parent) {
+        this(lm, null, rows, parent);
+    }
+
+    /**
      * Creates the step.
      *
      * @param lm the model (its layer count is the number of memory arrays)
-     * @param batches the training batches (they say where the streams begin again)
+     * @param batches the training batches (they say where the streams begin again); null: every epoch
+     *     begins them
      * @param rows B, the rows of every training batch
      * @param parent the manager under which the carried memory lives, e.g. the model's
      */
@@ -55,7 +68,9 @@ public final class LmTrainingStep implements TrainingStep, AutoCloseable {
     /** {@inheritDoc} */
     @Override
     public StepOutput forward(Trainer trainer, Batch batch, StepContext context) {
-        if (batches.startsStreams(context.getEpoch(), context.getBatchInEpoch())) {
+        if (batches == null
+                ? context.getBatchInEpoch() == 0
+                : batches.startsStreams(context.getEpoch(), context.getBatchInEpoch())) {
             dropMemory();
         }
         NDList carried = takeMemory(context.getManager());

@@ -18,6 +18,7 @@ class LmPresetTest {
         assertEquals(9e-5f, LmPreset.GROUP_SPARSE_LAMBDA, 1e-12f);
         assertEquals(0.01f, LmPreset.AUX_WEIGHT);
         assertEquals(9e-7f, LmPreset.groupSparseWeight(LmPreset.GROUP_SPARSE_LAMBDA), 1e-13f);
+        assertEquals(9e-7f, LmPreset.GROUP_SPARSE_WEIGHT, 1e-13f);
     }
 
     @Test

@@ -214,9 +214,8 @@ class LmTrainingResumeTest {
                 (b, dir) -> {
                     Model model = current.get().getModel();
                     b.optCheckpointEvery(1)
-                            .optTrainingStep(new ForgetfulStep(new LmTrainingStep((MoeTransformerLm) model.getBlock(),
-                                    new StreamBatches(corpus().getTrain(), ROWS, BLOCK, STEPS_PER_EPOCH), ROWS,
-                                    model.getNDManager())));
+                            .optTrainingStep(new ForgetfulStep(new LmTrainingStep(
+                                    (MoeTransformerLm) model.getBlock(), ROWS, model.getNDManager())));
                 };
         try (LmTraining training = training(forgetful).build()) {
             current.set(training);
