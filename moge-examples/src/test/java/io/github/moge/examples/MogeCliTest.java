@@ -42,7 +42,7 @@ class MogeCliTest {
         assertTrue(d.contains("epochs 150, train images all, test images 500, batch 100"), d);
         assertTrue(d.contains("lambda 0.0100000, sigma 8.00000 -> 0.500000 (p 1.00000)"), d);
         assertTrue(d.contains("warm-up 10.0 epochs"), d);
-        assertTrue(d.contains("input global, seed 7"), d);
+        assertTrue(d.contains("input global, transforms paper, seed 7"), d);
         assertEquals(10.0, s.effectiveWarmupEpochs());
         assertEquals(dir.resolve("o"), command.getOutput());
     }

@@ -24,13 +24,27 @@ import io.github.moge.core.routing.RoutingResult;
  * 1/E, the standard deviation of the router's training noise. Gradients flow through h (both terms) and
  * through tau_k (from the noisy logits, which are not detached). 1 - Phi(t) is evaluated as Phi(-t) to
  * keep its relative accuracy in the tail.
+ *
+ * <p>{@link LoadForm#TUTEL} computes the load term as the authors' copy of Tutel does, on probabilities:
+ * p_i(x) = Phi((z_i(x) - tau_k(x)) / noiseStd) with tau_k(x) the k-th largest of softmax(h~(x)), the noisy
+ * top-k scores. It is much weaker than V-MoE's form (probability differences are far smaller than logit
+ * differences); V-MoE's is the paper's citation and the default.
  */
 public final class ImportanceLoadLoss implements BalanceLoss {
+
+    /** How the load term estimates each expert's chance of being chosen. */
+    public enum LoadForm {
+        /** V-MoE: 1 - Phi((tau_k - h_i) / noiseStd) on logits, tau_k the k-th largest noisy logit. */
+        V_MOE,
+        /** The authors' Tutel: Phi((z_i - tau_k) / noiseStd) on probabilities, tau_k from softmax(h~). */
+        TUTEL
+    }
 
     /** Added to the squared mean before dividing. */
     static final double EPSILON = 1e-10;
 
     private final double noiseStd;
+    private final LoadForm loadForm;
 
     /** Creates the loss with the default noise standard deviation 1/E. */
     public ImportanceLoadLoss() {
@@ -39,6 +53,7 @@ public final class ImportanceLoadLoss implements BalanceLoss {
 
     private ImportanceLoadLoss(Builder builder) {
         this.noiseStd = builder.noiseStd;
+        this.loadForm = builder.loadForm;
     }
 
     /**
@@ -71,7 +86,7 @@ public final class ImportanceLoadLoss implements BalanceLoss {
 
     /**
      * Returns L_load = (std(load) / mean(load))^2 with load_i = sum over tokens of
-     * 1 - Phi((tau_k(x) - h_i(x)) / noiseStd).
+     * 1 - Phi((tau_k(x) - h_i(x)) / noiseStd), or of the {@link LoadForm#TUTEL} form.
      *
      * @param routing the routing result
      * @return a scalar of the logits' data type
@@ -79,14 +94,15 @@ public final class ImportanceLoadLoss implements BalanceLoss {
      */
     public NDArray loadLoss(RoutingResult routing) {
         RoutingShapes.check(routing);
-        NDArray logits = routing.getLogits();
         int k = routing.topK();
         double std = getNoiseStd(routing.numExperts());
-        // k-th largest noisy logit of each token, as a column [N, 1]
-        NDArray tau =
-                routing.getNoisyLogits().topK(k, 1, true, true).get(0).get(":, " + (k - 1)).expandDims(1);
-        // 1 - Phi((tau - h) / std) = Phi((h - tau) / std)
-        NDArray probability = NormalCdf.cdf(ScalarOps.div(logits.sub(tau), std));
+        boolean tutel = loadForm == LoadForm.TUTEL;
+        NDArray scores = tutel ? routing.getRoutingInput() : routing.getLogits();
+        NDArray noisy = tutel ? routing.getNoisyLogits().softmax(1) : routing.getNoisyLogits();
+        // k-th largest noisy score of each token, as a column [N, 1]
+        NDArray tau = noisy.topK(k, 1, true, true).get(0).get(":, " + (k - 1)).expandDims(1);
+        // V-MoE: 1 - Phi((tau - h) / std) = Phi((h - tau) / std); Tutel: Phi((z - tau) / std)
+        NDArray probability = NormalCdf.cdf(ScalarOps.div(scores.sub(tau), std));
         return squaredCoefficientOfVariation(probability.sum(new int[] {0}));
     }
 
@@ -119,8 +135,23 @@ public final class ImportanceLoadLoss implements BalanceLoss {
     public static final class Builder {
 
         private double noiseStd = Double.NaN;
+        private LoadForm loadForm = LoadForm.V_MOE;
 
         private Builder() {}
+
+        /**
+         * Sets the form of the load term (default {@link LoadForm#V_MOE}).
+         *
+         * @param loadForm V-MoE's or the authors' Tutel form
+         * @return this builder
+         */
+        public Builder optLoadForm(LoadForm loadForm) {
+            if (loadForm == null) {
+                throw new IllegalArgumentException("loadForm must not be null");
+            }
+            this.loadForm = loadForm;
+            return this;
+        }
 
         /**
          * Sets the standard deviation of the noise in the load estimate (default: 1/E).

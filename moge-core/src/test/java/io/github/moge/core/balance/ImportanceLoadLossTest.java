@@ -178,4 +178,30 @@ class ImportanceLoadLossTest {
         assertEquals("importance_load", new ImportanceLoadLoss().getName());
         assertEquals(0.25, new ImportanceLoadLoss().getNoiseStd(4), 0.0);
     }
+
+    @Test
+    void tutelLoadFormMatchesHandValues() {
+        // Two tokens, E = 3, k = 1, noise std 1/3; tau = the largest of softmax(h + noise).
+        // token 0: z = (0.66524, 0.24473, 0.09003), noisy scores (0.49015, 0.44351, 0.06634), tau = 0.49015
+        // token 1: z = (0.42601, 0.31560, 0.25839), noisy scores (0.32204, 0.35591, 0.32204), tau = 0.35591
+        // load_i = sum_x Phi((z_i - tau) / (1/3)) = (1.283581, 0.682648, 0.499923); its unbiased var / mean^2
+        // is 0.2487617 (evaluated in double precision from these definitions).
+        try (NDManager m = NDManager.newBaseManager()) {
+            NDArray h = m.create(new double[][] {{1, 0, -1}, {0.5, 0.2, 0}});
+            NDArray noise = m.create(new double[][] {{0, 0.9, 0}, {-0.4, 0, 0.1}});
+            RoutingResult routing = RoutingFixtures.route(h, noise, 1);
+            ImportanceLoadLoss tutel =
+                    ImportanceLoadLoss.builder().optLoadForm(ImportanceLoadLoss.LoadForm.TUTEL).build();
+            assertEquals(0.24876166994981166, tutel.loadLoss(routing).getDouble(), 1e-9);
+            // the default is V-MoE's form on logits, a different (much larger) value for the same routing
+            double vmoe = new ImportanceLoadLoss().loadLoss(routing).getDouble();
+            double[] expected = reference(new double[][] {{1, 0, -1}, {0.5, 0.2, 0}},
+                    new double[][] {{0, 0.9, 0}, {-0.4, 0, 0.1}}, 1, 1.0 / 3);
+            assertEquals(expected[1], vmoe, 1e-9);
+            assertTrue(vmoe > 2 * 0.2487, "V-MoE " + vmoe);
+            assertEquals(tutel.importanceLoss(routing).getDouble(), new ImportanceLoadLoss().importanceLoss(routing)
+                    .getDouble(), 0.0, "the importance term is the same in both forms");
+            assertThrows(IllegalArgumentException.class, () -> ImportanceLoadLoss.builder().optLoadForm(null));
+        }
+    }
 }

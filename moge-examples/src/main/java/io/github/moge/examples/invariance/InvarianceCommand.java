@@ -156,6 +156,16 @@ public final class InvarianceCommand implements Callable<Integer> {
                             + " the dropless layer from routing most images to a few experts).")
     InputNormalization inputNormalization = InputNormalization.PIXEL;
 
+    @Option(
+            names = "--transforms",
+            paramLabel = "MODE",
+            description =
+                    "Table 1 transforms: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; paper draws the"
+                            + " angle, shift and shear of every image within +- the value, whole-pixel shifts,"
+                            + " nearest, seeded by --seed; fixed warps every image by exactly the value,"
+                            + " bilinear).")
+    TransformProtocol transforms = TransformProtocol.PAPER;
+
     @Option(names = "--no-progress", description = "Do not print progress lines during training.")
     boolean noProgress;
 
@@ -181,6 +191,7 @@ public final class InvarianceCommand implements Callable<Integer> {
                         .learningRate(learningRate)
                         .weightDecay(weightDecay)
                         .inputNormalization(inputNormalization)
+                        .transforms(transforms)
                         .progress(!noProgress);
         if (warmupEpochs != null) {
             s.warmupEpochs(warmupEpochs);

@@ -483,7 +483,7 @@ public final class InvarianceExperiment {
         RoutingStatistics usage = RoutingStatistics.create(experts);
         RoutingInvariance invarianceMeter =
                 new RoutingInvariance(
-                        Imed.of(map.rows(), map.cols()), InvarianceTransforms.all(), SIDE, SIDE);
+                        Imed.of(map.rows(), map.cols()), settings.transforms.transforms(settings.seed), SIDE, SIDE);
         double[][] classSums = new double[classes][experts];
         long[] classCounts = new long[classes];
         int n = Math.toIntExact(test.size());

@@ -42,6 +42,7 @@ public final class InvarianceSettings {
     int evalBatchSize = 500;
     boolean progress = true;
     InputNormalization inputNormalization = InputNormalization.PIXEL;
+    TransformProtocol transforms = TransformProtocol.PAPER;
 
     /** Creates the default (short CPU) settings. */
     public InvarianceSettings() {}
@@ -216,6 +217,17 @@ public final class InvarianceSettings {
     }
 
     /**
+     * Sets which transforms the evaluation applies (default {@link TransformProtocol#PAPER}).
+     *
+     * @param transforms the protocol
+     * @return this
+     */
+    public InvarianceSettings transforms(TransformProtocol transforms) {
+        this.transforms = transforms;
+        return this;
+    }
+
+    /**
      * Sets whether a progress bar is printed per epoch.
      *
      * @param progress true to print
@@ -308,6 +320,7 @@ public final class InvarianceSettings {
         values.put("hiddenSize", hiddenSize);
         values.put("evalBatchSize", evalBatchSize);
         values.put("inputNormalization", inputNormalization);
+        values.put("transforms", transforms);
         return RunConfiguration.of(values);
     }
 
@@ -343,6 +356,10 @@ public final class InvarianceSettings {
                         .inputNormalization(
                                 InputNormalization.valueOf(configuration.getString("inputNormalization")));
         s.evalBatchSize = configuration.getInt("evalBatchSize");
+        // runs saved before the choice existed were measured with the fixed-maximum transforms
+        s.transforms = configuration.has("transforms")
+                ? TransformProtocol.valueOf(configuration.getString("transforms"))
+                : TransformProtocol.FIXED;
         return s;
     }
 
@@ -356,7 +373,7 @@ public final class InvarianceSettings {
                 java.util.Locale.ROOT,
                 "epochs %d, train images %s, test images %s, batch %d, AdamW lr %g wd %g, warm-up %.3g"
                         + " epochs then cosine, E %d (hidden %d), lambda %g, sigma %g -> %g (p %g),"
-                        + " f %d, input %s, seed %d",
+                        + " f %d, input %s, transforms %s, seed %d",
                 epochs,
                 trainLimit == 0 ? "all" : Integer.toString(trainLimit),
                 testLimit == 0 ? "all" : Integer.toString(testLimit),
@@ -372,6 +389,7 @@ public final class InvarianceSettings {
                 sigmaPower,
                 filterSize,
                 inputNormalization.name().toLowerCase(java.util.Locale.ROOT),
+                transforms.name().toLowerCase(java.util.Locale.ROOT),
                 seed);
     }
 }

@@ -27,7 +27,7 @@ public final class RoutingInvariance {
      * Creates an accumulator.
      *
      * @param imed the distance on the routing map (rows x cols = E)
-     * @param transforms the transforms to compare against, e.g. {@link InvarianceTransforms#all()}
+     * @param transforms the transforms to compare against, e.g. {@link InvarianceTransforms#paper(long)}
      * @param height image height
      * @param width image width
      */
@@ -56,7 +56,8 @@ public final class RoutingInvariance {
     /**
      * Adds one batch of images.
      *
-     * @param images flattened images [B, height * width]
+     * @param images flattened images [B, height * width], the next of the data set (their index starts at
+     *     the number of images added so far, which seeds per-image random transforms)
      * @param originalMaps the routing maps of {@code images}, [B, E]
      * @param mapsOf computes routing maps [B, E] of a batch of images
      */
@@ -64,7 +65,7 @@ public final class RoutingInvariance {
         long batch = images.getShape().get(0);
         for (int t = 0; t < transforms.size(); t++) {
             try (NDManager scope = images.getManager().newSubManager()) {
-                NDArray moved = transforms.get(t).getTransform().transformFlattened(images, height, width);
+                NDArray moved = transforms.get(t).getWarp().warpFlattened(images, height, width, count);
                 moved.attach(scope);
                 NDArray maps = mapsOf.apply(moved);
                 maps.attach(scope);

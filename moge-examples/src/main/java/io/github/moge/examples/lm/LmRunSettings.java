@@ -7,6 +7,7 @@ import io.github.moge.lm.data.BrownCorpus;
 import io.github.moge.lm.data.Corpus;
 import io.github.moge.lm.data.WikiTextCorpus;
 import io.github.moge.lm.model.LmPreset;
+import io.github.moge.lm.model.LmSigmaSetting;
 import io.github.moge.lm.model.MoeTransformerLm;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -45,9 +46,14 @@ final class LmRunSettings {
     float learningRate;
     int warmup;
     float lambda;
+    float auxWeight;
+    float sigmaMax;
+    float sigmaMin;
+    float sigmaPower;
     float balance;
     int evalBatch;
     int maxStepsPerEpoch;
+    int batchesPerEpoch;
     int evalLimit;
     int seed;
 
@@ -75,10 +81,23 @@ final class LmRunSettings {
         s.dropout = preset.getDropout();
         s.learningRate = preset.getLearningRate();
         s.warmup = preset.getWarmup();
-        s.lambda = preset.isGroupSparse() ? LmPreset.GROUP_SPARSE_WEIGHT : 0f;
+        s.lambda = preset.isGroupSparse() ? LmPreset.GROUP_SPARSE_LAMBDA : 0f;
+        s.auxWeight = LmPreset.AUX_WEIGHT;
+        s.sigma(LmSigmaSetting.PAPER);
         s.evalBatch = 10;
         s.seed = 1;
         return s;
+    }
+
+    /**
+     * Sets the sigma schedule to a published one.
+     *
+     * @param setting the schedule
+     */
+    void sigma(LmSigmaSetting setting) {
+        sigmaMax = setting.getMax();
+        sigmaMin = setting.getMin();
+        sigmaPower = setting.getPower();
     }
 
     /** Returns the settings as the run configuration saved in {@code config.json}. */
@@ -101,9 +120,14 @@ final class LmRunSettings {
         c.put("lr", learningRate);
         c.put("warmup", warmup);
         c.put("lambda", lambda);
+        c.put("aux_weight", auxWeight);
+        c.put("sigma_max", sigmaMax);
+        c.put("sigma_min", sigmaMin);
+        c.put("sigma_power", sigmaPower);
         c.put("balance", balance);
         c.put("eval_batch", evalBatch);
         c.put("max_steps_per_epoch", maxStepsPerEpoch);
+        c.put("batches_per_epoch", batchesPerEpoch);
         c.put("eval_limit", evalLimit);
         c.put("seed", seed);
         return RunConfiguration.of(c);
@@ -119,6 +143,10 @@ final class LmRunSettings {
     static LmRunSettings fromConfiguration(RunConfiguration c) {
         if (!"train-lm".equals(c.getString("command"))) {
             throw new IllegalArgumentException("it is not the configuration of a train-lm run");
+        }
+        if (!c.has("sigma_max") || !c.has("aux_weight")) {
+            throw new IllegalArgumentException("it was written before the sigma schedule and the L_gs weight"
+                    + " convention were saved (its lambda was the loss weight then): start a new run");
         }
         LmRunSettings s = new LmRunSettings();
         s.preset = LmPreset.fromCliName(c.getString("preset"));
@@ -137,9 +165,14 @@ final class LmRunSettings {
         s.learningRate = c.getFloat("lr");
         s.warmup = c.getInt("warmup");
         s.lambda = c.getFloat("lambda");
+        s.auxWeight = c.getFloat("aux_weight");
+        s.sigmaMax = c.getFloat("sigma_max");
+        s.sigmaMin = c.getFloat("sigma_min");
+        s.sigmaPower = c.getFloat("sigma_power");
         s.balance = c.getFloat("balance");
         s.evalBatch = c.getInt("eval_batch");
         s.maxStepsPerEpoch = c.getInt("max_steps_per_epoch");
+        s.batchesPerEpoch = c.getInt("batches_per_epoch");
         s.evalLimit = c.getInt("eval_limit");
         s.seed = c.getInt("seed");
         return s;
@@ -185,6 +218,10 @@ final class LmRunSettings {
         atLeast(v, 0, "--warmup", warmup);
         atLeast(v, 0, "--max-steps-per-epoch", maxStepsPerEpoch);
         atLeast(v, 0, "--eval-limit", evalLimit);
+        atLeast(v, 0, "--batches-per-epoch", batchesPerEpoch);
+        v.check(maxStepsPerEpoch == 0 || batchesPerEpoch == 0,
+                "--max-steps-per-epoch and --batches-per-epoch both given: the first restarts every epoch at the"
+                        + " corpus start, the second continues the stream; choose one");
         v.check(dropout >= 0 && dropout < 1, "--dropout " + dropout + " must be in [0, 1)");
         v.check(learningRate > 0 && Float.isFinite(learningRate), "--lr " + learningRate + " must be > 0");
         v.check(lambda >= 0 && balance >= 0, "--lambda and --balance must be >= 0");
@@ -223,9 +260,9 @@ final class LmRunSettings {
         return corpus;
     }
 
-    /** Returns the L_gs weight the loss applies (0 unless the preset is a MoGE one). */
+    /** Returns the L_gs weight the loss applies, aux weight (0.01) * lambda (0 unless a MoGE preset). */
     float groupSparseWeight() {
-        return preset.isGroupSparse() ? lambda : 0f;
+        return preset.isGroupSparse() ? auxWeight * lambda : 0f;
     }
 
     /**
@@ -238,9 +275,9 @@ final class LmRunSettings {
     MoeTransformerLm buildModel(int vocabularySize, int stepsPerEpoch) {
         SigmaSchedule sigma =
                 SigmaSchedule.builder()
-                        .setMax(10f)
-                        .setMin(1.5f)
-                        .setPower(0.3f)
+                        .setMax(sigmaMax)
+                        .setMin(sigmaMin)
+                        .setPower(sigmaPower)
                         .setTotalSteps(Math.max(1, stepsPerEpoch * epochs))
                         .build();
         return preset.modelBuilder(vocabularySize, sigma)

@@ -8,6 +8,7 @@ import io.github.moge.examples.MogeCli.UsageException;
 import io.github.moge.examples.training.TrainingRunOptions;
 import io.github.moge.lm.data.Corpus;
 import io.github.moge.lm.model.LmPreset;
+import io.github.moge.lm.model.LmSigmaSetting;
 import io.github.moge.lm.model.MoeTransformerLm;
 import io.github.moge.lm.training.LmTraining;
 import java.io.IOException;
@@ -43,7 +44,10 @@ import picocli.CommandLine.Option;
             "small: 3 layers, width 128, 8 heads, block/span 256, dropout 0.7, batch 96;",
             "medium: 6 layers, width 352, block 512, span 1024, dropout 0.1, batch 48.",
             "MoE: 16 experts, top-2 on raw logits then softmax over the 2, dropless, no balance loss;",
-            "smoge adds L_gs with lambda 1e-4 in reference units = 9e-4 here (DESIGN.md formula).",
+            "smoge adds lambda * L_gs per layer, lambda 9e-5 here (= the reference's 1e-5 on its L_gs,",
+            "  which lacks the 1/f^2), and the loss weighs the layers' sum by 0.01 (as the reference);",
+            "  sigma 10 -> 1.5, p 0.3 over the run (paper Table 10); --sigma released: 10 -> 1.0, p 0.2.",
+            "Paper runs count 1000 batches per epoch: small 60 epochs, medium 80 (--batches-per-epoch 1000).",
             "Every option below overrides the preset. The run directory (--output) gets config.json,",
             "metrics.csv (per step), epochs.csv (per epoch, validation_perplexity), checkpoints/,",
             "lm-best-0000.params and summary.json."
@@ -59,7 +63,8 @@ public final class TrainLmCommand implements Callable<Integer> {
     private static final List<String> RUN_OPTIONS =
             List.of("--preset", "--data", "--brown", "--lowercase", "--epochs", "--batch", "--block", "--span",
                     "--layers", "--width", "--hidden", "--top-k", "--dropout", "--lr", "--warmup", "--lambda",
-                    "--balance", "--eval-batch", "--max-steps-per-epoch", "--eval-limit", "--seed");
+                    "--sigma", "--balance", "--eval-batch", "--max-steps-per-epoch", "--batches-per-epoch",
+                    "--eval-limit", "--seed");
 
     @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
 
@@ -114,8 +119,11 @@ public final class TrainLmCommand implements Callable<Integer> {
     @Option(names = "--warmup", description = "Linear warm-up steps (default: the preset's).")
     Integer warmup;
 
-    @Option(names = "--lambda", description = "Weight on L_gs in DESIGN.md units, smoge presets (default: 9e-4 = 1e-4 reference).")
+    @Option(names = "--lambda", description = "Per-layer lambda on L_gs in DESIGN.md units (with 1/f^2), smoge presets; the loss weight is 0.01 * lambda (default: 9e-5 = the reference's 1e-5).")
     Float lambda;
+
+    @Option(names = "--sigma", defaultValue = "paper", description = "Sigma schedule: paper (10 -> 1.5, p 0.3, Table 10) or released (10 -> 1.0, p 0.2, the authors' scripts) (default: ${DEFAULT-VALUE}).")
+    String sigma;
 
     @Option(names = "--balance", defaultValue = "0", description = "Weight of the Switch balance loss; > 0 turns it on (default: ${DEFAULT-VALUE}).")
     float balance;
@@ -123,8 +131,11 @@ public final class TrainLmCommand implements Callable<Integer> {
     @Option(names = "--eval-batch", defaultValue = "10", description = "Evaluation rows (default: ${DEFAULT-VALUE}).")
     int evalBatch;
 
-    @Option(names = "--max-steps-per-epoch", defaultValue = "0", description = "Cap on steps per epoch, 0 = none.")
+    @Option(names = "--max-steps-per-epoch", defaultValue = "0", description = "Cap on steps per epoch, each epoch restarting at the corpus start, 0 = none.")
     int maxStepsPerEpoch;
+
+    @Option(names = "--batches-per-epoch", defaultValue = "0", description = "Batches per epoch, continuing the stream across epochs (the reference: 1000), 0 = one full pass (default: ${DEFAULT-VALUE}).")
+    int batchesPerEpoch;
 
     @Option(names = "--eval-limit", defaultValue = "0", description = "Score only the first N words of valid and test, 0 = all (default: ${DEFAULT-VALUE}).")
     int evalLimit;
@@ -183,6 +194,8 @@ public final class TrainLmCommand implements Callable<Integer> {
         if (source == null || preset == null || !presets.contains(preset)) {
             return null;
         }
+        List<String> sigmas = Arrays.stream(LmSigmaSetting.values()).map(LmSigmaSetting::cliName).toList();
+        v.requireKnown("--sigma", sigma, sigmas);
         LmPreset chosen = LmPreset.fromCliName(preset);
         v.check(lambda == null || chosen.isGroupSparse(),
                 "--lambda weights L_gs, which " + preset + " does not have: drop --lambda or choose an"
@@ -204,9 +217,13 @@ public final class TrainLmCommand implements Callable<Integer> {
         s.learningRate = learningRate != null ? learningRate : s.learningRate;
         s.warmup = warmup != null ? warmup : s.warmup;
         s.lambda = lambda != null && chosen.isGroupSparse() ? lambda : s.lambda;
+        if (sigmas.contains(sigma)) {
+            s.sigma(LmSigmaSetting.valueOf(sigma.toUpperCase(Locale.ROOT)));
+        }
         s.balance = balance;
         s.evalBatch = evalBatch;
         s.maxStepsPerEpoch = maxStepsPerEpoch;
+        s.batchesPerEpoch = batchesPerEpoch;
         s.evalLimit = evalLimit;
         s.seed = seed;
         return s;
@@ -258,7 +275,8 @@ public final class TrainLmCommand implements Callable<Integer> {
                             + " block; lower --batch or --block", s.batch, s.block, corpus.getTrain().length,
                     corpus.getTrain().length / s.batch));
         }
-        int perEpoch = LmTraining.stepsPerEpoch(corpus.getTrain(), s.batch, s.block, s.maxStepsPerEpoch);
+        int perEpoch =
+                LmTraining.stepsPerEpoch(corpus.getTrain(), s.batch, s.block, s.maxStepsPerEpoch, s.batchesPerEpoch);
         MoeTransformerLm lm = s.buildModel(corpus.getVocabulary().size(), perEpoch);
         out.printf(Locale.ROOT,
                 "%s (preset %s): %d layers, width %d, span %d, rule %s, %d steps per epoch of %d x %d tokens%n",
@@ -274,6 +292,7 @@ public final class TrainLmCommand implements Callable<Integer> {
                         .setLearningRate(s.learningRate, s.warmup)
                         .optAuxiliaryWeights(s.balance, s.groupSparseWeight())
                         .optMaxStepsPerEpoch(s.maxStepsPerEpoch)
+                        .optBatchesPerEpoch(s.batchesPerEpoch)
                         .setSeed(s.seed)
                         .optConfiguration(s.toConfiguration())
                         .optMaxSeconds(maxMinutes * 60)

@@ -154,7 +154,20 @@ public final class TrainingRunOptions {
      * @throws IOException if the saved configuration cannot be read
      */
     public Consumer<TrainingRun.Builder> forRun(Path runDirectory) throws IOException {
-        float clip = clipGradNorm != null ? clipGradNorm : 0f;
+        return forRun(runDirectory, 0f);
+    }
+
+    /**
+     * Returns {@link #forRun(Path)} with a default clipping norm for a new run without {@code
+     * --clip-grad-norm} (e.g. a training recipe's).
+     *
+     * @param runDirectory the directory of the run
+     * @param defaultClip the norm when the flag is absent and the run is new, 0 for none
+     * @return the options to apply to the run's builder
+     * @throws IOException if the saved configuration cannot be read
+     */
+    public Consumer<TrainingRun.Builder> forRun(Path runDirectory, float defaultClip) throws IOException {
+        float clip = clipGradNorm != null ? clipGradNorm : defaultClip;
         if (resume != null && clipGradNorm == null) {
             RunConfiguration saved = RunConfiguration.read(runDirectory);
             if (saved.has(TrainingRun.CLIP_GRAD_NORM_KEY)) {

@@ -23,9 +23,9 @@ import io.github.moge.vision.model.vit.VisionTransformer;
 import io.github.moge.vision.train.EpochMetrics;
 import io.github.moge.vision.train.SoftTargetCrossEntropyLoss;
 import io.github.moge.vision.train.TrainingSettings;
+import io.github.moge.vision.train.VisionRecipe;
 import io.github.moge.vision.train.VisionTrainer;
 import io.github.moge.vision.transform.AugmentationPipeline;
-import io.github.moge.vision.transform.Normalize;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -67,7 +67,7 @@ import picocli.CommandLine.Spec;
 public final class TrainVisionCommand implements Callable<Integer> {
 
     /** Options that do not define the run, so they are not saved with it. */
-    private static final Set<String> NOT_SAVED = Set.of("output", "no-progress");
+    private static final Set<String> NOT_SAVED = Set.of("output", "no-progress", "print-recipe");
 
     static {
         // picocli expands ${sys:...} when it renders --help, after this class is loaded.
@@ -85,8 +85,8 @@ public final class TrainVisionCommand implements Callable<Integer> {
     @Option(names = "--dataset", description = "fmnist, cifar100, tiny-imagenet or imagenet (default: the preset's).")
     String dataset;
 
-    @Option(names = "--epochs", defaultValue = "100", description = "Epochs (default: ${DEFAULT-VALUE}).")
-    int epochs;
+    @Option(names = "--epochs", description = "Epochs (default: the recipe's, see --print-recipe).")
+    Integer epochs;
 
     @Option(names = "--experts", description = "Experts per MoE layer E (default: the preset's).")
     Integer experts;
@@ -101,8 +101,8 @@ public final class TrainVisionCommand implements Callable<Integer> {
     @Option(names = "--lambda", description = "Raw lambda of L_gs; the loss weight is 0.01 * lambda (default: the preset's).")
     Float lambda;
 
-    @Option(names = "--batch-size", defaultValue = "128", description = "Training batch size (default: ${DEFAULT-VALUE}).")
-    int batchSize;
+    @Option(names = "--batch-size", description = "Training batch size (default: the recipe's).")
+    Integer batchSize;
 
     @Option(names = "--lr", defaultValue = "1e-3", description = "Peak AdamW learning rate (default: ${DEFAULT-VALUE}).")
     float lr;
@@ -113,26 +113,32 @@ public final class TrainVisionCommand implements Callable<Integer> {
     @Option(names = "--weight-decay", defaultValue = "0.05", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
     float weightDecay;
 
-    @Option(names = "--warmup-epochs", defaultValue = "5", description = "Linear warm-up epochs (default: ${DEFAULT-VALUE}).")
-    float warmupEpochs;
+    @Option(names = "--warmup-epochs", description = "Linear warm-up epochs (default: the recipe's).")
+    Float warmupEpochs;
 
-    @Option(names = "--mixup", description = "Mixup Beta alpha; 0 = off (default: 0.8, 0 for fmnist).")
+    @Option(names = "--mixup", description = "Mixup Beta alpha; 0 = off (default: the recipe's).")
     Float mixup;
 
-    @Option(names = "--cutmix", description = "CutMix Beta alpha; 0 = off (default: 1.0, 0 for fmnist).")
+    @Option(names = "--cutmix", description = "CutMix Beta alpha; 0 = off (default: the recipe's).")
     Float cutmix;
 
-    @Option(names = "--label-smoothing", description = "Label smoothing epsilon (default: 0.1, 0 for fmnist).")
+    @Option(names = "--label-smoothing", description = "Label smoothing epsilon (default: the recipe's).")
     Float labelSmoothing;
 
-    @Option(names = "--random-erasing", description = "Random erasing probability (default: 0.25, 0 for fmnist).")
+    @Option(names = "--random-erasing", description = "Random erasing probability (default: the recipe's).")
     Float randomErasing;
 
-    @Option(names = "--color-jitter", description = "Colour jitter strength (default: 0.4, 0 for fmnist).")
+    @Option(names = "--color-jitter", description = "Colour jitter strength (default: the recipe's).")
     Float colorJitter;
 
-    @Option(names = "--crop-padding", description = "Random crop padding in pixels (default: 4; 8 for 64 px; 0 for fmnist and imagenet).")
+    @Option(names = "--flip", description = "Horizontal flip probability (default: the recipe's).")
+    Float flip;
+
+    @Option(names = "--crop-padding", description = "Random crop padding in pixels (default: the recipe's).")
     Integer cropPadding;
+
+    @Option(names = "--print-recipe", description = "Print the training recipe of --preset (and --dataset) and exit.")
+    boolean printRecipe;
 
     @Option(names = "--train-limit", defaultValue = "0", description = "Use a seeded subset of this many training images; 0 = all.")
     long trainLimit;
@@ -210,7 +216,15 @@ public final class TrainVisionCommand implements Callable<Integer> {
         validator.validate();
 
         String ds = dataset != null ? dataset.toLowerCase(Locale.ROOT) : canonicalDataset(p.getDataset());
-        boolean fmnist = ds.equals("fmnist");
+        VisionRecipe recipe = VisionRecipe.of(ds, p.getName().endsWith("-ft"), p.getImageSize());
+        if (printRecipe) {
+            out.println(p.getName() + ": " + recipe);
+            out.println("flags given on the command line override single values");
+            out.flush();
+            return 0;
+        }
+        int epochs = this.epochs != null ? this.epochs : recipe.getEpochs();
+        int batchSize = this.batchSize != null ? this.batchSize : recipe.getBatchSize();
         ImageClassificationData train = openData(ds, p, Dataset.Usage.TRAIN);
         ImageClassificationData test = openData(ds, p, Dataset.Usage.TEST);
         if (train.getNumClasses() != p.getClasses()) {
@@ -222,18 +236,17 @@ public final class TrainVisionCommand implements Callable<Integer> {
             throw new IllegalArgumentException("preset " + p.getName() + " expects " + p.getChannels()
                     + " channels, " + ds + " images have " + image.get(0));
         }
-        float smoothing = labelSmoothing != null ? labelSmoothing : (fmnist ? 0f : 0.1f);
-        float mix = mixup != null ? mixup : (fmnist ? 0f : 0.8f);
-        float cut = cutmix != null ? cutmix : (fmnist ? 0f : 1.0f);
-        int crop = cropPadding != null ? cropPadding
-                : (fmnist || ds.equals("imagenet") ? 0 : (p.getImageSize() >= 64 ? 8 : 4));
+        float smoothing = labelSmoothing != null ? labelSmoothing : recipe.getLabelSmoothing();
+        float mix = mixup != null ? mixup : recipe.getMixup();
+        float cut = cutmix != null ? cutmix : recipe.getCutmix();
+        int crop = cropPadding != null ? cropPadding : recipe.getCropPadding();
         AugmentationPipeline aug = AugmentationPipeline.builder()
                 .optPadTo(image.get(1) < p.getImageSize() ? p.getImageSize() : 0)
                 .optRandomCrop(crop)
-                .optFlip(0.5f)
-                .optColorJitter(colorJitter != null ? colorJitter : (fmnist ? 0f : 0.4f))
-                .optNormalize(mean(ds), std(ds))
-                .optRandomErasing(randomErasing != null ? randomErasing : (fmnist ? 0f : 0.25f))
+                .optFlip(flip != null ? flip : recipe.getFlip())
+                .optColorJitter(colorJitter != null ? colorJitter : recipe.getColorJitter())
+                .optNormalize(recipe.getMean(), recipe.getStd())
+                .optRandomErasing(randomErasing != null ? randomErasing : recipe.getRandomErasing())
                 .optMixupCutmix(mix, cut)
                 .optLabelSmoothing(smoothing)
                 .optNumClasses(p.getClasses())
@@ -241,7 +254,7 @@ public final class TrainVisionCommand implements Callable<Integer> {
                 .build();
         TrainingSettings.Builder sb = TrainingSettings.builder().setEpochs(epochs).optBatchSize(batchSize)
                 .optLearningRate(lr).optMinLearningRate(minLr).optWeightDecay(weightDecay)
-                .optWarmupEpochs(warmupEpochs)
+                .optWarmupEpochs(warmupEpochs != null ? warmupEpochs : recipe.getWarmupEpochs())
                 .optLabelSmoothing(aug.producesSoftTargets() ? 0f : smoothing)
                 .optTrainLimit(trainLimit).optTestLimit(testLimit).optSeed(seed).optProgress(!noProgress);
         if (evalBatchSize > 0) {
@@ -267,7 +280,7 @@ public final class TrainVisionCommand implements Callable<Integer> {
                 .setInputShape(p.inputShape(1).slice(1))
                 .setSettings(settings)
                 .optConfiguration(CommandConfiguration.capture(spec, NOT_SAVED))
-                .optRunOptions(runOptions.forRun(runDirectory))
+                .optRunOptions(runOptions.forRun(runDirectory, recipe.getClipGradNorm()))
                 .optLog(new PrintStream(new WriterOutputStream(out), true, StandardCharsets.UTF_8))
                 .build();
         List<EpochMetrics> history = runOptions.isResume() ? trainer.resume(runDirectory) : trainer.run(runDirectory);
@@ -336,22 +349,6 @@ public final class TrainVisionCommand implements Callable<Integer> {
             throw new IOException(e.getMessage(), e); // the datasets of this project never throw it
         }
         return (ImageClassificationData) d;
-    }
-
-    private static float[] mean(String ds) {
-        return switch (ds) {
-            case "fmnist" -> Normalize.FASHION_MNIST_MEAN;
-            case "cifar100" -> Normalize.CIFAR100_MEAN;
-            default -> Normalize.IMAGENET_MEAN;
-        };
-    }
-
-    private static float[] std(String ds) {
-        return switch (ds) {
-            case "fmnist" -> Normalize.FASHION_MNIST_STD;
-            case "cifar100" -> Normalize.CIFAR100_STD;
-            default -> Normalize.IMAGENET_STD;
-        };
     }
 
     /**

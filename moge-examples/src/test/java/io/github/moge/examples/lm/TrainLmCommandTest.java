@@ -64,6 +64,11 @@ class TrainLmCommandTest {
                 "--lambda", "0.01", "--output", out);
         assertUsageError("--width 30 is not divisible by the 8 attention heads", "train-lm", "--preset",
                 "smoge-small", "--brown", brown, "--width", "30", "--output", out);
+        assertUsageError("unknown --sigma 'fast'", "train-lm", "--preset", "smoge-small", "--brown", brown,
+                "--sigma", "fast", "--output", out);
+        assertUsageError("--max-steps-per-epoch and --batches-per-epoch both given", "train-lm", "--preset",
+                "smoge-small", "--brown", brown, "--max-steps-per-epoch", "3", "--batches-per-epoch", "1000",
+                "--output", out);
         assertUsageError("--output is not set", "train-lm", "--preset", "smoge-small", "--brown", brown);
         assertUsageError("--preset is required for a new run", "train-lm", "--brown", brown, "--output", out);
         // every problem at once, on one line

@@ -44,9 +44,23 @@ class TrainVisionCommandTest {
         for (String option : new String[] {"--preset", "--data", "--dataset", "--epochs", "--experts", "--top-k",
                 "--[no-]moge", "--lambda", "--batch-size", "--lr", "--warmup-epochs", "--clip-grad-norm", "--mixup",
                 "--cutmix", "--label-smoothing", "--train-limit", "--output", "--seed", "--resume",
-                "--checkpoint-every", "--skip-non-finite"}) {
+                "--checkpoint-every", "--skip-non-finite", "--print-recipe", "--flip"}) {
             assertTrue(help.contains(option), option + " missing from --help");
         }
+    }
+
+    @Test
+    void printRecipeShowsTheValuesARunWillUseWithoutData() {
+        String cifar = run(new StringWriter(), "--preset", "vit-moge-s-cifar100", "--print-recipe",
+                "--output", dir.resolve("r").toString());
+        assertTrue(cifar.startsWith("0\n"), cifar);
+        assertTrue(cifar.contains("recipe cifar100") && cifar.contains("mixup 0.25") && cifar.contains("colour jitter 0.12")
+                && cifar.contains("warm-up epochs 10.0"), cifar);
+        String imagenet = run(new StringWriter(), "--preset", "vit-moge-s-imagenet", "--print-recipe",
+                "--output", dir.resolve("r").toString());
+        assertTrue(imagenet.contains("mixup 0.8") && imagenet.contains("cutmix 1.0") && imagenet.contains("batch 1024")
+                && imagenet.contains("clip grad norm 5.0"), imagenet);
+        assertFalse(dir.resolve("r").toFile().exists(), "printing the recipe writes nothing");
     }
 
     @Test

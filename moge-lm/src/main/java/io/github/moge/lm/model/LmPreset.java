@@ -10,10 +10,17 @@ import java.util.Locale;
  * <p>small: 3 layers, width 128, expert width 128, 8 heads, block 256, span 256, dropout 0.7, batch 96,
  * Adam 1e-3 with 3000 warm-up steps. medium: 6 layers, width 352, expert width 352, 8 heads, block 512,
  * span 1024, dropout 0.1, batch 48, 4000 warm-up steps. MoE layers: 16 experts, top-2 (the reference
- * default), dropless, no balancing loss. SMoGE adds the group-sparse regularizer on a 4 x 4 map with sigma
- * 10 -&gt; 1.5, p = 0.3, lambda 1e-4 in the reference's units (no 1/f^2), which is {@link
- * #GROUP_SPARSE_WEIGHT} = 9e-4 under DESIGN.md's formula. Momentum: mu 0.7, gamma 1; Adam: beta1 0.9,
- * beta2 0.999, gamma 1. The dense model's feed-forward is k * 128 (or k * 352) wide.
+ * default), dropless, no balancing loss. SMoGE adds the group-sparse regularizer on a 4 x 4 map with the
+ * sigma schedule of {@link LmSigmaSetting} (paper Table 10 by default).
+ *
+ * <p>Group-sparse weight, with the convention of the vision presets: every layer adds lambda * L_gs and the
+ * loss multiplies the sum over layers by {@link #AUX_WEIGHT} = 0.01 (the reference trainer's factor on the
+ * gates' losses). The reference's lambda is 1e-5 on an L_gs without the 1/f^2 of DESIGN.md's formula
+ * ({@link #GROUP_SPARSE_LAMBDA_REFERENCE}); on this library's L_gs (f = 3) that is {@link
+ * #GROUP_SPARSE_LAMBDA} = 9e-5, and the loss weight is {@link #groupSparseWeight(float)} = 9e-7.
+ *
+ * <p>Momentum: mu 0.7, gamma 1; Adam: beta1 0.9, beta2 0.999, gamma 1. The dense model's feed-forward is
+ * k * 128 (or k * 352) wide.
  */
 public enum LmPreset {
     /** Dense baseline, small. */
@@ -45,11 +52,31 @@ public enum LmPreset {
     /** AdamSMoE with the regularizer, medium. */
     ADAM_SMOGE_MEDIUM(Size.MEDIUM, 16, true, MomentumRule.Kind.ADAM);
 
-    /** lambda of the published SMoGE runs in the reference code's units (it omits the 1/f^2). */
-    public static final float GROUP_SPARSE_LAMBDA_REFERENCE = 1e-4f;
+    /** Per-layer lambda of the released SMoGE scripts in the reference's units (L_gs without 1/f^2): 1e-5. */
+    public static final float GROUP_SPARSE_LAMBDA_REFERENCE = 1e-5f;
 
-    /** The same lambda under DESIGN.md's L_gs (with 1/f^2, f = 3): 9e-4. The loss weight to use. */
-    public static final float GROUP_SPARSE_WEIGHT = GROUP_SPARSE_LAMBDA_REFERENCE * 9f;
+    /** f^2 for the published 3 x 3 filter: the reference's L_gs is this many times the library's. */
+    static final float FILTER_AREA = 9f;
+
+    /** The same per-layer lambda on this library's L_gs (with 1/f^2): 9e-5. */
+    public static final float GROUP_SPARSE_LAMBDA = GROUP_SPARSE_LAMBDA_REFERENCE * FILTER_AREA;
+
+    /** Factor on the sum over layers of the auxiliary terms, as the reference trainer's load_balance 0.01. */
+    public static final float AUX_WEIGHT = 0.01f;
+
+    /** The loss weight on the sum over layers of L_gs in the published runs: 0.01 * 9e-5 = 9e-7. */
+    public static final float GROUP_SPARSE_WEIGHT = AUX_WEIGHT * GROUP_SPARSE_LAMBDA;
+
+    /**
+     * Returns the loss weight on the sum over layers of L_gs for a per-layer lambda: {@code AUX_WEIGHT *
+     * lambda}.
+     *
+     * @param lambda the per-layer lambda in this library's units, e.g. {@link #GROUP_SPARSE_LAMBDA}
+     * @return the weight for {@code MoeLoss} (9e-7 for the published lambda)
+     */
+    public static float groupSparseWeight(float lambda) {
+        return AUX_WEIGHT * lambda;
+    }
 
     /** Model sizes. */
     enum Size {

@@ -12,6 +12,7 @@ import io.github.moge.core.training.TrainingRun;
 import io.github.moge.core.training.TrainingSummary;
 import io.github.moge.lm.data.Corpus;
 import io.github.moge.lm.eval.TokenCrossEntropyLoss;
+import io.github.moge.lm.model.LmPreset;
 import io.github.moge.lm.model.MoeTransformerLm;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -34,7 +35,8 @@ import java.util.function.LongSupplier;
  * <pre>{@code
  * try (LmTraining training = LmTraining.builder()
  *         .setModel(lm).setCorpus(corpus).setBatch(16, 32).setEpochs(3).setSeed(1)
- *         .setLearningRate(2e-3f, 50).optAuxiliaryWeights(0f, LmPreset.GROUP_SPARSE_WEIGHT)
+ *         .setLearningRate(2e-3f, 50)
+ *         .optAuxiliaryWeights(0f, LmPreset.groupSparseWeight(LmPreset.GROUP_SPARSE_LAMBDA))
  *         .optConfiguration(settings).build()) {
  *     LmTraining.Summary summary = resume ? training.resume(dir) : training.run(dir);
  * }
@@ -60,6 +62,7 @@ public final class LmTraining implements AutoCloseable {
     private final float balanceWeight;
     private final float groupSparseWeight;
     private final int maxStepsPerEpoch;
+    private final int batchesPerEpoch;
     private final long seed;
     private final RunConfiguration configuration;
     private final double maxSeconds;
@@ -82,6 +85,7 @@ public final class LmTraining implements AutoCloseable {
         this.balanceWeight = builder.balanceWeight;
         this.groupSparseWeight = builder.groupSparseWeight;
         this.maxStepsPerEpoch = builder.maxStepsPerEpoch;
+        this.batchesPerEpoch = builder.batchesPerEpoch;
         this.seed = builder.seed;
         this.configuration = builder.configuration;
         this.maxSeconds = builder.maxSeconds;
@@ -109,10 +113,24 @@ public final class LmTraining implements AutoCloseable {
      * @param batch B
      * @param block M
      * @param maxStepsPerEpoch the cap, 0 for none
+     * @param batchesPerEpoch blocks per epoch continuing the stream ({@link Builder#optBatchesPerEpoch}), 0
+     *     for a pass
      * @return the steps per epoch
      */
-    public static int stepsPerEpoch(int[] trainStream, int batch, int block, int maxStepsPerEpoch) {
-        return new StreamBatches(trainStream, batch, block, maxStepsPerEpoch).batchesPerEpoch();
+    public static int stepsPerEpoch(int[] trainStream, int batch, int block, int maxStepsPerEpoch,
+            int batchesPerEpoch) {
+        return batches(trainStream, batch, block, maxStepsPerEpoch, batchesPerEpoch).batchesPerEpoch();
+    }
+
+    private static StreamBatches batches(int[] trainStream, int batch, int block, int maxStepsPerEpoch,
+            int batchesPerEpoch) {
+        if (maxStepsPerEpoch > 0 && batchesPerEpoch > 0) {
+            throw new IllegalArgumentException("a cap on the steps per epoch (" + maxStepsPerEpoch + ") and"
+                    + " epochs continuing the stream (" + batchesPerEpoch + " batches) exclude each other");
+        }
+        return batchesPerEpoch > 0
+                ? StreamBatches.continuing(trainStream, batch, block, batchesPerEpoch)
+                : new StreamBatches(trainStream, batch, block, maxStepsPerEpoch);
     }
 
     /**
@@ -144,7 +162,7 @@ public final class LmTraining implements AutoCloseable {
         }
         used = true;
         long start = System.nanoTime();
-        StreamBatches batches = new StreamBatches(corpus.getTrain(), batch, block, maxStepsPerEpoch);
+        StreamBatches batches = batches(corpus.getTrain(), batch, block, maxStepsPerEpoch, batchesPerEpoch);
         MoeLoss loss =
                 MoeLoss.builder()
                         .setBaseLoss(new TokenCrossEntropyLoss())
@@ -162,7 +180,7 @@ public final class LmTraining implements AutoCloseable {
         PerplexityEvaluation validation = new PerplexityEvaluation(lm, corpus.getValid(), evalBatch, block);
         double[] trained = new double[2]; // tokens and seconds of the steps of this invocation
         TrainingSummary summary;
-        try (LmTrainingStep step = new LmTrainingStep(lm, batch, model.getNDManager())) {
+        try (LmTrainingStep step = new LmTrainingStep(lm, batches, batch, model.getNDManager())) {
             TrainingRun.Builder builder =
                     TrainingRun.builder()
                             .setModel(model)
@@ -357,6 +375,7 @@ public final class LmTraining implements AutoCloseable {
         private float balanceWeight;
         private float groupSparseWeight;
         private int maxStepsPerEpoch;
+        private int batchesPerEpoch;
         private long seed;
         private boolean seedSet;
         private RunConfiguration configuration = RunConfiguration.empty();
@@ -443,7 +462,8 @@ public final class LmTraining implements AutoCloseable {
          * Sets the loss weights of the summed balance and group-sparse terms (default 0 and 0).
          *
          * @param balanceWeight weight of the Switch balance losses
-         * @param groupSparseWeight weight of L_gs as DESIGN.md defines it (with 1/f^2)
+         * @param groupSparseWeight weight of the sum over layers of L_gs as DESIGN.md defines it (with
+         *     1/f^2): 0.01 * lambda, see {@link LmPreset#groupSparseWeight}
          * @return this builder
          */
         public Builder optAuxiliaryWeights(float balanceWeight, float groupSparseWeight) {
@@ -460,6 +480,19 @@ public final class LmTraining implements AutoCloseable {
          */
         public Builder optMaxStepsPerEpoch(int maxStepsPerEpoch) {
             this.maxStepsPerEpoch = maxStepsPerEpoch;
+            return this;
+        }
+
+        /**
+         * Makes every epoch this many blocks that continue the stream where the previous epoch stopped,
+         * wrapping to its start (where the memory is reset) at the end, as the reference trainer's {@code
+         * --nbatches} (1000 in its scripts). Default 0: every epoch is one pass over the training stream.
+         *
+         * @param batchesPerEpoch blocks per epoch, 0 for a pass; excludes {@link #optMaxStepsPerEpoch}
+         * @return this builder
+         */
+        public Builder optBatchesPerEpoch(int batchesPerEpoch) {
+            this.batchesPerEpoch = batchesPerEpoch;
             return this;
         }
 
@@ -552,10 +585,14 @@ public final class LmTraining implements AutoCloseable {
                 throw new IllegalArgumentException("LmTraining needs a model, a corpus and a seed");
             }
             if (batch < 1 || block < 1 || evalBatch < 1 || epochs < 1 || warmup < 0 || maxStepsPerEpoch < 0
-                    || !(maxSeconds >= 0)) {
+                    || batchesPerEpoch < 0 || !(maxSeconds >= 0)) {
                 throw new IllegalArgumentException(
-                        "batch, block, eval batch and epochs must be >= 1; warm-up, max steps per epoch and"
-                                + " max seconds >= 0");
+                        "batch, block, eval batch and epochs must be >= 1; warm-up, max steps per epoch, batches"
+                                + " per epoch and max seconds >= 0");
+            }
+            if (maxStepsPerEpoch > 0 && batchesPerEpoch > 0) {
+                throw new IllegalArgumentException("optMaxStepsPerEpoch and optBatchesPerEpoch exclude each other:"
+                        + " the first restarts every epoch at the stream's start, the second continues it");
             }
             return new LmTraining(this);
         }

@@ -16,7 +16,9 @@ import io.github.moge.lm.model.MoeTransformerLm;
  * against the next tokens, and carries the next memory to the following batch, which continues the same B
  * streams ({@link StreamBatches}).
  *
- * <p>Every epoch starts from the zero memory ({@link MoeTransformerLm#initialMemory}). The carried memory
+ * <p>A batch that begins the streams again ({@link StreamBatches#startsStreams}: the first block of a pass)
+ * starts from the zero memory ({@link MoeTransformerLm#initialMemory}); every other batch gets the memory of
+ * the batch before it, also across an epoch boundary when epochs continue the stream. The carried memory
  * is returned by {@link #saveState()} and restored by {@link #loadState(NDList)}, so a run resumed in the
  * middle of an epoch continues with exactly the memory it was interrupted with.
  *
@@ -30,19 +32,35 @@ import io.github.moge.lm.model.MoeTransformerLm;
 public final class LmTrainingStep implements TrainingStep, AutoCloseable {
 
     private final MoeTransformerLm lm;
+    private final StreamBatches batches;
     private final int rows;
     private final NDManager manager;
     private NDList memory;
 
     /**
-     * Creates the step.
+     * Creates a step for epochs that are passes from the first block: the memory is reset at the first
+     * batch of every epoch.
      *
      * @param lm the model (its layer count is the number of memory arrays)
      * @param rows B, the rows of every training batch
      * @param parent the manager under which the carried memory lives, e.g. the model's
      */
     public LmTrainingStep(MoeTransformerLm lm, int rows, NDManager parent) {
+        this(lm, null, rows, parent);
+    }
+
+    /**
+     * Creates the step.
+     *
+     * @param lm the model (its layer count is the number of memory arrays)
+     * @param batches the training batches (they say where the streams begin again); null: every epoch
+     *     begins them
+     * @param rows B, the rows of every training batch
+     * @param parent the manager under which the carried memory lives, e.g. the model's
+     */
+    public LmTrainingStep(MoeTransformerLm lm, StreamBatches batches, int rows, NDManager parent) {
         this.lm = lm;
+        this.batches = batches;
         this.rows = rows;
         this.manager = parent.newSubManager();
     }
@@ -50,6 +68,11 @@ public final class LmTrainingStep implements TrainingStep, AutoCloseable {
     /** {@inheritDoc} */
     @Override
     public StepOutput forward(Trainer trainer, Batch batch, StepContext context) {
+        if (batches == null
+                ? context.getBatchInEpoch() == 0
+                : batches.startsStreams(context.getEpoch(), context.getBatchInEpoch())) {
+            dropMemory();
+        }
         NDList carried = takeMemory(context.getManager());
         NDList inputs = new NDList(batch.getData().head()).addAll(carried);
         NDList predictions = trainer.forward(inputs);
@@ -70,15 +93,9 @@ public final class LmTrainingStep implements TrainingStep, AutoCloseable {
         return carried;
     }
 
-    /** Resets the memory: the first block of every epoch starts from zeros. */
-    @Override
-    public void onEpochStart(int epoch) {
-        dropMemory();
-    }
-
     /**
-     * Returns the memory the next batch will see: one [B, S, D] array per layer, or none at the start of
-     * an epoch (the zero memory).
+     * Returns the memory the next batch will see: one [B, S, D] array per layer, or none before the
+     * first batch (the zero memory; a batch that begins the streams drops what it is given).
      *
      * @return the carried memory
      */

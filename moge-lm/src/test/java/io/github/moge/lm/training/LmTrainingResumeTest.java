@@ -279,6 +279,34 @@ class LmTrainingResumeTest {
     }
 
     @Test
+    void epochsThatContinueTheStreamCarryTheMemoryAcrossTheirBoundary() throws IOException {
+        // Two epochs of 6 continuing batches see blocks 0..11 with the memory carried throughout, exactly as
+        // one epoch of 12 batches does: every step's loss, gradient norm and learning rate agree.
+        Path continuing = temp.resolve("continuing");
+        try (LmTraining training = training((b, dir) -> {}).optMaxStepsPerEpoch(0).optBatchesPerEpoch(6).build()) {
+            training.run(continuing);
+        }
+        Path single = temp.resolve("single");
+        try (LmTraining training =
+                training((b, dir) -> {}).setEpochs(1).optMaxStepsPerEpoch(EPOCHS * STEPS_PER_EPOCH).build()) {
+            training.run(single);
+        }
+        List<String> a = stepRows(continuing);
+        List<String> b = stepRows(single);
+        assertEquals(b.size(), a.size());
+        assertEquals("6,1,0", a.get(7).substring(0, 5), "step 6 is batch 0 of epoch 1");
+        for (int i = 1; i < a.size(); i++) {
+            assertEquals(afterPosition(b.get(i)), afterPosition(a.get(i)), "step " + (i - 1));
+        }
+        assertThrows(IllegalArgumentException.class, () -> training((b2, dir) -> {}).optBatchesPerEpoch(6).build());
+    }
+
+    private static String afterPosition(String row) {
+        String[] cells = row.split(",", 4);
+        return cells[3];
+    }
+
+    @Test
     void nativeArraysStayConstantAcrossStepsEpochsAndValidation() throws IOException {
         List<Integer> counts = new ArrayList<>();
         AtomicReference<LmTraining> current = new AtomicReference<>();

@@ -42,7 +42,7 @@ class LmTrainingTest {
         int block = 32;
         // 2 epochs keep the test near 30 s on 2 cores; -Dmoge.lm.testEpochs=4 is the longer check
         int epochs = Integer.getInteger("moge.lm.testEpochs", 2);
-        int steps = epochs * LmTraining.stepsPerEpoch(corpus.getTrain(), batch, block, 0);
+        int steps = epochs * LmTraining.stepsPerEpoch(corpus.getTrain(), batch, block, 0, 0);
         SigmaSchedule sigma =
                 SigmaSchedule.builder().setMax(10f).setMin(1.5f).setPower(0.3f).setTotalSteps(steps).build();
         MoeTransformerLm lm =

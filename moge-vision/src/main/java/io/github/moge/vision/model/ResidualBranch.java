@@ -104,6 +104,11 @@ public final class ResidualBranch extends AbstractBlock {
         return placement;
     }
 
+    /** Returns the branch's LayerNorm. */
+    public LayerNorm getNorm() {
+        return norm;
+    }
+
     /** Returns the stochastic depth rate. */
     public float getDropPath() {
         return dropPath;

@@ -10,9 +10,9 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A fixed affine warp of images with bilinear interpolation and zero fill, matching torchvision's
- * {@code transforms.functional.affine(img, angle, translate, scale, shear,
- * interpolation=BILINEAR)} on tensors.
+ * A fixed affine warp of images with bilinear (default) or nearest interpolation and zero fill,
+ * matching torchvision's {@code transforms.functional.affine(img, angle, translate, scale, shear,
+ * interpolation)} on tensors.
  *
  * <h2>Convention (torchvision, tensor path)</h2>
  *
@@ -60,7 +60,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * channels at once with NDArray ops (one row gather on the flattened pixels, a multiply and a
  * sum). The result has the input's shape, data type and device.
  */
-public final class AffineTransform implements Transform {
+public final class AffineTransform implements Transform, FlatImageWarp {
+
+    /** How an output pixel samples the input at its (generally fractional) source position. */
+    public enum Interpolation {
+        /** Bilinear from the four neighbours (the default). */
+        BILINEAR,
+        /**
+         * The nearest pixel, the source position rounded half to even as torch's {@code grid_sample(mode=
+         * "nearest")}; torchvision's {@code RandomAffine} default.
+         */
+        NEAREST
+    }
 
     /**
      * Source coordinates within this distance (pixels) of an integer are snapped to it, so that
@@ -75,6 +86,7 @@ public final class AffineTransform implements Transform {
     private final float scale;
     private final float shearX;
     private final float shearY;
+    private final Interpolation interpolation;
     private final Map<Long, Plan> plans = new ConcurrentHashMap<>();
 
     private AffineTransform(Builder b) {
@@ -85,6 +97,7 @@ public final class AffineTransform implements Transform {
         this.scale = b.scale;
         this.shearX = b.shearX;
         this.shearY = b.shearY;
+        this.interpolation = b.interpolation;
     }
 
     /**
@@ -152,6 +165,20 @@ public final class AffineTransform implements Transform {
                             + " * " + width + " = " + (long) height * width);
         }
         return apply(images, height, width);
+    }
+
+    /**
+     * Warps flattened images alike, whatever their index: the same as {@link #transformFlattened}.
+     *
+     * @param images floating-point images [..., height * width]
+     * @param height the image height
+     * @param width the image width
+     * @param firstImage ignored (a fixed warp)
+     * @return the warped images
+     */
+    @Override
+    public NDArray warpFlattened(NDArray images, int height, int width, long firstImage) {
+        return transformFlattened(images, height, width);
     }
 
     /**
@@ -253,9 +280,9 @@ public final class AffineTransform implements Transform {
     public String toString() {
         return String.format(
                 Locale.ROOT,
-                "AffineTransform(rotation=%s, translate=(%s, %s)%s, scale=%s, shear=(%s, %s))",
+                "AffineTransform(rotation=%s, translate=(%s, %s)%s, scale=%s, shear=(%s, %s)%s)",
                 angle, translateX, translateY, roundTranslation ? " rounded" : "", scale,
-                shearX, shearY);
+                shearX, shearY, interpolation == Interpolation.NEAREST ? ", nearest" : "");
     }
 
     private NDArray apply(NDArray array, int h, int w) {
@@ -264,7 +291,7 @@ public final class AffineTransform implements Transform {
                     "AffineTransform needs a floating-point image, got " + array.getDataType()
                             + "; convert first, e.g. array.toType(DataType.FLOAT32, false)");
         }
-        Plan plan = plans.computeIfAbsent(((long) h << 32) | w, k -> new Plan(h, w));
+        Plan plan = plan(h, w);
         Shape shape = array.getShape();
         int hw = h * w;
         long rows = shape.size() / hw;
@@ -303,8 +330,19 @@ public final class AffineTransform implements Transform {
         return cos ? cosines[q] : sines[q];
     }
 
-    /** Four source indices and bilinear weights per output pixel, neighbour-major. */
-    private final class Plan {
+    /**
+     * Returns the sampling plan for an image size (computed once per size).
+     *
+     * @param h the height
+     * @param w the width
+     * @return four source pixel indices [4 * H * W] and weights, neighbour-major
+     */
+    Plan plan(int h, int w) {
+        return plans.computeIfAbsent(((long) h << 32) | w, k -> new Plan(h, w));
+    }
+
+    /** Four source indices and weights per output pixel, neighbour-major (nearest: one of weight 1). */
+    final class Plan {
 
         final long[] index;
         final float[] weight;
@@ -318,6 +356,10 @@ public final class AffineTransform implements Transform {
                 for (int x = 0; x < w; x++) {
                     double sx = snap(m[0] * x + m[1] * y + m[2]);
                     double sy = snap(m[3] * x + m[4] * y + m[5]);
+                    if (interpolation == Interpolation.NEAREST) {
+                        set(y * w + x, 0, hw, Math.rint(sx), Math.rint(sy), 1, h, w);
+                        continue;
+                    }
                     double x0 = Math.floor(sx);
                     double y0 = Math.floor(sy);
                     double fx = sx - x0;
@@ -353,8 +395,23 @@ public final class AffineTransform implements Transform {
         float scale = 1f;
         float shearX;
         float shearY;
+        Interpolation interpolation = Interpolation.BILINEAR;
 
         Builder() {}
+
+        /**
+         * Sets the interpolation (default bilinear).
+         *
+         * @param interpolation bilinear or nearest
+         * @return this builder
+         */
+        public Builder optInterpolation(Interpolation interpolation) {
+            if (interpolation == null) {
+                throw new IllegalArgumentException("interpolation must not be null");
+            }
+            this.interpolation = interpolation;
+            return this;
+        }
 
         /**
          * Sets the rotation about the image centre.

@@ -1,13 +1,19 @@
 package io.github.moge.vision.transform;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.stream.Collectors;
 
 /**
- * The twelve fixed transforms of the routing-invariance evaluation (MoGE paper, Table 1): test
- * images are transformed and the routing maps of the original and transformed image are
- * compared.
+ * The twelve transforms of the routing-invariance evaluation (MoGE paper, Table 1): test images are
+ * transformed and the routing maps of the original and transformed image are compared.
+ *
+ * <p>{@link #paper(long)} is the paper's protocol, torchvision's {@code RandomAffine} defaults with the
+ * table's values as ranges ({@link RandomAffine}): the angle, shear and translation of every image drawn
+ * uniformly within +- the value (translations in whole pixels), nearest interpolation, fill 0, the scale
+ * a fixed factor, seeded. {@link #all()} is the fixed-maximum variant described below (every image
+ * warped by exactly the value, bilinear), a useful extra but not the paper's protocol.
  *
  * <table>
  *   <caption>Entries, in table order</caption>
@@ -59,15 +65,42 @@ public final class InvarianceTransforms {
                     new Entry(SHEAR, "10", AffineTransform.builder().optShear(10f).build()),
                     new Entry(SHEAR, "15", AffineTransform.builder().optShear(15f).build()));
 
+    private static final float[] ANGLES = {5f, 10f, 15f};
+    private static final float[] SCALES = {0.5f, 0.8f, 1.1f};
+    private static final float[][] SHIFTS = {{0f, 0.1f}, {0.1f, 0f}, {0.1f, 0.1f}};
+
     private InvarianceTransforms() {}
 
     /**
-     * Returns the twelve transforms in the paper's table order.
+     * Returns the twelve fixed-maximum transforms (bilinear) in the paper's table order.
      *
      * @return an immutable list of entries
      */
     public static List<Entry> all() {
         return TABLE_1;
+    }
+
+    /**
+     * Returns the paper's twelve random transforms ({@code RandomAffine} with the table's values as ranges,
+     * nearest interpolation), in table order, with the same names as {@link #all()}.
+     *
+     * @param seed the seed of the per-image draws (each entry gets its own stream)
+     * @return an immutable list of entries
+     */
+    public static List<Entry> paper(long seed) {
+        List<Entry> out = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            Entry fixed = TABLE_1.get(i);
+            RandomAffine.Builder b = RandomAffine.builder().optSeed(seed * 31 + i);
+            switch (fixed.getFamily()) {
+                case ROTATION -> b.optDegrees(ANGLES[i % 3]);
+                case SCALE -> b.optScale(SCALES[i % 3]);
+                case TRANSLATION -> b.optTranslate(SHIFTS[i % 3][0], SHIFTS[i % 3][1]);
+                default -> b.optShear(ANGLES[i % 3]);
+            }
+            out.add(new Entry(fixed.getFamily(), fixed.getParameter(), b.build()));
+        }
+        return List.copyOf(out);
     }
 
     /**
@@ -93,12 +126,12 @@ public final class InvarianceTransforms {
 
         private final String family;
         private final String parameter;
-        private final AffineTransform transform;
+        private final FlatImageWarp warp;
 
-        Entry(String family, String parameter, AffineTransform transform) {
+        Entry(String family, String parameter, FlatImageWarp warp) {
             this.family = Objects.requireNonNull(family);
             this.parameter = Objects.requireNonNull(parameter);
-            this.transform = Objects.requireNonNull(transform);
+            this.warp = Objects.requireNonNull(warp);
         }
 
         /**
@@ -131,12 +164,25 @@ public final class InvarianceTransforms {
         }
 
         /**
-         * Returns the transform.
+         * Returns the fixed transform of a fixed-maximum entry ({@link #all()}).
          *
          * @return the affine warp
+         * @throws IllegalStateException for a random entry ({@link #paper(long)}): use {@link #getWarp()}
          */
         public AffineTransform getTransform() {
-            return transform;
+            if (warp instanceof AffineTransform fixed) {
+                return fixed;
+            }
+            throw new IllegalStateException(getName() + " is drawn per image (" + warp + "): use getWarp()");
+        }
+
+        /**
+         * Returns the warp, fixed or drawn per image.
+         *
+         * @return the warp
+         */
+        public FlatImageWarp getWarp() {
+            return warp;
         }
 
         /** {@inheritDoc} */

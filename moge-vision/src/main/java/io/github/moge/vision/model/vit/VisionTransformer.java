@@ -38,6 +38,9 @@ import java.util.List;
  */
 public final class VisionTransformer extends AbstractBlock {
 
+    /** Standard deviation of the class token at initialisation, as the authors' ViT. */
+    public static final float CLASS_TOKEN_STD = 1e-6f;
+
     private static final byte VERSION = 1;
 
     private final int imageSize;
@@ -64,8 +67,8 @@ public final class VisionTransformer extends AbstractBlock {
         this.placement = b.placement;
         this.tokens = (imageSize / patchSize) * (imageSize / patchSize) + 1;
         this.patchEmbedding = addChildBlock("patch_embed", new PatchEmbedding(patchSize, width, false));
-        this.classToken = addParameter(embedding("cls_token"));
-        this.positionEmbedding = addParameter(embedding("pos_embed"));
+        this.classToken = addParameter(embedding("cls_token", CLASS_TOKEN_STD));
+        this.positionEmbedding = addParameter(embedding("pos_embed", 0.02f));
         int hidden = Math.round(b.mlpRatio * width);
         for (int i = 0; i < b.depth; i++) {
             float rate = b.depth == 1 ? 0f : b.dropPath * i / (b.depth - 1);
@@ -81,11 +84,11 @@ public final class VisionTransformer extends AbstractBlock {
         this.head = addChildBlock("head", Linear.builder().setUnits(classes).build());
     }
 
-    private static Parameter embedding(String name) {
+    private static Parameter embedding(String name, float std) {
         return Parameter.builder()
                 .setName(name)
                 .setType(Parameter.Type.OTHER)
-                .optInitializer(new NormalInitializer(0.02f))
+                .optInitializer(new NormalInitializer(std))
                 .build();
     }
 

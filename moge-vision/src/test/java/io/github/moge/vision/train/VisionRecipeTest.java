@@ -1,0 +1,56 @@
+package io.github.moge.vision.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.moge.vision.model.VisionPreset;
+import io.github.moge.vision.transform.Normalize;
+import org.junit.jupiter.api.Test;
+
+/** Each dataset's recipe holds its own published values (paper Table 8, DESIGN.md). */
+class VisionRecipeTest {
+
+    @Test
+    void smallDatasetsGetTheirOwnRecipeNotImagenets() {
+        VisionRecipe cifar = VisionRecipe.of(VisionPreset.get("vit-moge-s-cifar100"));
+        assertEquals(150, cifar.getEpochs());
+        assertEquals(10f, cifar.getWarmupEpochs());
+        assertEquals(128, cifar.getBatchSize());
+        assertEquals(0.5f, cifar.getFlip());
+        assertEquals(4, cifar.getCropPadding());
+        assertEquals(0.25f, cifar.getMixup());
+        assertEquals(0.25f, cifar.getCutmix());
+        assertEquals(0.25f, cifar.getRandomErasing());
+        assertEquals(0.12f, cifar.getColorJitter());
+        assertEquals(0.1f, cifar.getLabelSmoothing());
+        assertEquals(0f, cifar.getClipGradNorm());
+        assertArrayEquals(Normalize.CIFAR100_MEAN, cifar.getMean());
+        VisionRecipe tiny = VisionRecipe.of(VisionPreset.get("swinv2-moge-t-tinyimagenet"));
+        assertEquals(0.15f, tiny.getColorJitter());
+        assertEquals(8, tiny.getCropPadding());
+        assertEquals(0.25f, tiny.getMixup());
+        assertEquals(10f, tiny.getWarmupEpochs());
+    }
+
+    @Test
+    void imagenetAndFineTuning() {
+        VisionRecipe scratch = VisionRecipe.of(VisionPreset.get("vit-moge-s-imagenet"));
+        assertEquals(1024, scratch.getBatchSize());
+        assertEquals(15f, scratch.getWarmupEpochs());
+        assertEquals(0f, scratch.getFlip());
+        assertEquals(0.8f, scratch.getMixup());
+        assertEquals(1.0f, scratch.getCutmix());
+        assertEquals(0.4f, scratch.getColorJitter());
+        assertEquals(5f, scratch.getClipGradNorm());
+        VisionRecipe fineTune = VisionRecipe.of(VisionPreset.get("vit-moge-s-imagenet-ft"));
+        assertEquals(256, fineTune.getBatchSize());
+        assertEquals(30, fineTune.getEpochs());
+        assertEquals(5f, fineTune.getWarmupEpochs());
+        VisionRecipe fmnist = VisionRecipe.of(VisionPreset.get("vit-moge-xs-fmnist"));
+        assertEquals(0f, fmnist.getMixup() + fmnist.getCutmix() + fmnist.getColorJitter() + fmnist.getRandomErasing());
+        assertTrue(fineTune.toString().contains("batch 256"), fineTune.toString());
+        assertThrows(IllegalArgumentException.class, () -> VisionRecipe.of("mnist", false, 28));
+    }
+}
