@@ -21,6 +21,7 @@ public final class DispatchPlan {
     private final NDArray pairSlots;
     private final NDArray kept;
     private final NDArray expertCounts;
+    private final NDArray experts;
     private final int capacity;
     private final int numExperts;
     private final int numTokens;
@@ -31,6 +32,7 @@ public final class DispatchPlan {
             NDArray pairSlots,
             NDArray kept,
             NDArray expertCounts,
+            NDArray experts,
             int capacity,
             int numExperts,
             int numTokens,
@@ -39,6 +41,7 @@ public final class DispatchPlan {
         this.pairSlots = pairSlots;
         this.kept = kept;
         this.expertCounts = expertCounts;
+        this.experts = experts;
         this.capacity = capacity;
         this.numExperts = numExperts;
         this.numTokens = numTokens;
@@ -70,6 +73,15 @@ public final class DispatchPlan {
      */
     public NDArray getKept() {
         return kept;
+    }
+
+    /**
+     * Returns the chosen expert of each (token, choice) assignment, in token order.
+     *
+     * @return an int64 array of shape [N, k]
+     */
+    public NDArray getExperts() {
+        return experts;
     }
 
     /**

@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import io.github.moge.core.experts.StackedExperts;
 
 /**
  * Moves routed tokens into fixed-size expert slots and combines the expert outputs back, fully vectorised
@@ -35,12 +37,39 @@ public final class TokenDispatcher {
     /** Absolute tie-break step per token index (2^-1000), separates equal zero weights. */
     private static final double TIE_ABSOLUTE = Math.scalb(1.0, -1000);
 
+    /**
+     * Largest gathered weight copy of the gathered path, in elements (N * k * d * h): 2^26 floats, 256 MB
+     * per layer matrix; beyond it the padded path runs.
+     */
+    static final long MAX_GATHERED_ELEMENTS = 1L << 26;
+    /**
+     * Padded slots per assignment above which the gathered path wins. Its per-assignment products are
+     * matrix-vector products, bound by memory, so they must replace this many padded rows of the
+     * compute-bound batched product to pay off (measured with {@code moge benchmark-step}).
+     */
+    static final long GATHER_BREAK_EVEN = 8;
+
     private final float capacityFactor;
     private final boolean batchPrioritized;
+    private final DroplessPath droplessPath;
 
     TokenDispatcher(Builder builder) {
         this.capacityFactor = builder.capacityFactor;
         this.batchPrioritized = builder.batchPrioritized;
+        this.droplessPath = builder.droplessPath;
+    }
+
+    /** How dropless mode runs the experts; capacity mode always runs the padded path. */
+    public enum DroplessPath {
+        /** Chooses by shape: gathered when padding would cost more than it saves, padded otherwise. */
+        AUTO,
+        /** Every expert on max-count slots [E, max count, d]: cost follows E x max count. */
+        PADDED,
+        /**
+         * Each assignment multiplies its own expert's weights, gathered per assignment: cost follows the
+         * N * k assignments, memory N * k * d * h per layer.
+         */
+        GATHERED
     }
 
     /**
@@ -198,7 +227,7 @@ public final class TokenDispatcher {
         }
         NDArray slotTokens = buffer.get(new NDIndex().addSliceDim(0, numSlots));
         return new DispatchPlan(
-                slotTokens, pairSlots, kept, expertCounts, capacity, numExperts, n, k);
+                slotTokens, pairSlots, kept, expertCounts, chosen, capacity, numExperts, n, k);
     }
 
     /**
@@ -284,13 +313,102 @@ public final class TokenDispatcher {
         return gathered.mul(keptWeights.expandDims(2)).sum(new int[] {1});
     }
 
+    /**
+     * Returns the dropless path setting of this dispatcher.
+     *
+     * @return the configured path
+     */
+    public DroplessPath getDroplessPath() {
+        return droplessPath;
+    }
+
+    /**
+     * Returns whether {@link #forward} runs the gathered path for this plan and expert shape.
+     *
+     * @param plan the plan
+     * @param width the token width d
+     * @param hidden the expert hidden width h
+     * @return true for the gathered path, false for the padded one
+     */
+    public boolean usesGathered(DispatchPlan plan, long width, long hidden) {
+        if (!isDropless() || droplessPath == DroplessPath.PADDED) {
+            return false;
+        }
+        if (droplessPath == DroplessPath.GATHERED) {
+            return true;
+        }
+        long assignments = (long) plan.getNumTokens() * plan.getTopK();
+        long paddedSlots = (long) plan.getNumExperts() * plan.getCapacity();
+        return assignments > 0
+                && assignments * width * hidden <= MAX_GATHERED_ELEMENTS
+                && paddedSlots >= GATHER_BREAK_EVEN * assignments;
+    }
+
+    /**
+     * Runs the experts on the planned assignments and combines their outputs, by the padded path
+     * ({@link #dispatch}, experts on [E, capacity, d], {@link #combine}) or, in dropless mode when
+     * {@link #usesGathered} says so, by the gathered path. Both compute {@code y[t] = sum_j kept[t, j] *
+     * weights[t, j] * expert_{e(t, j)}(x[t])}; they differ only in how the products are blocked (and in the
+     * layout of dropout masks). Gradients flow to {@code x}, {@code weights} and the expert parameters.
+     *
+     * @param x the tokens, shape [N, d]
+     * @param weights the combine weights, shape [N, k]
+     * @param plan the plan from {@link #plan}
+     * @param experts the experts
+     * @param parameterStore the parameter store holding the expert weights
+     * @param training whether this is a training pass
+     * @return the combined outputs, shape [N, d]
+     */
+    public NDArray forward(
+            NDArray x,
+            NDArray weights,
+            DispatchPlan plan,
+            StackedExperts experts,
+            ParameterStore parameterStore,
+            boolean training) {
+        long width = x.getShape().get(x.getShape().dimension() - 1);
+        if (!usesGathered(plan, width, experts.getHiddenSize())) {
+            NDArray outputs = experts.apply(parameterStore, dispatch(x, plan), training);
+            return combine(outputs, weights, plan);
+        }
+        int n = plan.getNumTokens();
+        int k = plan.getTopK();
+        if (x.getShape().dimension() != 2 || x.getShape().get(0) != n) {
+            throw new IllegalArgumentException("x must have shape [N=" + n + ", d], got " + x.getShape());
+        }
+        if (!weights.getShape().equals(new Shape(n, k))) {
+            throw new IllegalArgumentException(
+                    "weights must have shape [N=" + n + ", k=" + k + "], got " + weights.getShape());
+        }
+        // Row t * k + j holds token t for its j-th choice; dropless keeps every assignment.
+        NDArray inputs = k == 1 ? x : x.repeat(0, k);
+        NDArray outputs =
+                experts.applyPerAssignment(parameterStore, inputs, plan.getExperts().flatten(), training);
+        return outputs.reshape(n, k, width).mul(weights.expandDims(2)).sum(new int[] {1});
+    }
+
     /** The builder for a {@link TokenDispatcher}. */
     public static final class Builder {
 
         private float capacityFactor;
         private boolean batchPrioritized = true;
+        private DroplessPath droplessPath = DroplessPath.AUTO;
 
         Builder() {}
+
+        /**
+         * Sets how dropless mode runs the experts (default {@link DroplessPath#AUTO}, chosen by shape).
+         *
+         * @param path the path
+         * @return this builder
+         */
+        public Builder optDroplessPath(DroplessPath path) {
+            if (path == null) {
+                throw new IllegalArgumentException("droplessPath must not be null");
+            }
+            this.droplessPath = path;
+            return this;
+        }
 
         /**
          * Sets the capacity factor C; C &lt;= 0 means dropless (the default, 0).

@@ -3,6 +3,7 @@ package io.github.moge.core.experts;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -103,6 +104,38 @@ public class StackedExperts extends AbstractBlock {
             hidden = Dropout.dropout(hidden, dropout, training).singletonOrThrow();
         }
         return hidden.batchMatMul(weight2).add(bias2);
+    }
+
+    /**
+     * Runs one expert per row: row a of {@code inputs} goes through expert {@code experts[a]}, whose
+     * weights are gathered per row, so the cost follows the number of rows rather than E x capacity.
+     * Computes the same function as {@link #apply} on each row (dropout masks are drawn per row).
+     *
+     * @param parameterStore the parameter store holding the expert weights
+     * @param inputs the rows, shape [A, d]
+     * @param experts the expert of each row, int64, shape [A], values in [0, E)
+     * @param training whether this is a training pass (enables dropout)
+     * @return the outputs, shape [A, d]
+     */
+    public NDArray applyPerAssignment(
+            ParameterStore parameterStore, NDArray inputs, NDArray experts, boolean training) {
+        Shape shape = inputs.getShape();
+        if (shape.dimension() != 2
+                || experts.getShape().dimension() != 1
+                || experts.getShape().get(0) != shape.get(0)) {
+            throw new IllegalArgumentException(
+                    "expects inputs [A, d] and experts [A], got " + shape + " and " + experts.getShape());
+        }
+        NDIndex rows = new NDIndex("{}", experts);
+        NDArray weight1 = parameterStore.getValue(w1, inputs.getDevice(), training).get(rows);
+        NDArray bias1 = parameterStore.getValue(b1, inputs.getDevice(), training).get(rows);
+        NDArray weight2 = parameterStore.getValue(w2, inputs.getDevice(), training).get(rows);
+        NDArray bias2 = parameterStore.getValue(b2, inputs.getDevice(), training).get(rows);
+        NDArray hidden = Activation.gelu(inputs.expandDims(1).batchMatMul(weight1).add(bias1));
+        if (dropout > 0f) {
+            hidden = Dropout.dropout(hidden, dropout, training).singletonOrThrow();
+        }
+        return hidden.batchMatMul(weight2).add(bias2).reshape(shape);
     }
 
     /** {@inheritDoc} */
