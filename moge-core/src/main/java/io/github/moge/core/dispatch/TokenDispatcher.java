@@ -2,6 +2,8 @@ package io.github.moge.core.dispatch;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -23,8 +25,10 @@ import io.github.moge.core.experts.StackedExperts;
  * first), although the engine's sort itself is not stable.
  *
  * <p><b>Dropless mode</b> ({@code capacityFactor <= 0}, the default): the capacity is the largest number of
- * assignments any expert received, so nothing is dropped. Finding it needs one device-to-host read of a
- * scalar (the maximum of the length-E count vector); nothing else in this class synchronises with the
+ * assignments any expert received, so nothing is dropped. When many experts are empty (skewed routing, or
+ * fewer tokens than experts) only the U occupied experts get slots ({@link DroplessPath#OCCUPIED}), so the
+ * cost follows U x max count instead of E x max count. Both need one device-to-host read of two scalars
+ * (the largest count and the number of occupied experts); nothing else in this class synchronises with the
  * host.
  *
  * <p>All intermediate arrays are created on the manager and device of the inputs, so they are freed with
@@ -38,16 +42,11 @@ public final class TokenDispatcher {
     private static final double TIE_ABSOLUTE = Math.scalb(1.0, -1000);
 
     /**
-     * Largest gathered weight copy of the gathered path, in elements (N * k * d * h): 2^26 floats, 256 MB
-     * per layer matrix; beyond it the padded path runs.
+     * Padded rows one gathered expert is worth: the occupied grid copies each occupied expert's weights,
+     * which costs about as much as this many slot rows of its products (measured with {@code moge
+     * benchmark-step}).
      */
-    static final long MAX_GATHERED_ELEMENTS = 1L << 26;
-    /**
-     * Padded slots per assignment above which the gathered path wins. Its per-assignment products are
-     * matrix-vector products, bound by memory, so they must replace this many padded rows of the
-     * compute-bound batched product to pay off (measured with {@code moge benchmark-step}).
-     */
-    static final long GATHER_BREAK_EVEN = 8;
+    static final long GATHER_ROWS_PER_EXPERT = 8;
 
     private final float capacityFactor;
     private final boolean batchPrioritized;
@@ -61,15 +60,18 @@ public final class TokenDispatcher {
 
     /** How dropless mode runs the experts; capacity mode always runs the padded path. */
     public enum DroplessPath {
-        /** Chooses by shape: gathered when padding would cost more than it saves, padded otherwise. */
+        /**
+         * Occupied when some expert is empty and U x (max count + {@value #GATHER_ROWS_PER_EXPERT}) is at
+         * most E x max count, padded otherwise.
+         */
         AUTO,
         /** Every expert on max-count slots [E, max count, d]: cost follows E x max count. */
         PADDED,
         /**
-         * Each assignment multiplies its own expert's weights, gathered per assignment: cost follows the
-         * N * k assignments, memory N * k * d * h per layer.
+         * Only the U experts that received tokens, on slots [U, max count, d], with their weights gathered:
+         * cost follows U x max count, and never more than N x k rows are occupied experts' work.
          */
-        GATHERED
+        OCCUPIED
     }
 
     /**
@@ -197,13 +199,31 @@ public final class TokenDispatcher {
         }
 
         int capacity;
+        int slotExperts = numExperts;
+        NDArray occupiedExperts = null;
+        NDArray slotExpert = chosen;
         if (capacityFactor > 0f) {
             capacity = capacity(n, numExperts, k, capacityFactor);
+        } else if (n == 0) {
+            capacity = 0;
         } else {
-            // The single host read of this class: the largest per-expert load.
-            capacity = n == 0 ? 0 : Math.toIntExact(expertCounts.max().getLong());
+            // The single host read of this class: the largest per-expert load and the number of
+            // occupied experts, read together.
+            NDArray occupied = expertCounts.gt(0);
+            long[] load =
+                    NDArrays.stack(new NDList(expertCounts.max(), occupied.sum().toType(DataType.INT64, false)))
+                            .toLongArray();
+            capacity = Math.toIntExact(load[0]);
+            int used = Math.toIntExact(load[1]);
+            if (usesOccupiedGrid(numExperts, used, capacity)) {
+                // Expert e's slots become row rank(e) of a grid of the occupied experts only.
+                occupiedExperts = occupied.nonzero().flatten();
+                NDArray rank = occupied.toType(DataType.INT64, false).cumSum(0).sub(1);
+                slotExpert = rank.get(new NDIndex("{}", chosen.flatten())).reshape(n, k);
+                slotExperts = used;
+            }
         }
-        long numSlots = (long) numExperts * capacity;
+        long numSlots = (long) slotExperts * capacity;
         if (numSlots > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(
                     "E * capacity = " + numSlots + " slots exceeds Integer.MAX_VALUE");
@@ -211,7 +231,7 @@ public final class TokenDispatcher {
 
         NDArray kept = position.lt(capacity);
         NDArray dropped = kept.logicalNot().toType(DataType.INT64, false);
-        NDArray slot = chosen.mul(capacity).add(position);
+        NDArray slot = slotExpert.mul(capacity).add(position);
         // Dropped assignments point at the sentinel slot E * capacity.
         NDArray pairSlots = slot.add(slot.neg().add(numSlots).mul(dropped));
 
@@ -227,7 +247,16 @@ public final class TokenDispatcher {
         }
         NDArray slotTokens = buffer.get(new NDIndex().addSliceDim(0, numSlots));
         return new DispatchPlan(
-                slotTokens, pairSlots, kept, expertCounts, chosen, capacity, numExperts, n, k);
+                slotTokens,
+                pairSlots,
+                kept,
+                expertCounts,
+                occupiedExperts,
+                slotExperts,
+                capacity,
+                numExperts,
+                n,
+                k);
     }
 
     /**
@@ -268,7 +297,7 @@ public final class TokenDispatcher {
         long d = shape.get(1);
         NDArray padded = x.concat(x.getManager().zeros(new Shape(1, d), x.getDataType(), x.getDevice()), 0);
         NDArray gathered = padded.get(new NDIndex("{}", plan.getSlotTokens()));
-        return gathered.reshape(plan.getNumExperts(), plan.getCapacity(), d);
+        return gathered.reshape(plan.getNumSlotExperts(), plan.getCapacity(), d);
     }
 
     /**
@@ -286,11 +315,11 @@ public final class TokenDispatcher {
         int n = plan.getNumTokens();
         int k = plan.getTopK();
         if (shape.dimension() != 3
-                || shape.get(0) != plan.getNumExperts()
+                || shape.get(0) != plan.getNumSlotExperts()
                 || shape.get(1) != plan.getCapacity()) {
             throw new IllegalArgumentException(
                     "expertOutputs must have shape [E="
-                            + plan.getNumExperts()
+                            + plan.getNumSlotExperts()
                             + ", capacity="
                             + plan.getCapacity()
                             + ", d], got "
@@ -301,7 +330,7 @@ public final class TokenDispatcher {
                     "weights must have shape [N=" + n + ", k=" + k + "], got " + weights.getShape());
         }
         long d = shape.get(2);
-        long numSlots = (long) plan.getNumExperts() * plan.getCapacity();
+        long numSlots = (long) plan.getNumSlotExperts() * plan.getCapacity();
         NDArray zeroRow =
                 expertOutputs
                         .getManager()
@@ -322,34 +351,24 @@ public final class TokenDispatcher {
         return droplessPath;
     }
 
-    /**
-     * Returns whether {@link #forward} runs the gathered path for this plan and expert shape.
-     *
-     * @param plan the plan
-     * @param width the token width d
-     * @param hidden the expert hidden width h
-     * @return true for the gathered path, false for the padded one
-     */
-    public boolean usesGathered(DispatchPlan plan, long width, long hidden) {
-        if (!isDropless() || droplessPath == DroplessPath.PADDED) {
-            return false;
+    /** Whether a dropless plan runs only the {@code used} occupied experts (see {@link DroplessPath}). */
+    private boolean usesOccupiedGrid(int numExperts, int used, int capacity) {
+        switch (droplessPath) {
+            case PADDED:
+                return false;
+            case OCCUPIED:
+                return true;
+            default:
+                return used < numExperts
+                        && (long) used * (capacity + GATHER_ROWS_PER_EXPERT) <= (long) numExperts * capacity;
         }
-        if (droplessPath == DroplessPath.GATHERED) {
-            return true;
-        }
-        long assignments = (long) plan.getNumTokens() * plan.getTopK();
-        long paddedSlots = (long) plan.getNumExperts() * plan.getCapacity();
-        return assignments > 0
-                && assignments * width * hidden <= MAX_GATHERED_ELEMENTS
-                && paddedSlots >= GATHER_BREAK_EVEN * assignments;
     }
 
     /**
-     * Runs the experts on the planned assignments and combines their outputs, by the padded path
-     * ({@link #dispatch}, experts on [E, capacity, d], {@link #combine}) or, in dropless mode when
-     * {@link #usesGathered} says so, by the gathered path. Both compute {@code y[t] = sum_j kept[t, j] *
-     * weights[t, j] * expert_{e(t, j)}(x[t])}; they differ only in how the products are blocked (and in the
-     * layout of dropout masks). Gradients flow to {@code x}, {@code weights} and the expert parameters.
+     * Runs the experts on the planned slots and combines their outputs: {@link #dispatch}, the experts on
+     * [E or U, capacity, d] (only the occupied experts, their weights gathered, when the plan says so), and
+     * {@link #combine}. Every path computes {@code y[t] = sum_j kept[t, j] * weights[t, j] *
+     * expert_{e(t, j)}(x[t])}. Gradients flow to {@code x}, {@code weights} and the expert parameters.
      *
      * @param x the tokens, shape [N, d]
      * @param weights the combine weights, shape [N, k]
@@ -366,25 +385,9 @@ public final class TokenDispatcher {
             StackedExperts experts,
             ParameterStore parameterStore,
             boolean training) {
-        long width = x.getShape().get(x.getShape().dimension() - 1);
-        if (!usesGathered(plan, width, experts.getHiddenSize())) {
-            NDArray outputs = experts.apply(parameterStore, dispatch(x, plan), training);
-            return combine(outputs, weights, plan);
-        }
-        int n = plan.getNumTokens();
-        int k = plan.getTopK();
-        if (x.getShape().dimension() != 2 || x.getShape().get(0) != n) {
-            throw new IllegalArgumentException("x must have shape [N=" + n + ", d], got " + x.getShape());
-        }
-        if (!weights.getShape().equals(new Shape(n, k))) {
-            throw new IllegalArgumentException(
-                    "weights must have shape [N=" + n + ", k=" + k + "], got " + weights.getShape());
-        }
-        // Row t * k + j holds token t for its j-th choice; dropless keeps every assignment.
-        NDArray inputs = k == 1 ? x : x.repeat(0, k);
-        NDArray outputs =
-                experts.applyPerAssignment(parameterStore, inputs, plan.getExperts().flatten(), training);
-        return outputs.reshape(n, k, width).mul(weights.expandDims(2)).sum(new int[] {1});
+        NDArray slots = dispatch(x, plan);
+        NDArray outputs = experts.apply(parameterStore, slots, training, plan.getOccupiedExperts());
+        return combine(outputs, weights, plan);
     }
 
     /** The builder for a {@link TokenDispatcher}. */

@@ -90,15 +90,31 @@ public class StackedExperts extends AbstractBlock {
      * @return the expert outputs, shape [E, C, d]
      */
     public NDArray apply(ParameterStore parameterStore, NDArray slots, boolean training) {
+        return apply(parameterStore, slots, training, null);
+    }
+
+    /**
+     * Runs a subset of the experts, each on its own slots: row i of {@code slots} belongs to expert
+     * {@code experts[i]}, whose parameters are gathered (gradients flow back to them).
+     *
+     * @param parameterStore the parameter store holding the expert weights
+     * @param slots the tokens of each listed expert, shape [U, C, d]
+     * @param training whether this is a training pass (enables dropout)
+     * @param experts the expert of each row, int64 [U] with values in [0, E); null for all E experts
+     * @return the outputs, shape [U, C, d]
+     */
+    public NDArray apply(ParameterStore parameterStore, NDArray slots, boolean training, NDArray experts) {
         Shape shape = slots.getShape();
-        if (shape.dimension() != 3 || shape.get(0) != numExperts) {
+        long rows = experts == null ? numExperts : experts.size();
+        if (shape.dimension() != 3 || shape.get(0) != rows) {
             throw new IllegalArgumentException(
-                    "StackedExperts expects input of shape [E=" + numExperts + ", C, d], got " + shape);
+                    "StackedExperts expects input of shape [" + rows + " experts, C, d], got " + shape);
         }
-        NDArray weight1 = parameterStore.getValue(w1, slots.getDevice(), training);
-        NDArray bias1 = parameterStore.getValue(b1, slots.getDevice(), training);
-        NDArray weight2 = parameterStore.getValue(w2, slots.getDevice(), training);
-        NDArray bias2 = parameterStore.getValue(b2, slots.getDevice(), training);
+        NDIndex subset = experts == null ? null : new NDIndex("{}", experts);
+        NDArray weight1 = value(parameterStore, w1, slots, training, subset);
+        NDArray bias1 = value(parameterStore, b1, slots, training, subset);
+        NDArray weight2 = value(parameterStore, w2, slots, training, subset);
+        NDArray bias2 = value(parameterStore, b2, slots, training, subset);
         NDArray hidden = Activation.gelu(slots.batchMatMul(weight1).add(bias1));
         if (dropout > 0f) {
             hidden = Dropout.dropout(hidden, dropout, training).singletonOrThrow();
@@ -106,36 +122,10 @@ public class StackedExperts extends AbstractBlock {
         return hidden.batchMatMul(weight2).add(bias2);
     }
 
-    /**
-     * Runs one expert per row: row a of {@code inputs} goes through expert {@code experts[a]}, whose
-     * weights are gathered per row, so the cost follows the number of rows rather than E x capacity.
-     * Computes the same function as {@link #apply} on each row (dropout masks are drawn per row).
-     *
-     * @param parameterStore the parameter store holding the expert weights
-     * @param inputs the rows, shape [A, d]
-     * @param experts the expert of each row, int64, shape [A], values in [0, E)
-     * @param training whether this is a training pass (enables dropout)
-     * @return the outputs, shape [A, d]
-     */
-    public NDArray applyPerAssignment(
-            ParameterStore parameterStore, NDArray inputs, NDArray experts, boolean training) {
-        Shape shape = inputs.getShape();
-        if (shape.dimension() != 2
-                || experts.getShape().dimension() != 1
-                || experts.getShape().get(0) != shape.get(0)) {
-            throw new IllegalArgumentException(
-                    "expects inputs [A, d] and experts [A], got " + shape + " and " + experts.getShape());
-        }
-        NDIndex rows = new NDIndex("{}", experts);
-        NDArray weight1 = parameterStore.getValue(w1, inputs.getDevice(), training).get(rows);
-        NDArray bias1 = parameterStore.getValue(b1, inputs.getDevice(), training).get(rows);
-        NDArray weight2 = parameterStore.getValue(w2, inputs.getDevice(), training).get(rows);
-        NDArray bias2 = parameterStore.getValue(b2, inputs.getDevice(), training).get(rows);
-        NDArray hidden = Activation.gelu(inputs.expandDims(1).batchMatMul(weight1).add(bias1));
-        if (dropout > 0f) {
-            hidden = Dropout.dropout(hidden, dropout, training).singletonOrThrow();
-        }
-        return hidden.batchMatMul(weight2).add(bias2).reshape(shape);
+    private static NDArray value(
+            ParameterStore store, Parameter parameter, NDArray slots, boolean training, NDIndex subset) {
+        NDArray all = store.getValue(parameter, slots.getDevice(), training);
+        return subset == null ? all : all.get(subset);
     }
 
     /** {@inheritDoc} */

@@ -303,7 +303,7 @@ class TokenDispatcherTest {
             assertEquals((float) dropped / (n * k), plan.droppedFraction().getFloat(), 1e-6f, label);
             assertEquals(n * k - dropped, plan.tokensPerExpert().sum().getLong(), label);
 
-            float[] y = dispatcher.combine(experts.apply(ps, dispatcher.dispatch(x, plan), false), w, plan).toFloatArray();
+            float[] y = dispatcher.combine(experts.apply(ps, dispatcher.dispatch(x, plan), false, plan.getOccupiedExperts()), w, plan).toFloatArray();
             assertMatchesNaive(r, expectedKept, experts, ps, x, y, label);
             // Every path the dispatcher can take gives the same outputs.
             for (TokenDispatcher.DroplessPath path : TokenDispatcher.DroplessPath.values()) {
@@ -383,6 +383,19 @@ class TokenDispatcherTest {
                     NDArray x = m.randomNormal(new Shape(r.n(), 4));
                     NDArray w = r.weightsArray(m);
                     DispatchPlan plan = dispatcher.plan(r.expertsArray(m), w, e);
+                    long[] used = Arrays.stream(r.experts).flatMapToLong(Arrays::stream).distinct().sorted().toArray();
+                    // AUTO: 2 x (39 + 8) rows <= 6 x 39 for the skewed batch; 1 x (1 + 8) > 6 x 1 for one token.
+                    boolean occupiedGrid =
+                            path == TokenDispatcher.DroplessPath.OCCUPIED
+                                    || path == TokenDispatcher.DroplessPath.AUTO && r.n() == 40;
+                    if (!occupiedGrid) {
+                        assertEquals(e, plan.getNumSlotExperts(), label);
+                        assertEquals(null, plan.getOccupiedExperts(), label);
+                    } else {
+                        // Only the occupied experts get slot rows.
+                        assertEquals(used.length, plan.getNumSlotExperts(), label);
+                        assertArrayEquals(used, plan.getOccupiedExperts().toLongArray(), label);
+                    }
                     float[] y = dispatcher.forward(x, w, plan, experts, ps, false).toFloatArray();
                     assertMatchesNaive(r, kept, experts, ps, x, y, label);
                 }

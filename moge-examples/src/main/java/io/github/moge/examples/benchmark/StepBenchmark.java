@@ -75,7 +75,7 @@ public final class StepBenchmark implements Callable<Integer> {
             names = "--paths",
             split = ",",
             defaultValue = "AUTO",
-            description = "Dropless paths of the Java model: AUTO, PADDED, GATHERED (default: ${DEFAULT-VALUE}).")
+            description = "Dropless paths of the Java model: AUTO, PADDED, OCCUPIED (default: ${DEFAULT-VALUE}).")
     DroplessPath[] paths;
 
     @Option(names = "--rounds", defaultValue = "3", description = "Interleaved rounds (default: ${DEFAULT-VALUE}).")
