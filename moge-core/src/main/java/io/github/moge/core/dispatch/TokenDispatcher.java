@@ -42,9 +42,10 @@ public final class TokenDispatcher {
     private static final double TIE_ABSOLUTE = Math.scalb(1.0, -1000);
 
     /**
-     * Padded rows one gathered expert is worth: the occupied grid copies each occupied expert's weights,
-     * which costs about as much as this many slot rows of its products (measured with {@code moge
-     * benchmark-step}).
+     * Padded rows one gathered expert is worth: the occupied grid copies each occupied expert's weights
+     * (d x h and h x d), which is charged as this many slot rows of its products. A rough estimate, not a
+     * calibrated one: the invariance model's batches ({@code moge benchmark-step}) are far on the occupied
+     * side (U x (max + 8) is 5% of E x max for raw pixels, 32% centred).
      */
     static final long GATHER_ROWS_PER_EXPERT = 8;
 
@@ -69,7 +70,8 @@ public final class TokenDispatcher {
         PADDED,
         /**
          * Only the U experts that received tokens, on slots [U, max count, d], with their weights gathered:
-         * cost follows U x max count, and never more than N x k rows are occupied experts' work.
+         * cost follows U x max count. With expert dropout the masks are drawn over this smaller grid, so
+         * the random draws differ from {@link #PADDED}'s.
          */
         OCCUPIED
     }
