@@ -125,7 +125,17 @@ public class StackedExperts extends AbstractBlock {
     private static NDArray value(
             ParameterStore store, Parameter parameter, NDArray slots, boolean training, NDIndex subset) {
         NDArray all = store.getValue(parameter, slots.getDevice(), training);
-        return subset == null ? all : all.get(subset);
+        if (subset == null) {
+            return all;
+        }
+        // The engine puts the gathered copy (and its index handle) on the parameter's long-lived
+        // manager: run the gather in a scope and hand the result to the slots' manager.
+        try (NDManager scope = all.getManager().newSubManager()) {
+            scope.tempAttachAll(all);
+            NDArray gathered = all.get(subset);
+            gathered.attach(slots.getManager());
+            return gathered;
+        }
     }
 
     /** {@inheritDoc} */
