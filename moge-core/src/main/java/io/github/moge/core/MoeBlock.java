@@ -69,6 +69,7 @@ public final class MoeBlock extends AbstractBlock {
                 TokenDispatcher.builder()
                         .optCapacityFactor(builder.capacityFactor)
                         .optBatchPrioritized(builder.batchPrioritized)
+                        .optDroplessPath(builder.droplessPath)
                         .build();
         this.balanceLoss = builder.balanceLoss;
         this.regularizer = builder.regularizer;
@@ -97,9 +98,8 @@ public final class MoeBlock extends AbstractBlock {
         RoutingResult routing = router.route(parameterStore, tokens, training);
         DispatchPlan plan =
                 dispatcher.plan(routing.getExperts(), routing.getWeights(), numExperts);
-        NDArray slots = dispatcher.dispatch(tokens, plan);
-        NDArray outputs = experts.apply(parameterStore, slots, training);
-        NDArray combined = dispatcher.combine(outputs, routing.getWeights(), plan);
+        NDArray combined =
+                dispatcher.forward(tokens, routing.getWeights(), plan, experts, parameterStore, training);
         NDList result = new NDList(combined.reshape(shape));
         if (training) {
             if (balanceLoss != null) {
@@ -218,6 +218,7 @@ public final class MoeBlock extends AbstractBlock {
         private boolean renormalize;
         private float capacityFactor;
         private boolean batchPrioritized = true;
+        private TokenDispatcher.DroplessPath droplessPath = TokenDispatcher.DroplessPath.AUTO;
         private float dropout;
         private BalanceLoss balanceLoss;
         private GroupSparseRegularizer regularizer;
@@ -328,6 +329,21 @@ public final class MoeBlock extends AbstractBlock {
          */
         public Builder optBatchPrioritized(boolean batchPrioritized) {
             this.batchPrioritized = batchPrioritized;
+            return this;
+        }
+
+        /**
+         * Sets how dropless mode runs the experts (default: chosen by shape); see {@link
+         * TokenDispatcher.DroplessPath}.
+         *
+         * @param path the path
+         * @return this builder
+         */
+        public Builder optDroplessPath(TokenDispatcher.DroplessPath path) {
+            if (path == null) {
+                throw new IllegalArgumentException("droplessPath must not be null");
+            }
+            this.droplessPath = path;
             return this;
         }
 

@@ -17,6 +17,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import io.github.moge.core.balance.SwitchLoss;
+import io.github.moge.core.dispatch.TokenDispatcher;
 import io.github.moge.core.routing.RoutingOrder;
 import io.github.moge.core.routing.RoutingResult;
 import org.junit.jupiter.api.AfterEach;
@@ -71,6 +72,12 @@ class MoeBlockTest {
 
     @Test
     void outputEqualsEveryExpertOnEveryTokenThenSelected() {
+        for (TokenDispatcher.DroplessPath path : TokenDispatcher.DroplessPath.values()) {
+            checkAgainstEveryExpert(path);
+        }
+    }
+
+    private void checkAgainstEveryExpert(TokenDispatcher.DroplessPath path) {
         // Dropless top-2, language-model order: y_t = sum_j w_tj * E_{e_tj}(x_t).
         int experts = 4;
         MoeBlock block =
@@ -79,6 +86,7 @@ class MoeBlockTest {
                         .setHiddenSize(7)
                         .optTopK(2)
                         .optRoutingOrder(RoutingOrder.TOPK_THEN_SOFTMAX)
+                        .optDroplessPath(path)
                         .build();
         int tokens = 10;
         int width = 5;
@@ -102,7 +110,7 @@ class MoeBlockTest {
                     int e = (int) chosen[t * 2 + j];
                     expected += weights[t * 2 + j] * all[(e * tokens + t) * width + c];
                 }
-                assertEquals(expected, actual[t * width + c], 1e-5, "token " + t + " dim " + c);
+                assertEquals(expected, actual[t * width + c], 1e-5, path + " token " + t + " dim " + c);
             }
         }
     }

@@ -3,6 +3,7 @@ package io.github.moge.examples;
 import io.github.moge.examples.vision.TrainVisionCommand;
 import io.github.moge.examples.benchmark.LayerBenchmark;
 import io.github.moge.examples.benchmark.MemoryBenchmark;
+import io.github.moge.examples.benchmark.StepBenchmark;
 import io.github.moge.examples.benchmark.VisionBenchmark;
 import io.github.moge.examples.invariance.InvarianceCommand;
 import io.github.moge.examples.lm.TrainLmCommand;
@@ -53,6 +54,7 @@ public final class MogeCli implements Runnable {
         cli.addSubcommand(new VisionBenchmark());
         cli.addSubcommand(new TrainLmCommand());
         cli.addSubcommand(new MemoryBenchmark());
+        cli.addSubcommand(new StepBenchmark());
         cli.addSubcommand(new TrainVisionCommand());
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setOut(out);

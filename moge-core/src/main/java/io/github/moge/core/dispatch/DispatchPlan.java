@@ -4,11 +4,13 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 
 /**
- * Where every (token, choice) assignment of a batch goes: a fixed grid of E x capacity expert slots.
+ * Where every (token, choice) assignment of a batch goes: a grid of R x capacity expert slots, R being E or,
+ * when only the occupied experts run, their number U ({@link #getOccupiedExperts} lists them).
  *
- * <p>Slot index {@code s = expert * capacity + position}, where position counts the assignments that
- * expert received before this one in fill order. Assignments whose position is at least the capacity are
- * dropped and point at the sentinel slot {@code E * capacity}; empty slots hold the sentinel token N. Both
+ * <p>Slot index {@code s = row * capacity + position}, where row is the expert (or its rank among the
+ * occupied experts) and position counts the assignments that expert received before this one in fill
+ * order. Assignments whose position is at least the capacity are dropped and point at the sentinel slot
+ * {@code R * capacity}; empty slots hold the sentinel token N. Both
  * sentinels address an extra zero row that {@link TokenDispatcher} appends before gathering, so they read
  * zeros.
  *
@@ -21,6 +23,8 @@ public final class DispatchPlan {
     private final NDArray pairSlots;
     private final NDArray kept;
     private final NDArray expertCounts;
+    private final NDArray occupiedExperts;
+    private final int slotExperts;
     private final int capacity;
     private final int numExperts;
     private final int numTokens;
@@ -31,6 +35,8 @@ public final class DispatchPlan {
             NDArray pairSlots,
             NDArray kept,
             NDArray expertCounts,
+            NDArray occupiedExperts,
+            int slotExperts,
             int capacity,
             int numExperts,
             int numTokens,
@@ -39,6 +45,8 @@ public final class DispatchPlan {
         this.pairSlots = pairSlots;
         this.kept = kept;
         this.expertCounts = expertCounts;
+        this.occupiedExperts = occupiedExperts;
+        this.slotExperts = slotExperts;
         this.capacity = capacity;
         this.numExperts = numExperts;
         this.numTokens = numTokens;
@@ -46,16 +54,16 @@ public final class DispatchPlan {
     }
 
     /**
-     * Returns, for each of the E * capacity slots, the token that fills it, or N for an empty slot.
+     * Returns, for each of the R * capacity slots, the token that fills it, or N for an empty slot.
      *
-     * @return an int64 array of shape [E * capacity]
+     * @return an int64 array of shape [R * capacity]
      */
     public NDArray getSlotTokens() {
         return slotTokens;
     }
 
     /**
-     * Returns the slot of each (token, choice) assignment, or E * capacity when it was dropped.
+     * Returns the slot of each (token, choice) assignment, or R * capacity when it was dropped.
      *
      * @return an int64 array of shape [N, k]
      */
@@ -70,6 +78,25 @@ public final class DispatchPlan {
      */
     public NDArray getKept() {
         return kept;
+    }
+
+    /**
+     * Returns the experts that own the rows of the slot grid when only occupied experts run, in
+     * ascending order; null when the grid has a row for every expert.
+     *
+     * @return an int64 array of shape [U], or null
+     */
+    public NDArray getOccupiedExperts() {
+        return occupiedExperts;
+    }
+
+    /**
+     * Returns the number of expert rows of the slot grid: E, or U when only occupied experts run.
+     *
+     * @return the number of slot rows
+     */
+    public int getNumSlotExperts() {
+        return slotExperts;
     }
 
     /**

@@ -2,10 +2,14 @@ package io.github.moge.core.dispatch;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+import io.github.moge.core.experts.StackedExperts;
 
 /**
  * Moves routed tokens into fixed-size expert slots and combines the expert outputs back, fully vectorised
@@ -21,8 +25,10 @@ import ai.djl.ndarray.types.Shape;
  * first), although the engine's sort itself is not stable.
  *
  * <p><b>Dropless mode</b> ({@code capacityFactor <= 0}, the default): the capacity is the largest number of
- * assignments any expert received, so nothing is dropped. Finding it needs one device-to-host read of a
- * scalar (the maximum of the length-E count vector); nothing else in this class synchronises with the
+ * assignments any expert received, so nothing is dropped. When many experts are empty (skewed routing, or
+ * fewer tokens than experts) only the U occupied experts get slots ({@link DroplessPath#OCCUPIED}), so the
+ * cost follows U x max count instead of E x max count. Both need one device-to-host read of two scalars
+ * (the largest count and the number of occupied experts); nothing else in this class synchronises with the
  * host.
  *
  * <p>All intermediate arrays are created on the manager and device of the inputs, so they are freed with
@@ -35,12 +41,39 @@ public final class TokenDispatcher {
     /** Absolute tie-break step per token index (2^-1000), separates equal zero weights. */
     private static final double TIE_ABSOLUTE = Math.scalb(1.0, -1000);
 
+    /**
+     * Padded rows one gathered expert is worth: the occupied grid copies each occupied expert's weights
+     * (d x h and h x d), which is charged as this many slot rows of its products. A rough estimate, not a
+     * calibrated one: the invariance model's batches ({@code moge benchmark-step}) are far on the occupied
+     * side (U x (max + 8) is 5% of E x max for raw pixels, 32% centred).
+     */
+    static final long GATHER_ROWS_PER_EXPERT = 8;
+
     private final float capacityFactor;
     private final boolean batchPrioritized;
+    private final DroplessPath droplessPath;
 
     TokenDispatcher(Builder builder) {
         this.capacityFactor = builder.capacityFactor;
         this.batchPrioritized = builder.batchPrioritized;
+        this.droplessPath = builder.droplessPath;
+    }
+
+    /** How dropless mode runs the experts; capacity mode always runs the padded path. */
+    public enum DroplessPath {
+        /**
+         * Occupied when some expert is empty and U x (max count + {@value #GATHER_ROWS_PER_EXPERT}) is at
+         * most E x max count, padded otherwise.
+         */
+        AUTO,
+        /** Every expert on max-count slots [E, max count, d]: cost follows E x max count. */
+        PADDED,
+        /**
+         * Only the U experts that received tokens, on slots [U, max count, d], with their weights gathered:
+         * cost follows U x max count. With expert dropout the masks are drawn over this smaller grid, so
+         * the random draws differ from {@link #PADDED}'s.
+         */
+        OCCUPIED
     }
 
     /**
@@ -168,13 +201,31 @@ public final class TokenDispatcher {
         }
 
         int capacity;
+        int slotExperts = numExperts;
+        NDArray occupiedExperts = null;
+        NDArray slotExpert = chosen;
         if (capacityFactor > 0f) {
             capacity = capacity(n, numExperts, k, capacityFactor);
+        } else if (n == 0) {
+            capacity = 0;
         } else {
-            // The single host read of this class: the largest per-expert load.
-            capacity = n == 0 ? 0 : Math.toIntExact(expertCounts.max().getLong());
+            // The single host read of this class: the largest per-expert load and the number of
+            // occupied experts, read together.
+            NDArray occupied = expertCounts.gt(0);
+            long[] load =
+                    NDArrays.stack(new NDList(expertCounts.max(), occupied.sum().toType(DataType.INT64, false)))
+                            .toLongArray();
+            capacity = Math.toIntExact(load[0]);
+            int used = Math.toIntExact(load[1]);
+            if (usesOccupiedGrid(numExperts, used, capacity)) {
+                // Expert e's slots become row rank(e) of a grid of the occupied experts only.
+                occupiedExperts = occupied.nonzero().flatten();
+                NDArray rank = occupied.toType(DataType.INT64, false).cumSum(0).sub(1);
+                slotExpert = rank.get(new NDIndex("{}", chosen.flatten())).reshape(n, k);
+                slotExperts = used;
+            }
         }
-        long numSlots = (long) numExperts * capacity;
+        long numSlots = (long) slotExperts * capacity;
         if (numSlots > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(
                     "E * capacity = " + numSlots + " slots exceeds Integer.MAX_VALUE");
@@ -182,7 +233,7 @@ public final class TokenDispatcher {
 
         NDArray kept = position.lt(capacity);
         NDArray dropped = kept.logicalNot().toType(DataType.INT64, false);
-        NDArray slot = chosen.mul(capacity).add(position);
+        NDArray slot = slotExpert.mul(capacity).add(position);
         // Dropped assignments point at the sentinel slot E * capacity.
         NDArray pairSlots = slot.add(slot.neg().add(numSlots).mul(dropped));
 
@@ -198,7 +249,16 @@ public final class TokenDispatcher {
         }
         NDArray slotTokens = buffer.get(new NDIndex().addSliceDim(0, numSlots));
         return new DispatchPlan(
-                slotTokens, pairSlots, kept, expertCounts, capacity, numExperts, n, k);
+                slotTokens,
+                pairSlots,
+                kept,
+                expertCounts,
+                occupiedExperts,
+                slotExperts,
+                capacity,
+                numExperts,
+                n,
+                k);
     }
 
     /**
@@ -239,7 +299,7 @@ public final class TokenDispatcher {
         long d = shape.get(1);
         NDArray padded = x.concat(x.getManager().zeros(new Shape(1, d), x.getDataType(), x.getDevice()), 0);
         NDArray gathered = padded.get(new NDIndex("{}", plan.getSlotTokens()));
-        return gathered.reshape(plan.getNumExperts(), plan.getCapacity(), d);
+        return gathered.reshape(plan.getNumSlotExperts(), plan.getCapacity(), d);
     }
 
     /**
@@ -257,11 +317,11 @@ public final class TokenDispatcher {
         int n = plan.getNumTokens();
         int k = plan.getTopK();
         if (shape.dimension() != 3
-                || shape.get(0) != plan.getNumExperts()
+                || shape.get(0) != plan.getNumSlotExperts()
                 || shape.get(1) != plan.getCapacity()) {
             throw new IllegalArgumentException(
                     "expertOutputs must have shape [E="
-                            + plan.getNumExperts()
+                            + plan.getNumSlotExperts()
                             + ", capacity="
                             + plan.getCapacity()
                             + ", d], got "
@@ -272,7 +332,7 @@ public final class TokenDispatcher {
                     "weights must have shape [N=" + n + ", k=" + k + "], got " + weights.getShape());
         }
         long d = shape.get(2);
-        long numSlots = (long) plan.getNumExperts() * plan.getCapacity();
+        long numSlots = (long) plan.getNumSlotExperts() * plan.getCapacity();
         NDArray zeroRow =
                 expertOutputs
                         .getManager()
@@ -284,13 +344,76 @@ public final class TokenDispatcher {
         return gathered.mul(keptWeights.expandDims(2)).sum(new int[] {1});
     }
 
+    /**
+     * Returns the dropless path setting of this dispatcher.
+     *
+     * @return the configured path
+     */
+    public DroplessPath getDroplessPath() {
+        return droplessPath;
+    }
+
+    /** Whether a dropless plan runs only the {@code used} occupied experts (see {@link DroplessPath}). */
+    private boolean usesOccupiedGrid(int numExperts, int used, int capacity) {
+        switch (droplessPath) {
+            case PADDED:
+                return false;
+            case OCCUPIED:
+                return true;
+            default:
+                return used < numExperts
+                        && (long) used * (capacity + GATHER_ROWS_PER_EXPERT) <= (long) numExperts * capacity;
+        }
+    }
+
+    /**
+     * Runs the experts on the planned slots and combines their outputs: {@link #dispatch}, the experts on
+     * [E or U, capacity, d] (only the occupied experts, their weights gathered, when the plan says so), and
+     * {@link #combine}. Every path computes {@code y[t] = sum_j kept[t, j] * weights[t, j] *
+     * expert_{e(t, j)}(x[t])}. Gradients flow to {@code x}, {@code weights} and the expert parameters.
+     *
+     * @param x the tokens, shape [N, d]
+     * @param weights the combine weights, shape [N, k]
+     * @param plan the plan from {@link #plan}
+     * @param experts the experts
+     * @param parameterStore the parameter store holding the expert weights
+     * @param training whether this is a training pass
+     * @return the combined outputs, shape [N, d]
+     */
+    public NDArray forward(
+            NDArray x,
+            NDArray weights,
+            DispatchPlan plan,
+            StackedExperts experts,
+            ParameterStore parameterStore,
+            boolean training) {
+        NDArray slots = dispatch(x, plan);
+        NDArray outputs = experts.apply(parameterStore, slots, training, plan.getOccupiedExperts());
+        return combine(outputs, weights, plan);
+    }
+
     /** The builder for a {@link TokenDispatcher}. */
     public static final class Builder {
 
         private float capacityFactor;
         private boolean batchPrioritized = true;
+        private DroplessPath droplessPath = DroplessPath.AUTO;
 
         Builder() {}
+
+        /**
+         * Sets how dropless mode runs the experts (default {@link DroplessPath#AUTO}, chosen by shape).
+         *
+         * @param path the path
+         * @return this builder
+         */
+        public Builder optDroplessPath(DroplessPath path) {
+            if (path == null) {
+                throw new IllegalArgumentException("droplessPath must not be null");
+            }
+            this.droplessPath = path;
+            return this;
+        }
 
         /**
          * Sets the capacity factor C; C &lt;= 0 means dropless (the default, 0).

@@ -3,6 +3,7 @@ package io.github.moge.core.experts;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -89,20 +90,52 @@ public class StackedExperts extends AbstractBlock {
      * @return the expert outputs, shape [E, C, d]
      */
     public NDArray apply(ParameterStore parameterStore, NDArray slots, boolean training) {
+        return apply(parameterStore, slots, training, null);
+    }
+
+    /**
+     * Runs a subset of the experts, each on its own slots: row i of {@code slots} belongs to expert
+     * {@code experts[i]}, whose parameters are gathered (gradients flow back to them).
+     *
+     * @param parameterStore the parameter store holding the expert weights
+     * @param slots the tokens of each listed expert, shape [U, C, d]
+     * @param training whether this is a training pass (enables dropout)
+     * @param experts the expert of each row, int64 [U] with values in [0, E); null for all E experts
+     * @return the outputs, shape [U, C, d]
+     */
+    public NDArray apply(ParameterStore parameterStore, NDArray slots, boolean training, NDArray experts) {
         Shape shape = slots.getShape();
-        if (shape.dimension() != 3 || shape.get(0) != numExperts) {
+        long rows = experts == null ? numExperts : experts.size();
+        if (shape.dimension() != 3 || shape.get(0) != rows) {
             throw new IllegalArgumentException(
-                    "StackedExperts expects input of shape [E=" + numExperts + ", C, d], got " + shape);
+                    "StackedExperts expects input of shape [" + rows + " experts, C, d], got " + shape);
         }
-        NDArray weight1 = parameterStore.getValue(w1, slots.getDevice(), training);
-        NDArray bias1 = parameterStore.getValue(b1, slots.getDevice(), training);
-        NDArray weight2 = parameterStore.getValue(w2, slots.getDevice(), training);
-        NDArray bias2 = parameterStore.getValue(b2, slots.getDevice(), training);
+        NDIndex subset = experts == null ? null : new NDIndex("{}", experts);
+        NDArray weight1 = value(parameterStore, w1, slots, training, subset);
+        NDArray bias1 = value(parameterStore, b1, slots, training, subset);
+        NDArray weight2 = value(parameterStore, w2, slots, training, subset);
+        NDArray bias2 = value(parameterStore, b2, slots, training, subset);
         NDArray hidden = Activation.gelu(slots.batchMatMul(weight1).add(bias1));
         if (dropout > 0f) {
             hidden = Dropout.dropout(hidden, dropout, training).singletonOrThrow();
         }
         return hidden.batchMatMul(weight2).add(bias2);
+    }
+
+    private static NDArray value(
+            ParameterStore store, Parameter parameter, NDArray slots, boolean training, NDIndex subset) {
+        NDArray all = store.getValue(parameter, slots.getDevice(), training);
+        if (subset == null) {
+            return all;
+        }
+        // The engine puts the gathered copy (and its index handle) on the parameter's long-lived
+        // manager: run the gather in a scope and hand the result to the slots' manager.
+        try (NDManager scope = all.getManager().newSubManager()) {
+            scope.tempAttachAll(all);
+            NDArray gathered = all.get(subset);
+            gathered.attach(slots.getManager());
+            return gathered;
+        }
     }
 
     /** {@inheritDoc} */

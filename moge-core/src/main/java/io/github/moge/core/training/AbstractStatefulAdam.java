@@ -32,9 +32,7 @@ public abstract class AbstractStatefulAdam extends StatefulOptimizer {
     /** {@inheritDoc} */
     @Override
     protected void apply(NDArray weight, NDArray grad, NDList state, int t, float learningRate) {
-        try (NDArray g = preprocess(grad)) {
-            rule.apply(weight, g, state, t, learningRate, weightDecay());
-        }
+        rule.apply(weight, preprocess(grad), state, t, learningRate, weightDecay());
     }
 
     /**

@@ -24,7 +24,8 @@ import java.util.Set;
  * update of a parameter ({@code tracker.getNewValue(parameterId, t)}), and {@code optClipGrad} clips each
  * gradient element to [-c, c] (both sides). Global-norm clipping belongs to the training loop, between
  * the backward pass and the step. One device per trainer: state is kept for the array the optimizer is
- * handed.
+ * handed. The gradient passed to {@link #update} is consumed: updates may use it as workspace, so that
+ * no full-size temporary is allocated per step, and the parameter's gradient is zeroed afterwards.
  */
 public abstract class StatefulOptimizer extends Optimizer {
 
@@ -97,7 +98,7 @@ public abstract class StatefulOptimizer extends Optimizer {
      * Applies one update in place.
      *
      * @param weight the parameter, updated in place
-     * @param grad its gradient (do not modify)
+     * @param grad its gradient, which the update may overwrite as workspace (it is zeroed afterwards)
      * @param state the parameter's state arrays, updated in place
      * @param t the update number of this parameter, 1 for the first
      * @param learningRate the learning rate for this update
@@ -105,20 +106,25 @@ public abstract class StatefulOptimizer extends Optimizer {
     protected abstract void apply(NDArray weight, NDArray grad, NDList state, int t, float learningRate);
 
     /**
-     * Returns the gradient as the update rule sees it: rescaled, then clipped element-wise to [-c, c] when
-     * {@code optClipGrad(c)} was set. The result is a new array the caller closes.
+     * Turns the gradient into what the update rule sees, in place: rescaled, then clipped element-wise to
+     * [-c, c] when {@code optClipGrad(c)} was set (clipping goes through one temporary, as DJL has no
+     * in-place clip). Rescaling by 1 is skipped, as it changes no bit.
      *
-     * @param grad the raw gradient
-     * @return the processed gradient
+     * @param grad the raw gradient, overwritten
+     * @return {@code grad}
      */
     protected NDArray preprocess(NDArray grad) {
-        NDArray g = grad.mul(rescaleGrad);
-        if (clipGrad > 0) {
-            NDArray clipped = g.clip(-clipGrad, clipGrad);
-            g.close();
-            g = clipped;
+        if (rescaleGrad != 1f) {
+            grad.muli(rescaleGrad);
         }
-        return g;
+        if (clipGrad > 0) {
+            // The engine's clip leaves its bound scalars on the array's manager: run it in a scope.
+            try (NDManager scope = grad.getManager().newSubManager()) {
+                scope.tempAttachAll(grad);
+                grad.set(new NDIndex("..."), grad.clip(-clipGrad, clipGrad));
+            }
+        }
+        return grad;
     }
 
     /** Returns the weight decay set on the builder (0 if none). */

@@ -8,13 +8,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
 import io.github.moge.core.experts.StackedExperts;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Random;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -298,23 +303,38 @@ class TokenDispatcherTest {
             assertEquals((float) dropped / (n * k), plan.droppedFraction().getFloat(), 1e-6f, label);
             assertEquals(n * k - dropped, plan.tokensPerExpert().sum().getLong(), label);
 
-            float[] y = dispatcher.combine(experts.apply(ps, dispatcher.dispatch(x, plan), false), w, plan).toFloatArray();
-
-            // Naive: every expert on every token, then select and weight with loops.
-            float[] full = experts.apply(ps, x.expandDims(0).repeat(0, e), false).toFloatArray(); // [E, N, d]
-            for (int t = 0; t < n; t++) {
-                for (int f = 0; f < d; f++) {
-                    double expected = 0;
-                    for (int j = 0; j < k; j++) {
-                        if (expectedKept[t][j]) {
-                            int ex = (int) r.experts[t][j];
-                            expected += r.weights[t][j] * full[(ex * n + t) * d + f];
-                        }
-                    }
-                    assertEquals(expected, y[t * d + f], 1e-5, label + " y[" + t + "," + f + "]");
-                }
+            float[] y = dispatcher.combine(experts.apply(ps, dispatcher.dispatch(x, plan), false, plan.getOccupiedExperts()), w, plan).toFloatArray();
+            assertMatchesNaive(r, expectedKept, experts, ps, x, y, label);
+            // Every path the dispatcher can take gives the same outputs.
+            for (TokenDispatcher.DroplessPath path : TokenDispatcher.DroplessPath.values()) {
+                TokenDispatcher other =
+                        TokenDispatcher.builder().optCapacityFactor(c).optBatchPrioritized(bpr).optDroplessPath(path).build();
+                float[] yPath = other.forward(x, w, other.plan(r.expertsArray(m), w, e), experts, ps, false).toFloatArray();
+                assertMatchesNaive(r, expectedKept, experts, ps, x, yPath, label + " path=" + path);
             }
             return dropped;
+        }
+    }
+
+    /** Naive: every expert on every token, then select and weight with loops. */
+    private static void assertMatchesNaive(
+            Routing r, boolean[][] kept, StackedExperts experts, ParameterStore ps, NDArray x, float[] y, String label) {
+        int n = r.n();
+        int k = r.k();
+        int e = experts.getNumExperts();
+        int d = (int) x.getShape().get(1);
+        float[] full = experts.apply(ps, x.expandDims(0).repeat(0, e), false).toFloatArray(); // [E, N, d]
+        for (int t = 0; t < n; t++) {
+            for (int f = 0; f < d; f++) {
+                double expected = 0;
+                for (int j = 0; j < k; j++) {
+                    if (kept[t][j]) {
+                        int ex = (int) r.experts[t][j];
+                        expected += r.weights[t][j] * full[(ex * n + t) * d + f];
+                    }
+                }
+                assertEquals(expected, y[t * d + f], 1e-5, label + " y[" + t + "," + f + "]");
+            }
         }
     }
 
@@ -322,18 +342,73 @@ class TokenDispatcherTest {
     void gradientsMatchAutogradNaiveReference() {
         for (float c : new float[] {0.5f, 1.0f, 0f}) {
             for (int k : new int[] {1, 2}) {
-                checkGradients(c, k);
+                for (TokenDispatcher.DroplessPath path : TokenDispatcher.DroplessPath.values()) {
+                    checkGradients(randomRouting(new Random(42 + k), 60, 4, k), 4, c, path);
+                }
             }
         }
     }
 
-    private void checkGradients(float c, int k) {
-        String label = "c=" + c + " k=" + k;
-        int n = 60;
-        int e = 4;
+    /**
+     * Skewed dropless routing on every path: one expert receiving almost every token (the others mostly
+     * empty), a single token, and a single token with two choices; outputs and gradients against the naive
+     * reference.
+     */
+    @Test
+    void skewedDroplessRoutingOnEveryPath() {
+        Random rnd = new Random(5);
+        int e = 6;
+        long[][] skewed = new long[40][1];
+        float[][] skewedWeights = new float[40][1];
+        for (int t = 0; t < 40; t++) {
+            skewed[t][0] = t == 7 ? 4 : 2; // expert 2 gets 39 tokens, expert 4 one, the rest none
+            skewedWeights[t][0] = 0.3f + 0.6f * rnd.nextFloat();
+        }
+        Routing[] cases = {
+            new Routing(skewed, skewedWeights),
+            new Routing(new long[][] {{3}}, new float[][] {{0.8f}}),
+            new Routing(new long[][] {{5, 0}}, new float[][] {{0.7f, 0.2f}}),
+        };
+        for (Routing r : cases) {
+            for (TokenDispatcher.DroplessPath path : TokenDispatcher.DroplessPath.values()) {
+                checkGradients(r, e, 0f, path);
+                String label = "n=" + r.n() + " k=" + r.k() + " path=" + path;
+                boolean[][] kept = naiveKept(r, e, maxLoad(r, e), true);
+                try (NDManager m = NDManager.newBaseManager()) {
+                    Engine.getInstance().setRandomSeed(3);
+                    StackedExperts experts = StackedExperts.builder().setExperts(e).setHiddenSize(5).build();
+                    experts.initialize(m, DataType.FLOAT32, new Shape(e, 1, 4));
+                    ParameterStore ps = new ParameterStore(m, false);
+                    TokenDispatcher dispatcher = TokenDispatcher.builder().optDroplessPath(path).build();
+                    NDArray x = m.randomNormal(new Shape(r.n(), 4));
+                    NDArray w = r.weightsArray(m);
+                    DispatchPlan plan = dispatcher.plan(r.expertsArray(m), w, e);
+                    long[] used = Arrays.stream(r.experts).flatMapToLong(Arrays::stream).distinct().sorted().toArray();
+                    // AUTO: 2 x (39 + 8) rows <= 6 x 39 for the skewed batch; 1 x (1 + 8) > 6 x 1 for one token.
+                    boolean occupiedGrid =
+                            path == TokenDispatcher.DroplessPath.OCCUPIED
+                                    || path == TokenDispatcher.DroplessPath.AUTO && r.n() == 40;
+                    if (!occupiedGrid) {
+                        assertEquals(e, plan.getNumSlotExperts(), label);
+                        assertEquals(null, plan.getOccupiedExperts(), label);
+                    } else {
+                        // Only the occupied experts get slot rows.
+                        assertEquals(used.length, plan.getNumSlotExperts(), label);
+                        assertArrayEquals(used, plan.getOccupiedExperts().toLongArray(), label);
+                    }
+                    float[] y = dispatcher.forward(x, w, plan, experts, ps, false).toFloatArray();
+                    assertMatchesNaive(r, kept, experts, ps, x, y, label);
+                }
+            }
+        }
+    }
+
+    private void checkGradients(Routing r, int e, float c, TokenDispatcher.DroplessPath path) {
+        int n = r.n();
+        int k = r.k();
+        String label = "c=" + c + " k=" + k + " n=" + n + " path=" + path;
         int d = 5;
-        Random rnd = new Random(42 + k);
-        Routing r = randomRouting(rnd, n, e, k);
+        Random rnd = new Random(43 + k);
         int capacity = c > 0f ? TokenDispatcher.capacity(n, e, k, c) : maxLoad(r, e);
         boolean[][] kept = naiveKept(r, e, capacity, true);
         float[] xData = new float[n * d];
@@ -347,7 +422,7 @@ class TokenDispatcherTest {
             StackedExperts experts = StackedExperts.builder().setExperts(e).setHiddenSize(7).build();
             experts.initialize(m, DataType.FLOAT32, new Shape(e, 1, d));
             ParameterStore ps = new ParameterStore(m, false);
-            TokenDispatcher dispatcher = TokenDispatcher.builder().optCapacityFactor(c).build();
+            TokenDispatcher dispatcher = TokenDispatcher.builder().optCapacityFactor(c).optDroplessPath(path).build();
             NDArray probeArray = m.create(probe, new Shape(n, d));
 
             // Vectorised path.
@@ -357,8 +432,14 @@ class TokenDispatcherTest {
             w1.setRequiresGradient(true);
             DispatchPlan plan = dispatcher.plan(r.expertsArray(m), w1, e);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                NDArray y = dispatcher.combine(experts.apply(ps, dispatcher.dispatch(x1, plan), true), w1, plan);
+                NDArray y = dispatcher.forward(x1, w1, plan, experts, ps, true);
                 gc.backward(y.mul(probeArray).sum());
+            }
+            List<float[]> parameterGradients = new ArrayList<>();
+            for (Pair<String, Parameter> p : experts.getParameters()) {
+                NDArray g = p.getValue().getArray().getGradient();
+                parameterGradients.add(g.toFloatArray());
+                g.set(new NDIndex("..."), 0f);
             }
 
             // Naive path: every expert on every token, coefficients C[t, e] = sum_j kept * w * onehot.
@@ -382,6 +463,14 @@ class TokenDispatcherTest {
             }
             assertArrayEquals(x2.getGradient().toFloatArray(), x1.getGradient().toFloatArray(), 1e-5f, label + " dx");
             assertArrayEquals(w2.getGradient().toFloatArray(), w1.getGradient().toFloatArray(), 1e-5f, label + " dw");
+            int index = 0;
+            for (Pair<String, Parameter> p : experts.getParameters()) {
+                assertArrayEquals(
+                        p.getValue().getArray().getGradient().toFloatArray(),
+                        parameterGradients.get(index++),
+                        1e-4f,
+                        label + " d" + p.getKey());
+            }
             // Dropped assignments get no weight gradient; kept ones (generically) do.
             float[] dw = w1.getGradient().toFloatArray();
             for (int t = 0; t < n; t++) {

@@ -8,6 +8,7 @@ import io.github.moge.core.GroupSparseRegularizer;
 import io.github.moge.core.MoeBlock;
 import io.github.moge.core.MoeSequentialBlock;
 import io.github.moge.core.TopographicMap;
+import io.github.moge.core.dispatch.TokenDispatcher;
 import io.github.moge.core.routing.RoutingOrder;
 import io.github.moge.core.routing.RoutingResult;
 
@@ -48,7 +49,8 @@ public final class InvarianceModel {
                         .optTopK(1)
                         .optRoutingOrder(RoutingOrder.SOFTMAX_THEN_TOPK)
                         .optTrainingNoise(builder.trainingNoise)
-                        .optCapacityFactor(0f);
+                        .optCapacityFactor(0f)
+                        .optDroplessPath(builder.droplessPath);
         if (builder.sigmaSchedule != null) {
             moeBuilder.optRegularizer(
                     GroupSparseRegularizer.builder()
@@ -131,6 +133,7 @@ public final class InvarianceModel {
         private boolean trainingNoise = true;
         private int filterSize = 3;
         private Tracker sigmaSchedule;
+        private TokenDispatcher.DroplessPath droplessPath = TokenDispatcher.DroplessPath.AUTO;
 
         private Builder() {}
 
@@ -174,6 +177,21 @@ public final class InvarianceModel {
                 throw new IllegalArgumentException("classes must be >= 1, got " + classes);
             }
             this.classes = classes;
+            return this;
+        }
+
+        /**
+         * Sets how the dropless layer runs its experts (default: chosen by shape); see {@link
+         * TokenDispatcher.DroplessPath}.
+         *
+         * @param path the path
+         * @return this builder
+         */
+        public Builder optDroplessPath(TokenDispatcher.DroplessPath path) {
+            if (path == null) {
+                throw new IllegalArgumentException("droplessPath must not be null");
+            }
+            this.droplessPath = path;
             return this;
         }
 
