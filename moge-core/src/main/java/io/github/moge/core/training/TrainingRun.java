@@ -56,8 +56,8 @@ import java.util.Map;
  *
  * <p>A step: reseed the engine with {@link RunSeeds#stepSeed}(seed, step); fetch batch (epoch, index) from
  * the {@link BatchSource} into a manager that is closed after the step; run the {@link TrainingStep}'s
- * forward pass and backward; compute the global gradient norm; stop (or skip, if enabled) on a non-finite
- * loss or norm; clip by global norm; step the optimizer; notify listeners (which advances a {@link
+ * forward pass and backward; measure the {@link StepDiagnostic}s; compute the global gradient norm; stop
+ * (or skip, if enabled) on a non-finite loss or norm; clip by global norm; step the optimizer; notify listeners (which advances a {@link
  * SigmaScheduleListener}); append a row to {@code metrics.csv}. Epochs end with validation, a row in
  * {@code epochs.csv} and a checkpoint.
  *
