@@ -119,7 +119,9 @@ public final class RegularizerPull implements StepDiagnostic {
         NDArray taskSquared = gsSquared;
         int next = 0;
         for (MoeBlock block : blocks) {
+            // getGradient() wraps the gradient on the parameter's long-lived manager: free it with the step.
             NDArray total = block.getRouter().getGate().getArray().getGradient();
+            total.attach(context.getManager());
             NDArray task = total;
             if (block.getRegularizer() != null) {
                 NDArray gs = ownGradient(block, inputs.get(next++), weight, context.getManager());
