@@ -1,5 +1,7 @@
 package io.github.moge.core;
 
+import io.github.moge.core.ops.ScalarOps;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;

@@ -1,6 +1,6 @@
 package io.github.moge.core.balance;
 
-import io.github.moge.core.ScalarOps;
+import io.github.moge.core.ops.ScalarOps;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.DataType;

@@ -10,7 +10,7 @@ import ai.djl.training.Trainer;
 import io.github.moge.core.AuxiliaryTerms;
 import io.github.moge.core.MoeBlock;
 import io.github.moge.core.MoeLoss;
-import io.github.moge.core.ScalarOps;
+import io.github.moge.core.ops.ScalarOps;
 import io.github.moge.core.SigmaScheduleListener;
 import io.github.moge.core.routing.Router;
 import io.github.moge.core.training.StepContext;

@@ -1,5 +1,8 @@
 package io.github.moge.core.training;
 
+import io.github.moge.core.training.checkpoint.TrainingState;
+
+
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;

@@ -1,5 +1,16 @@
 package io.github.moge.core.training;
 
+import io.github.moge.core.training.checkpoint.TrainingState;
+
+import io.github.moge.core.training.checkpoint.AtomicFiles;
+import io.github.moge.core.training.data.BatchSource;
+import io.github.moge.core.training.checkpoint.Checkpoint;
+import io.github.moge.core.training.checkpoint.CheckpointStore;
+import io.github.moge.core.training.log.CsvLog;
+import io.github.moge.core.training.log.EpochRecord;
+import io.github.moge.core.training.optim.StatefulOptimizer;
+import io.github.moge.core.training.log.StepRecord;
+
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;

@@ -3,9 +3,9 @@
  * io.github.moge.core.training.TrainingRun}) that checkpoints everything a resumed run needs, resumes
  * exactly, stops on non-finite losses or gradients, and validates its configuration before any compute.
  *
- * <p>Pieces: optimizers whose state can be saved ({@link io.github.moge.core.training.StatefulAdam},
- * {@link io.github.moge.core.training.StatefulAdamW}), checkpoints in DJL's parameter format plus JSON
- * with a SHA-256 manifest ({@link io.github.moge.core.training.CheckpointStore}), randomness as a pure
+ * <p>Pieces: optimizers whose state can be saved ({@link io.github.moge.core.training.optim.StatefulAdam},
+ * {@link io.github.moge.core.training.optim.StatefulAdamW}), checkpoints in DJL's parameter format plus JSON
+ * with a SHA-256 manifest ({@link io.github.moge.core.training.checkpoint.CheckpointStore}), randomness as a pure
  * function of (seed, step) ({@link io.github.moge.core.training.RunSeeds}), and a pluggable per-batch
  * step ({@link io.github.moge.core.training.TrainingStep}). See docs/training.md.
  */

@@ -1,5 +1,8 @@
 package io.github.moge.core.training;
 
+import io.github.moge.core.training.checkpoint.CheckpointStore;
+import io.github.moge.core.training.checkpoint.CorruptCheckpointException;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

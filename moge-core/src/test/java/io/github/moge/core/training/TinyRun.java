@@ -1,5 +1,8 @@
 package io.github.moge.core.training;
 
+import io.github.moge.core.training.data.ShuffledBatches;
+import io.github.moge.core.training.optim.StatefulAdamW;
+
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;

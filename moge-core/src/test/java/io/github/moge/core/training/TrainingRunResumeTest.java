@@ -1,5 +1,7 @@
 package io.github.moge.core.training;
 
+import io.github.moge.core.training.checkpoint.CheckpointStore;
+
 import static io.github.moge.core.testing.RunFiles.epochRows;
 import static io.github.moge.core.testing.RunFiles.stepRows;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;

@@ -1,7 +1,7 @@
 package io.github.moge.lm.model;
 
 import ai.djl.ndarray.NDArray;
-import io.github.moge.core.ScalarOps;
+import io.github.moge.core.ops.ScalarOps;
 
 /**
  * How the output of each layer's feed-forward (MoE) sub-layer enters the residual stream: plainly (SMoE),

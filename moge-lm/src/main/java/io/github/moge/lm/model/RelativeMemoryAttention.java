@@ -11,7 +11,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import io.github.moge.core.ScalarOps;
+import io.github.moge.core.ops.ScalarOps;
 
 /**
  * Multi-head causal self-attention over a fixed span of preceding tokens, part of which may come from a

@@ -1,13 +1,16 @@
 package io.github.moge.lm.training;
 
+import io.github.moge.core.training.BestParameters;
+import io.github.moge.core.training.TimeBudget;
+
 import ai.djl.Model;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.training.tracker.WarmUpTracker;
 import io.github.moge.core.MoeLoss;
 import io.github.moge.core.SigmaScheduleListener;
-import io.github.moge.core.training.EpochRecord;
+import io.github.moge.core.training.log.EpochRecord;
 import io.github.moge.core.training.RunConfiguration;
-import io.github.moge.core.training.StatefulAdam;
+import io.github.moge.core.training.optim.StatefulAdam;
 import io.github.moge.core.training.TrainingRun;
 import io.github.moge.core.training.TrainingSummary;
 import io.github.moge.lm.data.Corpus;

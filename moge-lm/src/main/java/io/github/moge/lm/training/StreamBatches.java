@@ -4,7 +4,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.dataset.Batch;
 import ai.djl.translate.Batchifier;
-import io.github.moge.core.training.BatchSource;
+import io.github.moge.core.training.data.BatchSource;
 import io.github.moge.lm.data.StreamBatcher;
 
 /**

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.moge.core.SigmaSchedule;
-import io.github.moge.core.training.EpochRecord;
+import io.github.moge.core.training.log.EpochRecord;
 import io.github.moge.lm.data.BrownCorpus;
 import io.github.moge.lm.data.Corpus;
 import io.github.moge.lm.model.MoeTransformerLm;

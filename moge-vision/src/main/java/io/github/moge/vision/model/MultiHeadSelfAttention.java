@@ -10,7 +10,7 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
-import io.github.moge.core.ScalarOps;
+import io.github.moge.core.ops.ScalarOps;
 
 /**
  * Global multi-head self-attention over tokens [B, T, D] (the ViT attention): a fused projection to

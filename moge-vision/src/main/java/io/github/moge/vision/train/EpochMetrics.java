@@ -1,6 +1,6 @@
 package io.github.moge.vision.train;
 
-import io.github.moge.core.training.EpochRecord;
+import io.github.moge.core.training.log.EpochRecord;
 import java.util.Locale;
 import java.util.Map;
 

@@ -11,7 +11,7 @@ import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import io.github.moge.core.BatchScope;
-import io.github.moge.core.ScalarOps;
+import io.github.moge.core.ops.ScalarOps;
 import io.github.moge.vision.model.AttentionHeads;
 
 /**

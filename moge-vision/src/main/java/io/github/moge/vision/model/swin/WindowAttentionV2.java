@@ -12,7 +12,7 @@ import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.ConstantInitializer;
 import io.github.moge.core.BatchScope;
-import io.github.moge.core.ScalarOps;
+import io.github.moge.core.ops.ScalarOps;
 import io.github.moge.vision.model.AttentionHeads;
 
 /**

@@ -1,4 +1,4 @@
-package io.github.moge.core;
+package io.github.moge.core.ops;
 
 import ai.djl.ndarray.NDArray;
 

@@ -1,4 +1,4 @@
-package io.github.moge.core.training;
+package io.github.moge.core.training.log;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -22,7 +22,7 @@ public final class EpochRecord {
     private final long skippedSteps;
     private final double seconds;
 
-    EpochRecord(
+    public EpochRecord(
             int epoch,
             Map<String, Double> training,
             Map<String, Double> validation,

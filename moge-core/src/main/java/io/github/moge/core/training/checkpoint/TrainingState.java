@@ -1,4 +1,4 @@
-package io.github.moge.core.training;
+package io.github.moge.core.training.checkpoint;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -21,29 +21,29 @@ public final class TrainingState {
     /** The version of this layout; a checkpoint with another version is refused. */
     public static final int FORMAT_VERSION = 1;
 
-    static final Gson GSON =
+    public static final Gson GSON =
             new GsonBuilder().setPrettyPrinting().serializeSpecialFloatingPointValues().create();
 
-    int formatVersion = FORMAT_VERSION;
-    long seed;
-    long step;
-    int epoch;
-    int batchInEpoch;
-    int epochs;
-    int batchesPerEpoch;
-    boolean completed;
-    int optimizerSteps;
-    List<Integer> scheduleSteps = new ArrayList<>();
-    long skippedSteps;
-    float learningRate = Float.NaN;
-    float lastLoss = Float.NaN;
-    double epochSamples;
-    Map<String, Double> epochTotals = new LinkedHashMap<>();
-    double epochSeconds;
-    List<OptimizerEntry> optimizer = new ArrayList<>();
-    int stepStateArrays;
+    public int formatVersion = FORMAT_VERSION;
+    public long seed;
+    public long step;
+    public int epoch;
+    public int batchInEpoch;
+    public int epochs;
+    public int batchesPerEpoch;
+    public boolean completed;
+    public int optimizerSteps;
+    public List<Integer> scheduleSteps = new ArrayList<>();
+    public long skippedSteps;
+    public float learningRate = Float.NaN;
+    public float lastLoss = Float.NaN;
+    public double epochSamples;
+    public Map<String, Double> epochTotals = new LinkedHashMap<>();
+    public double epochSeconds;
+    public List<OptimizerEntry> optimizer = new ArrayList<>();
+    public int stepStateArrays;
 
-    TrainingState() {}
+    public TrainingState() {}
 
     /** Returns the run seed. */
     public long getSeed() {
@@ -105,11 +105,11 @@ public final class TrainingState {
         return lastLoss;
     }
 
-    String toJson() {
+    public String toJson() {
         return GSON.toJson(this);
     }
 
-    static TrainingState fromJson(String json) {
+    public static TrainingState fromJson(String json) {
         TrainingState state;
         try {
             state = GSON.fromJson(json, TrainingState.class);
@@ -128,7 +128,7 @@ public final class TrainingState {
     }
 
     /** The optimizer state of one parameter, by its name in the block tree. */
-    static final class OptimizerEntry {
+    public static final class OptimizerEntry {
         String parameter;
         int updateCount;
         int arrays;

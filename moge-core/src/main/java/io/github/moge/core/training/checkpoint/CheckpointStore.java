@@ -1,4 +1,6 @@
-package io.github.moge.core.training;
+package io.github.moge.core.training.checkpoint;
+
+import io.github.moge.core.training.optim.StatefulOptimizer;
 
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
@@ -40,11 +42,11 @@ import java.util.stream.Stream;
 public final class CheckpointStore {
 
     static final String MODEL_PREFIX = "model";
-    static final String PARAMETERS_FILE = "model-0000.params";
-    static final String OPTIMIZER_FILE = "optimizer.ndlist";
-    static final String STEP_FILE = "step.ndlist";
-    static final String STATE_FILE = "state.json";
-    static final String CONFIG_FILE = "config.json";
+    public static final String PARAMETERS_FILE = "model-0000.params";
+    public static final String OPTIMIZER_FILE = "optimizer.ndlist";
+    public static final String STEP_FILE = "step.ndlist";
+    public static final String STATE_FILE = "state.json";
+    public static final String CONFIG_FILE = "config.json";
     private static final List<String> FILES =
             List.of(PARAMETERS_FILE, OPTIMIZER_FILE, STEP_FILE, STATE_FILE, CONFIG_FILE);
     private static final Pattern NAME = Pattern.compile("step-(\\d{8,})");
@@ -332,7 +334,7 @@ public final class CheckpointStore {
     }
 
     /** Deletes hidden temporary directories left by an interrupted write. */
-    void removeIncompleteWrites() throws IOException {
+    public void removeIncompleteWrites() throws IOException {
         if (!Files.isDirectory(directory)) {
             return;
         }

@@ -1,4 +1,5 @@
-package io.github.moge.core.training;
+package io.github.moge.core.training.optim;
+
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,4 @@
-package io.github.moge.core.training;
+package io.github.moge.core.training.checkpoint;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -13,10 +13,10 @@ import java.nio.file.StandardOpenOption;
  * Writes files so that a reader sees either the old content or the complete new one: write a temporary
  * file in the same directory, force it to disk, then rename it over the target.
  */
-final class AtomicFiles {
+public final class AtomicFiles {
 
     /** Something that writes the content of a file. */
-    interface Writer {
+    public interface Writer {
         void write(OutputStream out) throws IOException;
     }
 
@@ -29,7 +29,7 @@ final class AtomicFiles {
      * @param writer writes the content
      * @throws IOException if writing fails; the target is then untouched
      */
-    static void write(Path target, Writer writer) throws IOException {
+    public static void write(Path target, Writer writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");

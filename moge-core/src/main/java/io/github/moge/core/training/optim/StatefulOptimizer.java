@@ -1,4 +1,4 @@
-package io.github.moge.core.training;
+package io.github.moge.core.training.optim;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;

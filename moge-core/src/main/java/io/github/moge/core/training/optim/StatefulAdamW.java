@@ -1,10 +1,10 @@
-package io.github.moge.core.training;
+package io.github.moge.core.training.optim;
 
 /**
- * Adam with an L2 penalty added to the gradient (PyTorch torch.optim.Adam semantics), whose moments and update counts can be saved and restored; see {@link StatefulOptimizer}.
+ * AdamW: Adam with decoupled weight decay (PyTorch torch.optim.AdamW semantics, w = w (1 - lr wd) before the Adam step), whose moments and update counts can be saved and restored; see {@link StatefulOptimizer}.
  *
  * <pre>{@code
- * StatefulOptimizer optimizer = StatefulAdam.builder()
+ * StatefulOptimizer optimizer = StatefulAdamW.builder()
  *         .optLearningRateTracker(Tracker.fixed(1e-3f))
  *         .optWeightDecays(0.05f)
  *         .build();
@@ -12,10 +12,10 @@ package io.github.moge.core.training;
  *
  * <p>State per parameter: {@code (mean, variance)}, the first and second moments.
  */
-public final class StatefulAdam extends AbstractStatefulAdam {
+public final class StatefulAdamW extends AbstractStatefulAdam {
 
-    private StatefulAdam(Builder builder) {
-        super(builder, false);
+    private StatefulAdamW(Builder builder) {
+        super(builder, true);
     }
 
     /**
@@ -27,7 +27,7 @@ public final class StatefulAdam extends AbstractStatefulAdam {
         return new Builder();
     }
 
-    /** Builds a {@link StatefulAdam}. */
+    /** Builds a {@link StatefulAdamW}. */
     public static final class Builder extends AbstractStatefulAdam.Builder<Builder> {
 
         Builder() {}
@@ -43,8 +43,8 @@ public final class StatefulAdam extends AbstractStatefulAdam {
          *
          * @return the optimizer
          */
-        public StatefulAdam build() {
-            return new StatefulAdam(this);
+        public StatefulAdamW build() {
+            return new StatefulAdamW(this);
         }
     }
 }

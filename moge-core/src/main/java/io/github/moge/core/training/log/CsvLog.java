@@ -1,4 +1,6 @@
-package io.github.moge.core.training;
+package io.github.moge.core.training.log;
+
+import io.github.moge.core.training.checkpoint.AtomicFiles;
 
 import java.io.BufferedWriter;
 import java.io.Closeable;
@@ -15,7 +17,7 @@ import java.util.List;
  * resumed position, written by the interrupted process after its last checkpoint, are dropped (atomic
  * rewrite) so every row appears once.
  */
-final class CsvLog implements Closeable {
+public final class CsvLog implements Closeable {
 
     private final BufferedWriter writer;
     private final int columns;
@@ -33,7 +35,7 @@ final class CsvLog implements Closeable {
      * @param keepBelow rows numbered at or above this are dropped
      * @return the log, positioned at the end
      */
-    static CsvLog open(Path file, List<String> header, long keepBelow) throws IOException {
+    public static CsvLog open(Path file, List<String> header, long keepBelow) throws IOException {
         String headerLine = String.join(",", header);
         if (Files.exists(file)) {
             List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
@@ -68,7 +70,7 @@ final class CsvLog implements Closeable {
         return new CsvLog(writer, header.size());
     }
 
-    void append(List<String> values) throws IOException {
+    public void append(List<String> values) throws IOException {
         if (values.size() != columns) {
             throw new IllegalArgumentException(values.size() + " values for " + columns + " columns");
         }
@@ -76,7 +78,7 @@ final class CsvLog implements Closeable {
         writer.write('\n');
     }
 
-    void flush() throws IOException {
+    public void flush() throws IOException {
         writer.flush();
     }
 

@@ -1,4 +1,4 @@
-package io.github.moge.core.training;
+package io.github.moge.core.training.checkpoint;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,7 +1,7 @@
-package io.github.moge.lm.training;
+package io.github.moge.core.training;
 
 import io.github.moge.core.training.StepListener;
-import io.github.moge.core.training.StepRecord;
+import io.github.moge.core.training.log.StepRecord;
 import io.github.moge.core.training.TrainingRun;
 import java.util.function.LongSupplier;
 

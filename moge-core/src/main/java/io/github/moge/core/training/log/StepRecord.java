@@ -1,4 +1,4 @@
-package io.github.moge.core.training;
+package io.github.moge.core.training.log;
 
 import java.util.Collections;
 import java.util.Map;
@@ -21,7 +21,7 @@ public final class StepRecord {
     private final int samples;
     private final double millis;
 
-    StepRecord(
+    public StepRecord(
             long step,
             int epoch,
             int batchInEpoch,

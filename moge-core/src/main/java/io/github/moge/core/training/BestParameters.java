@@ -1,10 +1,10 @@
-package io.github.moge.lm.training;
+package io.github.moge.core.training;
 
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.training.Trainer;
 import io.github.moge.core.training.EpochEvaluation;
-import io.github.moge.core.training.EpochRecord;
+import io.github.moge.core.training.log.EpochRecord;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
