@@ -7,6 +7,7 @@ import io.github.moge.examples.benchmark.StepBenchmark;
 import io.github.moge.examples.benchmark.VisionBenchmark;
 import io.github.moge.examples.invariance.InvarianceCommand;
 import io.github.moge.examples.lm.TrainLmCommand;
+import io.github.moge.examples.training.UsageException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -107,20 +108,5 @@ public final class MogeCli implements Runnable {
 
     private static String qualifiedName(CommandLine commandLine) {
         return commandLine.getCommandSpec().qualifiedName();
-    }
-
-    /** A usage problem found after parsing (a path that does not exist, an existing result): exit code 2. */
-    public static final class UsageException extends RuntimeException {
-
-        private static final long serialVersionUID = 1L;
-
-        /**
-         * Creates the exception.
-         *
-         * @param message a one-line message
-         */
-        public UsageException(String message) {
-            super(message);
-        }
     }
 }
