@@ -1,8 +1,7 @@
 package io.github.moge.core.training;
 
-import io.github.moge.core.training.checkpoint.TrainingState;
-
-
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonNull;
 import com.google.gson.JsonObject;
@@ -23,12 +22,20 @@ import java.util.Set;
 /**
  * The settings of a run as flat JSON ({@code config.json}): what a command needs to rebuild the same model,
  * data and schedules when it is given only {@code --resume DIR}. Values are strings, numbers, booleans or
- * null; paths are stored as strings.
+ * null (written, not left out); paths are stored as strings.
  */
 public final class RunConfiguration {
 
     /** The file name in a run directory and in every checkpoint. */
     public static final String FILE_NAME = "config.json";
+
+    /** Pretty-printed, null values written (an unset option is saved as null, not left out). */
+    private static final Gson GSON =
+            new GsonBuilder()
+                    .setPrettyPrinting()
+                    .serializeNulls()
+                    .serializeSpecialFloatingPointValues()
+                    .create();
 
     private final JsonObject values;
 
@@ -121,9 +128,9 @@ public final class RunConfiguration {
         return new RunConfiguration(json);
     }
 
-    /** Returns the JSON text (pretty-printed). */
+    /** Returns the JSON text (pretty-printed, null values included). */
     public String toJson() {
-        return TrainingState.GSON.toJson(values);
+        return GSON.toJson(values);
     }
 
     /** Returns the keys in order. */
