@@ -2,6 +2,7 @@ package io.github.moge.examples.invariance;
 
 import io.github.moge.core.training.ConfigurationValidator;
 import io.github.moge.core.training.RunConfiguration;
+import io.github.moge.examples.training.PerInvocation;
 import io.github.moge.examples.training.TrainingRunOptions;
 import io.github.moge.examples.training.UsageException;
 import io.github.moge.vision.data.DataException;
@@ -75,12 +76,14 @@ public final class InvarianceCommand implements Callable<Integer> {
                             + " Default: $MOGE_DATA, then /usr/share/datasets/fashion-mnist.")
     Path data;
 
+    @PerInvocation
     @Option(
             names = "--output",
             paramLabel = "DIR",
             description = "Output directory, created if missing (default: ${DEFAULT-VALUE}).")
     Path output = Paths.get("runs", "invariance");
 
+    @PerInvocation
     @Option(
             names = "--force",
             description = "Overwrite result files already in --output (nothing else is deleted).")
@@ -166,6 +169,7 @@ public final class InvarianceCommand implements Callable<Integer> {
                             + " bilinear).")
     TransformProtocol transforms = TransformProtocol.PAPER;
 
+    @PerInvocation
     @Option(names = "--no-progress", description = "Do not print progress lines during training.")
     boolean noProgress;
 
@@ -193,10 +197,7 @@ public final class InvarianceCommand implements Callable<Integer> {
                         .inputNormalization(inputNormalization)
                         .transforms(transforms)
                         .progress(!noProgress);
-        if (warmupEpochs != null) {
-            s.warmupEpochs(warmupEpochs);
-        }
-        return s;
+        return warmupEpochs != null ? s.warmupEpochs(warmupEpochs) : s;
     }
 
     /** Returns the output directory. */
@@ -266,8 +267,8 @@ public final class InvarianceCommand implements Callable<Integer> {
     }
 
     /**
-     * Checks a {@code --resume DIR} invocation: no conflicting flags, DIR holds this command's training
-     * runs, and is writable.
+     * Checks a {@code --resume DIR} invocation: no run-defining or conflicting flags, DIR holds
+     * this command's training runs, and is writable.
      *
      * @return the run directory
      * @throws UsageException for any usage problem
@@ -304,7 +305,8 @@ public final class InvarianceCommand implements Callable<Integer> {
             return settings();
         }
         Path moe = runOptions.getResume().resolve(InvarianceExperiment.runName(false));
-        return InvarianceSettings.fromConfiguration(runOptions.savedConfiguration(moe)).progress(!noProgress);
+        return runOptions.savedSettings(moe, InvarianceSettings.COMMAND, InvarianceSettings.class)
+                .progress(!noProgress);
     }
 
     /** {@inheritDoc} */

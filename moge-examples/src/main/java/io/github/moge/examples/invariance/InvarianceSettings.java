@@ -1,18 +1,26 @@
 package io.github.moge.examples.invariance;
 
 import io.github.moge.core.training.RunConfiguration;
+import io.github.moge.examples.training.CommandSettings;
+import io.github.moge.examples.training.PerInvocation;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * The knobs of one invariance run (both models). Defaults are the short CPU run of {@code moge
  * invariance}; {@link #paper()} gives the paper's full setting.
  *
- * <p>Warm-up rule: the paper warms up for 10 of 150 epochs; unless set explicitly the warm-up is the
- * same fraction, {@code epochs / 15} epochs (rounded to whole optimizer steps).
+ * <p>Warm-up rule: the paper warms up for 10 of 150 epochs; unless set explicitly the warm-up is
+ * the same fraction, {@code epochs / 15} epochs (rounded to whole optimizer steps).
+ *
+ * <p>Immutable: every setter returns a changed copy (the fields are package-private for {@link
+ * InvarianceExperiment} to read; nothing assigns them once a copy is returned). Saved in {@code
+ * config.json} and read back by {@link CommandSettings} (keys in snake_case, e.g. {@code
+ * sigma_max}); the progress display is not saved.
  */
-public final class InvarianceSettings {
+public final class InvarianceSettings implements Cloneable {
+
+    /** The command's name, saved in {@code config.json}. */
+    static final String COMMAND = "invariance";
 
     /** Default number of epochs of the short run. */
     public static final int DEFAULT_EPOCHS = 2;
@@ -40,7 +48,7 @@ public final class InvarianceSettings {
     int experts = 400;
     int hiddenSize = 64;
     int evalBatchSize = 500;
-    boolean progress = true;
+    @PerInvocation boolean progress = true;
     InputNormalization inputNormalization = InputNormalization.PIXEL;
     TransformProtocol transforms = TransformProtocol.PAPER;
 
@@ -60,66 +68,72 @@ public final class InvarianceSettings {
      * Sets the number of epochs.
      *
      * @param epochs &gt;= 1
-     * @return this
+     * @return a copy with the change
      */
     public InvarianceSettings epochs(int epochs) {
-        this.epochs = epochs;
-        return this;
+        InvarianceSettings copy = copy();
+        copy.epochs = epochs;
+        return copy;
     }
 
     /**
      * Sets how many training images to use (the first N; 0 = all).
      *
      * @param trainLimit &gt;= 0
-     * @return this
+     * @return a copy with the change
      */
     public InvarianceSettings trainLimit(int trainLimit) {
-        this.trainLimit = trainLimit;
-        return this;
+        InvarianceSettings copy = copy();
+        copy.trainLimit = trainLimit;
+        return copy;
     }
 
     /**
      * Sets how many test images to use (the first N; 0 = all 10000).
      *
      * @param testLimit &gt;= 0
-     * @return this
+     * @return a copy with the change
      */
     public InvarianceSettings testLimit(int testLimit) {
-        this.testLimit = testLimit;
-        return this;
+        InvarianceSettings copy = copy();
+        copy.testLimit = testLimit;
+        return copy;
     }
 
     /**
      * Sets the directory holding the Fashion-MNIST IDX files (null = the dataset's default lookup).
      *
      * @param dataDir the directory or null
-     * @return this
+     * @return a copy with the change
      */
     public InvarianceSettings dataDir(Path dataDir) {
-        this.dataDir = dataDir;
-        return this;
+        InvarianceSettings copy = copy();
+        copy.dataDir = dataDir;
+        return copy;
     }
 
     /**
      * Sets the random seed (engine, initialisation, shuffle).
      *
      * @param seed the seed
-     * @return this
+     * @return a copy with the change
      */
     public InvarianceSettings seed(int seed) {
-        this.seed = seed;
-        return this;
+        InvarianceSettings copy = copy();
+        copy.seed = seed;
+        return copy;
     }
 
     /**
      * Sets lambda, the weight on L_gs of the MoGE model.
      *
      * @param lambda &gt;= 0
-     * @return this
+     * @return a copy with the change
      */
     public InvarianceSettings lambda(float lambda) {
-        this.lambda = lambda;
-        return this;
+        InvarianceSettings copy = copy();
+        copy.lambda = lambda;
+        return copy;
     }
 
     /**
@@ -128,68 +142,74 @@ public final class InvarianceSettings {
      * @param max sigma at step 0
      * @param min sigma at the last step
      * @param power p
-     * @return this
+     * @return a copy with the change
      */
     public InvarianceSettings sigma(float max, float min, float power) {
-        this.sigmaMax = max;
-        this.sigmaMin = min;
-        this.sigmaPower = power;
-        return this;
+        InvarianceSettings copy = copy();
+        copy.sigmaMax = max;
+        copy.sigmaMin = min;
+        copy.sigmaPower = power;
+        return copy;
     }
 
     /**
      * Sets the filter size f of the regularizer.
      *
      * @param filterSize f
-     * @return this
+     * @return a copy with the change
      */
     public InvarianceSettings filterSize(int filterSize) {
-        this.filterSize = filterSize;
-        return this;
+        InvarianceSettings copy = copy();
+        copy.filterSize = filterSize;
+        return copy;
     }
 
     /**
      * Sets the training batch size.
      *
      * @param batchSize &gt;= 1
-     * @return this
+     * @return a copy with the change
      */
     public InvarianceSettings batchSize(int batchSize) {
-        this.batchSize = batchSize;
-        return this;
+        InvarianceSettings copy = copy();
+        copy.batchSize = batchSize;
+        return copy;
     }
 
     /**
      * Sets the peak learning rate of AdamW.
      *
      * @param learningRate &gt; 0
-     * @return this
+     * @return a copy with the change
      */
     public InvarianceSettings learningRate(float learningRate) {
-        this.learningRate = learningRate;
-        return this;
+        InvarianceSettings copy = copy();
+        copy.learningRate = learningRate;
+        return copy;
     }
 
     /**
      * Sets the AdamW weight decay.
      *
      * @param weightDecay &gt;= 0
-     * @return this
+     * @return a copy with the change
      */
     public InvarianceSettings weightDecay(float weightDecay) {
-        this.weightDecay = weightDecay;
-        return this;
+        InvarianceSettings copy = copy();
+        copy.weightDecay = weightDecay;
+        return copy;
     }
 
     /**
      * Sets the warm-up length in epochs (may be fractional); NaN = {@code epochs / 15}.
      *
      * @param warmupEpochs &gt;= 0 or NaN
-     * @return this
+     * @return a copy with the change
      */
     public InvarianceSettings warmupEpochs(double warmupEpochs) {
-        this.warmupEpochs = warmupEpochs;
-        return this;
+        InvarianceSettings copy = copy();
+        copy.warmupEpochs = warmupEpochs;
+        return copy;
     }
 
     /**
@@ -197,45 +217,61 @@ public final class InvarianceSettings {
      *
      * @param experts E
      * @param hiddenSize h
-     * @return this
+     * @return a copy with the change
      */
     public InvarianceSettings experts(int experts, int hiddenSize) {
-        this.experts = experts;
-        this.hiddenSize = hiddenSize;
-        return this;
+        InvarianceSettings copy = copy();
+        copy.experts = experts;
+        copy.hiddenSize = hiddenSize;
+        return copy;
+    }
+
+    /**
+     * Sets the evaluation batch size (default 500).
+     *
+     * @param evalBatchSize &gt;= 1
+     * @return a copy with the change
+     */
+    public InvarianceSettings evalBatchSize(int evalBatchSize) {
+        InvarianceSettings copy = copy();
+        copy.evalBatchSize = evalBatchSize;
+        return copy;
     }
 
     /**
      * Sets how images are normalised before the model (default {@link InputNormalization#PIXEL}).
      *
      * @param inputNormalization the normalisation
-     * @return this
+     * @return a copy with the change
      */
     public InvarianceSettings inputNormalization(InputNormalization inputNormalization) {
-        this.inputNormalization = inputNormalization;
-        return this;
+        InvarianceSettings copy = copy();
+        copy.inputNormalization = inputNormalization;
+        return copy;
     }
 
     /**
      * Sets which transforms the evaluation applies (default {@link TransformProtocol#PAPER}).
      *
      * @param transforms the protocol
-     * @return this
+     * @return a copy with the change
      */
     public InvarianceSettings transforms(TransformProtocol transforms) {
-        this.transforms = transforms;
-        return this;
+        InvarianceSettings copy = copy();
+        copy.transforms = transforms;
+        return copy;
     }
 
     /**
      * Sets whether a progress bar is printed per epoch.
      *
      * @param progress true to print
-     * @return this
+     * @return a copy with the change
      */
     public InvarianceSettings progress(boolean progress) {
-        this.progress = progress;
-        return this;
+        InvarianceSettings copy = copy();
+        copy.progress = progress;
+        return copy;
     }
 
     /**
@@ -294,73 +330,33 @@ public final class InvarianceSettings {
     }
 
     /**
-     * Returns the settings that define the run, as saved in each model's {@code config.json} and read back
-     * by {@code --resume} (the progress display is not part of it).
+     * Returns the settings that define the run, as saved in each model's {@code config.json} and
+     * read back by {@code --resume} (the progress display is not part of it; the warm-up is saved
+     * as its effective value).
      *
      * @return the configuration
      */
     public RunConfiguration toConfiguration() {
-        Map<String, Object> values = new LinkedHashMap<>();
-        values.put("command", "invariance");
-        values.put("epochs", epochs);
-        values.put("trainLimit", trainLimit);
-        values.put("testLimit", testLimit);
-        values.put("dataDir", dataDir);
-        values.put("seed", seed);
-        values.put("lambda", lambda);
-        values.put("sigmaMax", sigmaMax);
-        values.put("sigmaMin", sigmaMin);
-        values.put("sigmaPower", sigmaPower);
-        values.put("filterSize", filterSize);
-        values.put("batchSize", batchSize);
-        values.put("learningRate", learningRate);
-        values.put("weightDecay", weightDecay);
-        values.put("warmupEpochs", effectiveWarmupEpochs());
-        values.put("experts", experts);
-        values.put("hiddenSize", hiddenSize);
-        values.put("evalBatchSize", evalBatchSize);
-        values.put("inputNormalization", inputNormalization);
-        values.put("transforms", transforms);
-        return RunConfiguration.of(values);
+        return CommandSettings.toConfiguration(COMMAND, warmupEpochs(effectiveWarmupEpochs()));
     }
 
     /**
      * Rebuilds settings from a saved configuration ({@link #toConfiguration()}).
      *
      * @param configuration the configuration
-     * @return the settings
-     * @throws IllegalArgumentException if it is not an invariance configuration
+     * @return the settings, with the progress display on
+     * @throws IllegalArgumentException if it is not an invariance configuration of this form
      */
     public static InvarianceSettings fromConfiguration(RunConfiguration configuration) {
-        if (!"invariance".equals(configuration.getString("command"))) {
-            throw new IllegalArgumentException(
-                    "the run was not written by 'moge invariance' (command: "
-                            + configuration.getString("command") + ")");
+        return CommandSettings.fromConfiguration(COMMAND, configuration, InvarianceSettings.class);
+    }
+
+    private InvarianceSettings copy() {
+        try {
+            return (InvarianceSettings) clone();
+        } catch (CloneNotSupportedException e) {
+            throw new AssertionError(e);
         }
-        InvarianceSettings s =
-                new InvarianceSettings()
-                        .epochs(configuration.getInt("epochs"))
-                        .trainLimit(configuration.getInt("trainLimit"))
-                        .testLimit(configuration.getInt("testLimit"))
-                        .dataDir(configuration.has("dataDir") ? Path.of(configuration.getString("dataDir")) : null)
-                        .seed(configuration.getInt("seed"))
-                        .lambda(configuration.getFloat("lambda"))
-                        .sigma(configuration.getFloat("sigmaMax"), configuration.getFloat("sigmaMin"),
-                                configuration.getFloat("sigmaPower"))
-                        .filterSize(configuration.getInt("filterSize"))
-                        .batchSize(configuration.getInt("batchSize"))
-                        .learningRate(configuration.getFloat("learningRate"))
-                        .weightDecay(configuration.getFloat("weightDecay"))
-                        .warmupEpochs(configuration.getDouble("warmupEpochs"))
-                        .experts(configuration.getInt("experts"), configuration.getInt("hiddenSize"))
-                        .inputNormalization(
-                                InputNormalization.valueOf(configuration.getString("inputNormalization")));
-        s.evalBatchSize = configuration.getInt("evalBatchSize");
-        // runs saved before the choice existed were measured with the fixed-maximum transforms
-        s.transforms = configuration.has("transforms")
-                ? TransformProtocol.valueOf(configuration.getString("transforms"))
-                : TransformProtocol.FIXED;
-        return s;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.github.moge.examples.lm;
 import io.github.moge.core.SigmaSchedule;
 import io.github.moge.core.training.ConfigurationValidator;
 import io.github.moge.core.training.RunConfiguration;
+import io.github.moge.examples.training.CommandSettings;
 import io.github.moge.lm.data.BrownCorpus;
 import io.github.moge.lm.data.Corpus;
 import io.github.moge.lm.data.WikiTextCorpus;
@@ -13,16 +14,44 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Locale;
-import java.util.Map;
 
 /**
- * Every setting that defines a {@code train-lm} run, with the preset's defaults resolved: what {@code
- * config.json} holds and what {@code --resume} rebuilds the run from ({@link #toConfiguration()}, {@link
- * #fromConfiguration}). The wall-time budget is not part of it: a resumed run may get a new one.
+ * Every setting that defines a {@code train-lm} run, with the preset's defaults resolved: what
+ * {@code config.json} holds and what {@code --resume} rebuilds the run from ({@link
+ * #toConfiguration()}, {@link #fromConfiguration}, through {@link CommandSettings}). The wall-time
+ * budget is not part of it: a resumed run may get a new one. {@link #defaults} starts a {@link
+ * Builder} from a preset.
  */
-final class LmRunSettings {
+record LmRunSettings(
+        LmPreset preset,
+        Source source,
+        Path corpusPath,
+        boolean lowercase,
+        int epochs,
+        int batch,
+        int block,
+        int span,
+        int layers,
+        int width,
+        int hidden,
+        int topK,
+        float dropout,
+        float learningRate,
+        int warmup,
+        float lambda,
+        float auxWeight,
+        float sigmaMax,
+        float sigmaMin,
+        float sigmaPower,
+        float balance,
+        int evalBatch,
+        int maxStepsPerEpoch,
+        int batchesPerEpoch,
+        int evalLimit,
+        int seed) {
+
+    /** The command's name, saved in {@code config.json}. */
+    static final String COMMAND = "train-lm";
 
     /** Where the corpus comes from. */
     enum Source {
@@ -30,43 +59,16 @@ final class LmRunSettings {
         WIKITEXT
     }
 
-    LmPreset preset;
-    Source source;
-    Path corpusPath;
-    boolean lowercase;
-    int epochs;
-    int batch;
-    int block;
-    int span;
-    int layers;
-    int width;
-    int hidden;
-    int topK;
-    float dropout;
-    float learningRate;
-    int warmup;
-    float lambda;
-    float auxWeight;
-    float sigmaMax;
-    float sigmaMin;
-    float sigmaPower;
-    float balance;
-    int evalBatch;
-    int maxStepsPerEpoch;
-    int batchesPerEpoch;
-    int evalLimit;
-    int seed;
-
     /**
      * Returns the preset's settings for a corpus; the command overrides them with its flags.
      *
      * @param preset the preset
      * @param source the corpus source
      * @param corpusPath the corpus directory
-     * @return the settings
+     * @return a builder holding the settings
      */
-    static LmRunSettings of(LmPreset preset, Source source, Path corpusPath) {
-        LmRunSettings s = new LmRunSettings();
+    static Builder defaults(LmPreset preset, Source source, Path corpusPath) {
+        Builder s = new Builder();
         s.preset = preset;
         s.source = source;
         s.corpusPath = corpusPath.toAbsolutePath().normalize();
@@ -89,48 +91,9 @@ final class LmRunSettings {
         return s;
     }
 
-    /**
-     * Sets the sigma schedule to a published one.
-     *
-     * @param setting the schedule
-     */
-    void sigma(LmSigmaSetting setting) {
-        sigmaMax = setting.getMax();
-        sigmaMin = setting.getMin();
-        sigmaPower = setting.getPower();
-    }
-
     /** Returns the settings as the run configuration saved in {@code config.json}. */
     RunConfiguration toConfiguration() {
-        Map<String, Object> c = new LinkedHashMap<>();
-        c.put("command", "train-lm");
-        c.put("preset", preset.cliName());
-        c.put("corpus", source.name().toLowerCase(Locale.ROOT));
-        c.put("corpus_path", corpusPath.toString());
-        c.put("lowercase", lowercase);
-        c.put("epochs", epochs);
-        c.put("batch", batch);
-        c.put("block", block);
-        c.put("span", span);
-        c.put("layers", layers);
-        c.put("width", width);
-        c.put("hidden", hidden);
-        c.put("top_k", topK);
-        c.put("dropout", dropout);
-        c.put("lr", learningRate);
-        c.put("warmup", warmup);
-        c.put("lambda", lambda);
-        c.put("aux_weight", auxWeight);
-        c.put("sigma_max", sigmaMax);
-        c.put("sigma_min", sigmaMin);
-        c.put("sigma_power", sigmaPower);
-        c.put("balance", balance);
-        c.put("eval_batch", evalBatch);
-        c.put("max_steps_per_epoch", maxStepsPerEpoch);
-        c.put("batches_per_epoch", batchesPerEpoch);
-        c.put("eval_limit", evalLimit);
-        c.put("seed", seed);
-        return RunConfiguration.of(c);
+        return CommandSettings.toConfiguration(COMMAND, this);
     }
 
     /**
@@ -138,44 +101,10 @@ final class LmRunSettings {
      *
      * @param c the run's configuration
      * @return the settings
-     * @throws IllegalArgumentException if it is not a {@code train-lm} configuration
+     * @throws IllegalArgumentException if it is not a {@code train-lm} configuration of this form
      */
     static LmRunSettings fromConfiguration(RunConfiguration c) {
-        if (!"train-lm".equals(c.getString("command"))) {
-            throw new IllegalArgumentException("it is not the configuration of a train-lm run");
-        }
-        if (!c.has("sigma_max") || !c.has("aux_weight")) {
-            throw new IllegalArgumentException("it was written before the sigma schedule and the L_gs weight"
-                    + " convention were saved (its lambda was the loss weight then): start a new run");
-        }
-        LmRunSettings s = new LmRunSettings();
-        s.preset = LmPreset.fromCliName(c.getString("preset"));
-        s.source = Source.valueOf(c.getString("corpus").toUpperCase(Locale.ROOT));
-        s.corpusPath = Path.of(c.getString("corpus_path"));
-        s.lowercase = c.getBoolean("lowercase");
-        s.epochs = c.getInt("epochs");
-        s.batch = c.getInt("batch");
-        s.block = c.getInt("block");
-        s.span = c.getInt("span");
-        s.layers = c.getInt("layers");
-        s.width = c.getInt("width");
-        s.hidden = c.getInt("hidden");
-        s.topK = c.getInt("top_k");
-        s.dropout = c.getFloat("dropout");
-        s.learningRate = c.getFloat("lr");
-        s.warmup = c.getInt("warmup");
-        s.lambda = c.getFloat("lambda");
-        s.auxWeight = c.getFloat("aux_weight");
-        s.sigmaMax = c.getFloat("sigma_max");
-        s.sigmaMin = c.getFloat("sigma_min");
-        s.sigmaPower = c.getFloat("sigma_power");
-        s.balance = c.getFloat("balance");
-        s.evalBatch = c.getInt("eval_batch");
-        s.maxStepsPerEpoch = c.getInt("max_steps_per_epoch");
-        s.batchesPerEpoch = c.getInt("batches_per_epoch");
-        s.evalLimit = c.getInt("eval_limit");
-        s.seed = c.getInt("seed");
-        return s;
+        return CommandSettings.fromConfiguration(COMMAND, c, LmRunSettings.class);
     }
 
     /**
@@ -289,5 +218,56 @@ final class LmRunSettings {
                 .optDropout(dropout)
                 .optSwitchBalance(balance > 0)
                 .build();
+    }
+
+    /** The settings while the command resolves them: the preset's values, then the flags. */
+    static final class Builder {
+        LmPreset preset;
+        Source source;
+        Path corpusPath;
+        boolean lowercase;
+        int epochs;
+        int batch;
+        int block;
+        int span;
+        int layers;
+        int width;
+        int hidden;
+        int topK;
+        float dropout;
+        float learningRate;
+        int warmup;
+        float lambda;
+        float auxWeight;
+        float sigmaMax;
+        float sigmaMin;
+        float sigmaPower;
+        float balance;
+        int evalBatch;
+        int maxStepsPerEpoch;
+        int batchesPerEpoch;
+        int evalLimit;
+        int seed;
+
+        /**
+         * Sets the sigma schedule to a published one.
+         *
+         * @param setting the schedule
+         * @return this
+         */
+        Builder sigma(LmSigmaSetting setting) {
+            sigmaMax = setting.getMax();
+            sigmaMin = setting.getMin();
+            sigmaPower = setting.getPower();
+            return this;
+        }
+
+        /** Returns the settings. */
+        LmRunSettings build() {
+            return new LmRunSettings(preset, source, corpusPath, lowercase, epochs, batch, block,
+                    span, layers, width, hidden, topK, dropout, learningRate, warmup, lambda, auxWeight,
+                    sigmaMax, sigmaMin, sigmaPower, balance, evalBatch, maxStepsPerEpoch,
+                    batchesPerEpoch, evalLimit, seed);
+        }
     }
 }

@@ -4,6 +4,7 @@ import io.github.moge.core.training.ConfigurationException;
 import io.github.moge.core.training.ConfigurationValidator;
 import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.core.training.TrainingDivergedException;
+import io.github.moge.examples.training.PerInvocation;
 import io.github.moge.examples.training.TrainingRunOptions;
 import io.github.moge.examples.training.UsageException;
 import io.github.moge.lm.data.Corpus;
@@ -16,7 +17,6 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -58,13 +58,6 @@ import picocli.CommandLine.Option;
             "  moge train-lm --resume runs/smoge-small [--max-minutes 30]"
         })
 public final class TrainLmCommand implements Callable<Integer> {
-
-    /** The options that define a run; with --resume they come from config.json instead. */
-    private static final List<String> RUN_OPTIONS =
-            List.of("--preset", "--data", "--brown", "--lowercase", "--epochs", "--batch", "--block", "--span",
-                    "--layers", "--width", "--hidden", "--top-k", "--dropout", "--lr", "--warmup", "--lambda",
-                    "--sigma", "--balance", "--eval-batch", "--max-steps-per-epoch", "--batches-per-epoch",
-                    "--eval-limit", "--seed");
 
     @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
 
@@ -143,6 +136,7 @@ public final class TrainLmCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
     int seed;
 
+    @PerInvocation
     @Option(
             names = "--max-minutes",
             defaultValue = "0",
@@ -150,14 +144,17 @@ public final class TrainLmCommand implements Callable<Integer> {
                     + " 0 = none; continue with --resume. Not part of the run's settings.")
     double maxMinutes;
 
+    @PerInvocation
     @Option(names = "--output", description = "Run directory of a new run (created; must not hold a run).")
     Path output;
 
     @Mixin TrainingRunOptions runOptions = new TrainingRunOptions();
 
     /**
-     * Checks the flags and paths before any compute and returns the settings of the run: from the flags,
-     * or with {@code --resume} from the saved {@code config.json}.
+     * Checks the flags and paths before any compute and returns the settings of the run: from the
+     * flags, or with {@code --resume} from the saved {@code config.json} (run-defining flags are
+     * then refused by {@link TrainingRunOptions#validate}; {@code --max-minutes} and {@code
+     * --output} are per invocation).
      *
      * @return the settings
      * @throws UsageException listing every problem on one line
@@ -200,10 +197,11 @@ public final class TrainLmCommand implements Callable<Integer> {
         v.check(lambda == null || chosen.isGroupSparse(),
                 "--lambda weights L_gs, which " + preset + " does not have: drop --lambda or choose an"
                         + " smoge preset");
-        LmRunSettings s =
+        LmRunSettings.Builder s =
                 source.brown != null
-                        ? LmRunSettings.of(chosen, LmRunSettings.Source.BROWN, source.brown)
-                        : LmRunSettings.of(chosen, LmRunSettings.Source.WIKITEXT, source.wikiText);
+                        ? LmRunSettings.defaults(chosen, LmRunSettings.Source.BROWN, source.brown)
+                        : LmRunSettings.defaults(
+                                chosen, LmRunSettings.Source.WIKITEXT, source.wikiText);
         s.lowercase = lowercase;
         s.epochs = epochs;
         s.batch = batch != null ? batch : s.batch;
@@ -226,21 +224,11 @@ public final class TrainLmCommand implements Callable<Integer> {
         s.batchesPerEpoch = batchesPerEpoch;
         s.evalLimit = evalLimit;
         s.seed = seed;
-        return s;
+        return s.build();
     }
 
     private LmRunSettings resumed(ConfigurationValidator v) {
         Path dir = runOptions.getResume();
-        List<String> given = new ArrayList<>();
-        CommandLine.ParseResult parsed = spec == null ? null : spec.commandLine().getParseResult();
-        for (String option : RUN_OPTIONS) {
-            if (parsed != null && parsed.hasMatchedOption(option)) {
-                given.add(option);
-            }
-        }
-        v.check(given.isEmpty(), String.join(", ", given) + " given with --resume: a resumed run keeps every"
-                + " setting of " + dir.resolve(RunConfiguration.FILE_NAME) + "; drop them (--max-minutes and the"
-                + " checkpoint options still apply)");
         if (!Files.isDirectory(dir)) {
             return null; // reported by runOptions.validate
         }
@@ -250,11 +238,9 @@ public final class TrainLmCommand implements Callable<Integer> {
             return null;
         }
         try {
-            return LmRunSettings.fromConfiguration(RunConfiguration.read(dir));
+            return runOptions.savedSettings(dir, LmRunSettings.COMMAND, LmRunSettings.class);
         } catch (IOException | IllegalArgumentException e) {
-            v.check(false, "--resume " + dir + ": " + dir.resolve(RunConfiguration.FILE_NAME) + " is not a"
-                    + " train-lm run configuration (" + e.getMessage() + "): give the --output directory of an"
-                    + " earlier 'moge train-lm' run");
+            v.check(false, e.getMessage());
             return null;
         }
     }
@@ -269,31 +255,32 @@ public final class TrainLmCommand implements Callable<Integer> {
         out.println(corpus);
         out.printf(Locale.ROOT, "unigram perplexity: valid %.1f, test %.1f%n",
                 corpus.unigramPerplexity(corpus.getValid()), corpus.unigramPerplexity(corpus.getTest()));
-        if (corpus.getTrain().length / s.batch < s.block + 1) {
+        if (corpus.getTrain().length / s.batch() < s.block() + 1) {
             throw new UsageException(String.format(Locale.ROOT,
                     "--batch %d and --block %d: the %d training words give rows of %d words, too short for one"
-                            + " block; lower --batch or --block", s.batch, s.block, corpus.getTrain().length,
-                    corpus.getTrain().length / s.batch));
+                            + " block; lower --batch or --block", s.batch(), s.block(),
+                    corpus.getTrain().length, corpus.getTrain().length / s.batch()));
         }
         int perEpoch =
-                LmTraining.stepsPerEpoch(corpus.getTrain(), s.batch, s.block, s.maxStepsPerEpoch, s.batchesPerEpoch);
+                LmTraining.stepsPerEpoch(corpus.getTrain(), s.batch(), s.block(),
+                        s.maxStepsPerEpoch(), s.batchesPerEpoch());
         MoeTransformerLm lm = s.buildModel(corpus.getVocabulary().size(), perEpoch);
         out.printf(Locale.ROOT,
                 "%s (preset %s): %d layers, width %d, span %d, rule %s, %d steps per epoch of %d x %d tokens%n",
-                s.preset.cliName(), s.preset.describe(), lm.getLayerCount(), lm.getWidth(), lm.getSpan(),
-                lm.getRule(), perEpoch, s.batch, s.block);
+                s.preset().cliName(), s.preset().describe(), lm.getLayerCount(), lm.getWidth(),
+                lm.getSpan(), lm.getRule(), perEpoch, s.batch(), s.block());
         try (LmTraining training =
                 LmTraining.builder()
                         .setModel(lm)
                         .setCorpus(corpus)
-                        .setBatch(s.batch, s.block)
-                        .optEvalBatch(s.evalBatch)
-                        .setEpochs(s.epochs)
-                        .setLearningRate(s.learningRate, s.warmup)
-                        .optAuxiliaryWeights(s.balance, s.groupSparseWeight())
-                        .optMaxStepsPerEpoch(s.maxStepsPerEpoch)
-                        .optBatchesPerEpoch(s.batchesPerEpoch)
-                        .setSeed(s.seed)
+                        .setBatch(s.batch(), s.block())
+                        .optEvalBatch(s.evalBatch())
+                        .setEpochs(s.epochs())
+                        .setLearningRate(s.learningRate(), s.warmup())
+                        .optAuxiliaryWeights(s.balance(), s.groupSparseWeight())
+                        .optMaxStepsPerEpoch(s.maxStepsPerEpoch())
+                        .optBatchesPerEpoch(s.batchesPerEpoch())
+                        .setSeed(s.seed())
                         .optConfiguration(s.toConfiguration())
                         .optMaxSeconds(maxMinutes * 60)
                         .optRunOptions(runOptions::configure)
@@ -316,12 +303,12 @@ public final class TrainLmCommand implements Callable<Integer> {
     }
 
     private void report(PrintStream out, LmRunSettings s, LmTraining.Summary summary, Path dir) {
-        String name = s.preset.cliName();
+        String name = s.preset().cliName();
         if (summary.isCompleted()) {
             out.printf(Locale.ROOT,
                     "%s: best valid ppl %.2f (epoch %d of %d), test ppl %.2f (best-on-validation parameters),"
                             + " %s%.1f min; results in %s%n",
-                    name, summary.getValidPerplexity(), summary.getBestEpoch() + 1, s.epochs,
+                    name, summary.getValidPerplexity(), summary.getBestEpoch() + 1, s.epochs(),
                     summary.getTestPerplexity(),
                     Double.isNaN(summary.getTokensPerSecond())
                             ? ""
@@ -333,7 +320,7 @@ public final class TrainLmCommand implements Callable<Integer> {
                 "%s: training stopped early (--max-minutes %s spent) at step %d of %d, %d of %d epochs finished;"
                         + " this is not the run's result.%n",
                 name, formatMinutes(maxMinutes), summary.getSteps(), summary.getTotalSteps(),
-                summary.getEpochsFinished(), s.epochs);
+                summary.getEpochsFinished(), s.epochs());
         if (summary.getBestEpoch() >= 0) {
             out.printf(Locale.ROOT,
                     "Interim: best valid ppl so far %.2f (epoch %d), test ppl of those parameters %.2f.%n",

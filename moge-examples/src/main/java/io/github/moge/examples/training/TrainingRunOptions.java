@@ -8,45 +8,61 @@ import io.github.moge.core.training.TrainingSummary;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.function.Consumer;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * The options every training command shares, as a picocli mixin ({@code @Mixin TrainingRunOptions run;}):
- * {@code --resume DIR}, checkpoint cadence and retention, gradient clipping and the divergence guard. The
- * command keeps its own {@code --output} for new runs.
+ * The options every training command shares, as a picocli mixin ({@code @Mixin TrainingRunOptions
+ * run;}): {@code --resume DIR}, checkpoint cadence and retention, gradient clipping and the
+ * divergence guard. The command keeps its own {@code --output} for new runs.
  *
- * <p>A command with {@code --resume DIR} rebuilds its settings from {@link #savedConfiguration()} (the
- * run's {@code config.json}) instead of its other flags, builds the same model and data, applies {@link
- * #configure(TrainingRun.Builder, Path)} and calls {@link #start(TrainingRun, Path)}.
+ * <p>A command with {@code --resume DIR} rebuilds its settings from {@link #savedSettings} (the
+ * run's {@code config.json}, {@link CommandSettings}) instead of its other flags, builds the same
+ * model and data, applies {@link #configure(TrainingRun.Builder, Path)} and calls {@link
+ * #start(TrainingRun, Path)}. These options are all {@link PerInvocation}: they may be given with
+ * {@code --resume} (an explicit {@code --clip-grad-norm} must equal the saved one, which {@code
+ * TrainingRun} checks).
  */
 public final class TrainingRunOptions {
 
+    /** The command this mixin belongs to (null when used outside a command line). */
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    @PerInvocation
     @Option(
             names = "--resume",
             paramLabel = "DIR",
             description = "Continue the run in DIR from its newest intact checkpoint, with its saved settings.")
     Path resume;
 
+    @PerInvocation
     @Option(
             names = "--allow-fallback",
             description = "With --resume: if the newest checkpoint is corrupt, use the previous intact one.")
     boolean allowFallback;
 
+    @PerInvocation
     @Option(
             names = "--checkpoint-every",
             defaultValue = "0",
             description = "Also checkpoint every N steps (default: after every epoch only).")
     int checkpointEvery;
 
+    @PerInvocation
     @Option(names = "--keep-checkpoints", defaultValue = "3", description = "Checkpoints kept (default: ${DEFAULT-VALUE}).")
     int keepCheckpoints;
 
+    @PerInvocation
     @Option(
             names = "--clip-grad-norm",
             description = "Clip gradients to this global L2 norm (default: 0, off; with --resume: the run's).")
     Float clipGradNorm;
 
+    @PerInvocation
     @Option(
             names = "--pull-every",
             defaultValue = "10",
@@ -54,6 +70,7 @@ public final class TrainingRunOptions {
                     + " router_grad_task, router_grad_gs, gs_pull; default: ${DEFAULT-VALUE}; 0: never).")
     int pullEvery;
 
+    @PerInvocation
     @Option(
             names = "--skip-non-finite",
             description = "Skip updates with a non-finite loss or gradient instead of stopping the run.")
@@ -105,7 +122,34 @@ public final class TrainingRunOptions {
     }
 
     /**
-     * Adds this mixin's checks to a command's validator (before any compute).
+     * Returns the settings saved in a run directory of the resumed run ({@link
+     * CommandSettings#fromConfiguration}).
+     *
+     * @param runDirectory the run directory ({@code --resume}, or one below it)
+     * @param commandName the command's name, e.g. {@code train-lm}
+     * @param type the command's settings type
+     * @param <T> the settings type
+     * @return the settings
+     * @throws IOException if there is no readable {@code config.json}
+     * @throws IllegalArgumentException if it does not hold this command's settings, naming the fix
+     */
+    public <T> T savedSettings(Path runDirectory, String commandName, Class<T> type)
+            throws IOException {
+        RunConfiguration saved = savedConfiguration(runDirectory);
+        try {
+            return CommandSettings.fromConfiguration(commandName, saved, type);
+        } catch (IllegalArgumentException e) {
+            Path file = runDirectory.resolve(RunConfiguration.FILE_NAME);
+            throw new IllegalArgumentException("--resume " + resume + ": " + file + " is not a "
+                    + commandName + " run configuration (" + e.getMessage() + "): give the --output"
+                    + " directory of an earlier 'moge " + commandName + "' run", e);
+        }
+    }
+
+    /**
+     * Adds this mixin's checks to a command's validator (before any compute); with {@code
+     * --resume}, these include the one rule for every command: no run-defining option may be given
+     * ({@link CommandSettings#runDefiningOptions}).
      *
      * @param validator the command's validator
      * @param outputGiven whether the command's {@code --output} was given explicitly
@@ -122,6 +166,12 @@ public final class TrainingRunOptions {
                         && (clipGradNorm == null || clipGradNorm >= 0),
                 "--checkpoint-every, --clip-grad-norm and --pull-every must be >= 0 and --keep-checkpoints >= 1");
         if (resume != null) {
+            List<String> given =
+                    command == null ? List.of() : CommandSettings.givenRunDefiningOptions(command);
+            String names = String.join(", ", given);
+            validator.check(given.isEmpty(), names + " given with --resume: a resumed run keeps the"
+                    + " settings saved in " + resume.resolve(RunConfiguration.FILE_NAME) + "; drop "
+                    + names + " (or start a new run with --output)");
             validator.check(Files.isDirectory(resume), "--resume " + resume + " does not exist: give the run"
                     + " directory (the --output) of an earlier run of this command");
         }

@@ -1,8 +1,8 @@
 package io.github.moge.examples.training;
 
 /**
- * A usage problem found after parsing (a path that does not exist, an existing result): the {@code moge}
- * command line prints its one-line message, no stack trace, and exits with code 2.
+ * A usage problem found after parsing (a path that does not exist, an existing result): the {@code
+ * moge} command line prints its one-line message, no stack trace, and exits with code 2.
  */
 public final class UsageException extends RuntimeException {
 

@@ -7,7 +7,7 @@ import ai.djl.training.dataset.RandomAccessDataset;
 import io.github.moge.core.MoeLoss;
 import io.github.moge.core.TopographicMap;
 import io.github.moge.core.training.ConfigurationValidator;
-import io.github.moge.examples.training.CommandConfiguration;
+import io.github.moge.examples.training.PerInvocation;
 import io.github.moge.examples.training.TrainingRunOptions;
 import io.github.moge.examples.training.WriterOutputStream;
 import io.github.moge.vision.data.Cifar100Dataset;
@@ -33,7 +33,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -65,9 +64,6 @@ import picocli.CommandLine.Spec;
             "  moge train-vision --preset vit-moge-xs-fmnist --epochs 3 --train-limit 6000 --output runs/fmnist"
         })
 public final class TrainVisionCommand implements Callable<Integer> {
-
-    /** Options that do not define the run, so they are not saved with it. */
-    private static final Set<String> NOT_SAVED = Set.of("output", "no-progress", "print-recipe");
 
     static {
         // picocli expands ${sys:...} when it renders --help, after this class is loaded.
@@ -137,6 +133,7 @@ public final class TrainVisionCommand implements Callable<Integer> {
     @Option(names = "--crop-padding", description = "Random crop padding in pixels (default: the recipe's).")
     Integer cropPadding;
 
+    @PerInvocation
     @Option(names = "--print-recipe", description = "Print the training recipe of --preset (and --dataset) and exit.")
     boolean printRecipe;
 
@@ -149,9 +146,11 @@ public final class TrainVisionCommand implements Callable<Integer> {
     @Option(names = "--eval-batch-size", defaultValue = "0", description = "Evaluation batch size (default: the training batch size).")
     int evalBatchSize;
 
+    @PerInvocation
     @Option(names = "--output", description = "Run directory for a new run (default: runs/<preset>).")
     Path output;
 
+    @PerInvocation
     @Option(names = "--no-progress", description = "Do not print progress lines.")
     boolean noProgress;
 
@@ -184,15 +183,17 @@ public final class TrainVisionCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         boolean outputGiven = spec.commandLine().getParseResult().hasMatchedOption("--output");
+        VisionRunSettings s = settings();
         if (runOptions.isResume()) {
             runOptions.validate(new ConfigurationValidator(), outputGiven, output).validate();
-            CommandConfiguration.restore(spec, runOptions.savedConfiguration(), NOT_SAVED);
+            s = runOptions.savedSettings(
+                    runOptions.getResume(), VisionRunSettings.COMMAND, VisionRunSettings.class);
         }
         ConfigurationValidator validator = new ConfigurationValidator()
-                .check(preset != null, "--preset is required for a new run: choose one listed in --help, or"
+                .check(s.preset() != null, "--preset is required for a new run: choose one listed in --help, or"
                         + " continue a run with --resume DIR");
         validator.validate();
-        String presetName = resolvePresetName(preset, moge);
+        String presetName = resolvePresetName(s.preset(), s.moge());
         validator.requireKnown("--preset", presetName, VisionPreset.names()).validate();
         VisionPreset p = VisionPreset.get(presetName);
         Path runDirectory = runOptions.runDirectory(output != null ? output : Path.of("runs", p.getName()));
@@ -200,22 +201,24 @@ public final class TrainVisionCommand implements Callable<Integer> {
             runOptions.validate(validator, outputGiven, runDirectory);
         }
         if (p.getKind() != VisionPreset.Kind.DENSE) {
-            validator.requireTopK("--top-k", topK != null ? topK : p.getTopK(), "--experts",
-                    Math.max(1, experts != null ? experts : p.getExperts()));
+            validator.requireTopK("--top-k", s.topK() != null ? s.topK() : p.getTopK(), "--experts",
+                    Math.max(1, s.experts() != null ? s.experts() : p.getExperts()));
         }
-        int expertCount = experts != null ? experts : p.getExperts();
+        int expertCount = s.experts() != null ? s.experts() : p.getExperts();
         validator.check(expertCount >= 1, "--experts must be >= 1");
         if (p.getKind() == VisionPreset.Kind.MOGE && expertCount >= 1) {
             validator.requireMapFits("--experts", TopographicMap.forExperts(expertCount), 3);
         }
-        validator.check(lambda == null || p.getKind() == VisionPreset.Kind.MOGE,
+        validator.check(s.lambda() == null || p.getKind() == VisionPreset.Kind.MOGE,
                 "--lambda needs a MoGE preset (or --moge); " + p.getName() + " has no regularizer");
-        if (data != null) {
-            validator.requireDataPath("--data", data);
+        if (s.data() != null) {
+            validator.requireDataPath("--data", s.data());
         }
         validator.validate();
 
-        String ds = dataset != null ? dataset.toLowerCase(Locale.ROOT) : canonicalDataset(p.getDataset());
+        String ds = s.dataset() != null
+                ? s.dataset().toLowerCase(Locale.ROOT)
+                : canonicalDataset(p.getDataset());
         VisionRecipe recipe = VisionRecipe.of(ds, p.getName().endsWith("-ft"), p.getImageSize());
         if (printRecipe) {
             out.println(p.getName() + ": " + recipe);
@@ -223,10 +226,10 @@ public final class TrainVisionCommand implements Callable<Integer> {
             out.flush();
             return 0;
         }
-        int epochs = this.epochs != null ? this.epochs : recipe.getEpochs();
-        int batchSize = this.batchSize != null ? this.batchSize : recipe.getBatchSize();
-        ImageClassificationData train = openData(ds, p, Dataset.Usage.TRAIN);
-        ImageClassificationData test = openData(ds, p, Dataset.Usage.TEST);
+        int epochs = s.epochs() != null ? s.epochs() : recipe.getEpochs();
+        int batchSize = s.batchSize() != null ? s.batchSize() : recipe.getBatchSize();
+        ImageClassificationData train = openData(s.data(), ds, p, Dataset.Usage.TRAIN);
+        ImageClassificationData test = openData(s.data(), ds, p, Dataset.Usage.TEST);
         if (train.getNumClasses() != p.getClasses()) {
             throw new IllegalArgumentException("preset " + p.getName() + " has " + p.getClasses()
                     + " classes but " + ds + " has " + train.getNumClasses());
@@ -236,50 +239,56 @@ public final class TrainVisionCommand implements Callable<Integer> {
             throw new IllegalArgumentException("preset " + p.getName() + " expects " + p.getChannels()
                     + " channels, " + ds + " images have " + image.get(0));
         }
-        float smoothing = labelSmoothing != null ? labelSmoothing : recipe.getLabelSmoothing();
-        float mix = mixup != null ? mixup : recipe.getMixup();
-        float cut = cutmix != null ? cutmix : recipe.getCutmix();
-        int crop = cropPadding != null ? cropPadding : recipe.getCropPadding();
+        float smoothing =
+                s.labelSmoothing() != null ? s.labelSmoothing() : recipe.getLabelSmoothing();
+        float mix = s.mixup() != null ? s.mixup() : recipe.getMixup();
+        float cut = s.cutmix() != null ? s.cutmix() : recipe.getCutmix();
+        int crop = s.cropPadding() != null ? s.cropPadding() : recipe.getCropPadding();
         AugmentationPipeline aug = AugmentationPipeline.builder()
                 .optPadTo(image.get(1) < p.getImageSize() ? p.getImageSize() : 0)
                 .optRandomCrop(crop)
-                .optFlip(flip != null ? flip : recipe.getFlip())
-                .optColorJitter(colorJitter != null ? colorJitter : recipe.getColorJitter())
+                .optFlip(s.flip() != null ? s.flip() : recipe.getFlip())
+                .optColorJitter(s.colorJitter() != null ? s.colorJitter() : recipe.getColorJitter())
                 .optNormalize(recipe.getMean(), recipe.getStd())
-                .optRandomErasing(randomErasing != null ? randomErasing : recipe.getRandomErasing())
+                .optRandomErasing(
+                        s.randomErasing() != null ? s.randomErasing() : recipe.getRandomErasing())
                 .optMixupCutmix(mix, cut)
                 .optLabelSmoothing(smoothing)
                 .optNumClasses(p.getClasses())
-                .optSeed(seed)
+                .optSeed(s.seed())
                 .build();
         TrainingSettings.Builder sb = TrainingSettings.builder().setEpochs(epochs).optBatchSize(batchSize)
-                .optLearningRate(lr).optMinLearningRate(minLr).optWeightDecay(weightDecay)
-                .optWarmupEpochs(warmupEpochs != null ? warmupEpochs : recipe.getWarmupEpochs())
+                .optLearningRate(s.learningRate()).optMinLearningRate(s.minLearningRate())
+                .optWeightDecay(s.weightDecay())
+                .optWarmupEpochs(
+                        s.warmupEpochs() != null ? s.warmupEpochs() : recipe.getWarmupEpochs())
                 .optLabelSmoothing(aug.producesSoftTargets() ? 0f : smoothing)
-                .optTrainLimit(trainLimit).optTestLimit(testLimit).optSeed(seed).optProgress(!noProgress);
-        if (evalBatchSize > 0) {
-            sb.optEvalBatchSize(evalBatchSize);
+                .optTrainLimit(s.trainLimit()).optTestLimit(s.testLimit()).optSeed(s.seed())
+                .optProgress(!noProgress);
+        if (s.evalBatchSize() > 0) {
+            sb.optEvalBatchSize(s.evalBatchSize());
         }
         TrainingSettings settings = sb.build();
         int totalSteps = epochs * VisionTrainer.stepsPerEpoch(train.size(), settings);
-        float rawLambda = lambda != null ? lambda : p.getLambda();
+        float rawLambda = s.lambda() != null ? s.lambda() : p.getLambda();
         MoeLoss loss = MoeLoss.builder()
                 .setBaseLoss(new SoftTargetCrossEntropyLoss("ce", settings.getLabelSmoothing()))
                 .optBalanceWeight(p.getKind() == VisionPreset.Kind.DENSE ? 0f : VisionPreset.AUX_WEIGHT)
                 .optGroupSparseWeight(VisionPreset.AUX_WEIGHT * rawLambda)
                 .build();
         out.printf(Locale.ROOT, "train-vision: %s on %s (%d train%s / %d test images), %d epochs, %d steps%n",
-                p.getName(), ds, train.size(), trainLimit > 0 ? ", limit " + trainLimit : "", test.size(), epochs,
+                p.getName(), ds, train.size(),
+                s.trainLimit() > 0 ? ", limit " + s.trainLimit() : "", test.size(), epochs,
                 totalSteps);
         out.flush();
         VisionTrainer trainer = VisionTrainer.builder()
-                .setBlock(buildModel(p, totalSteps, experts, topK))
+                .setBlock(buildModel(p, totalSteps, s.experts(), s.topK()))
                 .setLoss(loss)
                 .setData(train, test)
                 .setAugmentation(aug)
                 .setInputShape(p.inputShape(1).slice(1))
                 .setSettings(settings)
-                .optConfiguration(CommandConfiguration.capture(spec, NOT_SAVED))
+                .optConfiguration(s.toConfiguration())
                 .optRunOptions(runOptions.forRun(runDirectory, recipe.getClipGradNorm()))
                 .optLog(new PrintStream(new WriterOutputStream(out), true, StandardCharsets.UTF_8))
                 .build();
@@ -291,6 +300,19 @@ public final class TrainVisionCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * Returns the run-defining options of this invocation as given (null: the preset's or
+     * recipe's).
+     *
+     * @return the settings
+     */
+    VisionRunSettings settings() {
+        return new VisionRunSettings(preset, data, dataset, epochs, experts, topK, moge, lambda,
+                batchSize, lr, minLr, weightDecay, warmupEpochs, mixup, cutmix, labelSmoothing,
+                randomErasing, colorJitter, flip, cropPadding, trainLimit, testLimit, evalBatchSize,
+                seed);
     }
 
     /**
@@ -323,7 +345,8 @@ public final class TrainVisionCommand implements Callable<Integer> {
         return presetDataset.equals("tinyimagenet") ? "tiny-imagenet" : presetDataset;
     }
 
-    private ImageClassificationData openData(String ds, VisionPreset p, Dataset.Usage usage) throws IOException {
+    private ImageClassificationData openData(
+            Path data, String ds, VisionPreset p, Dataset.Usage usage) throws IOException {
         RandomAccessDataset d;
         switch (ds) {
             case "fmnist":

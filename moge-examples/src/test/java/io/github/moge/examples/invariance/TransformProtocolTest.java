@@ -2,6 +2,7 @@ package io.github.moge.examples.invariance;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.moge.core.training.RunConfiguration;
@@ -27,10 +28,12 @@ class TransformProtocolTest {
         assertSame(TransformProtocol.FIXED, InvarianceSettings.fromConfiguration(saved).transforms);
         assertSame(TransformProtocol.PAPER, InvarianceSettings.fromConfiguration(
                 new InvarianceSettings().toConfiguration()).transforms);
-        // a run saved before the choice existed was measured with the fixed-maximum transforms
+        // a configuration without the choice (written before it existed) is refused, not guessed
         String old = saved.toJson().replaceAll(",\\s*\"transforms\": \"FIXED\"", "");
-        assertTrue(!old.contains("transforms") && old.contains("inputNormalization"), old);
-        assertSame(TransformProtocol.FIXED, InvarianceSettings.fromConfiguration(RunConfiguration.fromJson(old))
-                .transforms);
+        assertTrue(!old.contains("transforms") && old.contains("input_normalization"), old);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> InvarianceSettings.fromConfiguration(RunConfiguration.fromJson(old)));
+        assertTrue(e.getMessage().contains("has no transforms")
+                && e.getMessage().contains("start a new run"), e.getMessage());
     }
 }

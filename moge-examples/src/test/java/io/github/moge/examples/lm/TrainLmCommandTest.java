@@ -90,7 +90,8 @@ class TrainLmCommandTest {
         Path moved = Files.createDirectories(temp.resolve("moved"));
         Path oldCorpus = temp.resolve("old-brown");
         Files.writeString(moved.resolve(RunConfiguration.FILE_NAME),
-                LmRunSettings.of(LmPreset.SMOGE_SMALL, LmRunSettings.Source.BROWN, oldCorpus)
+                LmRunSettings.defaults(LmPreset.SMOGE_SMALL, LmRunSettings.Source.BROWN, oldCorpus)
+                        .build()
                         .toConfiguration()
                         .toJson());
         assertUsageError("the corpus directory " + oldCorpus + " saved in its config.json is gone", "train-lm",
