@@ -18,11 +18,17 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
- * The settings of a run as flat JSON ({@code config.json}): what a command needs to rebuild the same model,
- * data and schedules when it is given only {@code --resume DIR}. Values are strings, numbers, booleans or
- * null (written, not left out); paths are stored as strings.
+ * The settings of a run as flat JSON ({@code config.json}): what a command needs to rebuild the
+ * same model, data and schedules when it is given only {@code --resume DIR}. Values are strings,
+ * numbers, booleans or null; paths are stored as strings.
+ *
+ * <p>Keys are snake_case ({@code batch_size}, {@code clip_grad_norm}), the one key style of every
+ * {@code config.json}: {@link #of} and {@link #with} refuse any other key. Reading ({@link
+ * #fromJson}, {@link #read}) accepts any object, so that a command can name what an older file
+ * lacks.
  */
 public final class RunConfiguration {
 
@@ -37,6 +43,9 @@ public final class RunConfiguration {
                     .serializeSpecialFloatingPointValues()
                     .create();
 
+    /** The key style: lower-case words joined by underscores. */
+    private static final Pattern KEY = Pattern.compile("[a-z][a-z0-9]*(_[a-z0-9]+)*");
+
     private final JsonObject values;
 
     private RunConfiguration(JsonObject values) {
@@ -48,6 +57,7 @@ public final class RunConfiguration {
      *
      * @param values the settings; values are String, Number, Boolean, Enum, Path or null
      * @return the configuration
+     * @throws IllegalArgumentException if a key is not snake_case or a value has another type
      */
     public static RunConfiguration of(Map<String, ?> values) {
         JsonObject json = new JsonObject();
@@ -100,6 +110,10 @@ public final class RunConfiguration {
     }
 
     private static JsonElement toJson(String key, Object value) {
+        if (!KEY.matcher(key).matches()) {
+            throw new IllegalArgumentException("configuration key '" + key + "' is not snake_case"
+                    + " (lower-case words joined by underscores, e.g. batch_size)");
+        }
         if (value == null) {
             return JsonNull.INSTANCE;
         } else if (value instanceof Boolean) {
@@ -117,7 +131,7 @@ public final class RunConfiguration {
     /**
      * Returns a copy with more keys (or replaced values), e.g. which of several models a run trains.
      *
-     * @param more the extra settings, values as for {@link #of(Map)}
+     * @param more the extra settings, keys and values as for {@link #of(Map)}
      * @return the new configuration
      */
     public RunConfiguration with(Map<String, ?> more) {
