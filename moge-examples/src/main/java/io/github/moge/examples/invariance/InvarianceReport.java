@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
 
 /**
  * Writes the result files of an invariance run: {@code invariance.csv}, {@code invariance.md} and
@@ -28,6 +30,10 @@ public final class InvarianceReport {
     public static final List<String> FILES =
             List.of("invariance.csv", "invariance.md", "metrics.csv", RoutingMapFigure.FILE_NAME);
 
+    /** Comma-separated, fields quoted only where needed, one {@code \n} per record. */
+    private static final CSVFormat CSV =
+            CSVFormat.DEFAULT.builder().setRecordSeparator('\n').build();
+
     private InvarianceReport() {}
 
     /**
@@ -41,18 +47,17 @@ public final class InvarianceReport {
     public static void writeInvarianceCsv(Writer out, ModelResult moe, ModelResult moge)
             throws IOException {
         List<InvarianceTransforms.Entry> transforms = InvarianceTransforms.all();
-        out.write(INVARIANCE_HEADER + "\n");
+        CSVPrinter csv = new CSVPrinter(out, CSV);
+        csv.printRecord((Object[]) INVARIANCE_HEADER.split(","));
         for (int i = 0; i < transforms.size(); i++) {
             InvarianceTransforms.Entry e = transforms.get(i);
-            out.write(
-                    String.format(
-                            Locale.ROOT,
-                            "%s,%s,%.6g,%.6g%n",
-                            e.getFamily(),
-                            csvField(e.getParameter()),
-                            moe.meanImed()[i],
-                            moge.meanImed()[i]));
+            csv.printRecord(
+                    e.getFamily(),
+                    e.getParameter(),
+                    format("%.6g", moe.meanImed()[i]),
+                    format("%.6g", moge.meanImed()[i]));
         }
+        csv.flush();
     }
 
     /**
@@ -63,25 +68,24 @@ public final class InvarianceReport {
      * @throws IOException if writing fails
      */
     public static void writeMetricsCsv(Writer out, List<ModelResult> results) throws IOException {
-        out.write(METRICS_HEADER + "\n");
+        CSVPrinter csv = new CSVPrinter(out, CSV);
+        csv.printRecord((Object[]) METRICS_HEADER.split(","));
         for (ModelResult r : results) {
             for (EpochMetrics m : r.epochs()) {
-                out.write(
-                        String.format(
-                                Locale.ROOT,
-                                "%d,%s,%.6f,%.6f,%.6f,%.6f,%.6f,%.3f,%.1f,%d%n",
-                                m.epoch(),
-                                m.model(),
-                                m.trainLoss(),
-                                m.trainCrossEntropy(),
-                                m.trainGroupSparse(),
-                                m.trainAccuracy(),
-                                m.testAccuracy(),
-                                m.seconds(),
-                                m.imagesPerSecond(),
-                                m.maxTokensPerExpert()));
+                csv.printRecord(
+                        m.epoch(),
+                        m.model(),
+                        format("%.6f", m.trainLoss()),
+                        format("%.6f", m.trainCrossEntropy()),
+                        format("%.6f", m.trainGroupSparse()),
+                        format("%.6f", m.trainAccuracy()),
+                        format("%.6f", m.testAccuracy()),
+                        format("%.3f", m.seconds()),
+                        format("%.1f", m.imagesPerSecond()),
+                        m.maxTokensPerExpert());
             }
         }
+        csv.flush();
     }
 
     /**
@@ -204,10 +208,7 @@ public final class InvarianceReport {
         }
     }
 
-    private static String csvField(String value) {
-        if (value.contains(",") || value.contains("\"")) {
-            return '"' + value.replace("\"", "\"\"") + '"';
-        }
-        return value;
+    private static String format(String pattern, double value) {
+        return String.format(Locale.ROOT, pattern, value);
     }
 }

@@ -1,19 +1,13 @@
 package io.github.moge.vision.data;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.dataset.RandomAccessDataset;
-import ai.djl.training.dataset.Record;
 import ai.djl.util.Progress;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -25,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * CIFAR-100 (32 x 32 colour images, 100 fine classes grouped into 20 coarse superclasses, 50000
  * training and 10000 test examples) read from the binary version and held in memory.
  *
- * <p>The binary files {@code train.bin} and {@code test.bin} are sequences of {@value
+ * <p>{@link Usage#TRAIN} reads {@code train.bin} and {@link Usage#TEST} {@code test.bin} (there is
+ * no validation split). The binary files are sequences of {@value
  * #RECORD_BYTES}-byte records: one coarse label byte ({@code 0..19}), one fine label byte ({@code
  * 0..99}), then 3072 pixel bytes, the 1024 red values, the 1024 green values and the 1024 blue
  * values of the image, each plane row-major. {@link Builder#optLabelType(LabelType)} picks which
@@ -43,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * 3073-byte records is recognised as CIFAR-10 and refused with that explanation) and every label
  * in range. Nothing found gives one {@link DataException} listing every place tried.
  */
-public final class Cifar100Dataset extends RandomAccessDataset implements ImageClassificationData {
+public final class Cifar100Dataset extends LocalImageDataset {
 
     /** Which label the records carry. */
     public enum LabelType {
@@ -85,11 +80,7 @@ public final class Cifar100Dataset extends RandomAccessDataset implements ImageC
     /** train.bin is 153.7 MB and test.bin 30.7 MB; anything beyond this is not CIFAR-100. */
     private static final long MAX_ENTRY_BYTES = 200L << 20;
 
-    private final Usage usage;
     private final LabelType labelType;
-    private final Path dataDir;
-    private final String envDataDir;
-    private final Path systemDir;
 
     private byte[] records;
     private int count;
@@ -98,11 +89,7 @@ public final class Cifar100Dataset extends RandomAccessDataset implements ImageC
 
     private Cifar100Dataset(Builder builder) {
         super(builder);
-        this.usage = builder.usage;
         this.labelType = builder.labelType;
-        this.dataDir = builder.dataDir;
-        this.envDataDir = builder.envDataDir;
-        this.systemDir = builder.systemDir;
     }
 
     /**
@@ -114,37 +101,14 @@ public final class Cifar100Dataset extends RandomAccessDataset implements ImageC
         return new Builder();
     }
 
-    /**
-     * Locates, (if needed) extracts, reads and validates the split; does nothing when prepared.
-     *
-     * @throws DataException if the data cannot be found or is malformed
-     * @throws IOException if reading fails for another reason
-     */
+    /** {@inheritDoc} A matching directory that holds only the archive gets it extracted. */
     @Override
-    public void prepare() throws IOException {
-        prepare(null);
-    }
-
-    /**
-     * Locates, (if needed) extracts, reads and validates the split; does nothing when prepared.
-     *
-     * @param progress ignored
-     * @throws DataException if the data cannot be found (the message lists every place tried) or
-     *     is malformed (the message names the file and the problem)
-     * @throws IOException if reading fails for another reason
-     */
-    @Override
-    public synchronized void prepare(Progress progress) throws IOException {
-        if (records != null) {
-            return;
-        }
+    protected void prepareData(Progress progress) throws IOException {
         String file = fileName();
-        DataSearch search =
-                new DataSearch(dataDir, envDataDir, List.of("", "cifar-100", "cifar100"), systemDir);
         Path bin =
-                search.find(
+                search().find(
                         this::probe,
-                        "CIFAR-100 " + (usage == Usage.TRAIN ? "training" : "test") + " data ("
+                        "CIFAR-100 " + (getUsage() == Usage.TRAIN ? "training" : "test") + " data ("
                                 + file + " or " + ARCHIVE_NAME + ")",
                         "To get the data: download " + ARCHIVE_NAME
                                 + " (binary version) from https://www.cs.toronto.edu/~kriz/cifar.html"
@@ -155,14 +119,10 @@ public final class Cifar100Dataset extends RandomAccessDataset implements ImageC
     }
 
     private String fileName() {
-        return usage == Usage.TRAIN ? "train.bin" : "test.bin";
+        return getUsage() == Usage.TRAIN ? "train.bin" : "test.bin";
     }
 
     private Path probe(Path dir, StringBuilder reason) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            reason.append(Files.exists(dir) ? "not a directory" : "no such directory");
-            return null;
-        }
         String file = fileName();
         for (Path p : new Path[] {dir.resolve(file), dir.resolve(ARCHIVE_DIR).resolve(file)}) {
             if (Files.isRegularFile(p)) {
@@ -238,7 +198,7 @@ public final class Cifar100Dataset extends RandomAccessDataset implements ImageC
                                 FINE_CLASSES - 1));
             }
         }
-        int expected = usage == Usage.TRAIN ? 50_000 : 10_000;
+        int expected = getUsage() == Usage.TRAIN ? 50_000 : 10_000;
         if (n != expected) {
             logger.warn("{}: {} records, the published split has {}", bin, n, expected);
         }
@@ -270,45 +230,12 @@ public final class Cifar100Dataset extends RandomAccessDataset implements ImageC
         return Collections.unmodifiableList(names);
     }
 
-    /**
-     * Returns one example: the float32 image {@code [3, 32, 32]} in {@code [0, 1]} and its label.
-     *
-     * @param manager the manager that owns the created arrays
-     * @param index the example index
-     * @return the record
-     */
-    @Override
-    public Record get(NDManager manager, long index) {
-        long[] one = {index};
-        NDArray img = getImages(manager, one).squeeze(0);
-        NDArray label = manager.create((float) getLabel(index));
-        return new Record(new NDList(img), new NDList(label));
-    }
-
     /** {@inheritDoc} */
     @Override
     public NDArray getImages(NDManager manager, long[] indices) {
         checkPrepared();
-        byte[] buf = new byte[indices.length * PIXELS];
-        for (int i = 0; i < indices.length; i++) {
-            checkIndex(indices[i]);
-            System.arraycopy(records, (int) indices[i] * RECORD_BYTES + 2, buf, i * PIXELS, PIXELS);
-        }
-        Shape shape = new Shape(indices.length, 3, IMAGE_SIZE, IMAGE_SIZE);
-        try (NDArray raw = manager.create(ByteBuffer.wrap(buf), shape, DataType.UINT8);
-                NDArray asFloat = raw.toType(DataType.FLOAT32, false)) {
-            return asFloat.div(255f);
-        }
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDArray getLabels(NDManager manager, long[] indices) {
-        float[] out = new float[indices.length];
-        for (int i = 0; i < indices.length; i++) {
-            out[i] = getLabel(indices[i]);
-        }
-        return manager.create(out);
+        byte[] buf = gather(records, indices, RECORD_BYTES, 2, PIXELS);
+        return toFloatImages(manager, buf, new Shape(indices.length, 3, IMAGE_SIZE, IMAGE_SIZE));
     }
 
     /** {@inheritDoc} */
@@ -374,31 +301,14 @@ public final class Cifar100Dataset extends RandomAccessDataset implements ImageC
         return count;
     }
 
-    private void checkPrepared() {
-        if (records == null) {
-            throw new IllegalStateException("Cifar100Dataset: call prepare() before reading examples");
-        }
-    }
-
-    private void checkIndex(long index) {
-        checkPrepared();
-        long size = size();
-        if (index < 0 || index >= size) {
-            throw new IndexOutOfBoundsException(
-                    "Cifar100Dataset index " + index + " out of range 0.." + (size - 1));
-        }
-    }
-
     /** Builds a {@link Cifar100Dataset}. */
-    public static final class Builder extends BaseBuilder<Builder> {
+    public static final class Builder extends LocalBuilder<Builder> {
 
-        Usage usage = Usage.TRAIN;
         LabelType labelType = LabelType.FINE;
-        Path dataDir;
-        String envDataDir = System.getenv(FashionMnistDataset.ENV_DATA_DIR);
-        Path systemDir = Paths.get(SYSTEM_DATA_DIR);
 
-        Builder() {}
+        Builder() {
+            super(SYSTEM_DATA_DIR, List.of("", "cifar-100", "cifar100"));
+        }
 
         /** {@inheritDoc} */
         @Override
@@ -407,21 +317,17 @@ public final class Cifar100Dataset extends RandomAccessDataset implements ImageC
         }
 
         /**
-         * Sets the split: {@link Usage#TRAIN} ({@code train.bin}, the default) or {@link
-         * Usage#TEST} ({@code test.bin}).
+         * {@inheritDoc} CIFAR-100 has {@link Usage#TRAIN} ({@code train.bin}, the default) and
+         * {@link Usage#TEST} ({@code test.bin}).
          *
-         * @param usage the split
-         * @return this builder
          * @throws IllegalArgumentException for {@link Usage#VALIDATION}, which CIFAR-100 lacks
          */
-        public Builder optUsage(Usage usage) {
-            Objects.requireNonNull(usage, "usage");
+        @Override
+        protected void checkUsage(Usage usage) {
             if (usage != Usage.TRAIN && usage != Usage.TEST) {
                 throw new IllegalArgumentException(
                         "CIFAR-100 has only TRAIN and TEST splits, got " + usage);
             }
-            this.usage = usage;
-            return this;
         }
 
         /**
@@ -432,30 +338,6 @@ public final class Cifar100Dataset extends RandomAccessDataset implements ImageC
          */
         public Builder optLabelType(LabelType labelType) {
             this.labelType = Objects.requireNonNull(labelType, "labelType");
-            return this;
-        }
-
-        /**
-         * Sets a directory to search first: it may hold {@code train.bin}/{@code test.bin}, a
-         * {@code cifar-100-binary} folder, or {@value #ARCHIVE_NAME}.
-         *
-         * @param dataDir the directory
-         * @return this builder
-         */
-        public Builder optDataDir(Path dataDir) {
-            this.dataDir = dataDir;
-            return this;
-        }
-
-        /** Replaces the value read from $MOGE_DATA (tests). */
-        Builder envDataDir(String value) {
-            this.envDataDir = value;
-            return this;
-        }
-
-        /** Replaces the system directory; null skips it (tests). */
-        Builder systemDir(Path dir) {
-            this.systemDir = dir;
             return this;
         }
 

@@ -1,9 +1,13 @@
 package io.github.moge.vision.data;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The places a dataset is looked for, in order, and the record of why each one did not match, so
@@ -11,7 +15,10 @@ import java.util.List;
  *
  * <p>The order is always: the explicit directory ({@code optDataDir}/{@code --data}), then the
  * directory in {@code $MOGE_DATA} and/or its dataset-specific subdirectories, then a system
- * directory.
+ * directory, then an optional fallback that is not a directory (a download). A candidate that is
+ * not an existing directory is passed over without asking the dataset; when the explicit
+ * directory does not match and the search goes on, a warning says so. Instances are immutable:
+ * each {@link #find} records its own attempts.
  */
 final class DataSearch {
 
@@ -20,17 +27,33 @@ final class DataSearch {
         /**
          * Inspects a directory.
          *
-         * @param dir the candidate
+         * @param dir the candidate, an existing directory
          * @param reason receives the reason when the directory does not match
          * @return the result when it matches, else null
          * @throws DataException when the directory matches but its content is malformed
+         * @throws IOException when reading fails for another reason
          */
-        T probe(Path dir, StringBuilder reason) throws java.io.IOException;
+        T probe(Path dir, StringBuilder reason) throws IOException;
     }
 
-    private final List<Path> dirs = new ArrayList<>();
-    private final List<String> labels = new ArrayList<>();
-    private final List<String> tried = new ArrayList<>();
+    /** The last resort when no directory matches, such as a download. */
+    interface Fallback<T> {
+        /**
+         * Tries to get the data.
+         *
+         * @param reason receives the reason when it does not
+         * @return the result, or null
+         * @throws IOException when the data it got is malformed
+         */
+        T fetch(StringBuilder reason) throws IOException;
+    }
+
+    private static final Logger logger = LoggerFactory.getLogger(DataSearch.class);
+
+    private final Path explicit;
+    private final String env;
+    private final List<String> envSubdirs;
+    private final Path systemDir;
 
     /**
      * Builds the standard candidate list.
@@ -41,31 +64,10 @@ final class DataSearch {
      * @param systemDir the system directory, or null to skip it
      */
     DataSearch(Path explicit, String env, List<String> envSubdirs, Path systemDir) {
-        if (explicit != null) {
-            add(explicit, "data directory given by optDataDir/--data");
-        } else {
-            tried.add("data directory (optDataDir/--data): not given");
-        }
-        if (env != null && !env.isBlank()) {
-            Path root = Paths.get(env);
-            for (String sub : envSubdirs) {
-                if (sub.isEmpty()) {
-                    add(root, "$" + FashionMnistDataset.ENV_DATA_DIR);
-                } else {
-                    add(root.resolve(sub), "$" + FashionMnistDataset.ENV_DATA_DIR + "/" + sub);
-                }
-            }
-        } else {
-            tried.add("$" + FashionMnistDataset.ENV_DATA_DIR + ": not set");
-        }
-        if (systemDir != null) {
-            add(systemDir, "system directory");
-        }
-    }
-
-    private void add(Path dir, String label) {
-        dirs.add(dir);
-        labels.add(label);
+        this.explicit = explicit;
+        this.env = env;
+        this.envSubdirs = List.copyOf(envSubdirs);
+        this.systemDir = systemDir;
     }
 
     /**
@@ -77,17 +79,78 @@ final class DataSearch {
      * @return the first match
      * @throws DataException if no candidate matches, listing every place tried, or if a matching
      *     candidate is malformed
+     * @throws IOException if reading fails for another reason
      */
-    <T> T find(Probe<T> probe, String what, String howToGet) throws java.io.IOException {
+    <T> T find(Probe<T> probe, String what, String howToGet) throws IOException {
+        return find(probe, null, null, what + " not found; looked in:", howToGet);
+    }
+
+    /**
+     * Probes the candidates in order, then the fallback, and returns the first match.
+     *
+     * @param probe the check applied to each directory
+     * @param fallbackLabel how the fallback is named in the error message, or null for none
+     * @param fallback what is tried when no directory matches, or null for nothing
+     * @param header the first line of the error message
+     * @param howToGet the closing hint of the error message
+     * @return the first match
+     * @throws DataException if nothing matches, listing every place tried, or if a match is
+     *     malformed
+     * @throws IOException if reading fails for another reason
+     */
+    <T> T find(
+            Probe<T> probe, String fallbackLabel, Fallback<T> fallback, String header,
+            String howToGet) throws IOException {
+        List<Path> dirs = new ArrayList<>();
+        List<String> labels = new ArrayList<>();
+        List<String> tried = new ArrayList<>();
+        if (explicit != null) {
+            dirs.add(explicit);
+            labels.add("data directory given by optDataDir/--data");
+        } else {
+            tried.add("data directory (optDataDir/--data): not given");
+        }
+        if (env != null && !env.isBlank()) {
+            Path root = Paths.get(env);
+            for (String sub : envSubdirs) {
+                String label = "$" + FashionMnistDataset.ENV_DATA_DIR;
+                dirs.add(sub.isEmpty() ? root : root.resolve(sub));
+                labels.add(sub.isEmpty() ? label : label + "/" + sub);
+            }
+        } else {
+            tried.add("$" + FashionMnistDataset.ENV_DATA_DIR + ": not set");
+        }
+        if (systemDir != null) {
+            dirs.add(systemDir);
+            labels.add("system directory");
+        }
         for (int i = 0; i < dirs.size(); i++) {
+            Path dir = dirs.get(i);
             StringBuilder reason = new StringBuilder();
-            T found = probe.probe(dirs.get(i), reason);
+            T found;
+            if (Files.isDirectory(dir)) {
+                found = probe.probe(dir, reason);
+            } else {
+                reason.append(Files.exists(dir) ? "not a directory" : "no such directory");
+                found = null;
+            }
             if (found != null) {
                 return found;
             }
-            tried.add(labels.get(i) + " " + dirs.get(i) + ": " + reason);
+            tried.add(labels.get(i) + " " + dir + ": " + reason);
+            if (i == 0 && explicit != null && (dirs.size() > 1 || fallback != null)) {
+                logger.warn("{} {}: {}; trying other locations", labels.get(0), dir, reason);
+            }
         }
-        StringBuilder sb = new StringBuilder(what).append(" not found; looked in:");
+        if (fallback != null) {
+            StringBuilder reason = new StringBuilder();
+            T found = fallback.fetch(reason);
+            if (found != null) {
+                return found;
+            }
+            tried.add(fallbackLabel + ": " + reason);
+        }
+        StringBuilder sb = new StringBuilder(header);
         for (int i = 0; i < tried.size(); i++) {
             sb.append("\n  ").append(i + 1).append(". ").append(tried.get(i));
         }

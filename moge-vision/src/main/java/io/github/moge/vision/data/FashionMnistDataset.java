@@ -5,23 +5,16 @@ import ai.djl.basicdataset.BasicDatasets;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.Artifact;
 import ai.djl.repository.MRL;
-import ai.djl.training.dataset.Dataset;
-import ai.djl.training.dataset.RandomAccessDataset;
 import ai.djl.training.dataset.Record;
 import ai.djl.util.Progress;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,8 +45,7 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #getImages(NDManager, long[])} and {@link #getLabels(NDManager, long[])} build a whole
  * batch as one NDArray, for evaluation loops that do not need the DJL batch pipeline.
  */
-public final class FashionMnistDataset extends RandomAccessDataset
-        implements ImageClassificationData {
+public final class FashionMnistDataset extends LocalImageDataset {
 
     /** The class names, indexed by label. */
     public static final List<String> CLASS_NAMES =
@@ -84,11 +76,7 @@ public final class FashionMnistDataset extends RandomAccessDataset
     private static final Logger logger = LoggerFactory.getLogger(FashionMnistDataset.class);
     private static final int PIXELS = IMAGE_SIZE * IMAGE_SIZE;
 
-    private final Usage usage;
-    private final Path dataDir;
     private final boolean flatten;
-    private final String envDataDir;
-    private final Path systemDir;
     private final boolean allowDownload;
 
     private byte[] images;
@@ -97,11 +85,7 @@ public final class FashionMnistDataset extends RandomAccessDataset
 
     private FashionMnistDataset(Builder builder) {
         super(builder);
-        this.usage = builder.usage;
-        this.dataDir = builder.dataDir;
         this.flatten = builder.flatten;
-        this.envDataDir = builder.envDataDir;
-        this.systemDir = builder.systemDir;
         this.allowDownload = builder.allowDownload;
     }
 
@@ -114,100 +98,27 @@ public final class FashionMnistDataset extends RandomAccessDataset
         return new Builder();
     }
 
-    /**
-     * Locates, reads and validates the files of the chosen split without progress reporting;
-     * does nothing when already prepared. Unlike {@link Dataset#prepare()} it throws no {@code
-     * TranslateException}.
-     *
-     * @throws DataException if the data cannot be found or a file is malformed
-     * @throws IOException if reading fails for another reason
-     */
+    /** {@inheritDoc} The DJL download is the last place tried; {@code progress} goes to it. */
     @Override
-    public void prepare() throws IOException {
-        prepare(null);
+    protected void prepareData(Progress progress) throws IOException {
+        String prefix = prefix();
+        loadedFrom =
+                search().find(
+                        this::probe,
+                        "DJL download of Fashion-MNIST",
+                        reason -> download(progress, reason),
+                        "Fashion-MNIST " + (getUsage() == Usage.TRAIN ? "training" : "test")
+                                + " data not found: looked for " + prefix
+                                + "-images-idx3-ubyte[.gz] and " + prefix
+                                + "-labels-idx1-ubyte[.gz] in:",
+                        "To get the data: `apt-get install dataset-fashion-mnist` (installs to "
+                                + SYSTEM_DATA_DIR + "), or put the four IDX files in a directory"
+                                + " and set " + ENV_DATA_DIR + "=<dir> or pass --data <dir>, or run"
+                                + " without -Doffline=true to let DJL download them.");
     }
 
-    /**
-     * Locates, reads and validates the files of the chosen split; does nothing when already
-     * prepared.
-     *
-     * @param progress ignored for local files; passed to DJL when downloading
-     * @throws DataException if the data cannot be found (the message lists every place tried)
-     *     or a file is malformed (the message names the file and the problem)
-     * @throws IOException if reading fails for another reason
-     */
-    @Override
-    public synchronized void prepare(Progress progress) throws IOException {
-        if (images != null) {
-            return;
-        }
-        String prefix = usage == Usage.TRAIN ? "train" : "t10k";
-        List<String> tried = new ArrayList<>();
-        List<Path> dirs = new ArrayList<>();
-        List<String> dirLabels = new ArrayList<>();
-        if (dataDir != null) {
-            dirs.add(dataDir);
-            dirLabels.add("data directory given by optDataDir/--data");
-        } else {
-            tried.add("data directory (optDataDir/--data): not given");
-        }
-        if (envDataDir != null && !envDataDir.isBlank()) {
-            Path env = Paths.get(envDataDir);
-            dirs.add(env);
-            dirLabels.add("$" + ENV_DATA_DIR);
-            dirs.add(env.resolve("fashion-mnist"));
-            dirLabels.add("$" + ENV_DATA_DIR + "/fashion-mnist");
-        } else {
-            tried.add("$" + ENV_DATA_DIR + ": not set");
-        }
-        if (systemDir != null) {
-            dirs.add(systemDir);
-            dirLabels.add("system directory");
-        }
-        for (int i = 0; i < dirs.size(); i++) {
-            Path dir = dirs.get(i);
-            Path[] pair = new Path[2];
-            String why = findPair(dir, prefix, pair);
-            if (why == null) {
-                load(pair[0], pair[1]);
-                return;
-            }
-            tried.add(dirLabels.get(i) + " " + dir + ": " + why);
-            if (i == 0 && dataDir != null) {
-                logger.warn("Fashion-MNIST not found in {} ({}); trying other locations", dir, why);
-            }
-        }
-        String offline = System.getProperty("offline");
-        if (allowDownload && !"true".equalsIgnoreCase(offline)) {
-            try {
-                download(progress);
-                return;
-            } catch (IOException | RuntimeException e) {
-                tried.add("DJL download of Fashion-MNIST: failed (" + e.getMessage() + ")");
-            }
-        } else if (allowDownload) {
-            tried.add("DJL download of Fashion-MNIST: skipped because -Doffline=true");
-        } else {
-            tried.add("DJL download of Fashion-MNIST: disabled by optAllowDownload(false)");
-        }
-        StringBuilder sb = new StringBuilder();
-        sb.append("Fashion-MNIST ")
-                .append(usage == Usage.TRAIN ? "training" : "test")
-                .append(" data not found: looked for ")
-                .append(prefix)
-                .append("-images-idx3-ubyte[.gz] and ")
-                .append(prefix)
-                .append("-labels-idx1-ubyte[.gz] in:");
-        for (int i = 0; i < tried.size(); i++) {
-            sb.append("\n  ").append(i + 1).append(". ").append(tried.get(i));
-        }
-        sb.append("\nTo get the data: `apt-get install dataset-fashion-mnist` (installs to ")
-                .append(SYSTEM_DATA_DIR)
-                .append("), or put the four IDX files in a directory and set ")
-                .append(ENV_DATA_DIR)
-                .append("=<dir> or pass --data <dir>, or run without -Doffline=true to let DJL")
-                .append(" download them.");
-        throw new DataException(sb.toString());
+    private String prefix() {
+        return getUsage() == Usage.TRAIN ? "train" : "t10k";
     }
 
     /**
@@ -243,38 +154,12 @@ public final class FashionMnistDataset extends RandomAccessDataset
     @Override
     public NDArray getImages(NDManager manager, long[] indices) {
         checkPrepared();
-        byte[] buf = new byte[indices.length * PIXELS];
-        for (int i = 0; i < indices.length; i++) {
-            checkIndex(indices[i]);
-            System.arraycopy(images, (int) indices[i] * PIXELS, buf, i * PIXELS, PIXELS);
-        }
+        byte[] buf = gather(images, indices, PIXELS, 0, PIXELS);
         Shape shape =
                 flatten
                         ? new Shape(indices.length, PIXELS)
                         : new Shape(indices.length, 1, IMAGE_SIZE, IMAGE_SIZE);
-        try (NDArray raw = manager.create(ByteBuffer.wrap(buf), shape, DataType.UINT8)) {
-            try (NDArray asFloat = raw.toType(DataType.FLOAT32, false)) {
-                return asFloat.div(255f);
-            }
-        }
-    }
-
-    /**
-     * Builds the labels at the given indices as one float32 NDArray of shape {@code [n]}.
-     *
-     * @param manager the manager (and device) of the result
-     * @param indices example indices, each in {@code 0..size()-1}
-     * @return the class indices
-     */
-    @Override
-    public NDArray getLabels(NDManager manager, long[] indices) {
-        checkPrepared();
-        float[] out = new float[indices.length];
-        for (int i = 0; i < indices.length; i++) {
-            checkIndex(indices[i]);
-            out[i] = labels[(int) indices[i]] & 0xFF;
-        }
-        return manager.create(out);
+        return toFloatImages(manager, buf, shape);
     }
 
     /**
@@ -287,15 +172,6 @@ public final class FashionMnistDataset extends RandomAccessDataset
     public int getLabel(long index) {
         checkIndex(index);
         return labels[(int) index] & 0xFF;
-    }
-
-    /**
-     * Returns the split this dataset reads.
-     *
-     * @return {@link Usage#TRAIN} or {@link Usage#TEST}
-     */
-    public Usage getUsage() {
-        return usage;
     }
 
     /**
@@ -353,40 +229,22 @@ public final class FashionMnistDataset extends RandomAccessDataset
         return labels.length;
     }
 
-    private void checkPrepared() {
-        if (images == null) {
-            throw new IllegalStateException(
-                    "FashionMnistDataset: call prepare() before reading examples");
-        }
-    }
-
-    private void checkIndex(long index) {
-        checkPrepared();
-        long size = size();
-        if (index < 0 || index >= size) {
-            throw new IndexOutOfBoundsException(
-                    "FashionMnistDataset index " + index + " out of range 0.." + (size - 1));
-        }
-    }
-
-    /** Returns null when both files are present (filling {@code out}), else why not. */
-    private static String findPair(Path dir, String prefix, Path[] out) {
-        if (!Files.isDirectory(dir)) {
-            return Files.exists(dir) ? "not a directory" : "no such directory";
-        }
+    /** Loads the split when the directory holds both files, else says why not. */
+    private String probe(Path dir, StringBuilder reason) throws IOException {
+        String prefix = prefix();
         Path img = firstExisting(dir, prefix + "-images-idx3-ubyte");
         Path lbl = firstExisting(dir, prefix + "-labels-idx1-ubyte");
         if (img == null && lbl == null) {
-            return "no " + prefix + " image or label files";
+            reason.append("no ").append(prefix).append(" image or label files");
+        } else if (img == null) {
+            reason.append("label file present but no ").append(prefix)
+                    .append("-images-idx3-ubyte[.gz]");
+        } else if (lbl == null) {
+            reason.append("image file present but no ").append(prefix)
+                    .append("-labels-idx1-ubyte[.gz]");
+        } else {
+            return load(img, lbl);
         }
-        if (img == null) {
-            return "label file present but no " + prefix + "-images-idx3-ubyte[.gz]";
-        }
-        if (lbl == null) {
-            return "image file present but no " + prefix + "-labels-idx1-ubyte[.gz]";
-        }
-        out[0] = img;
-        out[1] = lbl;
         return null;
     }
 
@@ -400,21 +258,38 @@ public final class FashionMnistDataset extends RandomAccessDataset
         return null;
     }
 
-    private void load(Path imageFile, Path labelFile) throws IOException {
+    private String load(Path imageFile, Path labelFile) throws IOException {
         IdxImages img = IdxReader.readImages(imageFile);
         byte[] lbl = IdxReader.readLabels(labelFile, NUM_CLASSES);
         accept(img, lbl, labelFile.toString());
-        loadedFrom = imageFile.getParent().toString();
-        logger.debug("Loaded {} Fashion-MNIST examples from {}", lbl.length, loadedFrom);
+        String source = imageFile.getParent().toString();
+        logger.debug("Loaded {} Fashion-MNIST examples from {}", lbl.length, source);
+        return source;
     }
 
-    private void download(Progress progress) throws IOException {
+    /** The fallback of the search: DJL's artifact, unless disabled or offline. */
+    private String download(Progress progress, StringBuilder reason) {
+        if (!allowDownload) {
+            reason.append("disabled by optAllowDownload(false)");
+        } else if ("true".equalsIgnoreCase(System.getProperty("offline"))) {
+            reason.append("skipped because -Doffline=true");
+        } else {
+            try {
+                return download(progress);
+            } catch (IOException | RuntimeException e) {
+                reason.append("failed (").append(e.getMessage()).append(')');
+            }
+        }
+        return null;
+    }
+
+    private String download(Progress progress) throws IOException {
         MRL mrl =
                 BasicDatasets.REPOSITORY.dataset(
                         Application.CV.ANY, BasicDatasets.GROUP_ID, "fashmnist", "1.0");
         Artifact artifact = mrl.getDefaultArtifact();
         mrl.prepare(artifact, progress);
-        String split = usage == Usage.TRAIN ? "train" : "test";
+        String split = getUsage() == Usage.TRAIN ? "train" : "test";
         Artifact.Item imageItem = artifact.getFiles().get(split + "_data");
         Artifact.Item labelItem = artifact.getFiles().get(split + "_labels");
         if (imageItem == null || labelItem == null) {
@@ -432,7 +307,7 @@ public final class FashionMnistDataset extends RandomAccessDataset
             lbl = IdxReader.readLabels(in, labelSource, NUM_CLASSES);
         }
         accept(img, lbl, labelSource);
-        loadedFrom = "DJL cache " + mrl;
+        return "DJL cache " + mrl;
     }
 
     private void accept(IdxImages img, byte[] lbl, String labelSource) throws DataException {
@@ -447,16 +322,14 @@ public final class FashionMnistDataset extends RandomAccessDataset
     }
 
     /** Builds a {@link FashionMnistDataset}. */
-    public static final class Builder extends BaseBuilder<Builder> {
+    public static final class Builder extends LocalBuilder<Builder> {
 
-        Usage usage = Usage.TRAIN;
-        Path dataDir;
         boolean flatten;
-        String envDataDir = System.getenv(ENV_DATA_DIR);
-        Path systemDir = Paths.get(SYSTEM_DATA_DIR);
         boolean allowDownload = true;
 
-        Builder() {}
+        Builder() {
+            super(SYSTEM_DATA_DIR, List.of("", "fashion-mnist"));
+        }
 
         /** {@inheritDoc} */
         @Override
@@ -465,34 +338,19 @@ public final class FashionMnistDataset extends RandomAccessDataset
         }
 
         /**
-         * Sets the split: {@link Usage#TRAIN} (60000 examples, the default) or {@link
-         * Usage#TEST} (10000).
+         * {@inheritDoc} Fashion-MNIST has {@link Usage#TRAIN} (60000 examples, the default) and
+         * {@link Usage#TEST} (10000).
          *
-         * @param usage the split
-         * @return this builder
          * @throws IllegalArgumentException for {@link Usage#VALIDATION}, which Fashion-MNIST does
          *     not have
          */
-        public Builder optUsage(Usage usage) {
-            Objects.requireNonNull(usage, "usage");
+        @Override
+        protected void checkUsage(Usage usage) {
             if (usage != Usage.TRAIN && usage != Usage.TEST) {
                 throw new IllegalArgumentException(
                         "Fashion-MNIST has only TRAIN and TEST splits, got " + usage
                                 + "; use RandomAccessDataset.randomSplit for a validation set");
             }
-            this.usage = usage;
-            return this;
-        }
-
-        /**
-         * Sets a directory to search first for the IDX files.
-         *
-         * @param dataDir the directory holding {@code train-images-idx3-ubyte[.gz]} etc.
-         * @return this builder
-         */
-        public Builder optDataDir(Path dataDir) {
-            this.dataDir = dataDir;
-            return this;
         }
 
         /**
@@ -515,18 +373,6 @@ public final class FashionMnistDataset extends RandomAccessDataset
          */
         public Builder optAllowDownload(boolean allowDownload) {
             this.allowDownload = allowDownload;
-            return this;
-        }
-
-        /** Replaces the value read from $MOGE_DATA (tests). */
-        Builder envDataDir(String value) {
-            this.envDataDir = value;
-            return this;
-        }
-
-        /** Replaces the system directory; null skips it (tests). */
-        Builder systemDir(Path dir) {
-            this.systemDir = dir;
             return this;
         }
 

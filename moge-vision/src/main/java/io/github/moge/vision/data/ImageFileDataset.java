@@ -1,16 +1,11 @@
 package io.github.moge.vision.data;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import ai.djl.training.dataset.RandomAccessDataset;
-import ai.djl.training.dataset.Record;
 import ai.djl.util.Progress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
@@ -27,7 +22,7 @@ import java.util.stream.IntStream;
  * label. A file that cannot be decoded raises an {@link UncheckedIOException} wrapping a {@link
  * DataException} that names it.
  */
-public abstract class ImageFileDataset extends RandomAccessDataset implements ImageClassificationData {
+public abstract class ImageFileDataset extends LocalImageDataset {
 
     /** The listing a subclass produces: files, labels and class names. */
     protected static final class Listing {
@@ -83,28 +78,14 @@ public abstract class ImageFileDataset extends RandomAccessDataset implements Im
     protected abstract Listing list() throws IOException;
 
     /**
-     * Lists and validates the split; does nothing when prepared.
-     *
-     * @throws DataException if the data is missing or malformed
-     * @throws IOException if listing fails for another reason
-     */
-    @Override
-    public void prepare() throws IOException {
-        prepare(null);
-    }
-
-    /**
-     * Lists and validates the split; does nothing when prepared.
+     * Lists and validates the split.
      *
      * @param progress ignored
      * @throws DataException if the data is missing or malformed
      * @throws IOException if listing fails for another reason
      */
     @Override
-    public synchronized void prepare(Progress progress) throws IOException {
-        if (listing != null) {
-            return;
-        }
+    protected void prepareData(Progress progress) throws IOException {
         Listing l = list();
         if (l.files.isEmpty()) {
             throw new DataException(l.source + ": no images found");
@@ -113,13 +94,6 @@ public abstract class ImageFileDataset extends RandomAccessDataset implements Im
             cache = new byte[l.files.size()][];
         }
         listing = l;
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public Record get(NDManager manager, long index) {
-        NDArray img = getImages(manager, new long[] {index}).squeeze(0);
-        return new Record(new NDList(img), new NDList(manager.create((float) getLabel(index))));
     }
 
     /** {@inheritDoc} */
@@ -135,11 +109,7 @@ public abstract class ImageFileDataset extends RandomAccessDataset implements Im
         IntStream.range(0, indices.length)
                 .parallel()
                 .forEach(i -> System.arraycopy(pixels((int) indices[i]), 0, buf, i * pixels, pixels));
-        Shape shape = new Shape(indices.length, 3, size, size);
-        try (NDArray raw = manager.create(ByteBuffer.wrap(buf), shape, DataType.UINT8);
-                NDArray asFloat = raw.toType(DataType.FLOAT32, false)) {
-            return asFloat.div(255f);
-        }
+        return toFloatImages(manager, buf, new Shape(indices.length, 3, size, size));
     }
 
     private byte[] pixels(int index) {
@@ -156,16 +126,6 @@ public abstract class ImageFileDataset extends RandomAccessDataset implements Im
             cache[index] = px;
         }
         return px;
-    }
-
-    /** {@inheritDoc} */
-    @Override
-    public NDArray getLabels(NDManager manager, long[] indices) {
-        float[] out = new float[indices.length];
-        for (int i = 0; i < indices.length; i++) {
-            out[i] = getLabel(indices[i]);
-        }
-        return manager.create(out);
     }
 
     /** {@inheritDoc} */
@@ -222,28 +182,12 @@ public abstract class ImageFileDataset extends RandomAccessDataset implements Im
         return listing.files.size();
     }
 
-    private void checkPrepared() {
-        if (listing == null) {
-            throw new IllegalStateException(
-                    getClass().getSimpleName() + ": call prepare() before reading examples");
-        }
-    }
-
-    private void checkIndex(long index) {
-        checkPrepared();
-        long size = size();
-        if (index < 0 || index >= size) {
-            throw new IndexOutOfBoundsException(
-                    getClass().getSimpleName() + " index " + index + " out of range 0.." + (size - 1));
-        }
-    }
-
     /**
      * Common builder settings of image-file datasets.
      *
      * @param <T> the concrete builder
      */
-    public abstract static class FileBuilder<T extends FileBuilder<T>> extends BaseBuilder<T> {
+    public abstract static class FileBuilder<T extends FileBuilder<T>> extends LocalBuilder<T> {
 
         int imageSize;
         int resizeShorter;
@@ -253,8 +197,11 @@ public abstract class ImageFileDataset extends RandomAccessDataset implements Im
          * Creates a builder with a default output size.
          *
          * @param defaultSize the default image side
+         * @param systemDataDir the dataset's system directory
+         * @param envSubdirs the subdirectories of {@code $MOGE_DATA} to try, in order
          */
-        protected FileBuilder(int defaultSize) {
+        protected FileBuilder(int defaultSize, String systemDataDir, List<String> envSubdirs) {
+            super(systemDataDir, envSubdirs);
             this.imageSize = defaultSize;
         }
 

@@ -3,10 +3,8 @@ package io.github.moge.vision.data;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -20,15 +18,17 @@ import java.util.stream.Stream;
  *   root/val/&lt;class&gt;/*.JPEG
  * </pre>
  *
- * <p>The classes are the sorted subfolder names of {@code train/} (of the split folder when there is
- * no {@code train/}), so both splits share one label numbering; a validation class absent from
+ * <p>{@link Usage#TRAIN} reads {@code train/}, the other splits {@code val/}. The classes are the
+ * sorted subfolder names of {@code train/} (of the split folder when there is no {@code train/}),
+ * so both splits share one label numbering; a validation class absent from
  * {@code train/} is an error. A root without {@code train/} and {@code val/} is itself read as one
  * split. Images are decoded with {@link ImageDecoder}: resized on the shorter side to {@code
  * optResizeShorter} (default 8/7 of the size, 256 for 224) and centre-cropped to {@code optImageSize}
  * (default 224); records hold float32 {@code [3, size, size]} in {@code [0, 1]}.
  *
- * <p>{@link #prepare()} looks in the directory given to {@link Builder#optDataDir(Path)}, then
- * {@code $MOGE_DATA/imagenet}, then {@value #SYSTEM_DATA_DIR}. (Unlike DJL's {@code ImageFolder},
+ * <p>{@link #prepare()} looks in the directory given to {@link Builder#optDataDir(Path)} (the
+ * root, holding {@code train/} and {@code val/} or class folders), then {@code
+ * $MOGE_DATA/imagenet}, then {@value #SYSTEM_DATA_DIR}. (Unlike DJL's {@code ImageFolder},
  * it knows the split layout, builds fixed-size batches for {@link ImageClassificationData} and
  * validates with this package's messages.)
  */
@@ -40,17 +40,8 @@ public final class ImageFolderDataset extends ImageFileDataset {
     /** The conventional system directory. */
     public static final String SYSTEM_DATA_DIR = "/usr/share/datasets/imagenet";
 
-    private final Usage usage;
-    private final Path dataDir;
-    private final String envDataDir;
-    private final Path systemDir;
-
     private ImageFolderDataset(Builder builder) {
         super(builder);
-        this.usage = builder.usage;
-        this.dataDir = builder.dataDir;
-        this.envDataDir = builder.envDataDir;
-        this.systemDir = builder.systemDir;
     }
 
     /**
@@ -63,16 +54,14 @@ public final class ImageFolderDataset extends ImageFileDataset {
     }
 
     private String splitName() {
-        return usage == Usage.TRAIN ? "train" : "val";
+        return getUsage() == Usage.TRAIN ? "train" : "val";
     }
 
     /** {@inheritDoc} */
     @Override
     protected Listing list() throws IOException {
-        // $MOGE_DATA itself is not tried: it holds other datasets, which would look like classes.
-        DataSearch search = new DataSearch(dataDir, envDataDir, List.of("imagenet"), systemDir);
         return listSplit(
-                search.find(
+                search().find(
                         this::probe,
                         "Image folder data (" + splitName() + "/<class>/<images>)",
                         "Lay the data out as <root>/train/<class>/*.JPEG and <root>/val/<class>/*.JPEG"
@@ -82,10 +71,6 @@ public final class ImageFolderDataset extends ImageFileDataset {
 
     /** Returns the root when it matches (the root holds the split, or is itself class folders). */
     private Path probe(Path dir, StringBuilder reason) throws IOException {
-        if (!Files.isDirectory(dir)) {
-            reason.append(Files.exists(dir) ? "not a directory" : "no such directory");
-            return null;
-        }
         if (Files.isDirectory(dir.resolve(splitName()))) {
             return dir;
         }
@@ -140,13 +125,10 @@ public final class ImageFolderDataset extends ImageFileDataset {
     /** Builds an {@link ImageFolderDataset}. */
     public static final class Builder extends FileBuilder<Builder> {
 
-        Usage usage = Usage.TRAIN;
-        Path dataDir;
-        String envDataDir = System.getenv(FashionMnistDataset.ENV_DATA_DIR);
-        Path systemDir = Paths.get(SYSTEM_DATA_DIR);
-
         Builder() {
-            super(DEFAULT_SIZE);
+            // $MOGE_DATA itself is not tried: it holds other datasets, which would look like
+            // classes.
+            super(DEFAULT_SIZE, SYSTEM_DATA_DIR, List.of("imagenet"));
             optResizeShorter(DEFAULT_SIZE * 8 / 7);
         }
 
@@ -166,40 +148,6 @@ public final class ImageFolderDataset extends ImageFileDataset {
         public Builder optImageSize(int size) {
             super.optImageSize(size);
             return optResizeShorter(size * 8 / 7);
-        }
-
-        /**
-         * Sets the split: {@link Usage#TRAIN} reads {@code train/}, the others {@code val/}.
-         *
-         * @param usage the split
-         * @return this builder
-         */
-        public Builder optUsage(Usage usage) {
-            this.usage = Objects.requireNonNull(usage, "usage");
-            return this;
-        }
-
-        /**
-         * Sets the root directory to search first.
-         *
-         * @param dataDir the root (holding {@code train/} and {@code val/}, or class folders)
-         * @return this builder
-         */
-        public Builder optDataDir(Path dataDir) {
-            this.dataDir = dataDir;
-            return this;
-        }
-
-        /** Replaces the value read from $MOGE_DATA (tests). */
-        Builder envDataDir(String value) {
-            this.envDataDir = value;
-            return this;
-        }
-
-        /** Replaces the system directory; null skips it (tests). */
-        Builder systemDir(Path dir) {
-            this.systemDir = dir;
-            return this;
         }
 
         /**

@@ -1,6 +1,9 @@
 package io.github.moge.vision.data;
 
 import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -13,28 +16,38 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Extracts a tar archive (optionally gzip-compressed) into a directory, refusing anything a
  * dataset archive has no reason to contain.
  *
- * <p>Refused, with a {@link DataException} naming the archive and the entry: entry names that are
- * absolute, contain {@code ..} or otherwise resolve outside the target directory; symbolic and
- * hard links, devices and FIFOs; entries larger than the per-entry limit and archives whose total
+ * <p>The archive is read with commons-compress's {@link TarArchiveInputStream}, which resolves GNU
+ * long names and pax headers; every check below applies to the resulting entry. Refused, with a
+ * {@link DataException} naming the archive and the entry: entry names that are absolute, contain
+ * {@code ..} or otherwise resolve outside the target directory; symbolic and hard links, devices,
+ * FIFOs and sparse entries; entries larger than the per-entry limit and archives whose total
  * content exceeds the total limit (both checked from the header before any byte is written, and
- * again while copying); headers with a wrong checksum. Regular files are written to a temporary
- * name and moved into place when complete, so an interrupted extraction never leaves a truncated
- * file under the final name; existing links at a destination are never followed.
- *
- * <p>Supported: POSIX ustar and old-style headers, GNU long names ({@code L} entries), and pax
- * headers that carry no path ({@code x}/{@code g} entries whose {@code path}/{@code linkpath}
- * records are refused, since they would change the name checked here).
+ * again while copying); metadata (long names, pax headers) over {@value #MAX_METADATA_BYTES}
+ * bytes; headers with a wrong checksum; truncated headers and entries. Regular files are written
+ * to a temporary name and moved into place when complete, so an interrupted extraction never
+ * leaves a truncated file under the final name; existing links at a destination are never
+ * followed.
  */
 public final class SafeTarExtractor {
 
-    private static final int BLOCK = 512;
+    /** The most bytes read between two entries: headers, long names, pax records, padding. */
+    static final int MAX_METADATA_BYTES = 1 << 20;
+
+    private static final int BLOCK = TarConstants.DEFAULT_RCDSIZE;
 
     private final long maxEntryBytes;
     private final long maxTotalBytes;
@@ -74,11 +87,7 @@ public final class SafeTarExtractor {
                 md.update(buf, 0, r);
             }
         }
-        StringBuilder sb = new StringBuilder();
-        for (byte b : md.digest()) {
-            sb.append(String.format("%02x", b & 0xFF));
-        }
-        return sb.toString();
+        return HexFormat.of().formatHex(md.digest());
     }
 
     /**
@@ -103,47 +112,41 @@ public final class SafeTarExtractor {
             int b1 = raw.read();
             raw.reset();
             InputStream in = b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(raw, 1 << 16) : raw;
-            extract(in, archive.toString(), root, written);
-        } catch (java.util.zip.ZipException | java.io.EOFException e) {
-            throw new DataException(archive + ": corrupt or truncated archive (" + e.getMessage() + ")", e);
+            Budget budget = new Budget(in, archive.toString());
+            extract(new TarStream(budget, archive.toString()), budget, archive.toString(), root,
+                    written);
+        } catch (ZipException | EOFException e) {
+            throw new DataException(
+                    archive + ": corrupt or truncated archive (" + e.getMessage() + ")", e);
         }
         return written;
     }
 
-    private void extract(InputStream in, String source, Path root, List<Path> written)
+    private void extract(TarStream tar, Budget budget, String source, Path root, List<Path> written)
             throws IOException {
         long total = 0;
-        String longName = null;
-        byte[] header = new byte[BLOCK];
+        String previous = null;
         while (true) {
-            int n = in.readNBytes(header, 0, BLOCK);
-            if (n == 0) {
-                return; // end of data without the two zero blocks: tolerated
-            }
-            if (n < BLOCK) {
-                throw new DataException(source + ": truncated tar header");
-            }
-            if (isZero(header)) {
+            budget.allow(MAX_METADATA_BYTES, previous);
+            TarArchiveEntry entry = tar.next(previous);
+            if (entry == null) {
                 return;
             }
-            checkChecksum(header, source);
-            String name = longName != null ? longName : headerName(header);
-            longName = null;
-            char type = (char) header[156];
-            long size = parseOctal(header, 124, 12, source, name);
+            String name = entry.getName();
+            previous = name;
+            if (!entry.isCheckSumOK()) {
+                throw new DataException(
+                        source + ": bad tar header checksum at entry " + name
+                                + "; not a tar archive or corrupt");
+            }
+            long size = entry.getSize();
             if (size > maxEntryBytes) {
                 throw new DataException(
                         source + ": entry " + name + " declares " + size + " bytes, more than the "
                                 + maxEntryBytes + " a dataset file may have");
             }
+            char type = (char) entry.getLinkFlag();
             switch (type) {
-                case 'L':
-                    longName = trimNul(new String(readPadded(in, size, source, name), StandardCharsets.UTF_8));
-                    continue;
-                case 'x':
-                case 'g':
-                    checkPax(readPadded(in, size, source, name), source, name);
-                    continue;
                 case '5':
                     Files.createDirectories(safeResolve(root, name, source));
                     continue;
@@ -154,12 +157,23 @@ public final class SafeTarExtractor {
                 case '1':
                 case '2':
                     throw new DataException(
-                            source + ": entry " + name + " is a " + (type == '1' ? "hard" : "symbolic")
+                            source + ": entry " + name + " is a "
+                                    + (type == '1' ? "hard" : "symbolic")
                                     + " link; links are refused in dataset archives");
                 default:
                     throw new DataException(
                             source + ": entry " + name + " has unsupported type '" + type
                                     + "' (devices, FIFOs and unknown entries are refused)");
+            }
+            if (entry.isSparse()) {
+                throw new DataException(
+                        source + ": entry " + name
+                                + " is a sparse file; refused in dataset archives");
+            }
+            if (entry.isDirectory()) {
+                // An old-style directory: a regular entry whose name ends with '/'.
+                Files.createDirectories(safeResolve(root, name, source));
+                continue;
             }
             total += size;
             if (total > maxTotalBytes) {
@@ -173,6 +187,7 @@ public final class SafeTarExtractor {
             }
             Files.createDirectories(dest.getParent());
             Path part = dest.resolveSibling(dest.getFileName() + ".part");
+            budget.allow(size, name);
             try (OutputStream out =
                     Files.newOutputStream(
                             part,
@@ -180,13 +195,12 @@ public final class SafeTarExtractor {
                             StandardOpenOption.TRUNCATE_EXISTING,
                             StandardOpenOption.WRITE,
                             LinkOption.NOFOLLOW_LINKS)) {
-                copyExactly(in, out, size, source, name);
+                copyExactly(tar, out, size, source, name);
             } catch (IOException | RuntimeException e) {
                 Files.deleteIfExists(part);
                 throw e;
             }
             Files.move(part, dest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            skipPadding(in, size, source, name);
             written.add(dest);
         }
     }
@@ -221,137 +235,194 @@ public final class SafeTarExtractor {
         return dest;
     }
 
-    private static void checkPax(byte[] data, String source, String name) throws DataException {
-        String text = new String(data, StandardCharsets.UTF_8);
-        for (String line : text.split("\n")) {
-            int sp = line.indexOf(' ');
-            int eq = line.indexOf('=');
-            if (sp < 0 || eq < sp) {
-                continue;
-            }
-            String key = line.substring(sp + 1, eq);
-            if (key.equals("path") || key.equals("linkpath")) {
-                throw new DataException(
-                        source + ": pax header " + name + " sets '" + key + "'; such archives are not supported");
-            }
-        }
-    }
-
-    private static void checkChecksum(byte[] h, String source) throws DataException {
-        long stored = 0;
-        boolean digits = false;
-        for (int i = 148; i < 156; i++) {
-            int c = h[i] & 0xFF;
-            if (c >= '0' && c <= '7') {
-                stored = stored * 8 + (c - '0');
-                digits = true;
-            } else if (digits) {
-                break;
-            }
-        }
-        long sum = 0;
-        for (int i = 0; i < BLOCK; i++) {
-            sum += (i >= 148 && i < 156) ? ' ' : (h[i] & 0xFF);
-        }
-        if (!digits || sum != stored) {
-            throw new DataException(
-                    source + ": bad tar header checksum (stored " + stored + ", computed " + sum
-                            + "); not a tar archive or corrupt");
-        }
-    }
-
-    private static long parseOctal(byte[] h, int off, int len, String source, String name)
-            throws DataException {
-        if ((h[off] & 0x80) != 0) {
-            throw new DataException(
-                    source + ": entry " + name + " uses a base-256 size field (larger than 8 GB); refused");
-        }
-        long v = 0;
-        boolean started = false;
-        for (int i = off; i < off + len; i++) {
-            int c = h[i] & 0xFF;
-            if (c == 0 || (c == ' ' && started)) {
-                break;
-            }
-            if (c == ' ') {
-                continue;
-            }
-            if (c < '0' || c > '7') {
-                throw new DataException(source + ": entry " + name + " has a malformed size field");
-            }
-            v = v * 8 + (c - '0');
-            started = true;
-        }
-        return v;
-    }
-
-    private static String headerName(byte[] h) {
-        String name = field(h, 0, 100);
-        boolean ustar = new String(h, 257, 5, StandardCharsets.US_ASCII).equals("ustar");
-        if (ustar) {
-            String prefix = field(h, 345, 155);
-            if (!prefix.isEmpty()) {
-                name = prefix + "/" + name;
-            }
-        }
-        return name;
-    }
-
-    private static String field(byte[] h, int off, int len) {
-        int end = off;
-        while (end < off + len && h[end] != 0) {
-            end++;
-        }
-        return new String(h, off, end - off, StandardCharsets.UTF_8);
-    }
-
-    private static String trimNul(String s) {
-        int i = s.indexOf('\0');
-        return i >= 0 ? s.substring(0, i) : s;
-    }
-
-    private static boolean isZero(byte[] b) {
-        for (byte x : b) {
-            if (x != 0) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static byte[] readPadded(InputStream in, long size, String source, String name)
-            throws IOException {
-        if (size > (1 << 20)) {
-            throw new DataException(source + ": metadata entry " + name + " of " + size + " bytes is implausible");
-        }
-        byte[] data = in.readNBytes((int) size);
-        if (data.length < size) {
-            throw new DataException(source + ": truncated entry " + name);
-        }
-        skipPadding(in, size, source, name);
-        return data;
-    }
-
-    private static void copyExactly(InputStream in, OutputStream out, long size, String source, String name)
+    private static void copyExactly(
+            InputStream in, OutputStream out, long size, String source, String name)
             throws IOException {
         byte[] buf = new byte[1 << 16];
         long left = size;
         while (left > 0) {
-            int r = in.read(buf, 0, (int) Math.min(buf.length, left));
+            int r;
+            try {
+                r = in.read(buf, 0, (int) Math.min(buf.length, left));
+            } catch (DataException | ZipException | EOFException e) {
+                throw e;
+            } catch (IOException e) {
+                // commons-compress reports an entry cut short as "Truncated TAR archive".
+                throw new DataException(truncated(source, name, size, left), e);
+            }
             if (r < 0) {
-                throw new DataException(
-                        source + ": truncated entry " + name + ": " + (size - left) + " of " + size + " bytes present");
+                throw new DataException(truncated(source, name, size, left));
             }
             out.write(buf, 0, r);
             left -= r;
         }
     }
 
-    private static void skipPadding(InputStream in, long size, String source, String name)
-            throws IOException {
-        int pad = (int) ((BLOCK - size % BLOCK) % BLOCK);
-        if (pad > 0 && in.readNBytes(pad).length < pad) {
-            throw new DataException(source + ": truncated padding after entry " + name);
+    private static String truncated(String source, String name, long size, long left) {
+        return source + ": truncated entry " + name + ": " + (size - left) + " of " + size
+                + " bytes present";
+    }
+
+    /**
+     * A tar stream that reports a header cut short as an error ({@link TarArchiveInputStream} on
+     * its own takes it for the end of the archive) and keeps the raw long names and pax records it
+     * reads, so that an absolute name is refused there too: commons-compress would silently make
+     * it relative.
+     */
+    private static final class TarStream extends TarArchiveInputStream {
+
+        private final Budget budget;
+        private final String source;
+        private final Map<TarArchiveEntry, ByteArrayOutputStream> records = new IdentityHashMap<>();
+
+        TarStream(Budget budget, String source) {
+            // Lenient: uid, gid, mode and times are not used, so odd values there are no error.
+            super(budget, TarConstants.DEFAULT_BLKSIZE, BLOCK, "UTF-8", true);
+            this.budget = budget;
+            this.source = source;
+        }
+
+        TarArchiveEntry next(String previous) throws IOException {
+            records.clear();
+            TarArchiveEntry entry;
+            try {
+                entry = getNextTarEntry();
+            } catch (DataException | ZipException | EOFException e) {
+                throw e;
+            } catch (IOException | IllegalArgumentException e) {
+                throw new DataException(
+                        source + ": malformed or truncated tar data"
+                                + (previous == null ? "" : " after entry " + previous) + " ("
+                                + e.getMessage() + "); not a tar archive or corrupt",
+                        e);
+            }
+            for (Map.Entry<TarArchiveEntry, ByteArrayOutputStream> r : records.entrySet()) {
+                String text = r.getValue().toString(StandardCharsets.UTF_8);
+                for (String raw : rawNames(r.getKey(), text)) {
+                    if (raw.startsWith("/")) {
+                        throw new DataException(
+                                source + ": entry " + raw
+                                        + " has an absolute or unsafe name; refused");
+                    }
+                }
+            }
+            return entry;
+        }
+
+        /**
+         * The entry names a long-name or pax record sets, as written in the archive (link targets
+         * need no check: links are refused).
+         */
+        private static List<String> rawNames(TarArchiveEntry record, String text) {
+            List<String> names = new ArrayList<>();
+            if (record.isGNULongNameEntry()) {
+                int nul = text.indexOf('\0');
+                names.add(nul >= 0 ? text.substring(0, nul) : text);
+            } else {
+                // pax records: "<length> <key>=<value>\n"
+                for (String line : text.split("\n")) {
+                    int sp = line.indexOf(' ');
+                    int eq = line.indexOf('=');
+                    if (sp >= 0 && eq > sp) {
+                        if (line.substring(sp + 1, eq).equals("path")) {
+                            names.add(line.substring(eq + 1));
+                        }
+                    }
+                }
+            }
+            return names;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            int r = super.read(buf, off, len);
+            TarArchiveEntry current = getCurrentEntry();
+            if (r > 0 && current != null
+                    && (current.isGNULongNameEntry() || current.isPaxHeader()
+                            || current.isGlobalPaxHeader())) {
+                // Bounded by the metadata allowance of the budget.
+                records.computeIfAbsent(current, k -> new ByteArrayOutputStream())
+                        .write(buf, off, r);
+            }
+            return r;
+        }
+
+        @Override
+        protected byte[] readRecord() throws IOException {
+            long before = budget.consumed;
+            byte[] record = super.readRecord();
+            if (record == null && budget.consumed > before && !isAtEOF()) {
+                throw new DataException(source + ": truncated tar header");
+            }
+            return record;
+        }
+    }
+
+    /**
+     * Counts the tar bytes read and refuses to read more than the current allowance, so that
+     * neither an entry nor the metadata before one (which commons-compress reads into memory)
+     * can grow beyond what the header check allowed.
+     */
+    private static final class Budget extends FilterInputStream {
+
+        private final String source;
+        private long left;
+        private String after;
+        private long consumed;
+
+        Budget(InputStream in, String source) {
+            super(in);
+            this.source = source;
+        }
+
+        void allow(long bytes, String afterEntry) {
+            this.left = bytes;
+            this.after = afterEntry;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xFF;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (len == 0) {
+                return 0;
+            }
+            if (left <= 0) {
+                throw new DataException(
+                        source + ": more than " + MAX_METADATA_BYTES + " bytes of tar metadata"
+                                + " (long names, pax headers)"
+                                + (after == null ? "" : " after entry " + after) + "; refused");
+            }
+            int r = in.read(b, off, (int) Math.min(len, left));
+            if (r > 0) {
+                left -= r;
+                consumed += r;
+            }
+            return r;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            // Skipped bytes count like read ones.
+            byte[] buf = new byte[(int) Math.min(n, 8192)];
+            long done = 0;
+            while (done < n) {
+                int r = read(buf, 0, (int) Math.min(buf.length, n - done));
+                if (r < 0) {
+                    break;
+                }
+                done += r;
+            }
+            return done;
+        }
+
+        @Override
+        public boolean markSupported() {
+            return false;
         }
     }
 }

@@ -4,12 +4,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.stream.Stream;
 
 /**
@@ -46,17 +44,8 @@ public final class TinyImageNetDataset extends ImageFileDataset {
     /** The conventional system directory. */
     public static final String SYSTEM_DATA_DIR = "/usr/share/datasets/tiny-imagenet-200";
 
-    private final Usage usage;
-    private final Path dataDir;
-    private final String envDataDir;
-    private final Path systemDir;
-
     private TinyImageNetDataset(Builder builder) {
         super(builder);
-        this.usage = builder.usage;
-        this.dataDir = builder.dataDir;
-        this.envDataDir = builder.envDataDir;
-        this.systemDir = builder.systemDir;
     }
 
     /**
@@ -71,9 +60,8 @@ public final class TinyImageNetDataset extends ImageFileDataset {
     /** {@inheritDoc} */
     @Override
     protected Listing list() throws IOException {
-        DataSearch search = new DataSearch(dataDir, envDataDir, List.of("", ROOT_NAME), systemDir);
         Path root =
-                search.find(
+                search().find(
                         TinyImageNetDataset::probe,
                         "Tiny-ImageNet (" + ROOT_NAME + "/wnids.txt)",
                         "To get the data: download tiny-imagenet-200.zip (http://cs231n.stanford.edu/"
@@ -85,14 +73,10 @@ public final class TinyImageNetDataset extends ImageFileDataset {
         for (int i = 0; i < wnids.size(); i++) {
             index.put(wnids.get(i), i);
         }
-        return usage == Usage.TRAIN ? listTrain(root, wnids) : listVal(root, index, wnids);
+        return getUsage() == Usage.TRAIN ? listTrain(root, wnids) : listVal(root, index, wnids);
     }
 
     private static Path probe(Path dir, StringBuilder reason) {
-        if (!Files.isDirectory(dir)) {
-            reason.append(Files.exists(dir) ? "not a directory" : "no such directory");
-            return null;
-        }
         if (Files.isRegularFile(dir.resolve("wnids.txt"))) {
             return dir;
         }
@@ -215,53 +199,13 @@ public final class TinyImageNetDataset extends ImageFileDataset {
     /** Builds a {@link TinyImageNetDataset}. */
     public static final class Builder extends FileBuilder<Builder> {
 
-        Usage usage = Usage.TRAIN;
-        Path dataDir;
-        String envDataDir = System.getenv(FashionMnistDataset.ENV_DATA_DIR);
-        Path systemDir = Paths.get(SYSTEM_DATA_DIR);
-
         Builder() {
-            super(IMAGE_SIZE);
+            super(IMAGE_SIZE, SYSTEM_DATA_DIR, List.of("", ROOT_NAME));
         }
 
         /** {@inheritDoc} */
         @Override
         protected Builder self() {
-            return this;
-        }
-
-        /**
-         * Sets the split: {@link Usage#TRAIN} (default) or {@link Usage#VALIDATION}/{@link
-         * Usage#TEST} (both the labelled {@code val/} folder).
-         *
-         * @param usage the split
-         * @return this builder
-         */
-        public Builder optUsage(Usage usage) {
-            this.usage = Objects.requireNonNull(usage, "usage");
-            return this;
-        }
-
-        /**
-         * Sets a directory to search first: {@code tiny-imagenet-200} itself or its parent.
-         *
-         * @param dataDir the directory
-         * @return this builder
-         */
-        public Builder optDataDir(Path dataDir) {
-            this.dataDir = dataDir;
-            return this;
-        }
-
-        /** Replaces the value read from $MOGE_DATA (tests). */
-        Builder envDataDir(String value) {
-            this.envDataDir = value;
-            return this;
-        }
-
-        /** Replaces the system directory; null skips it (tests). */
-        Builder systemDir(Path dir) {
-            this.systemDir = dir;
             return this;
         }
 

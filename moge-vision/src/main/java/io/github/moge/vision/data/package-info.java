@@ -4,10 +4,12 @@
  * io.github.moge.vision.data.ImageClassificationData}): Fashion-MNIST (IDX), CIFAR-100 (binary
  * version, from its files or its archive), Tiny-ImageNet-200 and ImageNet-style class folders.
  *
- * <p>Every dataset is looked for in the same order (explicit directory, {@code $MOGE_DATA}, a
- * system directory) and a failed search reports every place tried; malformed files raise a
- * {@link io.github.moge.vision.data.DataException} naming the file and the problem. Archives are
- * unpacked by {@link io.github.moge.vision.data.SafeTarExtractor}, which refuses links, escaping
- * names and absurd sizes.
+ * <p>Every dataset extends {@link io.github.moge.vision.data.LocalImageDataset}, whose builder
+ * holds the shared settings (split, data directory), and is looked for in the same order
+ * (explicit directory, {@code $MOGE_DATA}, a system directory); a failed search reports every
+ * place tried; malformed files raise a {@link io.github.moge.vision.data.DataException} naming
+ * the file and the problem. Archives are unpacked by {@link
+ * io.github.moge.vision.data.SafeTarExtractor}, which refuses links, escaping names and absurd
+ * sizes.
  */
 package io.github.moge.vision.data;

@@ -85,4 +85,75 @@ class SafeTarExtractorTest {
         DataException e = assertThrows(DataException.class, () -> new SafeTarExtractor(100, 100).extract(archive, dir.resolve("o")));
         assertTrue(e.getMessage().contains("checksum"), e.getMessage());
     }
+
+    @Test
+    void resolvesLongNamesAndPaxPathsThenChecksThem() throws IOException {
+        String longName = "d/" + "n".repeat(120) + ".bin";
+        byte[] data = {1, 2, 3};
+        Path archive = dir.resolve("long.tar.gz");
+        new TarFiles().longName(longName).file("ignored", data)
+                .pax("path", "p/renamed.txt").file("short", data).writeGz(archive);
+        List<Path> out = new SafeTarExtractor(100, 100).extract(archive, dir.resolve("t"));
+        assertEquals(2, out.size());
+        assertArrayEquals(data, Files.readAllBytes(dir.resolve("t").resolve(longName)));
+        assertArrayEquals(data, Files.readAllBytes(dir.resolve("t/p/renamed.txt")));
+        assertTrue(Files.notExists(dir.resolve("t/ignored")));
+        assertTrue(Files.notExists(dir.resolve("t/short")));
+        // The name after the long-name or pax record is the one checked.
+        assertTrue(refused(new TarFiles().longName("a/../../x").file("ok", new byte[1]), 100, 100)
+                .contains(".."));
+        assertTrue(refused(new TarFiles().pax("path", "../x").file("ok", new byte[1]), 100, 100)
+                .contains(".."));
+        // commons-compress would strip the leading '/' of these; they are refused instead.
+        assertTrue(refused(new TarFiles().longName("/etc/x").file("ok", new byte[1]), 100, 100)
+                .contains("absolute"));
+        assertTrue(refused(new TarFiles().pax("path", "/etc/x").file("ok", new byte[1]), 100, 100)
+                .contains("absolute"));
+        TarFiles link =
+                new TarFiles().pax("linkpath", "/etc/passwd").entry("ok", '2', new byte[0], 0, "");
+        assertTrue(refused(link, 100, 100).contains("symbolic link"));
+        TarFiles paxSize = new TarFiles().pax("size", "5000").file("ok", new byte[0]);
+        String big = refused(paxSize, 1000, 1000);
+        assertTrue(big.contains("5000") && big.contains("more than"), big);
+    }
+
+    @Test
+    void refusesFifosSparseFilesAndOversizedMetadata() throws IOException {
+        assertTrue(refused(new TarFiles().entry("f", '6', new byte[0], 0, ""), 100, 100)
+                .contains("unsupported type"));
+        assertTrue(refused(new TarFiles().entry("s", 'S', new byte[0], 0, ""), 100, 100)
+                .contains("unsupported type"));
+        String name = "x".repeat(SafeTarExtractor.MAX_METADATA_BYTES + 1);
+        String meta = refused(new TarFiles().longName(name).file("ok", new byte[1]), 100, 100);
+        assertTrue(meta.contains("metadata"), meta);
+    }
+
+    @Test
+    void refusesTruncatedHeadersAndBadChecksums() throws IOException {
+        Path cut = dir.resolve("cut.tar");
+        byte[] whole = new TarFiles().file("a", new byte[3]).file("b", new byte[3]).bytes();
+        Files.write(cut, java.util.Arrays.copyOf(whole, 1024 + 100));
+        SafeTarExtractor extractor = new SafeTarExtractor(100, 100);
+        DataException e =
+                assertThrows(DataException.class, () -> extractor.extract(cut, dir.resolve("o")));
+        assertTrue(e.getMessage().contains("truncated tar header"), e.getMessage());
+        // A well-formed header with one byte changed after its checksum was computed.
+        Path bad = dir.resolve("bad.tar");
+        byte[] tar = new TarFiles().file("a", new byte[3]).bytes();
+        tar[0] = 'b';
+        Files.write(bad, tar);
+        e = assertThrows(DataException.class, () -> extractor.extract(bad, dir.resolve("o3")));
+        assertTrue(e.getMessage().contains("checksum"), e.getMessage());
+        assertTrue(Files.notExists(dir.resolve("o3/b")) && Files.notExists(dir.resolve("o3/a")));
+    }
+
+    @Test
+    void oldStyleDirectoryEntriesBecomeDirectories() throws IOException {
+        Path archive = dir.resolve("old.tar");
+        Files.write(
+                archive, new TarFiles().file("d/", new byte[0]).file("d/x", new byte[2]).bytes());
+        List<Path> out = new SafeTarExtractor(100, 100).extract(archive, dir.resolve("t"));
+        assertEquals(List.of(dir.resolve("t/d/x").toRealPath()), out);
+        assertTrue(Files.isDirectory(dir.resolve("t/d")));
+    }
 }

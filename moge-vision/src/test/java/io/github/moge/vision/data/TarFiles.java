@@ -44,6 +44,23 @@ final class TarFiles {
         return this;
     }
 
+    /** Adds a GNU long-name record ({@code L}) that names the next entry. */
+    TarFiles longName(String name) {
+        byte[] b = (name + "\0").getBytes(StandardCharsets.UTF_8);
+        return entry("././@LongLink", 'L', b, b.length, "");
+    }
+
+    /** Adds a pax extended header ({@code x}) with one record for the next entry. */
+    TarFiles pax(String key, String value) {
+        String body = " " + key + "=" + value + "\n";
+        int len = body.length() + 1;
+        while (String.valueOf(len).length() + body.length() != len) {
+            len++;
+        }
+        byte[] b = (len + body).getBytes(StandardCharsets.UTF_8);
+        return entry("PaxHeaders/next", 'x', b, b.length, "");
+    }
+
     byte[] bytes() {
         ByteArrayOutputStream all = new ByteArrayOutputStream();
         all.writeBytes(out.toByteArray());
