@@ -33,7 +33,6 @@ import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.loss.AbstractCompositeLoss;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
-import io.github.moge.core.MoeLoss;
 import io.github.moge.core.SigmaScheduleListener;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -753,9 +752,6 @@ public final class TrainingRun {
     }
 
     private static List<Loss> componentsOf(Loss loss) {
-        if (loss instanceof MoeLoss) {
-            return ((MoeLoss) loss).getTerms();
-        }
         if (loss instanceof AbstractCompositeLoss) {
             return ((AbstractCompositeLoss) loss).getComponents();
         }
@@ -829,7 +825,7 @@ public final class TrainingRun {
         }
 
         /**
-         * Sets the training loss, e.g. a {@link MoeLoss}; its components are logged per step.
+         * Sets the training loss; the components of an {@link AbstractCompositeLoss} are logged per step.
          *
          * @param loss the loss
          * @return this builder
@@ -1053,8 +1049,8 @@ public final class TrainingRun {
         }
 
         /**
-         * Sets the loss components logged per step (default: {@link MoeLoss#getTerms()} or a composite
-         * loss's components).
+         * Sets the loss components logged per step (default: the components of an {@link
+         * AbstractCompositeLoss}, none for another loss).
          *
          * @param components the component losses
          * @return this builder
