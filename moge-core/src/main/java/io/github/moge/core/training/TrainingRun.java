@@ -4,6 +4,7 @@ import io.github.moge.core.training.checkpoint.TrainingState;
 
 import io.github.moge.core.training.checkpoint.AtomicFiles;
 import io.github.moge.core.training.data.BatchSource;
+import io.github.moge.core.training.data.RunSeeds;
 import io.github.moge.core.training.checkpoint.Checkpoint;
 import io.github.moge.core.training.checkpoint.CheckpointStore;
 import io.github.moge.core.training.log.CsvLog;

@@ -6,7 +6,7 @@
  * <p>Pieces: optimizers whose state can be saved ({@link io.github.moge.core.training.optim.StatefulAdam},
  * {@link io.github.moge.core.training.optim.StatefulAdamW}), checkpoints in DJL's parameter format plus JSON
  * with a SHA-256 manifest ({@link io.github.moge.core.training.checkpoint.CheckpointStore}), randomness as a pure
- * function of (seed, step) ({@link io.github.moge.core.training.RunSeeds}), and a pluggable per-batch
+ * function of (seed, step) ({@link io.github.moge.core.training.data.RunSeeds}), and a pluggable per-batch
  * step ({@link io.github.moge.core.training.TrainingStep}). See docs/training.md.
  */
 package io.github.moge.core.training;

@@ -14,7 +14,7 @@ import java.util.Map;
  *
  * <p>Together with the parameters, the optimizer moments and the step's own state it is everything a
  * resumed run needs: randomness is a function of (seed, step) and the data order a function of (seed,
- * epoch), see {@link RunSeeds}.
+ * epoch), see {@code RunSeeds} in the data package.
  */
 public final class TrainingState {
 
