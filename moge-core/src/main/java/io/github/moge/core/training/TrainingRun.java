@@ -45,7 +45,7 @@ import java.util.Locale;
  * TrainingSummary summary = resumeDir == null ? run.run(outputDir) : run.resume(resumeDir);
  * }</pre>
  *
- * <p>A step ({@link TrainingLoop}): reseed the engine with {@link RunSeeds#stepSeed}(seed, step); fetch
+ * <p>A step (in {@code TrainingLoop}): reseed the engine with {@link RunSeeds#stepSeed}(seed, step); fetch
  * batch (epoch, index) from the {@link BatchSource} into a manager that is closed after the step; run the
  * {@link TrainingStep}'s forward pass and backward; measure the {@link StepDiagnostic}s; compute the
  * global gradient norm; stop (or skip, if enabled) on a non-finite loss or norm; clip by global norm;
