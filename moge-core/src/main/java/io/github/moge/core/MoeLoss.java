@@ -4,8 +4,10 @@ import io.github.moge.core.ops.ScalarOps;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.training.loss.Loss;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.loss.AbstractCompositeLoss;
+import ai.djl.training.loss.Loss;
+import ai.djl.util.Pair;
 import java.util.List;
 
 /**
@@ -18,9 +20,10 @@ import java.util.List;
  *
  * <p>In the vision reference every layer contributes (L_imp + L_load)/2 + lambda * L_gs and the sum over
  * layers is multiplied by 0.01, which is {@code balanceWeight = 0.01, groupSparseWeight = 0.01 * lambda}
- * here. {@link #getTerms()} returns one {@link Loss} per term (named after the base loss, {@code
- * balance_loss} and {@code group_sparse_loss}, each already weighted); add them to the training
- * configuration as evaluators so logs show every component:
+ * here. It is a DJL {@link AbstractCompositeLoss}: {@link #getComponents()} (also {@link #getTerms()})
+ * returns one {@link Loss} per term (named after the base loss, {@code balance_loss} and {@code
+ * group_sparse_loss}, each already weighted), which a loop that knows composite losses reports by name;
+ * with DJL's own loop, add them to the training configuration as evaluators so logs show every component:
  *
  * <pre>{@code
  * MoeLoss loss = MoeLoss.builder().setBaseLoss(Loss.softmaxCrossEntropyLoss())
@@ -31,19 +34,18 @@ import java.util.List;
  *
  * <p>MoE layers emit their terms only in training, so validation reports the base loss alone.
  */
-public final class MoeLoss extends Loss {
+public final class MoeLoss extends AbstractCompositeLoss {
 
     private final Loss baseLoss;
     private final float balanceWeight;
     private final float groupSparseWeight;
-    private final List<Loss> terms;
 
     private MoeLoss(Builder builder) {
         super(builder.name);
         this.baseLoss = builder.baseLoss;
         this.balanceWeight = builder.balanceWeight;
         this.groupSparseWeight = builder.groupSparseWeight;
-        this.terms =
+        this.components =
                 List.of(
                         new HeadLoss(baseLoss),
                         new TermLoss("balance_loss", AuxiliaryTerms.BALANCE, balanceWeight),
@@ -60,12 +62,17 @@ public final class MoeLoss extends Loss {
         return new Builder();
     }
 
-    /** {@inheritDoc} */
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The sum skips terms with weight 0 and terms no layer emitted (rather than adding zeros as the
+     * composite default would), so such a term adds nothing to the graph.
+     */
     @Override
     public NDArray evaluate(NDList labels, NDList predictions) {
-        NDArray total = terms.get(0).evaluate(labels, predictions);
-        for (int i = 1; i < terms.size(); i++) {
-            NDArray term = ((TermLoss) terms.get(i)).weightedSum(predictions);
+        NDArray total = components.get(0).evaluate(labels, predictions);
+        for (int i = 1; i < components.size(); i++) {
+            NDArray term = ((TermLoss) components.get(i)).weightedSum(predictions);
             if (term != null) {
                 total = total.add(term);
             }
@@ -73,13 +80,21 @@ public final class MoeLoss extends Loss {
         return total;
     }
 
+    /** Every component reads what it needs from the full predictions (the head, or named entries). */
+    @Override
+    protected Pair<NDList, NDList> inputForComponent(
+            int componentIndex, NDList labels, NDList predictions) {
+        return new Pair<>(labels, predictions);
+    }
+
     /**
-     * Returns the components as separate losses (base, balance, group-sparse), for use as evaluators.
+     * Returns the components as separate losses (base, balance, group-sparse), for use as evaluators; the
+     * same list as {@link #getComponents()}.
      *
      * @return the three component losses, each weighted as in the total
      */
     public List<Loss> getTerms() {
-        return terms;
+        return components;
     }
 
     /** Returns the base loss applied to the head of the predictions. */

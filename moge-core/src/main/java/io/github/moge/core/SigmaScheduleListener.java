@@ -3,6 +3,7 @@ package io.github.moge.core;
 import ai.djl.nn.Block;
 import ai.djl.training.Trainer;
 import ai.djl.training.listener.TrainingListenerAdapter;
+import io.github.moge.core.training.StatefulListener;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,10 +12,13 @@ import java.util.List;
  * batch, so that sigma_t follows the optimizer step count t.
  *
  * <p>Add it to the training configuration ({@code config.addTrainingListeners(new
- * SigmaScheduleListener())}). Its step count is the schedule position to save in a checkpoint; {@link
- * #setStep(int)} restores it.
+ * SigmaScheduleListener())}), or to a {@code TrainingRun} with {@code addListener} wherever the model has
+ * MoE blocks. Its step count is the schedule position to save in a checkpoint; {@link #setStep(int)}
+ * restores it. As a {@link StatefulListener} its state is that step in decimal, which {@code TrainingRun}
+ * checkpoints and restores.
  */
-public final class SigmaScheduleListener extends TrainingListenerAdapter {
+public final class SigmaScheduleListener extends TrainingListenerAdapter
+        implements StatefulListener {
 
     private final List<MoeBlock> blocks = new ArrayList<>();
     private int step;
@@ -50,6 +54,24 @@ public final class SigmaScheduleListener extends TrainingListenerAdapter {
         }
         this.step = step;
         publish();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public String saveState() {
+        return Integer.toString(step);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void loadState(String state) {
+        int saved;
+        try {
+            saved = Integer.parseInt(state);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a sigma schedule step: '" + state + "'", e);
+        }
+        setStep(saved);
     }
 
     /**

@@ -1,12 +1,15 @@
 package io.github.moge.core;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.evaluator.Accuracy;
+import ai.djl.training.loss.AbstractCompositeLoss;
 import ai.djl.training.loss.Loss;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -62,6 +65,13 @@ class MoeLossTest {
         assertEquals(base, terms.get(0).evaluate(labels, predictions).getFloat(), 1e-6);
         assertEquals(0.02f, terms.get(1).evaluate(labels, predictions).getFloat(), 1e-6);
         assertEquals(4f, terms.get(2).evaluate(labels, predictions).getFloat(), 1e-6);
+
+        // A DJL composite loss: a generic loop finds the same terms as its components.
+        assertTrue(loss instanceof AbstractCompositeLoss);
+        assertSame(terms, loss.getComponents());
+        assertEquals(
+                List.of("SoftmaxCrossEntropyLoss", "balance_loss", "group_sparse_loss"),
+                loss.getComponents().stream().map(Loss::getName).toList());
     }
 
     @Test

@@ -1,6 +1,7 @@
 package io.github.moge.core.training;
 
 import ai.djl.ndarray.NDManager;
+import io.github.moge.core.training.data.RunSeeds;
 
 /**
  * Where a training step stands: the run seed, the global step and the batch position, and the manager

@@ -3,6 +3,7 @@ package io.github.moge.core.training;
 import ai.djl.ndarray.NDList;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
+import io.github.moge.core.training.data.RunSeeds;
 
 /**
  * The forward pass and loss of one batch, pluggable so that commands can change what a step does without

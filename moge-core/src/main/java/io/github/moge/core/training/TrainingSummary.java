@@ -7,7 +7,7 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;
 
-/** What {@link TrainingRun#run()} or {@link TrainingRun#resume(Path)} did. */
+/** What {@link TrainingRun#run(Path)} or {@link TrainingRun#resume(Path)} did. */
 public final class TrainingSummary {
 
     private final Path runDirectory;

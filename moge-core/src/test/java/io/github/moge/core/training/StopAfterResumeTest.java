@@ -49,7 +49,7 @@ class StopAfterResumeTest {
         }
         assertFalse(stopped.isCompleted());
         assertEquals(5, stopped.getStep());
-        assertEquals(5, stopped.getLastCheckpoint().getState().step);
+        assertEquals(5, stopped.getLastCheckpoint().getState().getStep());
         assertEquals("step-00000005", stopped.getLastCheckpoint().getDirectory().getFileName().toString());
     }
 }

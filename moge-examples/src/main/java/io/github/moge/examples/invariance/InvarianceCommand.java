@@ -1,8 +1,8 @@
 package io.github.moge.examples.invariance;
 
-import io.github.moge.core.training.ConfigurationValidator;
 import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.examples.training.PerInvocation;
+import io.github.moge.examples.training.ConfigurationValidator;
 import io.github.moge.examples.training.TrainingRunOptions;
 import io.github.moge.examples.training.UsageException;
 import io.github.moge.vision.data.DataException;

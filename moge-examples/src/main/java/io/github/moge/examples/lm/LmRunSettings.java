@@ -1,9 +1,9 @@
 package io.github.moge.examples.lm;
 
 import io.github.moge.core.SigmaSchedule;
-import io.github.moge.core.training.ConfigurationValidator;
 import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.examples.training.CommandSettings;
+import io.github.moge.examples.training.ConfigurationValidator;
 import io.github.moge.lm.data.BrownCorpus;
 import io.github.moge.lm.data.Corpus;
 import io.github.moge.lm.data.WikiTextCorpus;

@@ -1,10 +1,10 @@
 package io.github.moge.examples.lm;
 
-import io.github.moge.core.training.ConfigurationException;
-import io.github.moge.core.training.ConfigurationValidator;
 import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.core.training.TrainingDivergedException;
 import io.github.moge.examples.training.PerInvocation;
+import io.github.moge.examples.training.ConfigurationException;
+import io.github.moge.examples.training.ConfigurationValidator;
 import io.github.moge.examples.training.TrainingRunOptions;
 import io.github.moge.examples.training.UsageException;
 import io.github.moge.lm.data.Corpus;

@@ -1,7 +1,6 @@
 package io.github.moge.examples.training;
 
 import io.github.moge.core.metrics.RegularizerPull;
-import io.github.moge.core.training.ConfigurationValidator;
 import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.core.training.TrainingRun;
 import io.github.moge.core.training.TrainingSummary;

@@ -6,7 +6,7 @@ import ai.djl.training.dataset.Dataset;
 import ai.djl.training.dataset.RandomAccessDataset;
 import io.github.moge.core.MoeLoss;
 import io.github.moge.core.TopographicMap;
-import io.github.moge.core.training.ConfigurationValidator;
+import io.github.moge.examples.training.ConfigurationValidator;
 import io.github.moge.examples.training.PerInvocation;
 import io.github.moge.examples.training.TrainingRunOptions;
 import io.github.moge.examples.training.WriterOutputStream;

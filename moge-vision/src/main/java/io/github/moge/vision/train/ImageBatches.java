@@ -7,7 +7,7 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.translate.Batchifier;
 import io.github.moge.core.training.data.BatchOrder;
 import io.github.moge.core.training.data.BatchSource;
-import io.github.moge.core.training.RunSeeds;
+import io.github.moge.core.training.data.RunSeeds;
 import io.github.moge.vision.data.ImageClassificationData;
 import java.util.Arrays;
 import java.util.Random;

@@ -112,7 +112,7 @@ public final class CheckpointStore {
             String configuration)
             throws IOException {
         Files.createDirectories(directory);
-        String name = name(state.step);
+        String name = name(state.getStep());
         Path target = directory.resolve(name);
         if (Files.exists(target)) {
             throw new IOException(
@@ -124,11 +124,11 @@ public final class CheckpointStore {
         try {
             saveParameters(model, temp);
             NDList optimizerArrays = new NDList();
-            state.optimizer = new ArrayList<>();
+            List<TrainingState.OptimizerEntry> entries = new ArrayList<>();
             for (Pair<String, Parameter> entry : model.getBlock().getParameters()) {
                 NDList arrays = optimizer.getState(entry.getValue().getId());
                 if (arrays != null) {
-                    state.optimizer.add(
+                    entries.add(
                             new TrainingState.OptimizerEntry(
                                     entry.getKey(),
                                     optimizer.getUpdateCount(entry.getValue().getId()),
@@ -136,9 +136,9 @@ public final class CheckpointStore {
                     optimizerArrays.addAll(arrays);
                 }
             }
-            state.optimizerSteps = optimizer.getStepCount();
+            state.setOptimizerState(entries, optimizer.getStepCount());
             NDList stepArrays = stepState == null ? new NDList() : stepState;
-            state.stepStateArrays = stepArrays.size();
+            state.setStepStateArrays(stepArrays.size());
             AtomicFiles.writeSynced(temp.resolve(OPTIMIZER_FILE), optimizerArrays::encode);
             AtomicFiles.writeSynced(temp.resolve(STEP_FILE), stepArrays::encode);
             byte[] json = state.toJson().getBytes(StandardCharsets.UTF_8);
@@ -200,10 +200,10 @@ public final class CheckpointStore {
                     checkpoint, "checkpoint " + checkpoint + " is unreadable: " + e.getMessage());
         }
         Matcher matcher = NAME.matcher(checkpoint.getFileName().toString());
-        if (matcher.matches() && Long.parseLong(matcher.group(1)) != state.step) {
+        if (matcher.matches() && Long.parseLong(matcher.group(1)) != state.getStep()) {
             throw new CorruptCheckpointException(
                     checkpoint,
-                    "checkpoint " + checkpoint + " holds step " + state.step + ", not the step its name says");
+                    "checkpoint " + checkpoint + " holds step " + state.getStep() + ", not the step its name says");
         }
         return new Checkpoint(checkpoint, state);
     }
@@ -272,7 +272,7 @@ public final class CheckpointStore {
         }
         NDManager manager = model.getNDManager();
         NDList arrays = new NDList();
-        if (!checkpoint.getState().optimizer.isEmpty()) {
+        if (!checkpoint.getState().getOptimizerEntries().isEmpty()) {
             Path file = checkpoint.getDirectory().resolve(OPTIMIZER_FILE);
             try (InputStream in = Files.newInputStream(file)) {
                 arrays = NDList.decode(manager, in);
@@ -284,7 +284,7 @@ public final class CheckpointStore {
         }
         optimizer.resetState();
         int next = 0;
-        for (TrainingState.OptimizerEntry entry : checkpoint.getState().optimizer) {
+        for (TrainingState.OptimizerEntry entry : checkpoint.getState().getOptimizerEntries()) {
             Parameter parameter = byName.get(entry.parameter);
             if (parameter == null) {
                 throw new IllegalStateException(
@@ -313,7 +313,7 @@ public final class CheckpointStore {
      * @throws IOException if the file cannot be read
      */
     public NDList readStepState(Checkpoint checkpoint, NDManager manager) throws IOException {
-        if (checkpoint.getState().stepStateArrays == 0) {
+        if (checkpoint.getState().getStepStateArrays() == 0) {
             // DJL 0.25 cannot decode the encoding of an empty NDList.
             return new NDList();
         }

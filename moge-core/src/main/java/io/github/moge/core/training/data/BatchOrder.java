@@ -1,6 +1,5 @@
 package io.github.moge.core.training.data;
 
-import io.github.moge.core.training.RunSeeds;
 
 /**
  * Which samples each batch of an epoch holds: positions {@code 0..size-1} in data order or in the order

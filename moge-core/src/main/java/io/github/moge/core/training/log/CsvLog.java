@@ -2,28 +2,41 @@ package io.github.moge.core.training.log;
 
 import io.github.moge.core.training.checkpoint.AtomicFiles;
 
-import java.io.BufferedWriter;
 import java.io.Closeable;
 import java.io.IOException;
+import java.io.StringReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVParser;
+import org.apache.commons.csv.CSVPrinter;
+import org.apache.commons.csv.CSVRecord;
 
 /**
  * An append-only CSV file of numbered rows (per step or per epoch). On resume the rows at or past the
  * resumed position, written by the interrupted process after its last checkpoint, are dropped (atomic
  * rewrite) so every row appears once.
+ *
+ * <p>Rows are written and read with Apache Commons CSV ({@link #FORMAT}): values are separated by commas,
+ * rows end with {@code \n}, and a value is quoted only where CSV needs it (a comma, quote or line break),
+ * so numeric rows are plain {@code 1,0,1,2.3025851}.
  */
 public final class CsvLog implements Closeable {
 
-    private final BufferedWriter writer;
+    /** The format of the run's CSV files, for writing and reading. */
+    public static final CSVFormat FORMAT = CSVFormat.DEFAULT.builder().setRecordSeparator('\n').build();
+
+    private final CSVPrinter printer;
     private final int columns;
 
-    private CsvLog(BufferedWriter writer, int columns) {
-        this.writer = writer;
+    private CsvLog(CSVPrinter printer, int columns) {
+        this.printer = printer;
         this.columns = columns;
     }
 
@@ -34,56 +47,106 @@ public final class CsvLog implements Closeable {
      * @param header the column names
      * @param keepBelow rows numbered at or above this are dropped
      * @return the log, positioned at the end
+     * @throws IOException if the file holds other columns or cannot be written
      */
     public static CsvLog open(Path file, List<String> header, long keepBelow) throws IOException {
-        String headerLine = String.join(",", header);
         if (Files.exists(file)) {
-            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-            if (lines.isEmpty() || !lines.get(0).equals(headerLine)) {
+            String existing = Files.readString(file, StandardCharsets.UTF_8);
+            List<List<String>> rows = parse(existing);
+            if (rows.isEmpty() || !rows.get(0).equals(header)) {
                 throw new IOException(
-                        file + " has other columns than this run writes (" + headerLine + "): it belongs to"
-                                + " another run; choose a new output directory");
+                        file + " has other columns than this run writes (" + FORMAT.format(header.toArray())
+                                + "): it belongs to another run; choose a new output directory");
             }
-            List<String> kept = new ArrayList<>();
-            kept.add(headerLine);
-            for (String line : lines.subList(1, lines.size())) {
-                int comma = line.indexOf(',');
-                try {
-                    if (comma > 0 && Long.parseLong(line.substring(0, comma)) < keepBelow) {
-                        kept.add(line);
+            StringBuilder kept = new StringBuilder();
+            try (CSVPrinter out = new CSVPrinter(kept, FORMAT)) {
+                out.printRecord(header);
+                for (List<String> row : rows.subList(1, rows.size())) {
+                    if (numberedBelow(row, keepBelow)) {
+                        out.printRecord(row);
                     }
-                } catch (NumberFormatException e) {
-                    // A torn last line from a killed process: drop it.
                 }
             }
-            if (kept.size() != lines.size()) {
-                String content = String.join("\n", kept) + "\n";
-                AtomicFiles.write(file, out -> out.write(content.getBytes(StandardCharsets.UTF_8)));
+            String content = kept.toString();
+            if (!content.equals(existing)) {
+                AtomicFiles.write(file, o -> o.write(content.getBytes(StandardCharsets.UTF_8)));
             }
         } else {
-            AtomicFiles.write(
-                    file, out -> out.write((headerLine + "\n").getBytes(StandardCharsets.UTF_8)));
+            String headerLine = FORMAT.format(header.toArray()) + "\n";
+            AtomicFiles.write(file, o -> o.write(headerLine.getBytes(StandardCharsets.UTF_8)));
         }
-        BufferedWriter writer =
-                Files.newBufferedWriter(
-                        file, StandardCharsets.UTF_8, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
-        return new CsvLog(writer, header.size());
+        CSVPrinter printer =
+                new CSVPrinter(
+                        Files.newBufferedWriter(
+                                file,
+                                StandardCharsets.UTF_8,
+                                StandardOpenOption.APPEND,
+                                StandardOpenOption.WRITE),
+                        FORMAT);
+        return new CsvLog(printer, header.size());
     }
 
+    /**
+     * Reads every row of a CSV file, the header first. A torn last row (from a killed process) is read as
+     * far as it goes; text that is not CSV at all ends the rows there.
+     *
+     * @param file the file
+     * @return the rows, empty if the file is empty
+     * @throws IOException if the file cannot be read
+     */
+    public static List<List<String>> readAll(Path file) throws IOException {
+        return parse(Files.readString(file, StandardCharsets.UTF_8));
+    }
+
+    private static List<List<String>> parse(String text) throws IOException {
+        List<List<String>> rows = new ArrayList<>();
+        try (CSVParser parser = FORMAT.parse(new StringReader(text))) {
+            Iterator<CSVRecord> records = parser.iterator();
+            while (records.hasNext()) {
+                rows.add(records.next().toList());
+            }
+        } catch (UncheckedIOException | IllegalStateException e) {
+            // Malformed text, only possible in a torn last row: keep what came before it.
+        }
+        return rows;
+    }
+
+    /** A complete-looking row (number, comma, ...) whose number is below the limit; a torn one is not. */
+    private static boolean numberedBelow(List<String> row, long keepBelow) {
+        if (row.size() < 2) {
+            return false;
+        }
+        try {
+            return Long.parseLong(row.get(0)) < keepBelow;
+        } catch (NumberFormatException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Appends one row (buffered until {@link #flush()}).
+     *
+     * @param values one value per column
+     * @throws IOException if writing fails
+     */
     public void append(List<String> values) throws IOException {
         if (values.size() != columns) {
             throw new IllegalArgumentException(values.size() + " values for " + columns + " columns");
         }
-        writer.write(String.join(",", values));
-        writer.write('\n');
+        printer.printRecord(values);
     }
 
+    /**
+     * Writes the buffered rows to the file.
+     *
+     * @throws IOException if writing fails
+     */
     public void flush() throws IOException {
-        writer.flush();
+        printer.flush();
     }
 
     @Override
     public void close() throws IOException {
-        writer.close();
+        printer.close();
     }
 }

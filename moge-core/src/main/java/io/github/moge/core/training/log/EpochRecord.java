@@ -1,7 +1,6 @@
 package io.github.moge.core.training.log;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -48,31 +47,32 @@ public final class EpochRecord {
         if (!Files.exists(file)) {
             return List.of();
         }
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        if (lines.isEmpty()) {
+        List<List<String>> rows = CsvLog.readAll(file);
+        if (rows.isEmpty()) {
             return List.of();
         }
-        String[] header = lines.get(0).split(",");
+        List<String> header = rows.get(0);
+        int columns = header.size();
         List<EpochRecord> out = new ArrayList<>();
-        for (String line : lines.subList(1, lines.size())) {
-            String[] v = line.split(",");
-            if (v.length != header.length) {
+        for (List<String> v : rows.subList(1, rows.size())) {
+            if (v.size() != columns) {
                 continue;
             }
             Map<String, Double> training = new LinkedHashMap<>();
             Map<String, Double> validation = new LinkedHashMap<>();
-            for (int i = 2; i < header.length - 2; i++) {
-                if (header[i].startsWith("train_")) {
-                    training.put(header[i].substring(6), Double.parseDouble(v[i]));
-                } else if (header[i].startsWith("validation_")) {
-                    double value = Double.parseDouble(v[i]);
+            for (int i = 2; i < columns - 2; i++) {
+                String name = header.get(i);
+                if (name.startsWith("train_")) {
+                    training.put(name.substring(6), Double.parseDouble(v.get(i)));
+                } else if (name.startsWith("validation_")) {
+                    double value = Double.parseDouble(v.get(i));
                     if (!Double.isNaN(value)) {
-                        validation.put(header[i].substring(11), value);
+                        validation.put(name.substring(11), value);
                     }
                 }
             }
-            out.add(new EpochRecord(Integer.parseInt(v[0]), training, validation,
-                    Long.parseLong(v[header.length - 2]), Double.parseDouble(v[header.length - 1])));
+            out.add(new EpochRecord(Integer.parseInt(v.get(0)), training, validation,
+                    Long.parseLong(v.get(columns - 2)), Double.parseDouble(v.get(columns - 1))));
         }
         return out;
     }

@@ -4,7 +4,8 @@ import java.util.Collections;
 import java.util.Map;
 
 /**
- * The metrics of one training step, as written to {@code metrics.csv} and passed to {@link StepListener}s.
+ * The metrics of one training step, as written to {@code metrics.csv} and passed to the loop's step
+ * listeners.
  */
 public final class StepRecord {
 
@@ -79,7 +80,7 @@ public final class StepRecord {
     }
 
     /**
-     * Returns the values of the run's {@link StepDiagnostic}s by column name; NaN where a diagnostic did
+     * Returns the values of the run's step diagnostics by column name; NaN where a diagnostic did
      * not measure this step.
      */
     public Map<String, Float> getDiagnostics() {

@@ -1,4 +1,4 @@
-package io.github.moge.core.training;
+package io.github.moge.core.training.data;
 
 import java.util.Random;
 

@@ -1,5 +1,6 @@
-package io.github.moge.core.training;
+package io.github.moge.examples.training;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -28,15 +29,35 @@ class ConfigurationValidatorTest {
     }
 
     @Test
-    void validConfigurationPasses() {
-        new ConfigurationValidator()
-                .requireKnown("--preset", "vit-s", Set.of("vit-s", "swin-t"))
-                .requireMapFits("--experts", TopographicMap.forExperts(32), 3)
-                .requireTopK("--top-k", 2, "--experts", 32)
-                .requireBatchCoversDevices("--batch-size", 8, 2)
-                .requireDataPath("--data-dir", temp)
-                .requireWritableOutput("--output", temp.resolve("new/run"))
-                .validate();
+    void validConfigurationPasses() throws IOException {
+        Path output = temp.resolve("new/run");
+        ConfigurationValidator validator =
+                new ConfigurationValidator()
+                        .requireKnown("--preset", "vit-s", Set.of("vit-s", "swin-t"))
+                        .requireMapFits("--experts", TopographicMap.forExperts(32), 3)
+                        .requireTopK("--top-k", 2, "--experts", 32)
+                        .requireBatchCoversDevices("--batch-size", 8, 2)
+                        .requireDataPath("--data-dir", temp)
+                        .requireWritableOutput("--output", output);
+        assertEquals(List.of(), validator.getProblems());
+        assertDoesNotThrow(validator::validate);
+        // The output probe created nothing: the directory is made by the run, not by validation.
+        assertFalse(Files.exists(temp.resolve("new")));
+        assertEquals(List.of(), List.of(temp.toFile().list()));
+
+        // The limits themselves are valid: k = E, k = 1, one sample per device, an existing output.
+        ConfigurationValidator limits =
+                new ConfigurationValidator()
+                        .requireTopK("--top-k", 32, "--experts", 32)
+                        .requireTopK("--top-k", 1, "--experts", 1)
+                        .requireBatchCoversDevices("--batch-size", 2, 2)
+                        .requireMapFits("--experts", TopographicMap.forExperts(9), 3)
+                        .requireWritableOutput("--output", temp);
+        assertEquals(List.of(), limits.getProblems());
+
+        // The same validator still reports what is added after the valid checks, and only that.
+        String m = single(validator.requireTopK("--top-k", 33, "--experts", 32));
+        assertTrue(m.startsWith("--top-k 33 is not in 1..32 (--experts 32)"), m);
     }
 
     @Test

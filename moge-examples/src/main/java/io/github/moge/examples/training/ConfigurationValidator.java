@@ -1,4 +1,4 @@
-package io.github.moge.core.training;
+package io.github.moge.examples.training;
 
 import io.github.moge.core.TopographicMap;
 import java.io.IOException;

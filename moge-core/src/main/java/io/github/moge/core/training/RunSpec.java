@@ -1,0 +1,159 @@
+package io.github.moge.core.training;
+
+import io.github.moge.core.training.data.BatchSource;
+import io.github.moge.core.training.optim.StatefulOptimizer;
+
+import ai.djl.Device;
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.training.evaluator.Evaluator;
+import ai.djl.training.initializer.Initializer;
+import ai.djl.training.listener.TrainingListener;
+import ai.djl.training.loss.AbstractCompositeLoss;
+import ai.djl.training.loss.Loss;
+import ai.djl.util.Pair;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What defines a {@link TrainingRun}: the settings {@link TrainingRun.Builder} collects, and their
+ * validation. The builder fills one; {@link #validated()} checks it and returns the frozen copy a run
+ * keeps (lists copied, defaults filled in), which is not changed afterwards.
+ */
+final class RunSpec {
+
+    Model model;
+    Loss loss;
+    StatefulOptimizer optimizer;
+    BatchSource trainingData;
+    BatchSource validationData;
+    List<Evaluator> evaluators = new ArrayList<>();
+    List<TrainingListener> listeners = new ArrayList<>();
+    List<StepListener> stepListeners = new ArrayList<>();
+    List<StepDiagnostic> diagnostics = new ArrayList<>();
+    TrainingStep trainingStep = TrainingStep.STANDARD;
+    Shape[] inputShapes;
+    int epochs;
+    long seed;
+    boolean seedSet;
+    Device device;
+    RunConfiguration configuration = RunConfiguration.empty();
+    int checkpointEvery;
+    int keepCheckpoints = 3;
+    float clipGradNorm;
+    boolean skipNonFinite;
+    boolean allowFallback;
+    PrintStream log = System.out;
+    int progressEvery = 50;
+    List<Loss> components;
+    List<Pair<Initializer, Parameter.Type>> initializers = new ArrayList<>();
+    List<EpochEvaluation> epochEvaluations = new ArrayList<>();
+
+    RunSpec() {}
+
+    /**
+     * Checks the settings and returns the run's frozen copy.
+     *
+     * @return the copy, with the default device, the loss components and the clipping in the
+     *     configuration filled in
+     * @throws IllegalArgumentException naming every missing part, or the first range that is wrong
+     */
+    RunSpec validated() {
+        List<String> missing = new ArrayList<>();
+        if (model == null || model.getBlock() == null) {
+            missing.add("model (with a block)");
+        }
+        if (loss == null) {
+            missing.add("loss");
+        }
+        if (optimizer == null) {
+            missing.add("optimizer");
+        }
+        if (trainingData == null) {
+            missing.add("training data");
+        }
+        if (inputShapes == null || inputShapes.length == 0) {
+            missing.add("input shapes");
+        }
+        if (!seedSet) {
+            missing.add("seed");
+        }
+        if (!missing.isEmpty()) {
+            throw new IllegalArgumentException("TrainingRun needs " + String.join(", ", missing));
+        }
+        if (epochs < 1 || checkpointEvery < 0 || keepCheckpoints < 1 || progressEvery < 0
+                || !(clipGradNorm >= 0)) {
+            throw new IllegalArgumentException(
+                    "epochs and keepCheckpoints must be >= 1, checkpointEvery, progressEvery and"
+                            + " clipGradNorm >= 0");
+        }
+        if (device == null) {
+            device = Engine.getInstance().defaultDevice();
+        }
+        RunSpec frozen = new RunSpec();
+        frozen.model = model;
+        frozen.loss = loss;
+        frozen.optimizer = optimizer;
+        frozen.trainingData = trainingData;
+        frozen.validationData = validationData;
+        frozen.evaluators = List.copyOf(evaluators);
+        frozen.listeners = List.copyOf(listeners);
+        frozen.stepListeners = List.copyOf(stepListeners);
+        frozen.diagnostics = List.copyOf(diagnostics);
+        frozen.trainingStep = trainingStep;
+        frozen.inputShapes = inputShapes;
+        frozen.epochs = epochs;
+        frozen.seed = seed;
+        frozen.seedSet = true;
+        frozen.device = device;
+        // Clipping changes the trajectory, so it is part of what a resume must match.
+        frozen.configuration = configuration.with(Map.of(TrainingRun.CLIP_GRAD_NORM_KEY, clipGradNorm));
+        frozen.checkpointEvery = checkpointEvery;
+        frozen.keepCheckpoints = keepCheckpoints;
+        frozen.clipGradNorm = clipGradNorm;
+        frozen.skipNonFinite = skipNonFinite;
+        frozen.allowFallback = allowFallback;
+        frozen.log = log;
+        frozen.progressEvery = progressEvery;
+        frozen.components = components != null ? components : componentsOf(loss);
+        frozen.initializers = List.copyOf(initializers);
+        frozen.epochEvaluations = List.copyOf(epochEvaluations);
+        return frozen;
+    }
+
+    /** Returns the listeners whose state the checkpoints hold, in the order they were added. */
+    List<StatefulListener> statefulListeners() {
+        List<StatefulListener> out = new ArrayList<>();
+        for (TrainingListener listener : listeners) {
+            if (listener instanceof StatefulListener) {
+                out.add((StatefulListener) listener);
+            }
+        }
+        return out;
+    }
+
+    /** Returns the value names of the epoch evaluations, in order. */
+    List<String> evaluationNames() {
+        List<String> names = new ArrayList<>();
+        epochEvaluations.forEach(e -> names.addAll(e.names()));
+        return names;
+    }
+
+    /** Returns the value names of the step diagnostics, in order. */
+    List<String> diagnosticNames() {
+        List<String> names = new ArrayList<>();
+        diagnostics.forEach(d -> names.addAll(d.names()));
+        return names;
+    }
+
+    private static List<Loss> componentsOf(Loss loss) {
+        if (loss instanceof AbstractCompositeLoss) {
+            return ((AbstractCompositeLoss) loss).getComponents();
+        }
+        return List.of();
+    }
+}
