@@ -14,7 +14,6 @@ import ai.djl.training.ParameterStore;
 import io.github.moge.core.MoeBlock;
 import io.github.moge.core.SigmaScheduleListener;
 import io.github.moge.vision.model.ModelChecks;
-import io.github.moge.vision.model.MoeSettings;
 import io.github.moge.vision.model.TransformerLayer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
