@@ -208,10 +208,11 @@ public final class MoeBlock extends AbstractBlock {
     }
 
     /**
-     * Builds a {@link MoeBlock}. A builder is also the template of a model's MoE layers: a model that
-     * builds several layers from one ({@code template.copy().setHiddenSize(h).build()} per layer) leaves
-     * the caller's builder unchanged, and every layer gets its own router and experts. The balancing loss
-     * and the regularizer are immutable and shared by the layers built from one template.
+     * Builds a {@link MoeBlock}. A builder is also the template of a model's MoE layers: a model
+     * that builds several layers from one ({@code template.copy().setHiddenSize(h).build()} per
+     * layer) leaves the caller's builder unchanged, and every layer gets its own router and
+     * experts. The balancing loss and the regularizer are immutable and shared by the layers built
+     * from one template.
      */
     public static final class Builder {
 

@@ -16,11 +16,12 @@ import java.util.List;
  *   loss = base(labels, head) + balanceWeight * sum_layers balance + groupSparseWeight * sum_layers L_gs
  * </pre>
  *
- * <p>In the vision reference every layer contributes (L_imp + L_load)/2 + lambda * L_gs and the sum over
- * layers is multiplied by 0.01, which is {@code balanceWeight = 0.01, groupSparseWeight = 0.01 * lambda}
- * here. {@link #getTerms()} returns one {@link Loss} per term (named after the base loss, {@link
- * AuxiliaryTerms#BALANCE_LOSS} and {@link AuxiliaryTerms#GROUP_SPARSE_LOSS}, each already weighted); add them to the training
- * configuration as evaluators so logs show every component:
+ * <p>In the vision reference every layer contributes (L_imp + L_load)/2 + lambda * L_gs and the sum
+ * over layers is multiplied by 0.01, which is {@code balanceWeight = 0.01,
+ * groupSparseWeight = 0.01 * lambda} here. {@link #getTerms()} returns one {@link Loss} per term
+ * (named after the base loss, {@link AuxiliaryTerms#BALANCE_LOSS} and {@link
+ * AuxiliaryTerms#GROUP_SPARSE_LOSS}, each already weighted); add them to the training configuration
+ * as evaluators so logs show every component:
  *
  * <pre>{@code
  * MoeLoss loss = MoeLoss.builder().setBaseLoss(Loss.softmaxCrossEntropyLoss())

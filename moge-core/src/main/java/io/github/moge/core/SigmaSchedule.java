@@ -10,13 +10,17 @@ import ai.djl.training.tracker.Tracker;
  * is taken as 1). The value never leaves [min, max].
  *
  * <p>The published settings are the constants {@link #VISION} (max 10, min 1.5, p 0.3: CIFAR-100,
- * Tiny-ImageNet and the invariance study), {@link #VISION_IMAGENET} (min 0.5), {@link #LM_PAPER} (paper
- * Table 10, the same numbers as {@link #VISION}) and {@link #LM_RELEASED} (the authors' released LM
- * scripts: min 1.0, p 0.2); {@code SigmaSchedule.VISION.over(totalSteps)} builds the schedule of a run.
+ * Tiny-ImageNet and the invariance study), {@link #VISION_IMAGENET} (min 0.5), {@link #LM_PAPER}
+ * (paper Table 10, the same numbers as {@link #VISION}) and {@link #LM_RELEASED} (the authors'
+ * released LM scripts: min 1.0, p 0.2); {@code SigmaSchedule.VISION.over(totalSteps)} builds the
+ * schedule of a run.
  */
 public final class SigmaSchedule implements Tracker {
 
-    /** The vision runs on CIFAR-100 and Tiny-ImageNet (and the invariance study): 10 -&gt; 1.5, p 0.3. */
+    /**
+     * The vision runs on CIFAR-100 and Tiny-ImageNet (and the invariance study): 10 -&gt; 1.5, p
+     * 0.3.
+     */
     public static final Setting VISION = new Setting(10f, 1.5f, 0.3f);
 
     /** The vision runs on ImageNet: 10 -&gt; 0.5, p 0.3. */
@@ -87,8 +91,9 @@ public final class SigmaSchedule implements Tracker {
     }
 
     /**
-     * The shape of a schedule without its length: sigma at step 0, the floor and the exponent p. A run
-     * turns it into a schedule with {@link #over(int)} once it knows its number of optimizer steps.
+     * The shape of a schedule without its length: sigma at step 0, the floor and the exponent p. A
+     * run turns it into a schedule with {@link #over(int)} once it knows its number of optimizer
+     * steps.
      *
      * @param max sigma at step 0, finite and &gt; 0
      * @param min the final sigma, finite, &gt; 0 and &lt;= max
@@ -108,7 +113,12 @@ public final class SigmaSchedule implements Tracker {
          * @return the schedule
          */
         public SigmaSchedule over(int totalSteps) {
-            return builder().setMax(max).setMin(min).setPower(power).setTotalSteps(totalSteps).build();
+            return builder()
+                    .setMax(max)
+                    .setMin(min)
+                    .setPower(power)
+                    .setTotalSteps(totalSteps)
+                    .build();
         }
     }
 

@@ -212,7 +212,8 @@ public final class InvarianceExperiment {
                         .optFilterSize(settings.filterSize);
         if (moge) {
             modelBuilder.optGroupSparse(
-                    new SigmaSchedule.Setting(settings.sigmaMax, settings.sigmaMin, settings.sigmaPower)
+                    new SigmaSchedule.Setting(
+                                    settings.sigmaMax, settings.sigmaMin, settings.sigmaPower)
                             .over(totalSteps));
         }
         return modelBuilder.build();

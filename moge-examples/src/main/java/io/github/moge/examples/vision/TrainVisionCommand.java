@@ -258,22 +258,28 @@ public final class TrainVisionCommand implements Callable<Integer> {
         TrainingSettings settings = sb.build();
         int totalSteps = epochs * VisionTrainer.stepsPerEpoch(train.size(), settings);
         VisionPreset.Overrides overrides = overrides(p, experts, topK, lambda);
-        MoeLoss loss = p.newLoss(new SoftTargetCrossEntropyLoss("ce", settings.getLabelSmoothing()), overrides);
+        MoeLoss loss =
+                p.newLoss(
+                        new SoftTargetCrossEntropyLoss("ce", settings.getLabelSmoothing()),
+                        overrides);
         out.printf(Locale.ROOT, "train-vision: %s on %s (%d train%s / %d test images), %d epochs, %d steps%n",
                 p.getName(), ds, train.size(), trainLimit > 0 ? ", limit " + trainLimit : "", test.size(), epochs,
                 totalSteps);
         out.flush();
-        VisionTrainer trainer = VisionTrainer.builder()
-                .setBlock(p.newModel(totalSteps, overrides))
-                .setLoss(loss)
-                .setData(train, test)
-                .setAugmentation(aug)
-                .setInputShape(p.inputShape(1).slice(1))
-                .setSettings(settings)
-                .optConfiguration(CommandConfiguration.capture(spec, NOT_SAVED))
-                .optRunOptions(runOptions.forRun(runDirectory, recipe.getClipGradNorm()))
-                .optLog(new PrintStream(new WriterOutputStream(out), true, StandardCharsets.UTF_8))
-                .build();
+        VisionTrainer trainer =
+                VisionTrainer.builder()
+                        .setBlock(p.newModel(totalSteps, overrides))
+                        .setLoss(loss)
+                        .setData(train, test)
+                        .setAugmentation(aug)
+                        .setInputShape(p.inputShape(1).slice(1))
+                        .setSettings(settings)
+                        .optConfiguration(CommandConfiguration.capture(spec, NOT_SAVED))
+                        .optRunOptions(runOptions.forRun(runDirectory, recipe.getClipGradNorm()))
+                        .optLog(
+                                new PrintStream(
+                                        new WriterOutputStream(out), true, StandardCharsets.UTF_8))
+                        .build();
         List<EpochMetrics> history = runOptions.isResume() ? trainer.resume(runDirectory) : trainer.run(runDirectory);
         if (trainer.getSummary().isCompleted() && !history.isEmpty()) {
             EpochMetrics last = history.get(history.size() - 1);
@@ -348,8 +354,11 @@ public final class TrainVisionCommand implements Callable<Integer> {
      *
      * @throws IllegalArgumentException if a dense preset is given an E or k of its own
      */
-    static VisionPreset.Overrides overrides(VisionPreset p, Integer experts, Integer topK, Float lambda) {
-        boolean moe = (experts != null && experts != p.getExperts()) || (topK != null && topK != p.getTopK());
+    static VisionPreset.Overrides overrides(
+            VisionPreset p, Integer experts, Integer topK, Float lambda) {
+        boolean moe =
+                (experts != null && experts != p.getExperts())
+                        || (topK != null && topK != p.getTopK());
         if (moe && p.getKind() == VisionPreset.Kind.DENSE) {
             throw new IllegalArgumentException("--experts/--top-k need an MoE or MoGE preset; " + p.getName() + " is dense");
         }

@@ -23,9 +23,9 @@ import java.util.Locale;
  * <p>Momentum: mu 0.7, gamma 1; Adam: beta1 0.9, beta2 0.999, gamma 1. The dense model's feed-forward is
  * k * 128 (or k * 352) wide.
  *
- * <p>{@link #newModel(int, int, Overrides)} builds the model of a run, with the sigma schedule over its
- * optimizer steps and the values a command may change ({@link Overrides}); without overrides it is the
- * preset as published.
+ * <p>{@link #newModel(int, int, Overrides)} builds the model of a run, with the sigma schedule over
+ * its optimizer steps and the values a command may change ({@link Overrides}); without overrides it
+ * is the preset as published.
  */
 public enum LmPreset {
     /** Dense baseline, small. */
@@ -177,10 +177,12 @@ public enum LmPreset {
     }
 
     /**
-     * Builds the model of a run as published: {@link #newModel(int, int, Overrides)} without overrides.
+     * Builds the model of a run as published: {@link #newModel(int, int, Overrides)} without
+     * overrides.
      *
      * @param vocabularySize V
-     * @param totalSteps T, the optimizer steps of the whole run (the sigma schedule of SMoGE presets)
+     * @param totalSteps T, the optimizer steps of the whole run (the sigma schedule of SMoGE
+     *     presets)
      * @return the model, not initialised
      */
     public MoeTransformerLm newModel(int vocabularySize, int totalSteps) {
@@ -188,9 +190,9 @@ public enum LmPreset {
     }
 
     /**
-     * Builds the model of a run: the preset's architecture with the overrides applied and, for SMoGE
-     * presets, the sigma schedule of the overrides' setting (default {@link LmSigmaSetting#PAPER}) over
-     * the run's optimizer steps.
+     * Builds the model of a run: the preset's architecture with the overrides applied and, for
+     * SMoGE presets, the sigma schedule of the overrides' setting (default {@link
+     * LmSigmaSetting#PAPER}) over the run's optimizer steps.
      *
      * @param vocabularySize V
      * @param totalSteps T, the optimizer steps of the whole run, at least 1
@@ -236,7 +238,9 @@ public enum LmPreset {
         return momentum;
     }
 
-    /** Returns k, the experts per token ({@link #TOP_K}; the dense feed-forward is k times h wide). */
+    /**
+     * Returns k, the experts per token ({@link #TOP_K}; the dense feed-forward is k times h wide).
+     */
     public int getTopK() {
         return TOP_K;
     }
@@ -308,12 +312,15 @@ public enum LmPreset {
     }
 
     /**
-     * The values a run may change on a preset's model; each one left unset keeps the preset's. Immutable:
-     * every {@code with} method returns a new value.
+     * The values a run may change on a preset's model; each one left unset keeps the preset's.
+     * Immutable: every {@code with} method returns a new value.
      */
     public static final class Overrides {
 
-        /** No override: the preset as published, sigma {@link LmSigmaSetting#PAPER}, no balance loss. */
+        /**
+         * No override: the preset as published, sigma {@link LmSigmaSetting#PAPER}, no balance
+         * loss.
+         */
         public static final Overrides NONE =
                 new Overrides(null, null, null, null, null, null, false, SigmaSchedule.LM_PAPER);
 
@@ -352,7 +359,8 @@ public enum LmPreset {
          * @return the changed overrides
          */
         public Overrides withLayers(int layers) {
-            return new Overrides(layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
+            return new Overrides(
+                    layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
         }
 
         /**
@@ -362,7 +370,8 @@ public enum LmPreset {
          * @return the changed overrides
          */
         public Overrides withWidth(int width) {
-            return new Overrides(layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
+            return new Overrides(
+                    layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
         }
 
         /**
@@ -372,7 +381,8 @@ public enum LmPreset {
          * @return the changed overrides
          */
         public Overrides withHiddenSize(int hiddenSize) {
-            return new Overrides(layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
+            return new Overrides(
+                    layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
         }
 
         /**
@@ -382,7 +392,8 @@ public enum LmPreset {
          * @return the changed overrides
          */
         public Overrides withSpan(int span) {
-            return new Overrides(layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
+            return new Overrides(
+                    layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
         }
 
         /**
@@ -392,7 +403,8 @@ public enum LmPreset {
          * @return the changed overrides
          */
         public Overrides withTopK(int topK) {
-            return new Overrides(layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
+            return new Overrides(
+                    layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
         }
 
         /**
@@ -402,7 +414,8 @@ public enum LmPreset {
          * @return the changed overrides
          */
         public Overrides withDropout(float dropout) {
-            return new Overrides(layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
+            return new Overrides(
+                    layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
         }
 
         /**
@@ -412,7 +425,8 @@ public enum LmPreset {
          * @return the changed overrides
          */
         public Overrides withSwitchBalance(boolean switchBalance) {
-            return new Overrides(layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
+            return new Overrides(
+                    layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
         }
 
         /**
@@ -425,7 +439,8 @@ public enum LmPreset {
             if (sigma == null) {
                 throw new IllegalArgumentException("sigma must not be null");
             }
-            return new Overrides(layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
+            return new Overrides(
+                    layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
         }
 
         /** Returns the sigma setting (the default unless {@link #withSigma} changed it). */

@@ -4,10 +4,10 @@ import io.github.moge.core.SigmaSchedule;
 import java.util.Locale;
 
 /**
- * The published sigma schedules of the SMoGE language models, by their command-line names: {@link #PAPER}
- * ({@link SigmaSchedule#LM_PAPER}, Table 10 of the paper, 10 -&gt; 1.5 with p = 0.3, the default) and
- * {@link #RELEASED} ({@link SigmaSchedule#LM_RELEASED}, the authors' released scripts, 10 -&gt; 1.0 with p =
- * 0.2). T is the run's total optimizer steps in both.
+ * The published sigma schedules of the SMoGE language models, by their command-line names: {@link
+ * #PAPER} ({@link SigmaSchedule#LM_PAPER}, Table 10 of the paper, 10 -&gt; 1.5 with p = 0.3, the
+ * default) and {@link #RELEASED} ({@link SigmaSchedule#LM_RELEASED}, the authors' released scripts,
+ * 10 -&gt; 1.0 with p = 0.2). T is the run's total optimizer steps in both.
  */
 public enum LmSigmaSetting {
     /** Paper Table 10: sigma 10 -&gt; 1.5, p 0.3. */

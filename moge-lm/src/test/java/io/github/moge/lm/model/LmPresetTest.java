@@ -24,8 +24,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The published SMoGE settings: the group-sparse weight in both units and the two sigma schedules; the
- * models {@link LmPreset#newModel(int, int, LmPreset.Overrides)} builds with and without overrides.
+ * The published SMoGE settings: the group-sparse weight in both units and the two sigma schedules;
+ * the models {@link LmPreset#newModel(int, int, LmPreset.Overrides)} builds with and without
+ * overrides.
  */
 class LmPresetTest {
 
@@ -78,16 +79,36 @@ class LmPresetTest {
     @Test
     void noOverrideIsThePresetsArchitectureWithThePaperSchedule() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            for (LmPreset preset : List.of(LmPreset.SMOGE_SMALL, LmPreset.MOMENTUM_SMOE_SMALL, LmPreset.DENSE_SMALL)) {
-                List<Pair<String, float[]>> expected = initialValues(
-                        preset.modelBuilder(VOCABULARY, LmSigmaSetting.PAPER.schedule(STEPS)).build(), manager);
-                assertSame(expected, initialValues(preset.newModel(VOCABULARY, STEPS), manager), preset);
+            for (LmPreset preset :
+                    List.of(
+                            LmPreset.SMOGE_SMALL,
+                            LmPreset.MOMENTUM_SMOE_SMALL,
+                            LmPreset.DENSE_SMALL)) {
+                List<Pair<String, float[]>> expected =
+                        initialValues(
+                                preset.modelBuilder(
+                                                VOCABULARY, LmSigmaSetting.PAPER.schedule(STEPS))
+                                        .build(),
+                                manager);
+                assertSame(
+                        expected,
+                        initialValues(preset.newModel(VOCABULARY, STEPS), manager),
+                        preset);
                 // The overrides a command passes when it changes nothing: the same model.
-                LmPreset.Overrides unchanged = LmPreset.Overrides.NONE.withLayers(preset.getLayers())
-                        .withWidth(preset.getWidth()).withHiddenSize(preset.getHiddenSize())
-                        .withSpan(preset.getSpan()).withTopK(preset.getTopK()).withDropout(preset.getDropout())
-                        .withSwitchBalance(false).withSigma(SigmaSchedule.LM_PAPER);
-                assertSame(expected, initialValues(preset.newModel(VOCABULARY, STEPS, unchanged), manager), preset);
+                LmPreset.Overrides unchanged =
+                        LmPreset.Overrides.NONE
+                                .withLayers(preset.getLayers())
+                                .withWidth(preset.getWidth())
+                                .withHiddenSize(preset.getHiddenSize())
+                                .withSpan(preset.getSpan())
+                                .withTopK(preset.getTopK())
+                                .withDropout(preset.getDropout())
+                                .withSwitchBalance(false)
+                                .withSigma(SigmaSchedule.LM_PAPER);
+                assertSame(
+                        expected,
+                        initialValues(preset.newModel(VOCABULARY, STEPS, unchanged), manager),
+                        preset);
             }
         }
     }
@@ -95,10 +116,20 @@ class LmPresetTest {
     @Test
     void eachOverrideIsVisibleInTheBuiltModel() {
         LmPreset preset = LmPreset.SMOGE_SMALL;
-        assertEquals(2, preset.newModel(VOCABULARY, STEPS, LmPreset.Overrides.NONE.withLayers(2)).getLayerCount());
-        assertEquals(64, preset.newModel(VOCABULARY, STEPS, LmPreset.Overrides.NONE.withWidth(64)).getWidth());
-        assertEquals(32, preset.newModel(VOCABULARY, STEPS, LmPreset.Overrides.NONE.withSpan(32)).getSpan());
-        for (MoeBlock layer : moeLayers(preset.newModel(VOCABULARY, STEPS, LmPreset.Overrides.NONE.withTopK(1)))) {
+        assertEquals(
+                2,
+                preset.newModel(VOCABULARY, STEPS, LmPreset.Overrides.NONE.withLayers(2))
+                        .getLayerCount());
+        assertEquals(
+                64,
+                preset.newModel(VOCABULARY, STEPS, LmPreset.Overrides.NONE.withWidth(64))
+                        .getWidth());
+        assertEquals(
+                32,
+                preset.newModel(VOCABULARY, STEPS, LmPreset.Overrides.NONE.withSpan(32)).getSpan());
+        for (MoeBlock layer :
+                moeLayers(
+                        preset.newModel(VOCABULARY, STEPS, LmPreset.Overrides.NONE.withTopK(1)))) {
             assertEquals(1, layer.getRouter().getTopK());
         }
         List<MoeBlock> plain = moeLayers(preset.newModel(VOCABULARY, STEPS));
@@ -108,23 +139,39 @@ class LmPresetTest {
             assertNull(layer.getBalanceLoss());
             assertNotNull(layer.getRegularizer());
             layer.setScheduleStep(STEPS / 2);
-            assertEquals(SigmaSchedule.LM_PAPER.over(STEPS).getNewValue(STEPS / 2), layer.getSigma());
+            assertEquals(
+                    SigmaSchedule.LM_PAPER.over(STEPS).getNewValue(STEPS / 2), layer.getSigma());
         }
         for (MoeBlock layer :
-                moeLayers(preset.newModel(VOCABULARY, STEPS, LmPreset.Overrides.NONE.withSwitchBalance(true)))) {
+                moeLayers(
+                        preset.newModel(
+                                VOCABULARY,
+                                STEPS,
+                                LmPreset.Overrides.NONE.withSwitchBalance(true)))) {
             assertNotNull(layer.getBalanceLoss());
         }
-        for (MoeBlock layer : moeLayers(preset.newModel(VOCABULARY, STEPS,
-                LmPreset.Overrides.NONE.withSigma(LmSigmaSetting.RELEASED.getSetting())))) {
+        for (MoeBlock layer :
+                moeLayers(
+                        preset.newModel(
+                                VOCABULARY,
+                                STEPS,
+                                LmPreset.Overrides.NONE.withSigma(
+                                        LmSigmaSetting.RELEASED.getSetting())))) {
             layer.setScheduleStep(STEPS / 2);
-            assertEquals(LmSigmaSetting.RELEASED.schedule(STEPS).getNewValue(STEPS / 2), layer.getSigma());
+            assertEquals(
+                    LmSigmaSetting.RELEASED.schedule(STEPS).getNewValue(STEPS / 2),
+                    layer.getSigma());
         }
         try (NDManager manager = NDManager.newBaseManager()) {
             MoeTransformerLm hidden =
-                    preset.newModel(VOCABULARY, STEPS, LmPreset.Overrides.NONE.withHiddenSize(24).withLayers(1));
+                    preset.newModel(
+                            VOCABULARY,
+                            STEPS,
+                            LmPreset.Overrides.NONE.withHiddenSize(24).withLayers(1));
             hidden.initialize(manager, DataType.FLOAT32, hidden.inputShapes(2, 4));
             boolean seen = false;
-            for (Pair<String, Parameter> p : moeLayers(hidden).get(0).getExperts().getParameters()) {
+            for (Pair<String, Parameter> p :
+                    moeLayers(hidden).get(0).getExperts().getParameters()) {
                 Shape shape = p.getValue().getArray().getShape();
                 seen |= shape.dimension() == 3 && (shape.get(1) == 24 || shape.get(2) == 24);
             }
@@ -133,10 +180,24 @@ class LmPresetTest {
         // The dropout reaches the layers: without it a training pass computes what evaluation does.
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray tokens = manager.arange(8).reshape(2, 4).toType(DataType.INT32, false);
-            assertEquals(0f, trainMinusEval(preset.newModel(VOCABULARY, STEPS,
-                    LmPreset.Overrides.NONE.withDropout(0f).withLayers(1)), manager, tokens), 0f);
-            assertNotEquals(0f, trainMinusEval(preset.newModel(VOCABULARY, STEPS,
-                    LmPreset.Overrides.NONE.withLayers(1)), manager, tokens), "the preset's dropout 0.7");
+            assertEquals(
+                    0f,
+                    trainMinusEval(
+                            preset.newModel(
+                                    VOCABULARY,
+                                    STEPS,
+                                    LmPreset.Overrides.NONE.withDropout(0f).withLayers(1)),
+                            manager,
+                            tokens),
+                    0f);
+            assertNotEquals(
+                    0f,
+                    trainMinusEval(
+                            preset.newModel(
+                                    VOCABULARY, STEPS, LmPreset.Overrides.NONE.withLayers(1)),
+                            manager,
+                            tokens),
+                    "the preset's dropout 0.7");
         }
     }
 
@@ -153,7 +214,8 @@ class LmPresetTest {
         return SigmaScheduleListener.findMoeBlocks(model);
     }
 
-    private static List<Pair<String, float[]>> initialValues(MoeTransformerLm model, NDManager manager) {
+    private static List<Pair<String, float[]>> initialValues(
+            MoeTransformerLm model, NDManager manager) {
         Engine.getInstance().setRandomSeed(3);
         model.initialize(manager, DataType.FLOAT32, model.inputShapes(2, 4));
         List<Pair<String, float[]>> values = new ArrayList<>();
@@ -163,12 +225,16 @@ class LmPresetTest {
         return values;
     }
 
-    private static void assertSame(List<Pair<String, float[]>> expected, List<Pair<String, float[]>> actual,
+    private static void assertSame(
+            List<Pair<String, float[]>> expected,
+            List<Pair<String, float[]>> actual,
             LmPreset preset) {
         assertEquals(expected.size(), actual.size(), preset.cliName());
         for (int i = 0; i < expected.size(); i++) {
             assertEquals(expected.get(i).getKey(), actual.get(i).getKey(), preset.cliName());
-            assertArrayEquals(expected.get(i).getValue(), actual.get(i).getValue(),
+            assertArrayEquals(
+                    expected.get(i).getValue(),
+                    actual.get(i).getValue(),
                     preset.cliName() + " " + expected.get(i).getKey());
         }
     }

@@ -304,7 +304,8 @@ public final class VisionPreset {
     }
 
     /**
-     * Returns the template of the preset's MoE layers ({@link VisionMoe}), with E and k of the overrides.
+     * Returns the template of the preset's MoE layers ({@link VisionMoe}), with E and k of the
+     * overrides.
      *
      * @param totalSteps T for the sigma schedule (MoGE only)
      * @param overrides the run's overrides
@@ -317,7 +318,9 @@ public final class VisionPreset {
         if (kind == Kind.DENSE) {
             if (e != experts || k != topK) {
                 throw new IllegalArgumentException(
-                        "experts and top-k overrides need a MoE or MoGE preset; " + name + " is dense");
+                        "experts and top-k overrides need a MoE or MoGE preset; "
+                                + name
+                                + " is dense");
             }
             return null;
         }
@@ -342,11 +345,12 @@ public final class VisionPreset {
 
     /**
      * Builds the model of a run that overrides some of the preset's values: the same architecture,
-     * placement, MLP ratio, drop path, window padding and initialisation as {@link #newModel(int)}, with E
-     * and k of the overrides in every MoE layer.
+     * placement, MLP ratio, drop path, window padding and initialisation as {@link #newModel(int)},
+     * with E and k of the overrides in every MoE layer.
      *
      * @param totalSteps T, the optimizer steps of the run
-     * @param overrides the values the run changes; {@link Overrides#NONE} gives {@link #newModel(int)}
+     * @param overrides the values the run changes; {@link Overrides#NONE} gives {@link
+     *     #newModel(int)}
      * @return the model block
      * @throws IllegalArgumentException if a dense preset is given an E or k of its own
      */
@@ -410,9 +414,9 @@ public final class VisionPreset {
     }
 
     /**
-     * Builds the training loss of a run: {@code baseLoss} on the logits plus {@link #AUX_WEIGHT} times the
-     * balancing losses and {@link #AUX_WEIGHT} times the overrides' lambda (or the preset's) times the L_gs
-     * terms.
+     * Builds the training loss of a run: {@code baseLoss} on the logits plus {@link #AUX_WEIGHT}
+     * times the balancing losses and {@link #AUX_WEIGHT} times the overrides' lambda (or the
+     * preset's) times the L_gs terms.
      *
      * @param baseLoss the loss on the logits, e.g. a soft-target cross-entropy
      * @param overrides the run's overrides
@@ -442,8 +446,9 @@ public final class VisionPreset {
     }
 
     /**
-     * Returns the training recipe of this preset on a dataset, which may be another than its own (the
-     * {@code -ft} presets get the fine-tuning recipe, the crop padding follows the image size).
+     * Returns the training recipe of this preset on a dataset, which may be another than its own
+     * (the {@code -ft} presets get the fine-tuning recipe, the crop padding follows the image
+     * size).
      *
      * @param dataset fmnist, cifar100, tiny-imagenet (or tinyimagenet) or imagenet
      * @return the recipe
@@ -536,14 +541,22 @@ public final class VisionPreset {
                             p.width,
                             join(p.depths),
                             join(p.heads),
-                            p.family == Family.VIT ? "-" : p.window + (p.padToWindow ? " (padded)" : ""),
+                            p.family == Family.VIT
+                                    ? "-"
+                                    : p.window + (p.padToWindow ? " (padded)" : ""),
                             sparse ? p.moeLayers + " (" + p.placementRule + ")" : "-",
                             sparse ? Integer.toString(p.experts) : "-",
                             sparse ? Integer.toString(p.topK) : "-",
                             sparse ? trim(p.capacityFactor) : "-",
                             moge ? trim(p.lambda) : "-",
                             moge ? trim(p.effectiveLambda()) : "-",
-                            moge ? trim(p.sigma.max()) + " / " + trim(p.sigma.min()) + " / " + trim(p.sigma.power()) : "-"));
+                            moge
+                                    ? trim(p.sigma.max())
+                                            + " / "
+                                            + trim(p.sigma.min())
+                                            + " / "
+                                            + trim(p.sigma.power())
+                                    : "-"));
         }
         return sb.toString();
     }
@@ -681,7 +694,10 @@ public final class VisionPreset {
         return mlpRatio;
     }
 
-    /** Returns whether Swin stages whose map the window does not tile are zero-padded (false for ViT). */
+    /**
+     * Returns whether Swin stages whose map the window does not tile are zero-padded (false for
+     * ViT).
+     */
     public boolean isPadToWindow() {
         return padToWindow;
     }
@@ -694,10 +710,11 @@ public final class VisionPreset {
 
     /**
      * The values a run may change on a preset: E and k of the MoE layers (for {@link #newModel(int,
-     * Overrides)}) and the raw lambda of L_gs (for {@link #newLoss(Loss, Overrides)}). Each one left unset,
-     * or set to the preset's own value, keeps the preset's; everything else (architecture, placement, MLP
-     * ratio, drop path, capacity factor, sigma schedule, initialisation) is always the preset's. Immutable:
-     * every {@code with} method returns a new value.
+     * Overrides)}) and the raw lambda of L_gs (for {@link #newLoss(Loss, Overrides)}). Each one
+     * left unset, or set to the preset's own value, keeps the preset's; everything else
+     * (architecture, placement, MLP ratio, drop path, capacity factor, sigma schedule,
+     * initialisation) is always the preset's. Immutable: every {@code with} method returns a new
+     * value.
      */
     public static final class Overrides {
 

@@ -8,16 +8,17 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Plain maths for the value checks of the model families: fixed parameter values, and the pieces of a
- * Transformer forward (linear maps, LayerNorm, GELU, softmax) written out from their definitions, not
- * through the blocks under test. Matrices are {@code double[rows][cols]}; a linear layer's weight is
- * [out, in] as in DJL.
+ * Plain maths for the value checks of the model families: fixed parameter values, and the pieces of
+ * a Transformer forward (linear maps, LayerNorm, GELU, softmax) written out from their definitions,
+ * not through the blocks under test. Matrices are {@code double[rows][cols]}; a linear layer's
+ * weight is [out, in] as in DJL.
  */
 public final class HandForward {
 
@@ -27,15 +28,16 @@ public final class HandForward {
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
 
     private HandForward(Block model) {
-        // DJL numbers the children in parameter paths (01patch_embed_01proj_weight); drop the numbers.
+        // DJL numbers the children in parameter paths (01patch_embed_01proj_weight): drop that.
         for (Pair<String, Parameter> p : model.getParameters()) {
             parameters.put(p.getKey().replaceAll("(^|_)\\d{2}(?=[a-z])", "$1"), p.getValue());
         }
     }
 
     /**
-     * Gives every parameter of an initialised model fixed values, {@code 0.5 sin(0.37 j + 0.91 i + 0.1)}
-     * for element j of parameter i (LayerNorm weights 1 plus that), and returns a reader of them.
+     * Gives every parameter of an initialised model fixed values, {@code 0.5 sin(0.37 j + 0.91 i +
+     * 0.1)} for element j of parameter i (LayerNorm weights 1 plus that), and returns a reader of
+     * them.
      *
      * @param model an initialised model
      * @return the parameters
@@ -130,7 +132,8 @@ public final class HandForward {
     }
 
     /**
-     * LayerNorm over each row: (x - mean) / sqrt(var + eps) * gamma + beta, with the biased variance.
+     * LayerNorm over each row: (x - mean) / sqrt(var + eps) * gamma + beta, with the biased
+     * variance.
      *
      * @param x rows x d
      * @param gamma d values
@@ -175,8 +178,8 @@ public final class HandForward {
     }
 
     /**
-     * erf by its Maclaurin series (to double precision for |z| &lt; 4; +-1 beyond, where 1 - erf is below
-     * 2e-8).
+     * erf by its Maclaurin series (to double precision for |z| &lt; 4; +-1 beyond, where 1 - erf is
+     * below 2e-8).
      *
      * @param z the argument
      * @return erf(z)
@@ -243,8 +246,9 @@ public final class HandForward {
     }
 
     /**
-     * The patch embedding of one image by its definition: every p x p patch, in row-major patch order,
-     * flattened channel by channel and mapped by the convolution's weight [D, C, p, p] and bias.
+     * The patch embedding of one image by its definition: every p x p patch, in row-major patch
+     * order, flattened channel by channel and mapped by the convolution's weight [D, C, p, p] and
+     * bias.
      *
      * @param image [C][H][W]
      * @param patch p
@@ -252,7 +256,8 @@ public final class HandForward {
      * @param bias D values
      * @return tokens x D
      */
-    public static double[][] patchEmbed(double[][][] image, int patch, double[][] weight, double[] bias) {
+    public static double[][] patchEmbed(
+            double[][][] image, int patch, double[][] weight, double[] bias) {
         int channels = image.length;
         int rows = image[0].length / patch;
         int cols = image[0][0].length / patch;
@@ -281,7 +286,8 @@ public final class HandForward {
      * @param side H = W
      * @return the images as an array [B, C, H, W] and as {@code [B][C][H][W]} doubles
      */
-    public static Pair<NDArray, double[][][][]> images(NDManager manager, int batch, int channels, int side) {
+    public static Pair<NDArray, double[][][][]> images(
+            NDManager manager, int batch, int channels, int side) {
         double[][][][] d = new double[batch][channels][side][side];
         float[] flat = new float[batch * channels * side * side];
         int i = 0;
@@ -297,7 +303,8 @@ public final class HandForward {
             }
         }
         return new Pair<>(
-                manager.create(flat, new ai.djl.ndarray.types.Shape(batch, channels, side, side)), d);
+                manager.create(flat, new ai.djl.ndarray.types.Shape(batch, channels, side, side)),
+                d);
     }
 
     /**

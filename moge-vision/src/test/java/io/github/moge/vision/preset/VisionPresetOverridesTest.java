@@ -15,16 +15,22 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
+
 import io.github.moge.core.MoeBlock;
 import io.github.moge.core.MoeLoss;
 import io.github.moge.core.SigmaScheduleListener;
 import io.github.moge.vision.model.ResidualBranch;
 import io.github.moge.vision.model.TruncatedNormalInitializer;
-import java.util.ArrayList;
-import java.util.List;
+
 import org.junit.jupiter.api.Test;
 
-/** {@link VisionPreset#newModel(int, VisionPreset.Overrides)} against {@link VisionPreset#newModel(int)}. */
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * {@link VisionPreset#newModel(int, VisionPreset.Overrides)} against {@link
+ * VisionPreset#newModel(int)}.
+ */
 class VisionPresetOverridesTest {
 
     private static final int STEPS = 1000;
@@ -33,7 +39,10 @@ class VisionPresetOverridesTest {
     void noOverrideBuildsTheStructureOfNewModelForEveryPreset() {
         for (VisionPreset p : VisionPreset.all()) {
             String expected = describe(p.newModel(STEPS));
-            assertEquals(expected, describe(p.newModel(STEPS, VisionPreset.Overrides.NONE)), p.getName());
+            assertEquals(
+                    expected,
+                    describe(p.newModel(STEPS, VisionPreset.Overrides.NONE)),
+                    p.getName());
             // An override equal to the preset's value changes nothing either.
             VisionPreset.Overrides same =
                     p.getKind() == VisionPreset.Kind.DENSE
@@ -45,11 +54,13 @@ class VisionPresetOverridesTest {
 
     @Test
     void noOverrideGivesTheSameInitialValuesAsNewModelWithTheSameSeed() {
-        for (String name : List.of("vit-moge-xs-fmnist", "swinv2-moge-xs-fmnist", "vit-xs-fmnist")) {
+        for (String name :
+                List.of("vit-moge-xs-fmnist", "swinv2-moge-xs-fmnist", "vit-xs-fmnist")) {
             VisionPreset p = VisionPreset.get(name);
             try (NDManager manager = NDManager.newBaseManager()) {
                 List<float[]> expected = initialValues(p.newModel(STEPS), p, manager);
-                List<float[]> none = initialValues(p.newModel(STEPS, VisionPreset.Overrides.NONE), p, manager);
+                List<float[]> none =
+                        initialValues(p.newModel(STEPS, VisionPreset.Overrides.NONE), p, manager);
                 assertEquals(expected.size(), none.size(), name);
                 for (int i = 0; i < expected.size(); i++) {
                     assertArrayEquals(expected.get(i), none.get(i), name + " parameter " + i);
@@ -73,7 +84,9 @@ class VisionPresetOverridesTest {
             assertEquals(p.getCapacityFactor(), layer.getDispatcher().getCapacityFactor());
             assertEquals(p.getSigmaMax(), layer.getSigma());
         }
-        assertEquals(withoutMoe(describe(p.newModel(STEPS))), withoutMoe(describe(experts)),
+        assertEquals(
+                withoutMoe(describe(p.newModel(STEPS))),
+                withoutMoe(describe(experts)),
                 "everything outside the MoE layers is the preset's");
 
         Block topK = p.newModel(STEPS, VisionPreset.Overrides.NONE.withTopK(2));
@@ -86,9 +99,13 @@ class VisionPresetOverridesTest {
         MoeLoss loss = p.newLoss(Loss.softmaxCrossEntropyLoss(), lambda);
         assertEquals(VisionPreset.AUX_WEIGHT * 0.5f, loss.getGroupSparseWeight(), 1e-12f);
         assertEquals(VisionPreset.AUX_WEIGHT, loss.getBalanceWeight());
-        assertEquals(p.effectiveLambda(),
-                p.newLoss(Loss.softmaxCrossEntropyLoss(), VisionPreset.Overrides.NONE).getGroupSparseWeight());
-        assertEquals(describe(p.newModel(STEPS)), describe(p.newModel(STEPS, lambda)),
+        assertEquals(
+                p.effectiveLambda(),
+                p.newLoss(Loss.softmaxCrossEntropyLoss(), VisionPreset.Overrides.NONE)
+                        .getGroupSparseWeight());
+        assertEquals(
+                describe(p.newModel(STEPS)),
+                describe(p.newModel(STEPS, lambda)),
                 "lambda is a loss weight, not part of the model");
 
         // Several at once, on a Swin preset with the reference initialisation.
@@ -101,22 +118,33 @@ class VisionPresetOverridesTest {
         }
         String expected = describe(swin.newModel(STEPS));
         assertEquals(withoutMoe(expected), withoutMoe(describe(both)));
-        assertTrue(expected.contains("TruncatedNormalInitializer(0.02)"), "reference initialisation kept");
+        assertTrue(
+                expected.contains("TruncatedNormalInitializer(0.02)"),
+                "reference initialisation kept");
     }
 
     @Test
     void overridesADensePresetCannotTakeAreRefused() {
         VisionPreset dense = VisionPreset.get("vit-xs-fmnist");
         IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class,
+                assertThrows(
+                        IllegalArgumentException.class,
                         () -> dense.newModel(STEPS, VisionPreset.Overrides.NONE.withExperts(4)));
         assertTrue(e.getMessage().contains("vit-xs-fmnist is dense"), e.getMessage());
-        assertThrows(IllegalArgumentException.class,
-                () -> VisionPreset.get("vit-moe-xs-fmnist")
-                        .newLoss(Loss.softmaxCrossEntropyLoss(), VisionPreset.Overrides.NONE.withLambda(1f)));
-        assertThrows(IllegalArgumentException.class, () -> VisionPreset.Overrides.NONE.withExperts(0));
-        assertThrows(IllegalArgumentException.class, () -> VisionPreset.Overrides.NONE.withLambda(-1f));
-        assertNotEquals(VisionPreset.Overrides.NONE.toString(), VisionPreset.Overrides.NONE.withTopK(2).toString());
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                        VisionPreset.get("vit-moe-xs-fmnist")
+                                .newLoss(
+                                        Loss.softmaxCrossEntropyLoss(),
+                                        VisionPreset.Overrides.NONE.withLambda(1f)));
+        assertThrows(
+                IllegalArgumentException.class, () -> VisionPreset.Overrides.NONE.withExperts(0));
+        assertThrows(
+                IllegalArgumentException.class, () -> VisionPreset.Overrides.NONE.withLambda(-1f));
+        assertNotEquals(
+                VisionPreset.Overrides.NONE.toString(),
+                VisionPreset.Overrides.NONE.withTopK(2).toString());
     }
 
     private static List<float[]> initialValues(Block model, VisionPreset p, NDManager manager) {
@@ -131,8 +159,8 @@ class VisionPresetOverridesTest {
     }
 
     /**
-     * One line per block: path, class, the drop path and norm placement of residual branches, the settings
-     * of MoE layers, and every direct parameter with its initialiser.
+     * One line per block: path, class, the drop path and norm placement of residual branches, the
+     * settings of MoE layers, and every direct parameter with its initialiser.
      */
     static String describe(Block model) {
         StringBuilder sb = new StringBuilder();
@@ -143,19 +171,32 @@ class VisionPresetOverridesTest {
     private static void describe(String path, Block block, StringBuilder sb) {
         sb.append(path).append(' ').append(block.getClass().getSimpleName());
         if (block instanceof ResidualBranch branch) {
-            sb.append(" dropPath=").append(branch.getDropPath()).append(' ').append(branch.getPlacement());
+            sb.append(" dropPath=")
+                    .append(branch.getDropPath())
+                    .append(' ')
+                    .append(branch.getPlacement());
         }
         if (block instanceof MoeBlock moe) {
-            sb.append(" MoE E=").append(moe.getNumExperts())
-                    .append(" k=").append(moe.getRouter().getTopK())
-                    .append(" C=").append(moe.getDispatcher().getCapacityFactor())
-                    .append(" balance=").append(moe.getBalanceLoss() != null)
-                    .append(" gs=").append(moe.getRegularizer() != null)
-                    .append(" sigma=").append(moe.getSigma());
+            sb.append(" MoE E=")
+                    .append(moe.getNumExperts())
+                    .append(" k=")
+                    .append(moe.getRouter().getTopK())
+                    .append(" C=")
+                    .append(moe.getDispatcher().getCapacityFactor())
+                    .append(" balance=")
+                    .append(moe.getBalanceLoss() != null)
+                    .append(" gs=")
+                    .append(moe.getRegularizer() != null)
+                    .append(" sigma=")
+                    .append(moe.getSigma());
         }
         for (Pair<String, Parameter> p : block.getDirectParameters()) {
             Initializer init = p.getValue().getInitializer();
-            sb.append(" [").append(p.getKey()).append(' ').append(p.getValue().getType()).append(' ')
+            sb.append(" [")
+                    .append(p.getKey())
+                    .append(' ')
+                    .append(p.getValue().getType())
+                    .append(' ')
                     .append(init == null ? "default" : init.getClass().getSimpleName());
             if (init instanceof TruncatedNormalInitializer normal) {
                 sb.append('(').append(normal.getStd()).append(')');
@@ -177,7 +218,8 @@ class VisionPresetOverridesTest {
             if (line.contains(" MoE ")) {
                 moePaths.add(path);
             }
-            boolean inside = moePaths.stream().anyMatch(m -> path.equals(m) || path.startsWith(m + "/"));
+            boolean inside =
+                    moePaths.stream().anyMatch(m -> path.equals(m) || path.startsWith(m + "/"));
             if (!inside) {
                 sb.append(line).append('\n');
             }

@@ -352,8 +352,9 @@ public final class SwinTransformer extends AbstractBlock {
 
         /**
          * Turns the placed blocks into MoE layers built from a template, e.g. {@link
-         * io.github.moge.vision.model.VisionMoe#moge}: each layer from a copy with its block's hidden width
-         * (the template is copied here, so later changes to it do not reach this model).
+         * io.github.moge.vision.model.VisionMoe#moge}: each layer from a copy with its block's
+         * hidden width (the template is copied here, so later changes to it do not reach this
+         * model).
          *
          * @param moe the layer template (no hidden size needed), or null for a dense model
          * @return this builder

@@ -55,8 +55,8 @@ class SwinTransformerTest {
 
     @Test
     void denseV2ForwardEqualsTheHandComputedOneOnFixedWeights() {
-        // One stage of two blocks on a 4 x 4 map (8 px, patch 2), window 2: block 0 regular windows, block 1
-        // shifted by 1 with the mask; width 4, 2 heads, MLP 4 -> 8 -> 4, post-norm (V2).
+        // One stage of two blocks on a 4 x 4 map (8 px, patch 2), window 2: block 0 regular
+        // windows, block 1 shifted by 1 with the mask; width 4, 2 heads, MLP 4 -> 8 -> 4, V2.
         int side = 8;
         int patch = 2;
         int map = side / patch;
@@ -64,9 +64,19 @@ class SwinTransformerTest {
         int width = 4;
         int heads = 2;
         try (NDManager manager = NDManager.newBaseManager()) {
-            SwinTransformer swin = SwinTransformer.builder().optVersion(SwinVersion.V2).setImageSize(side)
-                    .setPatchSize(patch).setEmbedDim(width).setDepths(2).setHeads(heads).setWindowSize(window)
-                    .setClasses(3).optMlpRatio(2f).optDropPath(0f).build();
+            SwinTransformer swin =
+                    SwinTransformer.builder()
+                            .optVersion(SwinVersion.V2)
+                            .setImageSize(side)
+                            .setPatchSize(patch)
+                            .setEmbedDim(width)
+                            .setDepths(2)
+                            .setHeads(heads)
+                            .setWindowSize(window)
+                            .setClasses(3)
+                            .optMlpRatio(2f)
+                            .optDropPath(0f)
+                            .build();
             swin.initialize(manager, DataType.FLOAT32, new Shape(2, 2, side, side));
             HandForward w = HandForward.fix(swin);
             for (int block = 0; block < 2; block++) {
@@ -74,28 +84,60 @@ class SwinTransformerTest {
                 w.set("stage0_block" + block + "_attention_body_attn_logit_scale", 5f, 0.7f);
             }
             Pair<NDArray, double[][][][]> images = HandForward.images(manager, 2, 2, side);
-            NDArray logits = swin.forward(new ParameterStore(manager, false), new NDList(images.getKey()), false)
-                    .singletonOrThrow();
+            NDArray logits =
+                    swin.forward(
+                                    new ParameterStore(manager, false),
+                                    new NDList(images.getKey()),
+                                    false)
+                            .singletonOrThrow();
 
             double[][] expected = new double[2][];
             for (int b = 0; b < 2; b++) {
-                double[][] x = HandForward.layerNorm(
-                        HandForward.patchEmbed(images.getValue()[b], patch, w.matrix("patch_embed_proj_weight"),
-                                w.vector("patch_embed_proj_bias")),
-                        w.vector("patch_embed_norm_gamma"), w.vector("patch_embed_norm_beta"));
+                double[][] x =
+                        HandForward.layerNorm(
+                                HandForward.patchEmbed(
+                                        images.getValue()[b],
+                                        patch,
+                                        w.matrix("patch_embed_proj_weight"),
+                                        w.vector("patch_embed_proj_bias")),
+                                w.vector("patch_embed_norm_gamma"),
+                                w.vector("patch_embed_norm_beta"));
                 for (int block = 0; block < 2; block++) {
                     String prefix = "stage0_block" + block + "_";
-                    double[][] attended = windowAttentionV2(w, prefix + "attention_body_attn_", x, map, window,
-                            block == 1 ? window / 2 : 0, heads);
-                    x = HandForward.add(x, HandForward.layerNorm(attended, w.vector(prefix + "attention_norm_gamma"),
-                            w.vector(prefix + "attention_norm_beta")));
-                    double[][] mlp = HandForward.linear(
-                            HandForward.gelu(HandForward.linear(x, w.matrix(prefix + "feedforward_body_fc1_weight"),
-                                    w.vector(prefix + "feedforward_body_fc1_bias"))),
-                            w.matrix(prefix + "feedforward_body_fc2_weight"),
-                            w.vector(prefix + "feedforward_body_fc2_bias"));
-                    x = HandForward.add(x, HandForward.layerNorm(mlp, w.vector(prefix + "feedforward_norm_gamma"),
-                            w.vector(prefix + "feedforward_norm_beta")));
+                    double[][] attended =
+                            windowAttentionV2(
+                                    w,
+                                    prefix + "attention_body_attn_",
+                                    x,
+                                    map,
+                                    window,
+                                    block == 1 ? window / 2 : 0,
+                                    heads);
+                    x =
+                            HandForward.add(
+                                    x,
+                                    HandForward.layerNorm(
+                                            attended,
+                                            w.vector(prefix + "attention_norm_gamma"),
+                                            w.vector(prefix + "attention_norm_beta")));
+                    double[][] mlp =
+                            HandForward.linear(
+                                    HandForward.gelu(
+                                            HandForward.linear(
+                                                    x,
+                                                    w.matrix(
+                                                            prefix + "feedforward_body_fc1_weight"),
+                                                    w.vector(
+                                                            prefix + "feedforward_body_fc1_bias"))),
+                                    w.matrix(prefix + "feedforward_body_fc2_weight"),
+                                    w.vector(prefix + "feedforward_body_fc2_bias"));
+                    x =
+                            HandForward.add(
+                                    x,
+                                    HandForward.layerNorm(
+                                            mlp,
+                                            w.vector(prefix + "feedforward_norm_gamma"),
+                                            w.vector(prefix + "feedforward_norm_beta")));
                 }
                 x = HandForward.layerNorm(x, w.vector("norm_gamma"), w.vector("norm_beta"));
                 double[] pooled = new double[width];
@@ -104,18 +146,21 @@ class SwinTransformerTest {
                         pooled[d] += token[d] / x.length;
                     }
                 }
-                expected[b] = HandForward.linear(new double[][] {pooled}, w.matrix("head_weight"),
-                        w.vector("head_bias"))[0];
+                expected[b] =
+                        HandForward.linear(
+                                new double[][] {pooled},
+                                w.matrix("head_weight"),
+                                w.vector("head_bias"))[0];
             }
             HandForward.assertLogits(expected, logits);
         }
     }
 
     /**
-     * Swin V2 (shifted-)window attention of one image's tokens [map * map][C] from its definition: roll the
-     * map by -shift, attend within each window with scaled cosine attention (logit scale exp(min(s, log
-     * 100))), the bias 16 sigmoid(MLP(log-spaced relative coordinates)) and, when shifted, -100 between
-     * pixels of different regions, project, and roll back.
+     * Swin V2 (shifted-)window attention of one image's tokens [map * map][C] from its definition:
+     * roll the map by -shift, attend within each window with scaled cosine attention (logit scale
+     * exp(min(s, log 100))), the bias 16 sigmoid(MLP(log-spaced relative coordinates)) and, when
+     * shifted, -100 between pixels of different regions, project, and roll back.
      */
     private static double[][] windowAttentionV2(
             HandForward w, String prefix, double[][] x, int map, int window, int shift, int heads) {
@@ -150,13 +195,26 @@ class SwinTransformerTest {
                                 q[e] = qkv[i][h * dh + e] + qBias[h * dh + e];
                                 k[e] = qkv[j][channels + h * dh + e];
                             }
-                            double cosine = dot(q, k) / Math.max(Math.sqrt(dot(q, q)), 1e-12)
-                                    / Math.max(Math.sqrt(dot(k, k)), 1e-12);
-                            double bias = positionBias(w, prefix, i / window - j / window,
-                                    i % window - j % window, window)[h];
-                            boolean sameRegion = region(rows[i], map, window, shift) == region(rows[j], map, window, shift)
-                                    && region(cols[i], map, window, shift) == region(cols[j], map, window, shift);
-                            logits[i][j] = cosine * scale + 16 / (1 + Math.exp(-bias)) + (sameRegion ? 0 : -100);
+                            double cosine =
+                                    dot(q, k)
+                                            / Math.max(Math.sqrt(dot(q, q)), 1e-12)
+                                            / Math.max(Math.sqrt(dot(k, k)), 1e-12);
+                            double bias =
+                                    positionBias(
+                                            w,
+                                            prefix,
+                                            i / window - j / window,
+                                            i % window - j % window,
+                                            window)[h];
+                            boolean sameRegion =
+                                    region(rows[i], map, window, shift)
+                                                    == region(rows[j], map, window, shift)
+                                            && region(cols[i], map, window, shift)
+                                                    == region(cols[j], map, window, shift);
+                            logits[i][j] =
+                                    cosine * scale
+                                            + 16 / (1 + Math.exp(-bias))
+                                            + (sameRegion ? 0 : -100);
                         }
                     }
                     double[][] p = HandForward.softmaxRows(logits);
@@ -164,13 +222,18 @@ class SwinTransformerTest {
                         for (int e = 0; e < dh; e++) {
                             for (int j = 0; j < n; j++) {
                                 out[i][h * dh + e] +=
-                                        p[i][j] * (qkv[j][2 * channels + h * dh + e] + vBias[h * dh + e]);
+                                        p[i][j]
+                                                * (qkv[j][2 * channels + h * dh + e]
+                                                        + vBias[h * dh + e]);
                             }
                         }
                     }
                 }
                 double[][] projected =
-                        HandForward.linear(out, w.matrix(prefix + "proj_weight"), w.vector(prefix + "proj_bias"));
+                        HandForward.linear(
+                                out,
+                                w.matrix(prefix + "proj_weight"),
+                                w.vector(prefix + "proj_bias"));
                 for (int i = 0; i < n; i++) {
                     rolledOut[rows[i] * map + cols[i]] = projected[i];
                 }
@@ -185,7 +248,10 @@ class SwinTransformerTest {
         return result;
     }
 
-    /** The region of a coordinate of the rolled map: [0, map - window), [map - window, map - shift), the rest. */
+    /**
+     * The region of a coordinate of the rolled map: [0, map - window), [map - window, map - shift),
+     * the rest.
+     */
     private static int region(int coordinate, int map, int window, int shift) {
         if (shift == 0 || coordinate < map - window) {
             return 0;
@@ -193,16 +259,25 @@ class SwinTransformerTest {
         return coordinate < map - shift ? 1 : 2;
     }
 
-    /** The bias MLP 2 -> 512 -> heads on the log-spaced relative coordinates (dr, dc), before the sigmoid. */
+    /**
+     * The bias MLP 2 -> 512 -> heads on the log-spaced relative coordinates (dr, dc), before the
+     * sigmoid.
+     */
     private static double[] positionBias(HandForward w, String prefix, int dr, int dc, int window) {
         double[] coords = new double[2];
         int[] offsets = {dr, dc};
         for (int a = 0; a < 2; a++) {
             double v = offsets[a] * 8.0 / (window - 1);
-            coords[a] = Math.signum(v) * (Math.log(Math.abs(v) + 1) / Math.log(2)) / (Math.log(8) / Math.log(2));
+            coords[a] =
+                    Math.signum(v)
+                            * (Math.log(Math.abs(v) + 1) / Math.log(2))
+                            / (Math.log(8) / Math.log(2));
         }
-        double[][] hidden = HandForward.linear(new double[][] {coords}, w.matrix(prefix + "cpb_fc1_weight"),
-                w.vector(prefix + "cpb_fc1_bias"));
+        double[][] hidden =
+                HandForward.linear(
+                        new double[][] {coords},
+                        w.matrix(prefix + "cpb_fc1_weight"),
+                        w.vector(prefix + "cpb_fc1_bias"));
         for (int i = 0; i < hidden[0].length; i++) {
             hidden[0][i] = Math.max(0, hidden[0][i]);
         }

@@ -50,25 +50,41 @@ class VisionTransformerTest {
 
     @Test
     void denseForwardEqualsTheHandComputedOneOnFixedWeights() {
-        // One block, width 4, 2 heads, 4 patches of 2 x 2 on 2-channel 4 x 4 images, MLP 4 -> 8 -> 4.
+        // One block, width 4, 2 heads, 4 patches of 2 x 2 on 2-channel 4 x 4 images, MLP 4-8-4.
         int side = 4;
         int patch = 2;
         int width = 4;
         int heads = 2;
         try (NDManager manager = NDManager.newBaseManager()) {
-            VisionTransformer vit = VisionTransformer.builder().setImageSize(side).setPatchSize(patch)
-                    .setWidth(width).setDepth(1).setHeads(heads).setClasses(3).optMlpRatio(2f).optDropPath(0f)
-                    .build();
+            VisionTransformer vit =
+                    VisionTransformer.builder()
+                            .setImageSize(side)
+                            .setPatchSize(patch)
+                            .setWidth(width)
+                            .setDepth(1)
+                            .setHeads(heads)
+                            .setClasses(3)
+                            .optMlpRatio(2f)
+                            .optDropPath(0f)
+                            .build();
             vit.initialize(manager, DataType.FLOAT32, new Shape(2, 2, side, side));
             HandForward w = HandForward.fix(vit);
             Pair<NDArray, double[][][][]> images = HandForward.images(manager, 2, 2, side);
-            NDArray logits = vit.forward(new ParameterStore(manager, false), new NDList(images.getKey()), false)
-                    .singletonOrThrow();
+            NDArray logits =
+                    vit.forward(
+                                    new ParameterStore(manager, false),
+                                    new NDList(images.getKey()),
+                                    false)
+                            .singletonOrThrow();
 
             double[][] expected = new double[2][];
             for (int b = 0; b < 2; b++) {
-                double[][] patches = HandForward.patchEmbed(images.getValue()[b], patch,
-                        w.matrix("patch_embed_proj_weight"), w.vector("patch_embed_proj_bias"));
+                double[][] patches =
+                        HandForward.patchEmbed(
+                                images.getValue()[b],
+                                patch,
+                                w.matrix("patch_embed_proj_weight"),
+                                w.vector("patch_embed_proj_bias"));
                 double[] cls = w.vector("cls_token");
                 double[] pos = w.vector("pos_embed");
                 double[][] x = new double[patches.length + 1][width];
@@ -78,11 +94,17 @@ class VisionTransformerTest {
                     }
                 }
                 String block = "block0_";
-                // x + attn(LN x): fused qkv, per head softmax(q k^T / sqrt(dh)) v, output projection.
-                double[][] h = HandForward.layerNorm(x, w.vector(block + "attention_norm_gamma"),
-                        w.vector(block + "attention_norm_beta"));
-                double[][] qkv = HandForward.linear(h, w.matrix(block + "attention_body_qkv_weight"),
-                        w.vector(block + "attention_body_qkv_bias"));
+                // x + attn(LN x): fused qkv, per head softmax(q k^T / sqrt(dh)) v, projection.
+                double[][] h =
+                        HandForward.layerNorm(
+                                x,
+                                w.vector(block + "attention_norm_gamma"),
+                                w.vector(block + "attention_norm_beta"));
+                double[][] qkv =
+                        HandForward.linear(
+                                h,
+                                w.matrix(block + "attention_body_qkv_weight"),
+                                w.vector(block + "attention_body_qkv_bias"));
                 int dh = width / heads;
                 double[][] attended = new double[x.length][width];
                 for (int head = 0; head < heads; head++) {
@@ -90,7 +112,8 @@ class VisionTransformerTest {
                     for (int i = 0; i < x.length; i++) {
                         for (int j = 0; j < x.length; j++) {
                             for (int e = 0; e < dh; e++) {
-                                scores[i][j] += qkv[i][head * dh + e] * qkv[j][width + head * dh + e];
+                                scores[i][j] +=
+                                        qkv[i][head * dh + e] * qkv[j][width + head * dh + e];
                             }
                             scores[i][j] /= Math.sqrt(dh);
                         }
@@ -99,24 +122,45 @@ class VisionTransformerTest {
                     for (int i = 0; i < x.length; i++) {
                         for (int e = 0; e < dh; e++) {
                             for (int j = 0; j < x.length; j++) {
-                                attended[i][head * dh + e] += p[i][j] * qkv[j][2 * width + head * dh + e];
+                                attended[i][head * dh + e] +=
+                                        p[i][j] * qkv[j][2 * width + head * dh + e];
                             }
                         }
                     }
                 }
-                x = HandForward.add(x, HandForward.linear(attended, w.matrix(block + "attention_body_proj_weight"),
-                        w.vector(block + "attention_body_proj_bias")));
+                x =
+                        HandForward.add(
+                                x,
+                                HandForward.linear(
+                                        attended,
+                                        w.matrix(block + "attention_body_proj_weight"),
+                                        w.vector(block + "attention_body_proj_bias")));
                 // x + fc2(gelu(fc1(LN x))).
-                h = HandForward.layerNorm(x, w.vector(block + "feedforward_norm_gamma"),
-                        w.vector(block + "feedforward_norm_beta"));
-                h = HandForward.gelu(HandForward.linear(h, w.matrix(block + "feedforward_body_fc1_weight"),
-                        w.vector(block + "feedforward_body_fc1_bias")));
-                x = HandForward.add(x, HandForward.linear(h, w.matrix(block + "feedforward_body_fc2_weight"),
-                        w.vector(block + "feedforward_body_fc2_bias")));
+                h =
+                        HandForward.layerNorm(
+                                x,
+                                w.vector(block + "feedforward_norm_gamma"),
+                                w.vector(block + "feedforward_norm_beta"));
+                h =
+                        HandForward.gelu(
+                                HandForward.linear(
+                                        h,
+                                        w.matrix(block + "feedforward_body_fc1_weight"),
+                                        w.vector(block + "feedforward_body_fc1_bias")));
+                x =
+                        HandForward.add(
+                                x,
+                                HandForward.linear(
+                                        h,
+                                        w.matrix(block + "feedforward_body_fc2_weight"),
+                                        w.vector(block + "feedforward_body_fc2_bias")));
                 // Final LN, the class token, the head.
                 x = HandForward.layerNorm(x, w.vector("norm_gamma"), w.vector("norm_beta"));
-                expected[b] = HandForward.linear(new double[][] {x[0]}, w.matrix("head_weight"),
-                        w.vector("head_bias"))[0];
+                expected[b] =
+                        HandForward.linear(
+                                new double[][] {x[0]},
+                                w.matrix("head_weight"),
+                                w.vector("head_bias"))[0];
             }
             HandForward.assertLogits(expected, logits);
         }
