@@ -30,6 +30,18 @@ public final class AuxiliaryTerms {
      */
     public static final String ROUTER_INPUT = "moe.router_input";
 
+    /**
+     * The name under which {@link MoeLoss} reports the weighted sum of the {@link #BALANCE} entries
+     * (its component loss, hence the {@code metrics.csv} and {@code epochs.csv} column).
+     */
+    public static final String BALANCE_LOSS = "balance_loss";
+
+    /**
+     * The name under which {@link MoeLoss} reports the weighted sum of the {@link #GROUP_SPARSE}
+     * entries (its component loss, hence the {@code metrics.csv} and {@code epochs.csv} column).
+     */
+    public static final String GROUP_SPARSE_LOSS = "group_sparse_loss";
+
     private AuxiliaryTerms() {}
 
     /**

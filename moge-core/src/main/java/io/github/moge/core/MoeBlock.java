@@ -207,7 +207,13 @@ public final class MoeBlock extends AbstractBlock {
         return numExperts;
     }
 
-    /** Builds a {@link MoeBlock}. */
+    /**
+     * Builds a {@link MoeBlock}. A builder is also the template of a model's MoE layers: a model
+     * that builds several layers from one ({@code template.copy().setHiddenSize(h).build()} per
+     * layer) leaves the caller's builder unchanged, and every layer gets its own router and
+     * experts. The balancing loss and the regularizer are immutable and shared by the layers built
+     * from one template.
+     */
     public static final class Builder {
 
         private int experts;
@@ -225,6 +231,30 @@ public final class MoeBlock extends AbstractBlock {
         private Tracker sigmaSchedule;
 
         Builder() {}
+
+        /**
+         * Returns a new builder with the same settings, to build one layer of a template without
+         * changing it.
+         *
+         * @return the copy
+         */
+        public Builder copy() {
+            Builder copy = new Builder();
+            copy.experts = experts;
+            copy.hiddenSize = hiddenSize;
+            copy.topK = topK;
+            copy.order = order;
+            copy.trainingNoise = trainingNoise;
+            copy.renormalize = renormalize;
+            copy.capacityFactor = capacityFactor;
+            copy.batchPrioritized = batchPrioritized;
+            copy.droplessPath = droplessPath;
+            copy.dropout = dropout;
+            copy.balanceLoss = balanceLoss;
+            copy.regularizer = regularizer;
+            copy.sigmaSchedule = sigmaSchedule;
+            return copy;
+        }
 
         /**
          * Sets the number of experts E.

@@ -18,12 +18,13 @@ import java.util.List;
  *   loss = base(labels, head) + balanceWeight * sum_layers balance + groupSparseWeight * sum_layers L_gs
  * </pre>
  *
- * <p>In the vision reference every layer contributes (L_imp + L_load)/2 + lambda * L_gs and the sum over
- * layers is multiplied by 0.01, which is {@code balanceWeight = 0.01, groupSparseWeight = 0.01 * lambda}
- * here. It is a DJL {@link AbstractCompositeLoss}: {@link #getComponents()} (also {@link #getTerms()})
- * returns one {@link Loss} per term (named after the base loss, {@code balance_loss} and {@code
- * group_sparse_loss}, each already weighted), which a loop that knows composite losses reports by name;
- * with DJL's own loop, add them to the training configuration as evaluators so logs show every component:
+ * <p>In the vision reference every layer contributes (L_imp + L_load)/2 + lambda * L_gs and the sum
+ * over layers is multiplied by 0.01, which is {@code balanceWeight = 0.01,
+ * groupSparseWeight = 0.01 * lambda} here. It is a DJL {@link AbstractCompositeLoss}: {@link
+ * #getComponents()} (also {@link #getTerms()}) returns one {@link Loss} per term (named after the base
+ * loss, {@link AuxiliaryTerms#BALANCE_LOSS} and {@link AuxiliaryTerms#GROUP_SPARSE_LOSS}, each already
+ * weighted), which a loop that knows composite losses reports by name; with DJL's own loop, add them to
+ * the training configuration as evaluators so logs show every component:
  *
  * <pre>{@code
  * MoeLoss loss = MoeLoss.builder().setBaseLoss(Loss.softmaxCrossEntropyLoss())
@@ -48,9 +49,12 @@ public final class MoeLoss extends AbstractCompositeLoss {
         this.components =
                 List.of(
                         new HeadLoss(baseLoss),
-                        new TermLoss("balance_loss", AuxiliaryTerms.BALANCE, balanceWeight),
                         new TermLoss(
-                                "group_sparse_loss", AuxiliaryTerms.GROUP_SPARSE, groupSparseWeight));
+                                AuxiliaryTerms.BALANCE_LOSS, AuxiliaryTerms.BALANCE, balanceWeight),
+                        new TermLoss(
+                                AuxiliaryTerms.GROUP_SPARSE_LOSS,
+                                AuxiliaryTerms.GROUP_SPARSE,
+                                groupSparseWeight));
     }
 
     /**

@@ -7,10 +7,30 @@ import ai.djl.training.tracker.Tracker;
  *
  * <p>t counts optimizer steps from 0 and T is the total number of steps of the run. p = 1 decays
  * linearly, p &lt; 1 fast then slowly, p &gt; 1 the reverse, and p = 0 gives min from the first step (0^0
- * is taken as 1). The value never leaves [min, max]. Published settings: max 10, min 1.5 (or 0.5 for
- * ImageNet), p 0.3.
+ * is taken as 1). The value never leaves [min, max].
+ *
+ * <p>The published settings are the constants {@link #VISION} (max 10, min 1.5, p 0.3: CIFAR-100,
+ * Tiny-ImageNet and the invariance study), {@link #VISION_IMAGENET} (min 0.5), {@link #LM_PAPER}
+ * (paper Table 10, the same numbers as {@link #VISION}) and {@link #LM_RELEASED} (the authors'
+ * released LM scripts: min 1.0, p 0.2); {@code SigmaSchedule.VISION.over(totalSteps)} builds the
+ * schedule of a run.
  */
 public final class SigmaSchedule implements Tracker {
+
+    /**
+     * The vision runs on CIFAR-100 and Tiny-ImageNet (and the invariance study): 10 -&gt; 1.5, p
+     * 0.3.
+     */
+    public static final Setting VISION = new Setting(10f, 1.5f, 0.3f);
+
+    /** The vision runs on ImageNet: 10 -&gt; 0.5, p 0.3. */
+    public static final Setting VISION_IMAGENET = new Setting(10f, 0.5f, 0.3f);
+
+    /** The SMoGE language models as the paper states them (Table 10): 10 -&gt; 1.5, p 0.3. */
+    public static final Setting LM_PAPER = new Setting(10f, 1.5f, 0.3f);
+
+    /** The SMoGE language models of the authors' released training scripts: 10 -&gt; 1.0, p 0.2. */
+    public static final Setting LM_RELEASED = new Setting(10f, 1.0f, 0.2f);
 
     private final float max;
     private final float min;
@@ -63,6 +83,43 @@ public final class SigmaSchedule implements Tracker {
     /** Returns T, the total number of optimizer steps. */
     public int getTotalSteps() {
         return totalSteps;
+    }
+
+    /** Returns max, min and p of this schedule. */
+    public Setting getSetting() {
+        return new Setting(max, min, power);
+    }
+
+    /**
+     * The shape of a schedule without its length: sigma at step 0, the floor and the exponent p. A
+     * run turns it into a schedule with {@link #over(int)} once it knows its number of optimizer
+     * steps.
+     *
+     * @param max sigma at step 0, finite and &gt; 0
+     * @param min the final sigma, finite, &gt; 0 and &lt;= max
+     * @param power p, finite and &gt;= 0
+     */
+    public record Setting(float max, float min, float power) {
+
+        /** Checks the values as {@link Builder#build()} does. */
+        public Setting {
+            builder().setMax(max).setMin(min).setPower(power).setTotalSteps(1).build();
+        }
+
+        /**
+         * Builds the schedule over a run.
+         *
+         * @param totalSteps T, the optimizer steps of the whole run, at least 1
+         * @return the schedule
+         */
+        public SigmaSchedule over(int totalSteps) {
+            return builder()
+                    .setMax(max)
+                    .setMin(min)
+                    .setPower(power)
+                    .setTotalSteps(totalSteps)
+                    .build();
+        }
     }
 
     /** Builds a {@link SigmaSchedule}. */

@@ -26,7 +26,7 @@ class GcIndependentGradientsTest {
                 .setExperts(experts)
                 .setHiddenSize(12)
                 .optRegularizer(GroupSparseRegularizer.builder().setExperts(experts).build(),
-                        SigmaSchedule.builder().setMax(10f).setMin(1.5f).setPower(0.3f).setTotalSteps(100).build());
+                        SigmaSchedule.VISION.over(100));
     }
 
     private static void check(MoeBlock block) {

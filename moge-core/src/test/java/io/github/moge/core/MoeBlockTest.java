@@ -47,7 +47,7 @@ class MoeBlockTest {
     }
 
     private static SigmaSchedule schedule() {
-        return SigmaSchedule.builder().setMax(10f).setMin(1.5f).setPower(0.3f).setTotalSteps(100).build();
+        return SigmaSchedule.VISION.over(100);
     }
 
     @Test

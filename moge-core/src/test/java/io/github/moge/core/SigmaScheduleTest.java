@@ -82,6 +82,24 @@ class SigmaScheduleTest {
         assertMessage(() -> schedule(1f).getNewValue(-1), "step");
     }
 
+    @Test
+    void publishedSettingsBuildTheSameScheduleAsTheBuilder() {
+        assertEquals(new SigmaSchedule.Setting(10f, 1.5f, 0.3f), SigmaSchedule.VISION);
+        assertEquals(new SigmaSchedule.Setting(10f, 0.5f, 0.3f), SigmaSchedule.VISION_IMAGENET);
+        assertEquals(new SigmaSchedule.Setting(10f, 1.5f, 0.3f), SigmaSchedule.LM_PAPER);
+        assertEquals(new SigmaSchedule.Setting(10f, 1.0f, 0.2f), SigmaSchedule.LM_RELEASED);
+        SigmaSchedule vision = SigmaSchedule.VISION.over(T);
+        SigmaSchedule built = schedule(0.3f);
+        for (int step : new int[] {0, 1, T / 3, T / 2, T, 2 * T}) {
+            assertEquals(built.getNewValue(step), vision.getNewValue(step), 0f);
+        }
+        assertEquals(T, vision.getTotalSteps());
+        assertEquals(SigmaSchedule.VISION, vision.getSetting());
+        assertMessage(() -> new SigmaSchedule.Setting(1f, 2f, 1f), "min must be <= max");
+        assertMessage(() -> new SigmaSchedule.Setting(10f, 1f, -1f), "power");
+        assertMessage(() -> SigmaSchedule.VISION.over(0), "totalSteps");
+    }
+
     private static void assertMessage(org.junit.jupiter.api.function.Executable call, String part) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
         assertTrue(e.getMessage().contains(part), "message '" + e.getMessage() + "' lacks " + part);

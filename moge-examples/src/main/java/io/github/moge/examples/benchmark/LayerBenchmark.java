@@ -150,8 +150,7 @@ public final class LayerBenchmark implements Callable<Integer> {
 
     private Row measure(int numExperts, String mode) {
         float factor = mode.equals("capacity") ? capacityFactor : 0f;
-        SigmaSchedule schedule =
-                SigmaSchedule.builder().setMax(10f).setMin(1.5f).setPower(0.3f).setTotalSteps(1000).build();
+        SigmaSchedule schedule = SigmaSchedule.VISION.over(1000);
         GroupSparseRegularizer regularizer =
                 GroupSparseRegularizer.builder().setExperts(numExperts).build();
         MoeBlock moe = layer(numExperts, factor, null, schedule);

@@ -123,8 +123,7 @@ public final class MemoryBenchmark implements Callable<Integer> {
             ArrayDataset train = dataset(data);
             ShuffledBatches batches = ShuffledBatches.builder().setDataset(train).setBatchSize(batchSize).build();
             int epochs = (steps + batches.batchesPerEpoch() - 1) / batches.batchesPerEpoch();
-            SigmaSchedule schedule =
-                    SigmaSchedule.builder().setMax(10f).setMin(1.5f).setPower(0.3f).setTotalSteps(steps).build();
+            SigmaSchedule schedule = SigmaSchedule.VISION.over(steps);
             model.setBlock(
                     new MoeSequentialBlock()
                             .add(Linear.builder().setUnits(width).build())

@@ -16,7 +16,7 @@ import ai.djl.util.Pair;
 import io.github.moge.core.GroupSparseRegularizer;
 import io.github.moge.core.MoeBlock;
 import io.github.moge.core.SigmaScheduleListener;
-import io.github.moge.vision.model.VisionPreset;
+import io.github.moge.vision.preset.VisionPreset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

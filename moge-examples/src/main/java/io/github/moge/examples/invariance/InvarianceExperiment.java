@@ -14,6 +14,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.tracker.CosineTracker;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.training.tracker.WarmUpTracker;
+import io.github.moge.core.AuxiliaryTerms;
 import io.github.moge.core.MoeLoss;
 import io.github.moge.core.SigmaSchedule;
 import io.github.moge.core.SigmaScheduleListener;
@@ -211,12 +212,9 @@ public final class InvarianceExperiment {
                         .optFilterSize(settings.filterSize);
         if (moge) {
             modelBuilder.optGroupSparse(
-                    SigmaSchedule.builder()
-                            .setMax(settings.sigmaMax)
-                            .setMin(settings.sigmaMin)
-                            .setPower(settings.sigmaPower)
-                            .setTotalSteps(totalSteps)
-                            .build());
+                    new SigmaSchedule.Setting(
+                                    settings.sigmaMax, settings.sigmaMin, settings.sigmaPower)
+                            .over(totalSteps));
         }
         return modelBuilder.build();
     }
@@ -284,8 +282,8 @@ public final class InvarianceExperiment {
                                 .optWarmUpBeginValue(0f)
                                 .build()
                         : cosine;
-        String crossEntropy = loss.getTerms().get(0).getName();
-        String groupSparse = loss.getTerms().get(2).getName();
+        String crossEntropy = loss.getBaseLoss().getName();
+        String groupSparse = AuxiliaryTerms.GROUP_SPARSE_LOSS;
         Accuracy accuracy = new Accuracy();
 
         log.printf(

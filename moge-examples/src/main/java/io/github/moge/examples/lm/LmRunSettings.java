@@ -79,7 +79,7 @@ record LmRunSettings(
         s.layers = preset.getLayers();
         s.width = preset.getWidth();
         s.hidden = preset.getHiddenSize();
-        s.topK = 2;
+        s.topK = preset.getTopK();
         s.dropout = preset.getDropout();
         s.learningRate = preset.getLearningRate();
         s.warmup = preset.getWarmup();
@@ -202,22 +202,17 @@ record LmRunSettings(
      * @return the model
      */
     MoeTransformerLm buildModel(int vocabularySize, int stepsPerEpoch) {
-        SigmaSchedule sigma =
-                SigmaSchedule.builder()
-                        .setMax(sigmaMax)
-                        .setMin(sigmaMin)
-                        .setPower(sigmaPower)
-                        .setTotalSteps(Math.max(1, stepsPerEpoch * epochs))
-                        .build();
-        return preset.modelBuilder(vocabularySize, sigma)
-                .optSpan(span)
-                .optLayers(layers)
-                .optWidth(width)
-                .optHiddenSize(hidden)
-                .optTopK(topK)
-                .optDropout(dropout)
-                .optSwitchBalance(balance > 0)
-                .build();
+        LmPreset.Overrides overrides =
+                LmPreset.Overrides.NONE
+                        .withSpan(span)
+                        .withLayers(layers)
+                        .withWidth(width)
+                        .withHiddenSize(hidden)
+                        .withTopK(topK)
+                        .withDropout(dropout)
+                        .withSwitchBalance(balance > 0)
+                        .withSigma(new SigmaSchedule.Setting(sigmaMax, sigmaMin, sigmaPower));
+        return preset.newModel(vocabularySize, Math.max(1, stepsPerEpoch * epochs), overrides);
     }
 
     /** The settings while the command resolves them: the preset's values, then the flags. */

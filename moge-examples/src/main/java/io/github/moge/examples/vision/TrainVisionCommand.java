@@ -1,7 +1,6 @@
 package io.github.moge.examples.vision;
 
 import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Block;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.training.dataset.RandomAccessDataset;
 import io.github.moge.core.MoeLoss;
@@ -15,11 +14,7 @@ import io.github.moge.vision.data.FashionMnistDataset;
 import io.github.moge.vision.data.ImageClassificationData;
 import io.github.moge.vision.data.ImageFolderDataset;
 import io.github.moge.vision.data.TinyImageNetDataset;
-import io.github.moge.vision.model.MoeSettings;
-import io.github.moge.vision.model.VisionPreset;
-import io.github.moge.vision.model.swin.SwinTransformer;
-import io.github.moge.vision.model.swin.SwinVersion;
-import io.github.moge.vision.model.vit.VisionTransformer;
+import io.github.moge.vision.preset.VisionPreset;
 import io.github.moge.vision.train.EpochMetrics;
 import io.github.moge.vision.train.SoftTargetCrossEntropyLoss;
 import io.github.moge.vision.train.TrainingSettings;
@@ -219,7 +214,7 @@ public final class TrainVisionCommand implements Callable<Integer> {
         String ds = s.dataset() != null
                 ? s.dataset().toLowerCase(Locale.ROOT)
                 : canonicalDataset(p.getDataset());
-        VisionRecipe recipe = VisionRecipe.of(ds, p.getName().endsWith("-ft"), p.getImageSize());
+        VisionRecipe recipe = p.recipe(ds);
         if (printRecipe) {
             out.println(p.getName() + ": " + recipe);
             out.println("flags given on the command line override single values");
@@ -270,19 +265,18 @@ public final class TrainVisionCommand implements Callable<Integer> {
         }
         TrainingSettings settings = sb.build();
         int totalSteps = epochs * VisionTrainer.stepsPerEpoch(train.size(), settings);
-        float rawLambda = s.lambda() != null ? s.lambda() : p.getLambda();
-        MoeLoss loss = MoeLoss.builder()
-                .setBaseLoss(new SoftTargetCrossEntropyLoss("ce", settings.getLabelSmoothing()))
-                .optBalanceWeight(p.getKind() == VisionPreset.Kind.DENSE ? 0f : VisionPreset.AUX_WEIGHT)
-                .optGroupSparseWeight(VisionPreset.AUX_WEIGHT * rawLambda)
-                .build();
+        VisionPreset.Overrides overrides = overrides(p, s.experts(), s.topK(), s.lambda());
+        MoeLoss loss =
+                p.newLoss(
+                        new SoftTargetCrossEntropyLoss("ce", settings.getLabelSmoothing()),
+                        overrides);
         out.printf(Locale.ROOT, "train-vision: %s on %s (%d train%s / %d test images), %d epochs, %d steps%n",
                 p.getName(), ds, train.size(),
                 s.trainLimit() > 0 ? ", limit " + s.trainLimit() : "", test.size(), epochs,
                 totalSteps);
         out.flush();
         VisionTrainer trainer = VisionTrainer.builder()
-                .setBlock(buildModel(p, totalSteps, s.experts(), s.topK()))
+                .setBlock(p.newModel(totalSteps, overrides))
                 .setLoss(loss)
                 .setData(train, test)
                 .setAugmentation(aug)
@@ -375,48 +369,19 @@ public final class TrainVisionCommand implements Callable<Integer> {
     }
 
     /**
-     * Builds the preset's model, with {@code --experts}/{@code --top-k} overrides when given.
+     * Returns the values of {@code --experts}, {@code --top-k} and {@code --lambda} as the preset's
+     * overrides; everything else of the model and loss is the preset's.
      *
-     * <p>Without overrides this is {@link VisionPreset#newModel(int)}. With them the model is rebuilt
-     * from the preset's getters; the preset does not expose its MLP ratio, drop-path rate and
-     * window padding, so they are restated here as the presets define them (2 and 0 for the
-     * {@code *-fmnist} presets, 4 and 0.1 otherwise; padding when the window does not divide the
-     * patch grid). This is the one place to change once presets accept MoE overrides directly.
+     * @throws IllegalArgumentException if a dense preset is given an E or k of its own
      */
-    static Block buildModel(VisionPreset p, int totalSteps, Integer experts, Integer topK) {
-        boolean override = (experts != null && experts != p.getExperts()) || (topK != null && topK != p.getTopK());
-        if (!override) {
-            return p.newModel(totalSteps);
-        }
-        if (p.getKind() == VisionPreset.Kind.DENSE) {
+    static VisionPreset.Overrides overrides(
+            VisionPreset p, Integer experts, Integer topK, Float lambda) {
+        boolean moe =
+                (experts != null && experts != p.getExperts())
+                        || (topK != null && topK != p.getTopK());
+        if (moe && p.getKind() == VisionPreset.Kind.DENSE) {
             throw new IllegalArgumentException("--experts/--top-k need an MoE or MoGE preset; " + p.getName() + " is dense");
         }
-        MoeSettings.Builder moe = MoeSettings.builder()
-                .setExperts(experts != null ? experts : p.getExperts())
-                .optTopK(topK != null ? topK : p.getTopK())
-                .optCapacityFactor(p.getCapacityFactor());
-        if (p.getKind() == VisionPreset.Kind.MOGE) {
-            moe.optRegularizer(p.newSigmaSchedule(totalSteps));
-        }
-        boolean small = p.getDataset().equals("fmnist");
-        float mlpRatio = small ? 2f : 4f;
-        float dropPath = small ? 0f : 0.1f;
-        if (p.getFamily() == VisionPreset.Family.VIT) {
-            return VisionTransformer.builder().setImageSize(p.getImageSize()).setPatchSize(p.getPatchSize())
-                    .setWidth(p.getWidth()).setDepth(p.getDepths()[0]).setHeads(p.getHeads()[0])
-                    .setClasses(p.getClasses()).optMlpRatio(mlpRatio).optDropPath(dropPath)
-                    .optMoe(moe.build()).optMoeLayers(p.getMoeLayers()).build();
-        }
-        int grid = p.getImageSize() / p.getPatchSize();
-        boolean pad = false;
-        for (int s = 0; s < p.getDepths().length; s++) {
-            pad |= (grid >> s) % p.getWindow() != 0 && (grid >> s) > p.getWindow();
-        }
-        return SwinTransformer.builder()
-                .optVersion(p.getFamily() == VisionPreset.Family.SWIN_V2 ? SwinVersion.V2 : SwinVersion.V1)
-                .setImageSize(p.getImageSize()).setPatchSize(p.getPatchSize()).setEmbedDim(p.getWidth())
-                .setDepths(p.getDepths()).setHeads(p.getHeads()).setWindowSize(p.getWindow())
-                .setClasses(p.getClasses()).optMlpRatio(mlpRatio).optDropPath(dropPath).optPadToWindow(pad)
-                .optMoe(moe.build()).optMoeLayers(p.getMoeLayers()).build();
+        return VisionPreset.Overrides.of(moe ? experts : null, moe ? topK : null, lambda);
     }
 }

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.moge.vision.data.FashionMnistDataset;
-import io.github.moge.vision.model.VisionPreset;
+import io.github.moge.vision.preset.VisionPreset;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

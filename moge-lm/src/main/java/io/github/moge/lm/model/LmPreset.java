@@ -1,6 +1,7 @@
 package io.github.moge.lm.model;
 
 import ai.djl.training.tracker.Tracker;
+import io.github.moge.core.SigmaSchedule;
 import java.util.Locale;
 
 /**
@@ -21,6 +22,10 @@ import java.util.Locale;
  *
  * <p>Momentum: mu 0.7, gamma 1; Adam: beta1 0.9, beta2 0.999, gamma 1. The dense model's feed-forward is
  * k * 128 (or k * 352) wide.
+ *
+ * <p>{@link #newModel(int, int, Overrides)} builds the model of a run, with the sigma schedule over
+ * its optimizer steps and the values a command may change ({@link Overrides}); without overrides it
+ * is the preset as published.
  */
 public enum LmPreset {
     /** Dense baseline, small. */
@@ -60,6 +65,9 @@ public enum LmPreset {
 
     /** The same per-layer lambda on this library's L_gs (with 1/f^2): 9e-5. */
     public static final float GROUP_SPARSE_LAMBDA = GROUP_SPARSE_LAMBDA_REFERENCE * FILTER_AREA;
+
+    /** Experts per token k of every MoE preset (the reference default). */
+    public static final int TOP_K = 2;
 
     /** Factor on the sum over layers of the auxiliary terms, as the reference trainer's load_balance 0.01. */
     public static final float AUX_WEIGHT = 0.01f;
@@ -159,13 +167,60 @@ public enum LmPreset {
                         .optSpan(size.span)
                         .optHiddenSize(size.hidden)
                         .optExperts(experts)
-                        .optTopK(2)
+                        .optTopK(TOP_K)
                         .optDropout(size.dropout)
                         .optMomentumRule(MomentumRule.builder().setKind(momentum).build());
         if (groupSparse) {
             builder.optGroupSparse(sigmaSchedule);
         }
         return builder;
+    }
+
+    /**
+     * Builds the model of a run as published: {@link #newModel(int, int, Overrides)} without
+     * overrides.
+     *
+     * @param vocabularySize V
+     * @param totalSteps T, the optimizer steps of the whole run (the sigma schedule of SMoGE
+     *     presets)
+     * @return the model, not initialised
+     */
+    public MoeTransformerLm newModel(int vocabularySize, int totalSteps) {
+        return newModel(vocabularySize, totalSteps, Overrides.NONE);
+    }
+
+    /**
+     * Builds the model of a run: the preset's architecture with the overrides applied and, for
+     * SMoGE presets, the sigma schedule of the overrides' setting (default {@link
+     * LmSigmaSetting#PAPER}) over the run's optimizer steps.
+     *
+     * @param vocabularySize V
+     * @param totalSteps T, the optimizer steps of the whole run, at least 1
+     * @param overrides the values the run changes
+     * @return the model, not initialised
+     */
+    public MoeTransformerLm newModel(int vocabularySize, int totalSteps, Overrides overrides) {
+        SigmaSchedule sigma = groupSparse ? overrides.sigma.over(totalSteps) : null;
+        MoeTransformerLm.Builder builder = modelBuilder(vocabularySize, sigma);
+        if (overrides.span != null) {
+            builder.optSpan(overrides.span);
+        }
+        if (overrides.layers != null) {
+            builder.optLayers(overrides.layers);
+        }
+        if (overrides.width != null) {
+            builder.optWidth(overrides.width);
+        }
+        if (overrides.hiddenSize != null) {
+            builder.optHiddenSize(overrides.hiddenSize);
+        }
+        if (overrides.topK != null) {
+            builder.optTopK(overrides.topK);
+        }
+        if (overrides.dropout != null) {
+            builder.optDropout(overrides.dropout);
+        }
+        return builder.optSwitchBalance(overrides.switchBalance).build();
     }
 
     /** Returns whether the preset is a MoGE (regularised) model. */
@@ -181,6 +236,13 @@ public enum LmPreset {
     /** Returns the residual rule kind. */
     public MomentumRule.Kind getMomentum() {
         return momentum;
+    }
+
+    /**
+     * Returns k, the experts per token ({@link #TOP_K}; the dense feed-forward is k times h wide).
+     */
+    public int getTopK() {
+        return TOP_K;
     }
 
     /** Returns the number of layers. */
@@ -247,5 +309,143 @@ public enum LmPreset {
                 size.block,
                 size.span,
                 size.batch);
+    }
+
+    /**
+     * The values a run may change on a preset's model; each one left unset keeps the preset's.
+     * Immutable: every {@code with} method returns a new value.
+     */
+    public static final class Overrides {
+
+        /**
+         * No override: the preset as published, sigma {@link LmSigmaSetting#PAPER}, no balance
+         * loss.
+         */
+        public static final Overrides NONE =
+                new Overrides(null, null, null, null, null, null, false, SigmaSchedule.LM_PAPER);
+
+        private final Integer layers;
+        private final Integer width;
+        private final Integer hiddenSize;
+        private final Integer span;
+        private final Integer topK;
+        private final Float dropout;
+        private final boolean switchBalance;
+        private final SigmaSchedule.Setting sigma;
+
+        private Overrides(
+                Integer layers,
+                Integer width,
+                Integer hiddenSize,
+                Integer span,
+                Integer topK,
+                Float dropout,
+                boolean switchBalance,
+                SigmaSchedule.Setting sigma) {
+            this.layers = layers;
+            this.width = width;
+            this.hiddenSize = hiddenSize;
+            this.span = span;
+            this.topK = topK;
+            this.dropout = dropout;
+            this.switchBalance = switchBalance;
+            this.sigma = sigma;
+        }
+
+        /**
+         * Sets the number of layers.
+         *
+         * @param layers the layers
+         * @return the changed overrides
+         */
+        public Overrides withLayers(int layers) {
+            return new Overrides(
+                    layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
+        }
+
+        /**
+         * Sets the model width.
+         *
+         * @param width the width, a multiple of the heads
+         * @return the changed overrides
+         */
+        public Overrides withWidth(int width) {
+            return new Overrides(
+                    layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
+        }
+
+        /**
+         * Sets the expert hidden width h.
+         *
+         * @param hiddenSize h
+         * @return the changed overrides
+         */
+        public Overrides withHiddenSize(int hiddenSize) {
+            return new Overrides(
+                    layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
+        }
+
+        /**
+         * Sets the attention span.
+         *
+         * @param span the span
+         * @return the changed overrides
+         */
+        public Overrides withSpan(int span) {
+            return new Overrides(
+                    layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
+        }
+
+        /**
+         * Sets k, the experts per token.
+         *
+         * @param topK k
+         * @return the changed overrides
+         */
+        public Overrides withTopK(int topK) {
+            return new Overrides(
+                    layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
+        }
+
+        /**
+         * Sets the dropout.
+         *
+         * @param dropout the rate
+         * @return the changed overrides
+         */
+        public Overrides withDropout(float dropout) {
+            return new Overrides(
+                    layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
+        }
+
+        /**
+         * Sets whether the MoE layers emit the Switch balance loss (default off).
+         *
+         * @param switchBalance whether to emit it
+         * @return the changed overrides
+         */
+        public Overrides withSwitchBalance(boolean switchBalance) {
+            return new Overrides(
+                    layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
+        }
+
+        /**
+         * Sets the sigma schedule of SMoGE presets (default {@link SigmaSchedule#LM_PAPER}).
+         *
+         * @param sigma max, min and p
+         * @return the changed overrides
+         */
+        public Overrides withSigma(SigmaSchedule.Setting sigma) {
+            if (sigma == null) {
+                throw new IllegalArgumentException("sigma must not be null");
+            }
+            return new Overrides(
+                    layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
+        }
+
+        /** Returns the sigma setting (the default unless {@link #withSigma} changed it). */
+        public SigmaSchedule.Setting getSigma() {
+            return sigma;
+        }
     }
 }

@@ -128,7 +128,7 @@ class MoeTransformerLmTest {
     @Test
     void mogeEmitsOneGroupSparseTermPerLayerInTraining() {
         SigmaSchedule sigma =
-                SigmaSchedule.builder().setMax(10f).setMin(1.5f).setPower(0.3f).setTotalSteps(10).build();
+                SigmaSchedule.LM_PAPER.over(10);
         MoeTransformerLm model =
                 init(small(4).optExperts(16).optGroupSparse(sigma).optSwitchBalance(true).build(), 2, 5);
         ParameterStore ps = new ParameterStore(manager, false);
@@ -182,7 +182,7 @@ class MoeTransformerLmTest {
         MoeTransformerLm dense = init(small(4).optExperts(0).build(), 2, 5);
         assertTrue(dense.getLayers().get(0).getFeedForward() instanceof DenseFeedForward);
         SigmaSchedule sigma =
-                SigmaSchedule.builder().setMax(10f).setMin(1.5f).setPower(0.3f).setTotalSteps(10).build();
+                SigmaSchedule.LM_PAPER.over(10);
         assertThrows(
                 IllegalArgumentException.class, () -> small(4).optExperts(0).optGroupSparse(sigma).build());
         assertThrows(IllegalArgumentException.class, () -> small(4).optWidth(9).build());

@@ -1,6 +1,7 @@
 package io.github.moge.vision.model;
 
 import ai.djl.nn.Block;
+import io.github.moge.core.MoeBlock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -128,16 +129,20 @@ public final class MoePlacement {
      * @param width the model width at that block
      * @param hidden the feed-forward hidden width
      * @param dropout the dense feed-forward dropout
-     * @param moe the MoE settings; may be null only for a placement with no index
+     * @param moe the template of the MoE layers (built from a copy with the hidden width, so it
+     *     stays unchanged); may be null only for a placement with no index
      * @return the feed-forward block
      */
-    public Block feedForward(int index, int width, int hidden, float dropout, MoeSettings moe) {
+    public Block feedForward(
+            int index, int width, int hidden, float dropout, MoeBlock.Builder moe) {
         if (contains(index)) {
             if (moe == null) {
                 throw new IllegalArgumentException(
-                        "MoE layers are placed at " + indices + " but no MoE settings were given");
+                        "MoE layers are placed at "
+                                + indices
+                                + " but no MoE layer template was given");
             }
-            return moe.newLayer(hidden);
+            return moe.copy().setHiddenSize(hidden).build();
         }
         return new MlpBlock(width, hidden, dropout);
     }

@@ -1,5 +1,6 @@
 package io.github.moge.vision.train;
 
+import io.github.moge.core.AuxiliaryTerms;
 import io.github.moge.core.training.log.EpochRecord;
 import java.util.Locale;
 import java.util.Map;
@@ -31,8 +32,8 @@ public final class EpochMetrics {
         this.epoch = record.getEpoch() + 1;
         this.loss = train.getOrDefault("loss", Double.NaN);
         this.ce = train.getOrDefault(baseLossName, Double.NaN);
-        this.balance = train.getOrDefault("balance_loss", 0.0);
-        this.groupSparse = train.getOrDefault("group_sparse_loss", 0.0);
+        this.balance = train.getOrDefault(AuxiliaryTerms.BALANCE_LOSS, 0.0);
+        this.groupSparse = train.getOrDefault(AuxiliaryTerms.GROUP_SPARSE_LOSS, 0.0);
         this.acc1 = record.getValidation().getOrDefault(ACC1, Double.NaN);
         this.acc5 = record.getValidation().getOrDefault(ACC5, Double.NaN);
         this.seconds = record.getSeconds();

@@ -1,6 +1,5 @@
 package io.github.moge.vision.train;
 
-import io.github.moge.vision.model.VisionPreset;
 import io.github.moge.vision.transform.Normalize;
 import java.util.Arrays;
 import java.util.Locale;
@@ -9,7 +8,7 @@ import java.util.Locale;
  * The training recipe of a dataset's runs (paper Table 8, built with timm in the reference): optimisation
  * length and warm-up, batch, augmentations, normalisation, label smoothing and gradient clipping. Each
  * dataset has its own, so one dataset's values never leak into another's; command-line flags override
- * single values.
+ * single values. A preset's recipe is {@code VisionPreset.recipe()}.
  *
  * <table>
  *   <caption>Recipes</caption>
@@ -91,16 +90,6 @@ public final class VisionRecipe {
             default -> throw new IllegalArgumentException("no training recipe for dataset '" + dataset
                     + "': expected fmnist, cifar100, tiny-imagenet or imagenet");
         };
-    }
-
-    /**
-     * Returns the recipe of a preset's own dataset.
-     *
-     * @param preset the preset
-     * @return the recipe
-     */
-    public static VisionRecipe of(VisionPreset preset) {
-        return of(preset.getDataset(), preset.getName().endsWith("-ft"), preset.getImageSize());
     }
 
     /** Returns the dataset (with "fine-tuning" for the upcycled ImageNet runs). */

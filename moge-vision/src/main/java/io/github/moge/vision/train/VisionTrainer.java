@@ -178,7 +178,7 @@ public final class VisionTrainer {
             TrainingRun run = builder.build();
             summary = resume ? run.resume(runDirectory) : run.run(runDirectory);
         }
-        String baseLoss = loss.getTerms().get(0).getName();
+        String baseLoss = loss.getBaseLoss().getName();
         List<EpochMetrics> history = new ArrayList<>();
         for (EpochRecord record : EpochRecord.readAll(runDirectory)) {
             history.add(EpochMetrics.of(record, baseLoss));

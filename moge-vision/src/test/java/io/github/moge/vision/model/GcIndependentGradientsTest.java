@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import io.github.moge.vision.preset.VisionPreset;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -14,6 +14,7 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
 import io.github.moge.core.AuxiliaryTerms;
+import io.github.moge.core.MoeBlock;
 import io.github.moge.core.SigmaSchedule;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,17 +26,17 @@ public final class ModelChecks {
 
     /** A short sigma schedule for tests. */
     public static SigmaSchedule schedule() {
-        return SigmaSchedule.builder().setMax(10f).setMin(1.5f).setPower(0.3f).setTotalSteps(100).build();
+        return SigmaSchedule.VISION.over(100);
     }
 
-    /** MoGE settings with E = 9 (a 3 x 3 map, the smallest a 3 x 3 filter fits). */
-    public static MoeSettings moge() {
-        return MoeSettings.builder().setExperts(9).optRegularizer(schedule()).build();
+    /** The MoGE layer template with E = 9 (a 3 x 3 map, the smallest a 3 x 3 filter fits). */
+    public static MoeBlock.Builder moge() {
+        return VisionMoe.moge(9, schedule());
     }
 
-    /** MoE settings with E = 9. */
-    public static MoeSettings moe() {
-        return MoeSettings.builder().setExperts(9).build();
+    /** The MoE layer template with E = 9. */
+    public static MoeBlock.Builder moe() {
+        return VisionMoe.moe(9);
     }
 
     /**

@@ -15,6 +15,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.util.Pair;
 import io.github.moge.vision.model.vit.VisionTransformer;
+import io.github.moge.vision.preset.VisionPreset;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;

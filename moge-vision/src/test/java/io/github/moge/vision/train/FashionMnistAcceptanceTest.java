@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.dataset.Dataset;
 import io.github.moge.core.MoeLoss;
 import io.github.moge.vision.data.FashionMnistDataset;
-import io.github.moge.vision.model.VisionPreset;
+import io.github.moge.vision.preset.VisionPreset;
 import io.github.moge.vision.transform.AugmentationPipeline;
 import io.github.moge.vision.transform.Normalize;
 import java.io.IOException;

@@ -9,7 +9,7 @@ import io.github.moge.core.MoeLoss;
 import io.github.moge.core.metrics.RegularizerPull;
 import io.github.moge.core.training.RegularizerGradientProbe;
 import io.github.moge.vision.data.FashionMnistDataset;
-import io.github.moge.vision.model.VisionPreset;
+import io.github.moge.vision.preset.VisionPreset;
 import io.github.moge.vision.transform.AugmentationPipeline;
 import io.github.moge.vision.transform.Normalize;
 import java.nio.file.Files;

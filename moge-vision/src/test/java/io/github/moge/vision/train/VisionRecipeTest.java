@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.github.moge.vision.model.VisionPreset;
+import io.github.moge.vision.preset.VisionPreset;
 import io.github.moge.vision.transform.Normalize;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +14,7 @@ class VisionRecipeTest {
 
     @Test
     void smallDatasetsGetTheirOwnRecipeNotImagenets() {
-        VisionRecipe cifar = VisionRecipe.of(VisionPreset.get("vit-moge-s-cifar100"));
+        VisionRecipe cifar = VisionPreset.get("vit-moge-s-cifar100").recipe();
         assertEquals(150, cifar.getEpochs());
         assertEquals(10f, cifar.getWarmupEpochs());
         assertEquals(128, cifar.getBatchSize());
@@ -27,7 +27,7 @@ class VisionRecipeTest {
         assertEquals(0.1f, cifar.getLabelSmoothing());
         assertEquals(0f, cifar.getClipGradNorm());
         assertArrayEquals(Normalize.CIFAR100_MEAN, cifar.getMean());
-        VisionRecipe tiny = VisionRecipe.of(VisionPreset.get("swinv2-moge-t-tinyimagenet"));
+        VisionRecipe tiny = VisionPreset.get("swinv2-moge-t-tinyimagenet").recipe();
         assertEquals(0.15f, tiny.getColorJitter());
         assertEquals(8, tiny.getCropPadding());
         assertEquals(0.25f, tiny.getMixup());
@@ -36,7 +36,7 @@ class VisionRecipeTest {
 
     @Test
     void imagenetAndFineTuning() {
-        VisionRecipe scratch = VisionRecipe.of(VisionPreset.get("vit-moge-s-imagenet"));
+        VisionRecipe scratch = VisionPreset.get("vit-moge-s-imagenet").recipe();
         assertEquals(1024, scratch.getBatchSize());
         assertEquals(15f, scratch.getWarmupEpochs());
         assertEquals(0f, scratch.getFlip());
@@ -44,11 +44,11 @@ class VisionRecipeTest {
         assertEquals(1.0f, scratch.getCutmix());
         assertEquals(0.4f, scratch.getColorJitter());
         assertEquals(5f, scratch.getClipGradNorm());
-        VisionRecipe fineTune = VisionRecipe.of(VisionPreset.get("vit-moge-s-imagenet-ft"));
+        VisionRecipe fineTune = VisionPreset.get("vit-moge-s-imagenet-ft").recipe();
         assertEquals(256, fineTune.getBatchSize());
         assertEquals(30, fineTune.getEpochs());
         assertEquals(5f, fineTune.getWarmupEpochs());
-        VisionRecipe fmnist = VisionRecipe.of(VisionPreset.get("vit-moge-xs-fmnist"));
+        VisionRecipe fmnist = VisionPreset.get("vit-moge-xs-fmnist").recipe();
         assertEquals(0f, fmnist.getMixup() + fmnist.getCutmix() + fmnist.getColorJitter() + fmnist.getRandomErasing());
         assertTrue(fineTune.toString().contains("batch 256"), fineTune.toString());
         assertThrows(IllegalArgumentException.class, () -> VisionRecipe.of("mnist", false, 28));

@@ -17,7 +17,7 @@ import ai.djl.ndarray.types.Shape;
 import io.github.moge.core.MoeLoss;
 import io.github.moge.core.training.TrainingRun;
 import io.github.moge.vision.data.FashionMnistDataset;
-import io.github.moge.vision.model.VisionPreset;
+import io.github.moge.vision.preset.VisionPreset;
 import io.github.moge.vision.transform.AugmentationPipeline;
 import io.github.moge.vision.transform.Normalize;
 import java.io.ByteArrayOutputStream;

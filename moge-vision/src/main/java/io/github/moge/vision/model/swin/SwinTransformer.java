@@ -13,9 +13,9 @@ import ai.djl.nn.norm.LayerNorm;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.github.moge.core.AuxiliaryTerms;
+import io.github.moge.core.MoeBlock;
 import io.github.moge.vision.model.AttentionHeads;
 import io.github.moge.vision.model.MoePlacement;
-import io.github.moge.vision.model.MoeSettings;
 import io.github.moge.vision.model.NormPlacement;
 import io.github.moge.vision.model.PatchEmbedding;
 import io.github.moge.vision.model.TransformerLayer;
@@ -201,7 +201,7 @@ public final class SwinTransformer extends AbstractBlock {
         private float dropout;
         private float attentionDropout;
         private boolean padToWindow;
-        private MoeSettings moe;
+        private MoeBlock.Builder moe;
         private List<Integer> moeLayers;
         private MoePlacement placement;
 
@@ -351,13 +351,16 @@ public final class SwinTransformer extends AbstractBlock {
         }
 
         /**
-         * Turns the placed blocks into MoE layers with these settings.
+         * Turns the placed blocks into MoE layers built from a template, e.g. {@link
+         * io.github.moge.vision.model.VisionMoe#moge}: each layer from a copy with its block's
+         * hidden width (the template is copied here, so later changes to it do not reach this
+         * model).
          *
-         * @param moe the settings, or null for a dense model
+         * @param moe the layer template (no hidden size needed), or null for a dense model
          * @return this builder
          */
-        public Builder optMoe(MoeSettings moe) {
-            this.moe = moe;
+        public Builder optMoe(MoeBlock.Builder moe) {
+            this.moe = moe == null ? null : moe.copy();
             return this;
         }
 

@@ -15,10 +15,10 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 import io.github.moge.core.AuxiliaryTerms;
+import io.github.moge.core.MoeBlock;
 import io.github.moge.core.BatchScope;
 import io.github.moge.vision.model.AttentionHeads;
 import io.github.moge.vision.model.MoePlacement;
-import io.github.moge.vision.model.MoeSettings;
 import io.github.moge.vision.model.MultiHeadSelfAttention;
 import io.github.moge.vision.model.NormPlacement;
 import io.github.moge.vision.model.PatchEmbedding;
@@ -30,7 +30,7 @@ import java.util.List;
  * Vision Transformer: patch embedding, a class token, a learned position embedding, pre-norm Transformer
  * blocks with stochastic depth, a final LayerNorm and a linear head on the class token. Blocks listed in
  * the MoE placement use a {@link io.github.moge.core.MoeBlock} feed-forward (V-MoE; V-MoGE when the
- * settings carry a regularizer), by default the last two even-numbered blocks.
+ * layer template carries a regularizer), by default the last two even-numbered blocks.
  *
  * <p>Input images [B, C, H, W] of the configured size; output {@code (logits [B, classes], terms...)} in
  * training and {@code (logits)} in evaluation. Drop path rates grow linearly from 0 to the configured rate
@@ -197,7 +197,7 @@ public final class VisionTransformer extends AbstractBlock {
         private float dropPath = 0.1f;
         private float dropout;
         private float attentionDropout;
-        private MoeSettings moe;
+        private MoeBlock.Builder moe;
         private List<Integer> moeLayers;
 
         Builder() {}
@@ -313,13 +313,16 @@ public final class VisionTransformer extends AbstractBlock {
         }
 
         /**
-         * Turns the placed blocks into MoE layers with these settings.
+         * Turns the placed blocks into MoE layers built from a template, e.g. {@link
+         * io.github.moge.vision.model.VisionMoe#moge}: each layer from a copy with its block's
+         * hidden width (the template is copied here, so later changes to it do not reach this
+         * model).
          *
-         * @param moe the settings, or null for a dense model
+         * @param moe the layer template (no hidden size needed), or null for a dense model
          * @return this builder
          */
-        public Builder optMoe(MoeSettings moe) {
-            this.moe = moe;
+        public Builder optMoe(MoeBlock.Builder moe) {
+            this.moe = moe == null ? null : moe.copy();
             return this;
         }
 

@@ -11,10 +11,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
+import ai.djl.util.Pair;
 import io.github.moge.core.MoeBlock;
 import io.github.moge.core.SigmaScheduleListener;
+import io.github.moge.vision.model.HandForward;
 import io.github.moge.vision.model.ModelChecks;
-import io.github.moge.vision.model.MoeSettings;
 import io.github.moge.vision.model.TransformerLayer;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -44,6 +45,124 @@ class VisionTransformerTest {
             assertEquals(new Shape(3, 5), train.head().getShape());
             assertEquals(new Shape(3, 5), vit.getOutputShapes(new Shape[] {images.getShape()})[0]);
             assertTrue(SigmaScheduleListener.findMoeBlocks(vit).isEmpty());
+        }
+    }
+
+    @Test
+    void denseForwardEqualsTheHandComputedOneOnFixedWeights() {
+        // One block, width 4, 2 heads, 4 patches of 2 x 2 on 2-channel 4 x 4 images, MLP 4-8-4.
+        int side = 4;
+        int patch = 2;
+        int width = 4;
+        int heads = 2;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            VisionTransformer vit =
+                    VisionTransformer.builder()
+                            .setImageSize(side)
+                            .setPatchSize(patch)
+                            .setWidth(width)
+                            .setDepth(1)
+                            .setHeads(heads)
+                            .setClasses(3)
+                            .optMlpRatio(2f)
+                            .optDropPath(0f)
+                            .build();
+            vit.initialize(manager, DataType.FLOAT32, new Shape(2, 2, side, side));
+            HandForward w = HandForward.fix(vit);
+            Pair<NDArray, double[][][][]> images = HandForward.images(manager, 2, 2, side);
+            NDArray logits =
+                    vit.forward(
+                                    new ParameterStore(manager, false),
+                                    new NDList(images.getKey()),
+                                    false)
+                            .singletonOrThrow();
+
+            double[][] expected = new double[2][];
+            for (int b = 0; b < 2; b++) {
+                double[][] patches =
+                        HandForward.patchEmbed(
+                                images.getValue()[b],
+                                patch,
+                                w.matrix("patch_embed_proj_weight"),
+                                w.vector("patch_embed_proj_bias"));
+                double[] cls = w.vector("cls_token");
+                double[] pos = w.vector("pos_embed");
+                double[][] x = new double[patches.length + 1][width];
+                for (int t = 0; t < x.length; t++) {
+                    for (int d = 0; d < width; d++) {
+                        x[t][d] = (t == 0 ? cls[d] : patches[t - 1][d]) + pos[t * width + d];
+                    }
+                }
+                String block = "block0_";
+                // x + attn(LN x): fused qkv, per head softmax(q k^T / sqrt(dh)) v, projection.
+                double[][] h =
+                        HandForward.layerNorm(
+                                x,
+                                w.vector(block + "attention_norm_gamma"),
+                                w.vector(block + "attention_norm_beta"));
+                double[][] qkv =
+                        HandForward.linear(
+                                h,
+                                w.matrix(block + "attention_body_qkv_weight"),
+                                w.vector(block + "attention_body_qkv_bias"));
+                int dh = width / heads;
+                double[][] attended = new double[x.length][width];
+                for (int head = 0; head < heads; head++) {
+                    double[][] scores = new double[x.length][x.length];
+                    for (int i = 0; i < x.length; i++) {
+                        for (int j = 0; j < x.length; j++) {
+                            for (int e = 0; e < dh; e++) {
+                                scores[i][j] +=
+                                        qkv[i][head * dh + e] * qkv[j][width + head * dh + e];
+                            }
+                            scores[i][j] /= Math.sqrt(dh);
+                        }
+                    }
+                    double[][] p = HandForward.softmaxRows(scores);
+                    for (int i = 0; i < x.length; i++) {
+                        for (int e = 0; e < dh; e++) {
+                            for (int j = 0; j < x.length; j++) {
+                                attended[i][head * dh + e] +=
+                                        p[i][j] * qkv[j][2 * width + head * dh + e];
+                            }
+                        }
+                    }
+                }
+                x =
+                        HandForward.add(
+                                x,
+                                HandForward.linear(
+                                        attended,
+                                        w.matrix(block + "attention_body_proj_weight"),
+                                        w.vector(block + "attention_body_proj_bias")));
+                // x + fc2(gelu(fc1(LN x))).
+                h =
+                        HandForward.layerNorm(
+                                x,
+                                w.vector(block + "feedforward_norm_gamma"),
+                                w.vector(block + "feedforward_norm_beta"));
+                h =
+                        HandForward.gelu(
+                                HandForward.linear(
+                                        h,
+                                        w.matrix(block + "feedforward_body_fc1_weight"),
+                                        w.vector(block + "feedforward_body_fc1_bias")));
+                x =
+                        HandForward.add(
+                                x,
+                                HandForward.linear(
+                                        h,
+                                        w.matrix(block + "feedforward_body_fc2_weight"),
+                                        w.vector(block + "feedforward_body_fc2_bias")));
+                // Final LN, the class token, the head.
+                x = HandForward.layerNorm(x, w.vector("norm_gamma"), w.vector("norm_beta"));
+                expected[b] =
+                        HandForward.linear(
+                                new double[][] {x[0]},
+                                w.matrix("head_weight"),
+                                w.vector("head_bias"))[0];
+            }
+            HandForward.assertLogits(expected, logits);
         }
     }
 

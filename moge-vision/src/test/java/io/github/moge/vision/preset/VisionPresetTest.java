@@ -1,4 +1,4 @@
-package io.github.moge.vision.model;
+package io.github.moge.vision.preset;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -12,6 +12,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import io.github.moge.core.MoeBlock;
 import io.github.moge.core.SigmaScheduleListener;
+import io.github.moge.vision.model.ModelChecks;
 import java.util.HashSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;

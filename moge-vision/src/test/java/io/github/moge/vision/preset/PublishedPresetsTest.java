@@ -1,4 +1,4 @@
-package io.github.moge.vision.model;
+package io.github.moge.vision.preset;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,13 +1,18 @@
-package io.github.moge.vision.model;
+package io.github.moge.vision.preset;
 
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
 import ai.djl.training.loss.Loss;
+import io.github.moge.core.MoeBlock;
 import io.github.moge.core.MoeLoss;
 import io.github.moge.core.SigmaSchedule;
+import io.github.moge.vision.model.MoePlacement;
+import io.github.moge.vision.model.ReferenceInitialization;
+import io.github.moge.vision.model.VisionMoe;
 import io.github.moge.vision.model.swin.SwinTransformer;
 import io.github.moge.vision.model.swin.SwinVersion;
 import io.github.moge.vision.model.vit.VisionTransformer;
+import io.github.moge.vision.train.VisionRecipe;
 import java.math.BigDecimal;
 import java.math.MathContext;
 import java.util.ArrayList;
@@ -31,8 +36,12 @@ import java.util.Map;
  * VisionPreset preset = VisionPreset.get("vit-moge-s-cifar100");
  * Block net = preset.newModel(totalSteps);        // totalSteps drives the sigma schedule of MoGE layers
  * MoeLoss loss = preset.newLoss();                 // CE + 0.01 * balance + 0.01 * lambda * L_gs
+ * VisionRecipe recipe = preset.recipe();           // epochs, batch, augmentations of its dataset
  * trainer.initialize(preset.inputShape(batch));    // [B, channels, imageSize, imageSize]
  * }</pre>
+ *
+ * <p>A run that changes E, k or lambda passes {@link Overrides} ({@code newModel(totalSteps,
+ * overrides)}, {@code newLoss(baseLoss, overrides)}); every other value stays the preset's.
  *
  * <p>The lambda of a preset is the raw per-layer weight of L_gs as the paper states it; the loss weight is
  * {@link #effectiveLambda()} = 0.01 * lambda because the vision reference scales the sum of the layers'
@@ -86,9 +95,7 @@ public final class VisionPreset {
     private final int topK;
     private final float capacityFactor;
     private final float lambda;
-    private final float sigmaMax;
-    private final float sigmaMin;
-    private final float sigmaPower;
+    private final SigmaSchedule.Setting sigma;
     private final boolean referenceInitialization;
 
     private VisionPreset(Spec s, Kind kind, String name) {
@@ -111,12 +118,10 @@ public final class VisionPreset {
         this.placementRule = sparse ? s.placementRule : "-";
         this.moeLayers = sparse ? s.placement.getIndices() : List.of();
         this.experts = sparse ? s.experts : 0;
-        this.topK = sparse ? 1 : 0;
-        this.capacityFactor = sparse ? 4f : 0f;
+        this.topK = sparse ? VisionMoe.TOP_K : 0;
+        this.capacityFactor = sparse ? VisionMoe.CAPACITY_FACTOR : 0f;
         this.lambda = kind == Kind.MOGE ? s.lambda : 0f;
-        this.sigmaMax = 10f;
-        this.sigmaMin = s.sigmaMin;
-        this.sigmaPower = 0.3f;
+        this.sigma = s.sigma;
         this.referenceInitialization = s.referenceInitialization;
     }
 
@@ -139,7 +144,7 @@ public final class VisionPreset {
         MoePlacement placement;
         int experts = 32;
         float lambda;
-        float sigmaMin = 1.5f;
+        SigmaSchedule.Setting sigma = SigmaSchedule.VISION;
         boolean referenceInitialization = true;
     }
 
@@ -212,12 +217,12 @@ public final class VisionPreset {
         Spec vitImagenet = vit("imagenet", 224, 3, 1000, 16);
         vitImagenet.dropPath = 0f;
         vitImagenet.lambda = 5e-3f;
-        vitImagenet.sigmaMin = 0.5f;
+        vitImagenet.sigma = SigmaSchedule.VISION_IMAGENET;
         register("vit", "s", "", vitImagenet, all);
         Spec swinImagenet = swin(Family.SWIN_V2, "imagenet", 192, 1000, 4, 12);
         lastBlocks(swinImagenet);
         swinImagenet.lambda = 0.4f;
-        swinImagenet.sigmaMin = 0.5f;
+        swinImagenet.sigma = SigmaSchedule.VISION_IMAGENET;
         register("swinv2", "t", "", swinImagenet, all);
 
         // Sparse-upcycled fine-tuning from dense ImageNet checkpoints: ViT-S/16 (width 384, 12 blocks, 6 heads,
@@ -229,12 +234,12 @@ public final class VisionPreset {
         vitFinetune.placement = MoePlacement.lastEven(12, 2);
         vitFinetune.dropPath = 0f;
         vitFinetune.lambda = 4e-5f;
-        vitFinetune.sigmaMin = 0.5f;
+        vitFinetune.sigma = SigmaSchedule.VISION_IMAGENET;
         register("vit", "s", "-ft", vitFinetune, all);
         Spec swinV1 = swin(Family.SWIN_V1, "imagenet", 224, 1000, 4, 7);
         lastBlocks(swinV1);
         swinV1.lambda = 4e-5f;
-        swinV1.sigmaMin = 0.5f;
+        swinV1.sigma = SigmaSchedule.VISION_IMAGENET;
         register("swinv1", "t", "", swinV1, Kind.DENSE);
         register("swinv1", "t", "-ft", swinV1, sparse);
 
@@ -295,33 +300,35 @@ public final class VisionPreset {
      * @return the schedule, or null when the preset has no regularizer
      */
     public SigmaSchedule newSigmaSchedule(int totalSteps) {
-        if (kind != Kind.MOGE) {
-            return null;
-        }
-        return SigmaSchedule.builder()
-                .setMax(sigmaMax)
-                .setMin(sigmaMin)
-                .setPower(sigmaPower)
-                .setTotalSteps(totalSteps)
-                .build();
+        return kind == Kind.MOGE ? sigma.over(totalSteps) : null;
     }
 
     /**
-     * Builds the MoE settings of a sparse preset.
+     * Returns the template of the preset's MoE layers ({@link VisionMoe}), with E and k of the
+     * overrides.
      *
      * @param totalSteps T for the sigma schedule (MoGE only)
-     * @return the settings, or null for a dense preset
+     * @param overrides the run's overrides
+     * @return the template, or null for a dense preset
+     * @throws IllegalArgumentException if a dense preset is given an E or k of its own
      */
-    public MoeSettings newMoeSettings(int totalSteps) {
+    public MoeBlock.Builder newMoeLayer(int totalSteps, Overrides overrides) {
+        int e = overrides.experts != null ? overrides.experts : experts;
+        int k = overrides.topK != null ? overrides.topK : topK;
         if (kind == Kind.DENSE) {
+            if (e != experts || k != topK) {
+                throw new IllegalArgumentException(
+                        "experts and top-k overrides need a MoE or MoGE preset; "
+                                + name
+                                + " is dense");
+            }
             return null;
         }
-        MoeSettings.Builder builder =
-                MoeSettings.builder().setExperts(experts).optTopK(topK).optCapacityFactor(capacityFactor);
-        if (kind == Kind.MOGE) {
-            builder.optRegularizer(newSigmaSchedule(totalSteps));
-        }
-        return builder.build();
+        MoeBlock.Builder layer =
+                kind == Kind.MOGE
+                        ? VisionMoe.moge(e, newSigmaSchedule(totalSteps))
+                        : VisionMoe.moe(e);
+        return layer.optTopK(k).optCapacityFactor(capacityFactor);
     }
 
     /**
@@ -333,7 +340,22 @@ public final class VisionPreset {
      * @return the model block; output {@code (logits, terms...)} in training, {@code (logits)} otherwise
      */
     public Block newModel(int totalSteps) {
-        Block model = newArchitecture(totalSteps);
+        return newModel(totalSteps, Overrides.NONE);
+    }
+
+    /**
+     * Builds the model of a run that overrides some of the preset's values: the same architecture,
+     * placement, MLP ratio, drop path, window padding and initialisation as {@link #newModel(int)},
+     * with E and k of the overrides in every MoE layer.
+     *
+     * @param totalSteps T, the optimizer steps of the run
+     * @param overrides the values the run changes; {@link Overrides#NONE} gives {@link
+     *     #newModel(int)}
+     * @return the model block
+     * @throws IllegalArgumentException if a dense preset is given an E or k of its own
+     */
+    public Block newModel(int totalSteps, Overrides overrides) {
+        Block model = newArchitecture(newMoeLayer(totalSteps, overrides));
         return referenceInitialization ? ReferenceInitialization.apply(model) : model;
     }
 
@@ -349,8 +371,7 @@ public final class VisionPreset {
         return referenceInitialization;
     }
 
-    private Block newArchitecture(int totalSteps) {
-        MoeSettings moe = newMoeSettings(totalSteps);
+    private Block newArchitecture(MoeBlock.Builder moe) {
         if (family == Family.VIT) {
             return VisionTransformer.builder()
                     .setImageSize(imageSize)
@@ -389,11 +410,52 @@ public final class VisionPreset {
      * @return the loss
      */
     public MoeLoss newLoss() {
+        return newLoss(Loss.softmaxCrossEntropyLoss(), Overrides.NONE);
+    }
+
+    /**
+     * Builds the training loss of a run: {@code baseLoss} on the logits plus {@link #AUX_WEIGHT}
+     * times the balancing losses and {@link #AUX_WEIGHT} times the overrides' lambda (or the
+     * preset's) times the L_gs terms.
+     *
+     * @param baseLoss the loss on the logits, e.g. a soft-target cross-entropy
+     * @param overrides the run's overrides
+     * @return the loss
+     * @throws IllegalArgumentException if a preset without regularizer is given a lambda of its own
+     */
+    public MoeLoss newLoss(Loss baseLoss, Overrides overrides) {
+        if (overrides.lambda != null && kind != Kind.MOGE && overrides.lambda != lambda) {
+            throw new IllegalArgumentException(
+                    "a lambda override needs a MoGE preset; " + name + " has no regularizer");
+        }
+        float raw = overrides.lambda != null ? overrides.lambda : lambda;
         return MoeLoss.builder()
-                .setBaseLoss(Loss.softmaxCrossEntropyLoss())
+                .setBaseLoss(baseLoss)
                 .optBalanceWeight(kind == Kind.DENSE ? 0f : AUX_WEIGHT)
-                .optGroupSparseWeight(effectiveLambda())
+                .optGroupSparseWeight(AUX_WEIGHT * raw)
                 .build();
+    }
+
+    /**
+     * Returns the training recipe of the preset's own dataset.
+     *
+     * @return the recipe
+     */
+    public VisionRecipe recipe() {
+        return recipe(dataset);
+    }
+
+    /**
+     * Returns the training recipe of this preset on a dataset, which may be another than its own
+     * (the {@code -ft} presets get the fine-tuning recipe, the crop padding follows the image
+     * size).
+     *
+     * @param dataset fmnist, cifar100, tiny-imagenet (or tinyimagenet) or imagenet
+     * @return the recipe
+     * @throws IllegalArgumentException for an unknown dataset
+     */
+    public VisionRecipe recipe(String dataset) {
+        return VisionRecipe.of(dataset, name.endsWith("-ft"), imageSize);
     }
 
     /**
@@ -442,9 +504,9 @@ public final class VisionPreset {
                                                 " lambda=%s (eff. %s) sigma %s->%s p=%s",
                                                 trim(lambda),
                                                 trim(effectiveLambda()),
-                                                trim(sigmaMax),
-                                                trim(sigmaMin),
-                                                trim(sigmaPower))
+                                                trim(sigma.max()),
+                                                trim(sigma.min()),
+                                                trim(sigma.power()))
                                         : "");
         return String.format(
                 Locale.ROOT,
@@ -479,14 +541,22 @@ public final class VisionPreset {
                             p.width,
                             join(p.depths),
                             join(p.heads),
-                            p.family == Family.VIT ? "-" : p.window + (p.padToWindow ? " (padded)" : ""),
+                            p.family == Family.VIT
+                                    ? "-"
+                                    : p.window + (p.padToWindow ? " (padded)" : ""),
                             sparse ? p.moeLayers + " (" + p.placementRule + ")" : "-",
                             sparse ? Integer.toString(p.experts) : "-",
                             sparse ? Integer.toString(p.topK) : "-",
                             sparse ? trim(p.capacityFactor) : "-",
                             moge ? trim(p.lambda) : "-",
                             moge ? trim(p.effectiveLambda()) : "-",
-                            moge ? trim(p.sigmaMax) + " / " + trim(p.sigmaMin) + " / " + trim(p.sigmaPower) : "-"));
+                            moge
+                                    ? trim(p.sigma.max())
+                                            + " / "
+                                            + trim(p.sigma.min())
+                                            + " / "
+                                            + trim(p.sigma.power())
+                                    : "-"));
         }
         return sb.toString();
     }
@@ -601,22 +671,121 @@ public final class VisionPreset {
 
     /** Returns sigma max. */
     public float getSigmaMax() {
-        return sigmaMax;
+        return sigma.max();
     }
 
     /** Returns sigma min. */
     public float getSigmaMin() {
-        return sigmaMin;
+        return sigma.min();
     }
 
     /** Returns the power p of the sigma schedule. */
     public float getSigmaPower() {
-        return sigmaPower;
+        return sigma.power();
+    }
+
+    /** Returns the sigma schedule's max, min and p (used only by MoGE presets). */
+    public SigmaSchedule.Setting getSigma() {
+        return sigma;
+    }
+
+    /** Returns the feed-forward hidden width as a multiple of the width. */
+    public float getMlpRatio() {
+        return mlpRatio;
+    }
+
+    /**
+     * Returns whether Swin stages whose map the window does not tile are zero-padded (false for
+     * ViT).
+     */
+    public boolean isPadToWindow() {
+        return padToWindow;
     }
 
     /** {@inheritDoc} */
     @Override
     public String toString() {
         return summary();
+    }
+
+    /**
+     * The values a run may change on a preset: E and k of the MoE layers (for {@link #newModel(int,
+     * Overrides)}) and the raw lambda of L_gs (for {@link #newLoss(Loss, Overrides)}). Each one
+     * left unset, or set to the preset's own value, keeps the preset's; everything else
+     * (architecture, placement, MLP ratio, drop path, capacity factor, sigma schedule,
+     * initialisation) is always the preset's. Immutable: every {@code with} method returns a new
+     * value.
+     */
+    public static final class Overrides {
+
+        /** No override: the preset as published. */
+        public static final Overrides NONE = new Overrides(null, null, null);
+
+        private final Integer experts;
+        private final Integer topK;
+        private final Float lambda;
+
+        private Overrides(Integer experts, Integer topK, Float lambda) {
+            if (experts != null && experts < 1) {
+                throw new IllegalArgumentException("experts must be >= 1, got " + experts);
+            }
+            if (topK != null && topK < 1) {
+                throw new IllegalArgumentException("topK must be >= 1, got " + topK);
+            }
+            if (lambda != null && !(lambda >= 0 && Float.isFinite(lambda))) {
+                throw new IllegalArgumentException("lambda must be finite and >= 0, got " + lambda);
+            }
+            this.experts = experts;
+            this.topK = topK;
+            this.lambda = lambda;
+        }
+
+        /**
+         * Returns overrides from optional values, as a command holds them.
+         *
+         * @param experts E, or null for the preset's
+         * @param topK k, or null for the preset's
+         * @param lambda the raw lambda of L_gs, or null for the preset's
+         * @return the overrides
+         */
+        public static Overrides of(Integer experts, Integer topK, Float lambda) {
+            return new Overrides(experts, topK, lambda);
+        }
+
+        /**
+         * Sets E.
+         *
+         * @param experts E, at least 1
+         * @return the changed overrides
+         */
+        public Overrides withExperts(int experts) {
+            return new Overrides(experts, topK, lambda);
+        }
+
+        /**
+         * Sets k.
+         *
+         * @param topK k, 1..E
+         * @return the changed overrides
+         */
+        public Overrides withTopK(int topK) {
+            return new Overrides(experts, topK, lambda);
+        }
+
+        /**
+         * Sets the raw lambda of L_gs (the loss weight is {@link #AUX_WEIGHT} times it).
+         *
+         * @param lambda finite and &gt;= 0
+         * @return the changed overrides
+         */
+        public Overrides withLambda(float lambda) {
+            return new Overrides(experts, topK, lambda);
+        }
+
+        /** {@inheritDoc} */
+        @Override
+        public String toString() {
+            return "Overrides[experts=" + experts + ", topK=" + topK + ", lambda=" + lambda + "]";
+        }
     }
 }
