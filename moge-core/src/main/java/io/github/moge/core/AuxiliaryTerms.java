@@ -4,15 +4,15 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 
 /**
- * How auxiliary loss terms travel from MoE layers to {@link MoeLoss}: as extra, named scalar entries after
- * the head of a block's output {@link NDList}.
+ * How auxiliary loss terms travel from MoE layers to {@link MoeLoss}: as extra, named scalar
+ * entries after the head of a block's output {@link NDList}.
  *
- * <p>This follows DJL's own pattern for auxiliary losses (extra output entries, as TabNet does) rather
- * than a side channel in the block, so it stays correct when a batch is split across devices and
- * evaluators such as Accuracy, which read the head, keep working. A model's output is therefore
- * {@code (prediction, term, term, ...)}: one entry per MoE layer and kind of term, each named {@link
- * #BALANCE} or {@link #GROUP_SPARSE} (and, for diagnostics only, {@link #ROUTER_INPUT}). {@link
- * MoeSequentialBlock} threads them through a stack of blocks.
+ * <p>This follows DJL's own pattern for auxiliary losses (extra output entries, as TabNet does)
+ * rather than a side channel in the block, so it stays correct when a batch is split across devices
+ * and evaluators such as Accuracy, which read the head, keep working. A model's output is therefore
+ * {@code (prediction, term, term, ...)}: one entry per MoE layer and kind of term, each named
+ * {@link #BALANCE} or {@link #GROUP_SPARSE} (and, for diagnostics only, {@link #ROUTER_INPUT}).
+ * {@link MoeSequentialBlock} threads them through a stack of blocks.
  */
 public final class AuxiliaryTerms {
 
@@ -23,10 +23,10 @@ public final class AuxiliaryTerms {
     public static final String GROUP_SPARSE = "moe.group_sparse";
 
     /**
-     * Name of a diagnostic entry, not a loss term: the tokens a MoGE layer routed (detached, [N, d]),
-     * emitted only while {@link MoeBlock#setRouterInputProbe(boolean)} is on, so that {@link
-     * io.github.moge.core.metrics.RegularizerPull} can differentiate L_gs through the router alone. {@link
-     * MoeLoss} ignores it.
+     * Name of a diagnostic entry, not a loss term: the tokens a MoGE layer routed (detached, [N,
+     * d]), emitted only while {@link MoeBlock#setRouterInputProbe(boolean)} is on, so that {@link
+     * io.github.moge.core.metrics.RegularizerPull} can differentiate L_gs through the router alone.
+     * {@link MoeLoss} ignores it.
      */
     public static final String ROUTER_INPUT = "moe.router_input";
 
@@ -60,7 +60,8 @@ public final class AuxiliaryTerms {
      * Returns whether an entry of an output list is an auxiliary entry that blocks must pass on.
      *
      * @param array the entry
-     * @return true for entries named {@link #BALANCE}, {@link #GROUP_SPARSE} or {@link #ROUTER_INPUT}
+     * @return true for entries named {@link #BALANCE}, {@link #GROUP_SPARSE} or {@link
+     *     #ROUTER_INPUT}
      */
     public static boolean isTerm(NDArray array) {
         String name = array.getName();
@@ -85,7 +86,8 @@ public final class AuxiliaryTerms {
     }
 
     /**
-     * Returns the auxiliary terms of an output list: every entry after the head that is a named term.
+     * Returns the auxiliary terms of an output list: every entry after the head that is a named
+     * term.
      *
      * @param outputs a block's output
      * @return the terms, possibly empty

@@ -1,31 +1,33 @@
 package io.github.moge.core;
 
-import io.github.moge.core.ops.ScalarOps;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import io.github.moge.core.ops.ScalarOps;
 
 /**
  * The Gaussian group-sparse regularizer of MoGE on the topographic map of the routing input.
  *
- * <p>For routing inputs z_t (softmax over all E experts, one row per token) reshaped row-major into the
- * m x n map Z_t, and the normalised f x f Gaussian kernel G of width sigma:
+ * <p>For routing inputs z_t (softmax over all E experts, one row per token) reshaped row-major into
+ * the m x n map Z_t, and the normalised f x f Gaussian kernel G of width sigma:
  *
  * <pre>
  *   S_t  = conv2d_valid(Z_t^2, G)
  *   L_gs = 1 / (f^2 P) * sum_t sum_{i,j} sqrt(S_t[i,j] + 1e-8),   P = (m - f + 1)(n - f + 1)
  * </pre>
  *
- * <p>It is a sum over the tokens of the batch, not a mean, and carries no weight lambda: the training loss
- * applies that. The Gaussian is separable, so the convolution runs as two matrix products with small banded
- * matrices of the 1-D Gaussian, rebuilt from sigma on the input's device at every call with a few array
- * operations (no host-to-device copy), because sigma changes every step under a {@link SigmaSchedule}.
+ * <p>It is a sum over the tokens of the batch, not a mean, and carries no weight lambda: the
+ * training loss applies that. The Gaussian is separable, so the convolution runs as two matrix
+ * products with small banded matrices of the 1-D Gaussian, rebuilt from sigma on the input's device
+ * at every call with a few array operations (no host-to-device copy), because sigma changes every
+ * step under a {@link SigmaSchedule}.
  */
 public final class GroupSparseRegularizer {
 
-    /** Added under the square root so its gradient stays finite where a neighbourhood is all zero. */
+    /**
+     * Added under the square root so its gradient stays finite where a neighbourhood is all zero.
+     */
     public static final double EPSILON = 1e-8;
 
     private final TopographicMap map;
@@ -83,9 +85,12 @@ public final class GroupSparseRegularizer {
         int outCols = cols - filterSize + 1;
         NDManager manager = routingInput.getManager();
         DataType type = routingInput.getDataType();
-        // The normalised Gaussian is separable, G = g g^T with g the normalised 1-D Gaussian, so the valid
-        // convolution of every map is A_r Z^2 A_c^T with banded matrices A_r [m', m] and A_c [n', n]. Laid out
-        // as two large matrix products (the sum below does not care about the order of tokens and positions),
+        // The normalised Gaussian is separable, G = g g^T with g the normalised 1-D Gaussian, so
+        // the valid
+        // convolution of every map is A_r Z^2 A_c^T with banded matrices A_r [m', m] and A_c [n',
+        // n]. Laid out
+        // as two large matrix products (the sum below does not care about the order of tokens and
+        // positions),
         // this is much cheaper than a one-channel conv2d and needs no unfolded copy of the maps.
         NDArray squared =
                 routingInput
@@ -97,14 +102,16 @@ public final class GroupSparseRegularizer {
         NDArray smoothed =
                 alongRows
                         .reshape((long) outRows * tokens, cols)
-                        .matMul(band(manager, outCols, cols, sigma, type).transpose()); // [m' N, n']
+                        .matMul(
+                                band(manager, outCols, cols, sigma, type)
+                                        .transpose()); // [m' N, n']
         double scale = 1.0 / ((double) filterSize * filterSize * map.validPositions(filterSize));
         return ScalarOps.mul(smoothed.add(EPSILON).sqrt().sum(), scale);
     }
 
     /**
-     * Returns the banded matrix B [out, in] with B[i, i + a] = g(a - floor(f/2)) for a in 0..f-1, g the
-     * 1-D Gaussian normalised to sum 1: one axis of the separable valid convolution.
+     * Returns the banded matrix B [out, in] with B[i, i + a] = g(a - floor(f/2)) for a in 0..f-1, g
+     * the 1-D Gaussian normalised to sum 1: one axis of the separable valid convolution.
      */
     private NDArray band(NDManager manager, int out, int in, float sigma, DataType type) {
         NDArray offset =
@@ -120,8 +127,8 @@ public final class GroupSparseRegularizer {
     }
 
     /**
-     * Returns the normalised f x f Gaussian kernel G(u, v) = exp(-(u^2 + v^2) / (2 sigma^2)) / sum, with
-     * offsets u, v in {0..f-1} - floor(f/2), as an array [f, f] on the given manager's device.
+     * Returns the normalised f x f Gaussian kernel G(u, v) = exp(-(u^2 + v^2) / (2 sigma^2)) / sum,
+     * with offsets u, v in {0..f-1} - floor(f/2), as an array [f, f] on the given manager's device.
      *
      * @param manager where to create the kernel
      * @param sigma the width, &gt; 0
@@ -129,9 +136,9 @@ public final class GroupSparseRegularizer {
      * @return the kernel
      */
     public NDArray kernel(NDManager manager, float sigma, DataType dataType) {
-        NDArray offsets =
-                manager.arange(0f, filterSize, 1f, dataType).sub(filterSize / 2).square();
-        NDArray squaredDistance = offsets.reshape(filterSize, 1).add(offsets.reshape(1, filterSize));
+        NDArray offsets = manager.arange(0f, filterSize, 1f, dataType).sub(filterSize / 2).square();
+        NDArray squaredDistance =
+                offsets.reshape(filterSize, 1).add(offsets.reshape(1, filterSize));
         NDArray gaussian = squaredDistance.mul(-1.0 / (2.0 * (double) sigma * sigma)).exp();
         return gaussian.div(gaussian.sum());
     }
@@ -148,8 +155,8 @@ public final class GroupSparseRegularizer {
         Builder() {}
 
         /**
-         * Sets the number of experts E; the map is {@link TopographicMap#forExperts(int)} unless {@link
-         * #optMapShape(int, int)} is given.
+         * Sets the number of experts E; the map is {@link TopographicMap#forExperts(int)} unless
+         * {@link #optMapShape(int, int)} is given.
          *
          * @param experts E, at least 1
          * @return this builder
@@ -197,8 +204,8 @@ public final class GroupSparseRegularizer {
          * Builds the regularizer.
          *
          * @return the regularizer
-         * @throws IllegalArgumentException if experts is unset, the map shape does not match E, or the
-         *     map cannot hold the filter
+         * @throws IllegalArgumentException if experts is unset, the map shape does not match E, or
+         *     the map cannot hold the filter
          */
         public GroupSparseRegularizer build() {
             if (experts < 1) {

@@ -22,10 +22,11 @@ import io.github.moge.core.routing.RoutingResult;
  * TokenDispatcher}. It maps an input of shape [..., d] to the same shape and can stand wherever a
  * feed-forward block stands.
  *
- * <p>A MoGE layer is the same block with a {@link GroupSparseRegularizer} configured: in training it then
- * also emits L_gs of the routing input z at the current sigma of its schedule. The auxiliary terms (the
- * balancing loss if one is set, and L_gs) are appended to the output as named scalars, see {@link
- * AuxiliaryTerms}; {@link MoeLoss} weights and adds them. Outside training the output is the head alone.
+ * <p>A MoGE layer is the same block with a {@link GroupSparseRegularizer} configured: in training
+ * it then also emits L_gs of the routing input z at the current sigma of its schedule. The
+ * auxiliary terms (the balancing loss if one is set, and L_gs) are appended to the output as named
+ * scalars, see {@link AuxiliaryTerms}; {@link MoeLoss} weights and adds them. Outside training the
+ * output is the head alone.
  *
  * <p>The schedule position is the number of optimizer steps taken, pushed in by {@link
  * SigmaScheduleListener} (or {@link #setScheduleStep(int)} in a hand-written loop).
@@ -96,21 +97,23 @@ public final class MoeBlock extends AbstractBlock {
         Shape shape = input.getShape();
         NDArray tokens = input.reshape(-1, shape.get(shape.dimension() - 1));
         RoutingResult routing = router.route(parameterStore, tokens, training);
-        DispatchPlan plan =
-                dispatcher.plan(routing.getExperts(), routing.getWeights(), numExperts);
+        DispatchPlan plan = dispatcher.plan(routing.getExperts(), routing.getWeights(), numExperts);
         NDArray combined =
-                dispatcher.forward(tokens, routing.getWeights(), plan, experts, parameterStore, training);
+                dispatcher.forward(
+                        tokens, routing.getWeights(), plan, experts, parameterStore, training);
         NDList result = new NDList(combined.reshape(shape));
         if (training) {
             if (balanceLoss != null) {
-                result.add(AuxiliaryTerms.named(balanceLoss.compute(routing), AuxiliaryTerms.BALANCE));
+                result.add(
+                        AuxiliaryTerms.named(balanceLoss.compute(routing), AuxiliaryTerms.BALANCE));
             }
             if (regularizer != null) {
                 NDArray groupSparse = regularizer.compute(routing.getRoutingInput(), getSigma());
                 result.add(AuxiliaryTerms.named(groupSparse, AuxiliaryTerms.GROUP_SPARSE));
                 if (routerInputProbe) {
                     result.add(
-                            AuxiliaryTerms.named(tokens.stopGradient(), AuxiliaryTerms.ROUTER_INPUT));
+                            AuxiliaryTerms.named(
+                                    tokens.stopGradient(), AuxiliaryTerms.ROUTER_INPUT));
                 }
             }
         }
@@ -158,8 +161,8 @@ public final class MoeBlock extends AbstractBlock {
 
     /**
      * Makes a MoGE layer also emit, in training, the tokens it routed (detached) as an {@link
-     * AuxiliaryTerms#ROUTER_INPUT} entry, for {@link io.github.moge.core.metrics.RegularizerPull}. It
-     * changes neither the output nor the gradients; a plain MoE layer ignores it.
+     * AuxiliaryTerms#ROUTER_INPUT} entry, for {@link io.github.moge.core.metrics.RegularizerPull}.
+     * It changes neither the output nor the gradients; a plain MoE layer ignores it.
      *
      * @param probe whether to emit the router input
      */
@@ -403,10 +406,12 @@ public final class MoeBlock extends AbstractBlock {
         }
 
         /**
-         * Makes this a MoGE layer: emit L_gs of the routing input at the schedule's sigma in training.
+         * Makes this a MoGE layer: emit L_gs of the routing input at the schedule's sigma in
+         * training.
          *
          * @param regularizer the regularizer; its map must hold E cells
-         * @param sigmaSchedule sigma as a function of the optimizer step, e.g. a {@link SigmaSchedule}
+         * @param sigmaSchedule sigma as a function of the optimizer step, e.g. a {@link
+         *     SigmaSchedule}
          * @return this builder
          */
         public Builder optRegularizer(GroupSparseRegularizer regularizer, Tracker sigmaSchedule) {

@@ -1,30 +1,30 @@
 package io.github.moge.core;
 
-import io.github.moge.core.ops.ScalarOps;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.loss.AbstractCompositeLoss;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
+import io.github.moge.core.ops.ScalarOps;
 import java.util.List;
 
 /**
- * The training loss of a model with MoE/MoGE layers: a base loss on the head of the model output plus the
- * weighted {@link AuxiliaryTerms} of all its MoE layers,
+ * The training loss of a model with MoE/MoGE layers: a base loss on the head of the model output
+ * plus the weighted {@link AuxiliaryTerms} of all its MoE layers,
  *
  * <pre>
- *   loss = base(labels, head) + balanceWeight * sum_layers balance + groupSparseWeight * sum_layers L_gs
+ *   loss = base(labels, head) + balanceWeight * sum_layers balance
+ *          + groupSparseWeight * sum_layers L_gs
  * </pre>
  *
  * <p>In the vision reference every layer contributes (L_imp + L_load)/2 + lambda * L_gs and the sum
- * over layers is multiplied by 0.01, which is {@code balanceWeight = 0.01,
- * groupSparseWeight = 0.01 * lambda} here. It is a DJL {@link AbstractCompositeLoss}: {@link
- * #getComponents()} (also {@link #getTerms()}) returns one {@link Loss} per term (named after the base
- * loss, {@link AuxiliaryTerms#BALANCE_LOSS} and {@link AuxiliaryTerms#GROUP_SPARSE_LOSS}, each already
- * weighted), which a loop that knows composite losses reports by name; with DJL's own loop, add them to
- * the training configuration as evaluators so logs show every component:
+ * over layers is multiplied by 0.01, which is {@code balanceWeight = 0.01, groupSparseWeight = 0.01
+ * * lambda} here. It is a DJL {@link AbstractCompositeLoss}: {@link #getComponents()} (also {@link
+ * #getTerms()}) returns one {@link Loss} per term (named after the base loss, {@link
+ * AuxiliaryTerms#BALANCE_LOSS} and {@link AuxiliaryTerms#GROUP_SPARSE_LOSS}, each already
+ * weighted), which a loop that knows composite losses reports by name; with DJL's own loop, add
+ * them to the training configuration as evaluators so logs show every component:
  *
  * <pre>{@code
  * MoeLoss loss = MoeLoss.builder().setBaseLoss(Loss.softmaxCrossEntropyLoss())
@@ -69,8 +69,8 @@ public final class MoeLoss extends AbstractCompositeLoss {
     /**
      * {@inheritDoc}
      *
-     * <p>The sum skips terms with weight 0 and terms no layer emitted (rather than adding zeros as the
-     * composite default would), so such a term adds nothing to the graph.
+     * <p>The sum skips terms with weight 0 and terms no layer emitted (rather than adding zeros as
+     * the composite default would), so such a term adds nothing to the graph.
      */
     @Override
     public NDArray evaluate(NDList labels, NDList predictions) {
@@ -84,7 +84,9 @@ public final class MoeLoss extends AbstractCompositeLoss {
         return total;
     }
 
-    /** Every component reads what it needs from the full predictions (the head, or named entries). */
+    /**
+     * Every component reads what it needs from the full predictions (the head, or named entries).
+     */
     @Override
     protected Pair<NDList, NDList> inputForComponent(
             int componentIndex, NDList labels, NDList predictions) {
@@ -92,8 +94,8 @@ public final class MoeLoss extends AbstractCompositeLoss {
     }
 
     /**
-     * Returns the components as separate losses (base, balance, group-sparse), for use as evaluators; the
-     * same list as {@link #getComponents()}.
+     * Returns the components as separate losses (base, balance, group-sparse), for use as
+     * evaluators; the same list as {@link #getComponents()}.
      *
      * @return the three component losses, each weighted as in the total
      */
@@ -184,7 +186,8 @@ public final class MoeLoss extends AbstractCompositeLoss {
         }
 
         /**
-         * Sets the weight on the sum over layers of the balancing losses (default 0; V-MoE uses 0.01).
+         * Sets the weight on the sum over layers of the balancing losses (default 0; V-MoE uses
+         * 0.01).
          *
          * @param weight finite and &gt;= 0
          * @return this builder
@@ -195,8 +198,8 @@ public final class MoeLoss extends AbstractCompositeLoss {
         }
 
         /**
-         * Sets the weight on the sum over layers of L_gs (default 0). In the vision reference this is 0.01
-         * times the regularizer's lambda.
+         * Sets the weight on the sum over layers of L_gs (default 0). In the vision reference this
+         * is 0.01 times the regularizer's lambda.
          *
          * @param weight finite and &gt;= 0
          * @return this builder
@@ -231,7 +234,8 @@ public final class MoeLoss extends AbstractCompositeLoss {
 
         private static float requireWeight(String field, float weight) {
             if (!(weight >= 0) || Float.isInfinite(weight)) {
-                throw new IllegalArgumentException(field + " must be finite and >= 0, got " + weight);
+                throw new IllegalArgumentException(
+                        field + " must be finite and >= 0, got " + weight);
             }
             return weight;
         }

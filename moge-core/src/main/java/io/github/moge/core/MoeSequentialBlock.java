@@ -11,9 +11,10 @@ import ai.djl.util.PairList;
 import java.util.Arrays;
 
 /**
- * A sequential container that passes only the head of each child's output to the next child and collects
- * the {@link AuxiliaryTerms} every child emits, so ordinary DJL blocks (Linear, LayerNorm, ...) and
- * {@link MoeBlock}s can be stacked freely. Its output is {@code (head, terms of all children...)}.
+ * A sequential container that passes only the head of each child's output to the next child and
+ * collects the {@link AuxiliaryTerms} every child emits, so ordinary DJL blocks (Linear, LayerNorm,
+ * ...) and {@link MoeBlock}s can be stacked freely. Its output is {@code (head, terms of all
+ * children...)}.
  */
 public class MoeSequentialBlock extends AbstractBlock {
 

@@ -6,8 +6,8 @@ import ai.djl.training.tracker.Tracker;
  * The pow schedule of the Gaussian width sigma: sigma_t = max - (max - min) * min(t / T, 1)^p.
  *
  * <p>t counts optimizer steps from 0 and T is the total number of steps of the run. p = 1 decays
- * linearly, p &lt; 1 fast then slowly, p &gt; 1 the reverse, and p = 0 gives min from the first step (0^0
- * is taken as 1). The value never leaves [min, max].
+ * linearly, p &lt; 1 fast then slowly, p &gt; 1 the reverse, and p = 0 gives min from the first
+ * step (0^0 is taken as 1). The value never leaves [min, max].
  *
  * <p>The published settings are the constants {@link #VISION} (max 10, min 1.5, p 0.3: CIFAR-100,
  * Tiny-ImageNet and the invariance study), {@link #VISION_IMAGENET} (min 0.5), {@link #LM_PAPER}

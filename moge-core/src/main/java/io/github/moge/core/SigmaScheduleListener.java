@@ -8,14 +8,14 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Advances the sigma schedule of every {@link MoeBlock} in the trained model by one step per training
- * batch, so that sigma_t follows the optimizer step count t.
+ * Advances the sigma schedule of every {@link MoeBlock} in the trained model by one step per
+ * training batch, so that sigma_t follows the optimizer step count t.
  *
  * <p>Add it to the training configuration ({@code config.addTrainingListeners(new
- * SigmaScheduleListener())}), or to a {@code TrainingRun} with {@code addListener} wherever the model has
- * MoE blocks. Its step count is the schedule position to save in a checkpoint; {@link #setStep(int)}
- * restores it. As a {@link StatefulListener} its state is that step in decimal, which {@code TrainingRun}
- * checkpoints and restores.
+ * SigmaScheduleListener())}), or to a {@code TrainingRun} with {@code addListener} wherever the
+ * model has MoE blocks. Its step count is the schedule position to save in a checkpoint; {@link
+ * #setStep(int)} restores it. As a {@link StatefulListener} its state is that step in decimal,
+ * which {@code TrainingRun} checkpoints and restores.
  */
 public final class SigmaScheduleListener extends TrainingListenerAdapter
         implements StatefulListener {

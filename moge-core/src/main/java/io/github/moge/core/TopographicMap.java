@@ -1,12 +1,12 @@
 package io.github.moge.core;
 
 /**
- * The 2-D arrangement of E experts as an m x n "topographic map" (row-major), on which the group-sparse
- * regularizer convolves.
+ * The 2-D arrangement of E experts as an m x n "topographic map" (row-major), on which the
+ * group-sparse regularizer convolves.
  *
- * <p>{@link #forExperts(int)} picks m &lt;= n with m * n = E and n - m as small as possible (8 -&gt; 2x4,
- * 16 -&gt; 4x4, 32 -&gt; 4x8, 400 -&gt; 20x20; a prime E gives 1 x E). {@link #of(int, int)} sets an
- * explicit shape.
+ * <p>{@link #forExperts(int)} picks m &lt;= n with m * n = E and n - m as small as possible (8
+ * -&gt; 2x4, 16 -&gt; 4x4, 32 -&gt; 4x8, 400 -&gt; 20x20; a prime E gives 1 x E). {@link #of(int,
+ * int)} sets an explicit shape.
  */
 public final class TopographicMap {
 
@@ -19,7 +19,8 @@ public final class TopographicMap {
     }
 
     /**
-     * Returns the most square map for {@code experts} experts: m &lt;= n, m * n = E, n - m smallest.
+     * Returns the most square map for {@code experts} experts: m &lt;= n, m * n = E, n - m
+     * smallest.
      *
      * @param experts the number of experts E, at least 1
      * @return the map
@@ -96,15 +97,16 @@ public final class TopographicMap {
                             + filterSize
                             + " x "
                             + filterSize
-                            + " filter (needs rows >= f and cols >= f): choose E with a factorisation"
-                            + " m x n, m, n >= f (e.g. 16, 32, 64), set an explicit map shape, or use a"
-                            + " smaller filter");
+                            + " filter (needs rows >= f and cols >= f): choose E with a"
+                            + " factorisation m x n, m, n >= f (e.g. 16, 32, 64), set an explicit"
+                            + " map shape, or use a smaller filter");
         }
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof TopographicMap && ((TopographicMap) o).rows == rows
+        return o instanceof TopographicMap
+                && ((TopographicMap) o).rows == rows
                 && ((TopographicMap) o).cols == cols;
     }
 

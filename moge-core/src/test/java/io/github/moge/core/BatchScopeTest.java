@@ -30,10 +30,13 @@ class BatchScopeTest {
             }
             // Nothing was left on the long-lived manager (the sub-manager itself aside).
             assertEquals(before, ((BaseNDManager) model).getManagedArrays().size());
-            // The gradient still reached the parameter: d/dp sum(exp(p)) = exp(p), accumulated over the
+            // The gradient still reached the parameter: d/dp sum(exp(p)) = exp(p), accumulated over
+            // the
             // five steps (nothing zeroes it between them here).
             float[] grad = parameter.getGradient().toFloatArray();
-            float[] expected = {(float) (5 * Math.E), (float) (5 * Math.exp(2)), (float) (5 * Math.exp(3))};
+            float[] expected = {
+                (float) (5 * Math.E), (float) (5 * Math.exp(2)), (float) (5 * Math.exp(3))
+            };
             assertArrayEquals(expected, grad, 1e-4f);
         }
     }

@@ -16,8 +16,9 @@ import io.github.moge.core.routing.RoutingOrder;
 import org.junit.jupiter.api.Test;
 
 /**
- * Gradients of the MoE layer, its losses and the regularizer are the same whether or not the JVM collects
- * garbage between forward and backward (see {@link io.github.moge.core.testing.GcHostileGradients}).
+ * Gradients of the MoE layer, its losses and the regularizer are the same whether or not the JVM
+ * collects garbage between forward and backward (see {@link
+ * io.github.moge.core.testing.GcHostileGradients}).
  */
 class GcIndependentGradientsTest {
 
@@ -25,7 +26,8 @@ class GcIndependentGradientsTest {
         return MoeBlock.builder()
                 .setExperts(experts)
                 .setHiddenSize(12)
-                .optRegularizer(GroupSparseRegularizer.builder().setExperts(experts).build(),
+                .optRegularizer(
+                        GroupSparseRegularizer.builder().setExperts(experts).build(),
                         SigmaSchedule.VISION.over(100));
     }
 
@@ -41,33 +43,52 @@ class GcIndependentGradientsTest {
 
     @Test
     void visionMogeLayer() {
-        check(moge(16).optTopK(2).optCapacityFactor(1.05f).optBalanceLoss(new ImportanceLoadLoss()).build());
+        check(
+                moge(16).optTopK(2)
+                        .optCapacityFactor(1.05f)
+                        .optBalanceLoss(new ImportanceLoadLoss())
+                        .build());
     }
 
     @Test
     void droplessLanguageModelLayer() {
-        check(moge(16).optTopK(2).optRoutingOrder(RoutingOrder.TOPK_THEN_SOFTMAX)
-                .optBalanceLoss(new SwitchLoss()).build());
+        check(
+                moge(16).optTopK(2)
+                        .optRoutingOrder(RoutingOrder.TOPK_THEN_SOFTMAX)
+                        .optBalanceLoss(new SwitchLoss())
+                        .build());
     }
 
     @Test
     void moeLossWeightsItsTerms() {
         MoeBlock block = moge(9).optBalanceLoss(new SwitchLoss()).build();
-        // DJL's SoftmaxCrossEntropyLoss multiplies by its weight only when it is not 1 (L2Loss always
+        // DJL's SoftmaxCrossEntropyLoss multiplies by its weight only when it is not 1 (L2Loss
+        // always
         // multiplies by a Number, so it is not safe to train with on CPU).
-        Loss loss = MoeLoss.builder().setBaseLoss(Loss.softmaxCrossEntropyLoss()).optBalanceWeight(0.01f)
-                .optGroupSparseWeight(0.3f).build();
+        Loss loss =
+                MoeLoss.builder()
+                        .setBaseLoss(Loss.softmaxCrossEntropyLoss())
+                        .optBalanceWeight(0.01f)
+                        .optGroupSparseWeight(0.3f)
+                        .build();
         try (NDManager manager = NDManager.newBaseManager()) {
             Shape shape = new Shape(3, 5, 6);
             block.initialize(manager, DataType.FLOAT32, shape);
             NDArray x = manager.randomNormal(shape);
-            NDArray y = manager.randomInteger(0, 6, new Shape(15), DataType.INT64).toType(DataType.FLOAT32, false);
-            assertGcIndependent(block, manager, (store, m) -> {
-                NDList out = block.forward(store, new NDList(x.duplicate()), true);
-                NDList logits = new NDList(out.head().reshape(15, 6)); // 15 tokens as 6-class logits
-                logits.addAll(out.subList(1, out.size()));
-                return loss.evaluate(new NDList(y.duplicate()), logits);
-            });
+            NDArray y =
+                    manager.randomInteger(0, 6, new Shape(15), DataType.INT64)
+                            .toType(DataType.FLOAT32, false);
+            assertGcIndependent(
+                    block,
+                    manager,
+                    (store, m) -> {
+                        NDList out = block.forward(store, new NDList(x.duplicate()), true);
+                        NDList logits =
+                                new NDList(
+                                        out.head().reshape(15, 6)); // 15 tokens as 6-class logits
+                        logits.addAll(out.subList(1, out.size()));
+                        return loss.evaluate(new NDList(y.duplicate()), logits);
+                    });
         }
     }
 }

@@ -15,7 +15,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Pins the regularizer maths of DESIGN.md section 2 with closed forms and an independent reference. */
+/**
+ * Pins the regularizer maths of DESIGN.md section 2 with closed forms and an independent reference.
+ */
 class GroupSparseRegularizerTest {
 
     private NDManager manager;
@@ -61,7 +63,8 @@ class GroupSparseRegularizerTest {
             double[][] expected = GroupSparseReference.gaussian(3, sigma);
             double sum = 0;
             for (int i = 0; i < 9; i++) {
-                assertEquals(expected[i / 3][i % 3], kernel[i], 1e-6, "sigma " + sigma + " cell " + i);
+                assertEquals(
+                        expected[i / 3][i % 3], kernel[i], 1e-6, "sigma " + sigma + " cell " + i);
                 sum += kernel[i];
             }
             assertEquals(1.0, sum, 1e-6);
@@ -107,7 +110,8 @@ class GroupSparseRegularizerTest {
         double corner = GroupSparseReference.gaussian(3, sigma)[0][0];
         double[][] z = new double[1][9];
         z[0][8] = 1;
-        assertEquals(Math.sqrt(corner + 1e-8) / 9, reg.compute(create(z), sigma).getDouble(), 1e-12);
+        assertEquals(
+                Math.sqrt(corner + 1e-8) / 9, reg.compute(create(z), sigma).getDouble(), 1e-12);
     }
 
     @Test
@@ -160,8 +164,14 @@ class GroupSparseRegularizerTest {
                 GroupSparseRegularizer.builder().setExperts(32).optMapShape(2 * 2, 8).build();
         GroupSparseRegularizer tall =
                 GroupSparseRegularizer.builder().setExperts(32).optMapShape(8, 4).build();
-        assertEquals(GroupSparseReference.groupSparse(z, 8, 4, 3, 1.5), tall.compute(create(z), 1.5f).getDouble(), 1e-12);
-        assertEquals(GroupSparseReference.groupSparse(z, 4, 8, 3, 1.5), wide.compute(create(z), 1.5f).getDouble(), 1e-12);
+        assertEquals(
+                GroupSparseReference.groupSparse(z, 8, 4, 3, 1.5),
+                tall.compute(create(z), 1.5f).getDouble(),
+                1e-12);
+        assertEquals(
+                GroupSparseReference.groupSparse(z, 4, 8, 3, 1.5),
+                wide.compute(create(z), 1.5f).getDouble(),
+                1e-12);
     }
 
     @Test
@@ -198,7 +208,8 @@ class GroupSparseRegularizerTest {
     @Test
     void concentratedNeighbourhoodsCostLessThanScatteredOnes() {
         // The point of the regularizer: mass on neighbouring cells is cheaper than the same mass on
-        // distant cells. Every cell used here is interior to the 8 x 8 map, so it lies in 9 windows.
+        // distant cells. Every cell used here is interior to the 8 x 8 map, so it lies in 9
+        // windows.
         GroupSparseRegularizer reg = regularizer(64);
         double[][] together = new double[1][64];
         together[0][3 * 8 + 3] = 0.5;

@@ -43,7 +43,8 @@ class MoeBlockTest {
         return MoeBlock.builder()
                 .setExperts(experts)
                 .setHiddenSize(12)
-                .optRegularizer(GroupSparseRegularizer.builder().setExperts(experts).build(), schedule);
+                .optRegularizer(
+                        GroupSparseRegularizer.builder().setExperts(experts).build(), schedule);
     }
 
     private static SigmaSchedule schedule() {
@@ -110,7 +111,8 @@ class MoeBlockTest {
                     int e = (int) chosen[t * 2 + j];
                     expected += weights[t * 2 + j] * all[(e * tokens + t) * width + c];
                 }
-                assertEquals(expected, actual[t * width + c], 1e-5, path + " token " + t + " dim " + c);
+                assertEquals(
+                        expected, actual[t * width + c], 1e-5, path + " token " + t + " dim " + c);
             }
         }
     }
@@ -125,7 +127,9 @@ class MoeBlockTest {
         block.setScheduleStep(37);
         assertEquals(schedule.getNewValue(37), block.getSigma(), 0f);
 
-        NDArray term = AuxiliaryTerms.sum(block.forward(ps, new NDList(x), true), AuxiliaryTerms.GROUP_SPARSE);
+        NDArray term =
+                AuxiliaryTerms.sum(
+                        block.forward(ps, new NDList(x), true), AuxiliaryTerms.GROUP_SPARSE);
         NDArray z = block.route(ps, x, false).getRoutingInput();
         float expected = block.getRegularizer().compute(z, schedule.getNewValue(37)).getFloat();
         assertEquals(expected, term.getFloat(), 1e-6);
@@ -139,7 +143,11 @@ class MoeBlockTest {
         NDArray x = manager.randomNormal(new Shape(32, 6));
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             NDList out = block.forward(ps, new NDList(x), true);
-            NDArray loss = out.head().square().sum().add(AuxiliaryTerms.sum(out, AuxiliaryTerms.GROUP_SPARSE));
+            NDArray loss =
+                    out.head()
+                            .square()
+                            .sum()
+                            .add(AuxiliaryTerms.sum(out, AuxiliaryTerms.GROUP_SPARSE));
             collector.backward(loss);
         }
         int checked = 0;
@@ -164,7 +172,8 @@ class MoeBlockTest {
                 () -> MoeBlock.builder().setExperts(4).setHiddenSize(3).optTopK(5).build(),
                 "topK must be in 1..4");
         assertMessage(
-                () -> moge(16, schedule()).setExperts(32).build(), "holds 16 cells but the layer has 32");
+                () -> moge(16, schedule()).setExperts(32).build(),
+                "holds 16 cells but the layer has 32");
         assertMessage(() -> MoeBlock.builder().optRegularizer(null, schedule()), "regularizer");
     }
 

@@ -58,7 +58,8 @@ class MoeLossTest {
                         .optBalanceWeight(0.01f)
                         .optGroupSparseWeight(0.5f)
                         .build();
-        assertEquals(base + 0.01f * 2 + 0.5f * 8, loss.evaluate(labels, predictions).getFloat(), 1e-5);
+        assertEquals(
+                base + 0.01f * 2 + 0.5f * 8, loss.evaluate(labels, predictions).getFloat(), 1e-5);
 
         List<Loss> terms = loss.getTerms();
         assertEquals("SoftmaxCrossEntropyLoss", terms.get(0).getName());
@@ -79,10 +80,14 @@ class MoeLossTest {
         NDList labels = new NDList(manager.create(new float[] {0f, 2f}));
         NDArray logits = predictions().head();
         MoeLoss loss =
-                MoeLoss.builder().setBaseLoss(Loss.softmaxCrossEntropyLoss()).optGroupSparseWeight(1f).build();
+                MoeLoss.builder()
+                        .setBaseLoss(Loss.softmaxCrossEntropyLoss())
+                        .optGroupSparseWeight(1f)
+                        .build();
         float base = Loss.softmaxCrossEntropyLoss().evaluate(labels, new NDList(logits)).getFloat();
         assertEquals(base, loss.evaluate(labels, new NDList(logits)).getFloat(), 1e-6);
-        assertEquals(0f, loss.getTerms().get(2).evaluate(labels, new NDList(logits)).getFloat(), 0f);
+        assertEquals(
+                0f, loss.getTerms().get(2).evaluate(labels, new NDList(logits)).getFloat(), 0f);
         // balance weight 0: the balance entry is ignored.
         assertEquals(base + 8f, loss.evaluate(labels, predictions()).getFloat(), 1e-5);
     }
@@ -100,6 +105,7 @@ class MoeLossTest {
         assertThrows(IllegalArgumentException.class, () -> MoeLoss.builder().build());
         assertThrows(IllegalArgumentException.class, () -> MoeLoss.builder().optBalanceWeight(-1f));
         assertThrows(
-                IllegalArgumentException.class, () -> MoeLoss.builder().optGroupSparseWeight(Float.NaN));
+                IllegalArgumentException.class,
+                () -> MoeLoss.builder().optGroupSparseWeight(Float.NaN));
     }
 }

@@ -28,7 +28,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** A tiny MoGE classifier trained end to end with DJL's trainer: the loss must fall and accuracy rise. */
+/**
+ * A tiny MoGE classifier trained end to end with DJL's trainer: the loss must fall and accuracy
+ * rise.
+ */
 class MoeTrainingTest {
 
     @Test
@@ -42,9 +45,20 @@ class MoeTrainingTest {
         int stepsPerEpoch = samples / batch;
         try (NDManager manager = NDManager.newBaseManager();
                 Model model = Model.newInstance("tiny-moge")) {
-            NDArray centres = manager.randomNormal(0, 2, new Shape(classes, width), ai.djl.ndarray.types.DataType.FLOAT32);
-            NDArray labels = manager.randomInteger(0, classes, new Shape(samples), ai.djl.ndarray.types.DataType.INT64);
-            NDArray x = centres.get(labels).add(manager.randomNormal(0, 0.7f, new Shape(samples, width), ai.djl.ndarray.types.DataType.FLOAT32));
+            NDArray centres =
+                    manager.randomNormal(
+                            0, 2, new Shape(classes, width), ai.djl.ndarray.types.DataType.FLOAT32);
+            NDArray labels =
+                    manager.randomInteger(
+                            0, classes, new Shape(samples), ai.djl.ndarray.types.DataType.INT64);
+            NDArray x =
+                    centres.get(labels)
+                            .add(
+                                    manager.randomNormal(
+                                            0,
+                                            0.7f,
+                                            new Shape(samples, width),
+                                            ai.djl.ndarray.types.DataType.FLOAT32));
             ArrayDataset data =
                     new ArrayDataset.Builder()
                             .setData(x)
@@ -66,9 +80,12 @@ class MoeTrainingTest {
                             .optTrainingNoise(true)
                             .optCapacityFactor(2f)
                             .optBalanceLoss(ImportanceLoadLoss.builder().build())
-                            .optRegularizer(GroupSparseRegularizer.builder().setExperts(9).build(), schedule)
+                            .optRegularizer(
+                                    GroupSparseRegularizer.builder().setExperts(9).build(),
+                                    schedule)
                             .build();
-            // As in a Transformer block, a residual connection carries the tokens the layer drops at
+            // As in a Transformer block, a residual connection carries the tokens the layer drops
+            // at
             // capacity; the join keeps the MoE layer's auxiliary terms.
             ParallelBlock residual =
                     new ParallelBlock(
@@ -91,7 +108,10 @@ class MoeTrainingTest {
             SigmaScheduleListener sigma = new SigmaScheduleListener();
             DefaultTrainingConfig config =
                     new DefaultTrainingConfig(loss)
-                            .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed(1e-2f)).build())
+                            .optOptimizer(
+                                    Optimizer.adam()
+                                            .optLearningRateTracker(Tracker.fixed(1e-2f))
+                                            .build())
                             .addEvaluator(new Accuracy())
                             .addTrainingListeners(TrainingListener.Defaults.basic())
                             .addTrainingListeners(sigma);
@@ -115,7 +135,12 @@ class MoeTrainingTest {
 
                 NDList out = trainer.evaluate(new NDList(x));
                 float accuracy =
-                        out.head().argMax(1).eq(labels).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).mean().getFloat();
+                        out.head()
+                                .argMax(1)
+                                .eq(labels)
+                                .toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+                                .mean()
+                                .getFloat();
                 assertTrue(accuracy > 0.9f, "accuracy " + accuracy);
             }
         }

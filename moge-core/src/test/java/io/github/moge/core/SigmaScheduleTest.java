@@ -11,7 +11,12 @@ class SigmaScheduleTest {
     private static final int T = 1000;
 
     private static SigmaSchedule schedule(float power) {
-        return SigmaSchedule.builder().setMax(10f).setMin(1.5f).setPower(power).setTotalSteps(T).build();
+        return SigmaSchedule.builder()
+                .setMax(10f)
+                .setMin(1.5f)
+                .setPower(power)
+                .setTotalSteps(T)
+                .build();
     }
 
     @Test
@@ -65,7 +70,12 @@ class SigmaScheduleTest {
     @Test
     void equalMinAndMaxIsConstant() {
         SigmaSchedule s =
-                SigmaSchedule.builder().setMax(2f).setMin(2f).setPower(0.3f).setTotalSteps(5).build();
+                SigmaSchedule.builder()
+                        .setMax(2f)
+                        .setMin(2f)
+                        .setPower(0.3f)
+                        .setTotalSteps(5)
+                        .build();
         assertEquals(2f, s.getNewValue(3), 0f);
     }
 
@@ -76,7 +86,14 @@ class SigmaScheduleTest {
         assertMessage(() -> SigmaSchedule.builder().setPower(-0.1f), "power");
         assertMessage(() -> SigmaSchedule.builder().setPower(Float.NaN), "power");
         assertMessage(() -> SigmaSchedule.builder().setTotalSteps(0), "totalSteps");
-        assertMessage(() -> SigmaSchedule.builder().setMax(1f).setMin(2f).setPower(1f).setTotalSteps(3).build(),
+        assertMessage(
+                () ->
+                        SigmaSchedule.builder()
+                                .setMax(1f)
+                                .setMin(2f)
+                                .setPower(1f)
+                                .setTotalSteps(3)
+                                .build(),
                 "min must be <= max");
         assertMessage(() -> SigmaSchedule.builder().setMax(1f).build(), "must all be set");
         assertMessage(() -> schedule(1f).getNewValue(-1), "step");

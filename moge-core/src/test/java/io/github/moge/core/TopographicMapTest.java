@@ -4,14 +4,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-import org.junit.jupiter.api.Test;
 
 class TopographicMapTest {
 
     @ParameterizedTest
-    @CsvSource({"8,2,4", "16,4,4", "32,4,8", "64,8,8", "128,8,16", "400,20,20", "7,1,7", "1,1,1", "12,3,4"})
+    @CsvSource({
+        "8,2,4",
+        "16,4,4",
+        "32,4,8",
+        "64,8,8",
+        "128,8,16",
+        "400,20,20",
+        "7,1,7",
+        "1,1,1",
+        "12,3,4"
+    })
     void mostSquareFactorisation(int experts, int rows, int cols) {
         TopographicMap map = TopographicMap.forExperts(experts);
         assertEquals(rows, map.rows());

@@ -1,6 +1,5 @@
 package io.github.moge.examples;
 
-import io.github.moge.examples.vision.TrainVisionCommand;
 import io.github.moge.examples.benchmark.LayerBenchmark;
 import io.github.moge.examples.benchmark.MemoryBenchmark;
 import io.github.moge.examples.benchmark.StepBenchmark;
@@ -8,6 +7,7 @@ import io.github.moge.examples.benchmark.VisionBenchmark;
 import io.github.moge.examples.invariance.InvarianceCommand;
 import io.github.moge.examples.lm.TrainLmCommand;
 import io.github.moge.examples.training.UsageException;
+import io.github.moge.examples.vision.TrainVisionCommand;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -21,8 +21,8 @@ import picocli.CommandLine.Command;
  * #newCommandLine(PrintWriter, PrintWriter)}.
  *
  * <p>Exit codes: 0 success, 1 failure while running, 2 bad usage (unknown or invalid flags, missing
- * paths, an output directory that cannot be written or already holds results). Usage errors print one
- * line, never a stack trace.
+ * paths, an output directory that cannot be written or already holds results). Usage errors print
+ * one line, never a stack trace.
  */
 @Command(
         name = "moge",
@@ -64,12 +64,15 @@ public final class MogeCli implements Runnable {
         cli.setExecutionExceptionHandler(
                 (e, commandLine, parseResult) -> {
                     // Bad settings (builders' IllegalArgumentException) and missing or corrupt data
-                    // (IOException) are the user's to fix: one line naming the problem, no stack trace.
+                    // (IOException) are the user's to fix: one line naming the problem, no stack
+                    // trace.
                     if (e instanceof UsageException
                             || e instanceof IllegalArgumentException
                             || e instanceof IOException
                             || e instanceof UncheckedIOException) {
-                        commandLine.getErr().println(qualifiedName(commandLine) + ": " + e.getMessage());
+                        commandLine
+                                .getErr()
+                                .println(qualifiedName(commandLine) + ": " + e.getMessage());
                         commandLine.getErr().flush();
                         return CommandLine.ExitCode.USAGE;
                     }

@@ -29,11 +29,36 @@ class MogeCliTest {
         CommandLine cli = cli();
         CommandLine.ParseResult parsed =
                 cli.parseArgs(
-                        "invariance", "--epochs", "150", "--train-limit", "0", "--test-limit", "500",
-                        "--data", dir.toString(), "--output", dir.resolve("o").toString(), "--seed", "7",
-                        "--lambda", "0.01", "--sigma-max", "8", "--sigma-min", "0.5", "--sigma-power", "1",
-                        "--batch-size", "100", "--lr", "0.002", "--warmup-epochs", "10", "--force",
-                        "--input-norm", "global");
+                        "invariance",
+                        "--epochs",
+                        "150",
+                        "--train-limit",
+                        "0",
+                        "--test-limit",
+                        "500",
+                        "--data",
+                        dir.toString(),
+                        "--output",
+                        dir.resolve("o").toString(),
+                        "--seed",
+                        "7",
+                        "--lambda",
+                        "0.01",
+                        "--sigma-max",
+                        "8",
+                        "--sigma-min",
+                        "0.5",
+                        "--sigma-power",
+                        "1",
+                        "--batch-size",
+                        "100",
+                        "--lr",
+                        "0.002",
+                        "--warmup-epochs",
+                        "10",
+                        "--force",
+                        "--input-norm",
+                        "global");
         InvarianceCommand command =
                 (InvarianceCommand) parsed.subcommand().commandSpec().userObject();
         InvarianceSettings s = command.settings();
@@ -53,7 +78,8 @@ class MogeCliTest {
         InvarianceCommand command =
                 (InvarianceCommand) parsed.subcommand().commandSpec().userObject();
         assertEquals(2.0, command.settings().effectiveWarmupEpochs(), 1e-12);
-        assertEquals(InvarianceSettings.DEFAULT_TRAIN_LIMIT, parsedInt(command.settings().describe()));
+        assertEquals(
+                InvarianceSettings.DEFAULT_TRAIN_LIMIT, parsedInt(command.settings().describe()));
     }
 
     private static int parsedInt(String describe) {
@@ -88,18 +114,33 @@ class MogeCliTest {
     @Test
     void badFlagsExitWithCodeTwoAndOneLine(@TempDir Path dir) throws Exception {
         String output = dir.resolve("out").toString();
-        assertUsageError("--epochs must be >= 1", "invariance", "--epochs", "-1", "--output", output);
-        assertUsageError("--train-limit must be >= 0", "invariance", "--train-limit", "-5", "--output", output);
+        assertUsageError(
+                "--epochs must be >= 1", "invariance", "--epochs", "-1", "--output", output);
+        assertUsageError(
+                "--train-limit must be >= 0",
+                "invariance",
+                "--train-limit",
+                "-5",
+                "--output",
+                output);
         assertUsageError("Unknown option: '--bogus'", "invariance", "--bogus");
         assertUsageError("Invalid value", "invariance", "--epochs", "many");
         assertUsageError("--sigma-min", "invariance", "--sigma-min", "20", "--output", output);
-        assertUsageError("no such directory", "invariance", "--data", dir.resolve("missing").toString());
-        assertUsageError("no Fashion-MNIST files", "invariance", "--data", dir.toString(), "--output", output);
+        assertUsageError(
+                "no such directory", "invariance", "--data", dir.resolve("missing").toString());
+        assertUsageError(
+                "no Fashion-MNIST files",
+                "invariance",
+                "--data",
+                dir.toString(),
+                "--output",
+                output);
         Path file = Files.writeString(dir.resolve("a-file"), "x");
         assertUsageError("not a directory", "invariance", "--output", file.toString());
         Path readOnly = Files.createDirectories(dir.resolve("ro"));
         if (readOnly.toFile().setWritable(false) && !Files.isWritable(readOnly)) {
-            assertUsageError("--output", "invariance", "--output", readOnly.resolve("sub").toString());
+            assertUsageError(
+                    "--output", "invariance", "--output", readOnly.resolve("sub").toString());
         }
         readOnly.toFile().setWritable(true);
     }
@@ -123,6 +164,9 @@ class MogeCliTest {
         CommandLine.ParseResult parsed = cli().parseArgs("invariance", "--input-norm", "none");
         InvarianceCommand command =
                 (InvarianceCommand) parsed.subcommand().commandSpec().userObject();
-        assertTrue(command.settings().describe().contains("input " + InputNormalization.NONE.name().toLowerCase()));
+        assertTrue(
+                command.settings()
+                        .describe()
+                        .contains("input " + InputNormalization.NONE.name().toLowerCase()));
     }
 }

@@ -1,2 +1,5 @@
-/** Vision models with MoE/MoGE layers, image datasets, and the image transforms their training needs. */
+/**
+ * Vision models with MoE/MoGE layers, image datasets, and the image transforms their training
+ * needs.
+ */
 package io.github.moge.vision;

@@ -1,14 +1,14 @@
 package io.github.moge.core.balance;
 
-import io.github.moge.core.ops.ScalarOps;
 import ai.djl.ndarray.NDArray;
+import io.github.moge.core.ops.ScalarOps;
 import io.github.moge.core.routing.RoutingResult;
 
 /**
  * The V-MoE auxiliary loss (Riquelme et al., 2021), the mean of an importance loss and a load loss.
  *
- * <p>With clean logits h(x) (shape [N, E]), routing input z(x) = softmax(h(x)), noisy logits h~(x) on
- * which the top-k was taken, and tau_k(x) the k-th largest noisy logit of token x:
+ * <p>With clean logits h(x) (shape [N, E]), routing input z(x) = softmax(h(x)), noisy logits h~(x)
+ * on which the top-k was taken, and tau_k(x) the k-th largest noisy logit of token x:
  *
  * <pre>
  *   Imp_i   = sum_x z_i(x)                                  L_imp  = (std(Imp)  / mean(Imp))^2
@@ -18,25 +18,31 @@ import io.github.moge.core.routing.RoutingResult;
  * </pre>
  *
  * <p>p_i(x) is the probability that expert i would still be among the top k if the noise on its own
- * logit were redrawn, the other noisy logits fixed. std is the unbiased sample standard deviation over
- * the E experts (divisor E - 1, like torch's default), and each squared coefficient of variation is
- * computed as var / (mean^2 + 1e-10) so an all-zero vector cannot divide by zero. noiseStd defaults to
- * 1/E, the standard deviation of the router's training noise. Gradients flow through h (both terms) and
- * through tau_k (from the noisy logits, which are not detached). 1 - Phi(t) is evaluated as Phi(-t) to
- * keep its relative accuracy in the tail.
+ * logit were redrawn, the other noisy logits fixed. std is the unbiased sample standard deviation
+ * over the E experts (divisor E - 1, like torch's default), and each squared coefficient of
+ * variation is computed as var / (mean^2 + 1e-10) so an all-zero vector cannot divide by zero.
+ * noiseStd defaults to 1/E, the standard deviation of the router's training noise. Gradients flow
+ * through h (both terms) and through tau_k (from the noisy logits, which are not detached). 1 -
+ * Phi(t) is evaluated as Phi(-t) to keep its relative accuracy in the tail.
  *
- * <p>{@link LoadForm#TUTEL} computes the load term as the authors' copy of Tutel does, on probabilities:
- * p_i(x) = Phi((z_i(x) - tau_k(x)) / noiseStd) with tau_k(x) the k-th largest of softmax(h~(x)), the noisy
- * top-k scores. It is much weaker than V-MoE's form (probability differences are far smaller than logit
- * differences); V-MoE's is the paper's citation and the default.
+ * <p>{@link LoadForm#TUTEL} computes the load term as the authors' copy of Tutel does, on
+ * probabilities: p_i(x) = Phi((z_i(x) - tau_k(x)) / noiseStd) with tau_k(x) the k-th largest of
+ * softmax(h~(x)), the noisy top-k scores. It is much weaker than V-MoE's form (probability
+ * differences are far smaller than logit differences); V-MoE's is the paper's citation and the
+ * default.
  */
 public final class ImportanceLoadLoss implements BalanceLoss {
 
     /** How the load term estimates each expert's chance of being chosen. */
     public enum LoadForm {
-        /** V-MoE: 1 - Phi((tau_k - h_i) / noiseStd) on logits, tau_k the k-th largest noisy logit. */
+        /**
+         * V-MoE: 1 - Phi((tau_k - h_i) / noiseStd) on logits, tau_k the k-th largest noisy logit.
+         */
         V_MOE,
-        /** The authors' Tutel: Phi((z_i - tau_k) / noiseStd) on probabilities, tau_k from softmax(h~). */
+        /**
+         * The authors' Tutel: Phi((z_i - tau_k) / noiseStd) on probabilities, tau_k from
+         * softmax(h~).
+         */
         TUTEL
     }
 
@@ -85,8 +91,8 @@ public final class ImportanceLoadLoss implements BalanceLoss {
     }
 
     /**
-     * Returns L_load = (std(load) / mean(load))^2 with load_i = sum over tokens of
-     * 1 - Phi((tau_k(x) - h_i(x)) / noiseStd), or of the {@link LoadForm#TUTEL} form.
+     * Returns L_load = (std(load) / mean(load))^2 with load_i = sum over tokens of 1 -
+     * Phi((tau_k(x) - h_i(x)) / noiseStd), or of the {@link LoadForm#TUTEL} form.
      *
      * @param routing the routing result
      * @return a scalar of the logits' data type
@@ -107,7 +113,8 @@ public final class ImportanceLoadLoss implements BalanceLoss {
     }
 
     /**
-     * Returns the noise standard deviation used for E experts: the configured value, or 1/E by default.
+     * Returns the noise standard deviation used for E experts: the configured value, or 1/E by
+     * default.
      *
      * @param numExperts the number of experts E
      * @return the standard deviation of the noise in the load estimate
@@ -162,7 +169,8 @@ public final class ImportanceLoadLoss implements BalanceLoss {
          */
         public Builder optNoiseStd(double noiseStd) {
             if (!(noiseStd > 0) || Double.isInfinite(noiseStd)) {
-                throw new IllegalArgumentException("noiseStd must be finite and > 0, got " + noiseStd);
+                throw new IllegalArgumentException(
+                        "noiseStd must be finite and > 0, got " + noiseStd);
             }
             this.noiseStd = noiseStd;
             return this;

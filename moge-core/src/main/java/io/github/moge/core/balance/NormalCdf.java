@@ -1,13 +1,13 @@
 package io.github.moge.core.balance;
 
-import io.github.moge.core.ops.ScalarOps;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.DataType;
+import io.github.moge.core.ops.ScalarOps;
 
 /**
- * The standard normal cumulative distribution function Phi, built from differentiable {@link NDArray}
- * operations so that autograd flows through it.
+ * The standard normal cumulative distribution function Phi, built from differentiable {@link
+ * NDArray} operations so that autograd flows through it.
  *
  * <p>DJL 0.25 offers {@code erfinv} but no {@code erf}, so the complementary error function is
  * evaluated here with the near-minimax rational approximations of W. J. Cody, "Rational Chebyshev
@@ -21,13 +21,13 @@ import ai.djl.ndarray.types.DataType;
  * </ul>
  *
  * <p>and erfc(-y) = 2 - erfc(y) for negative arguments. Then Phi(x) = erfc(-x / sqrt 2) / 2, so the
- * lower tail Phi(x) for x &lt;&lt; 0 is computed directly (with full relative accuracy, no cancellation)
- * and the upper tail as 1 minus a small number. The approximations are accurate to double precision;
- * in float32 the result is accurate to float32 rounding.
+ * lower tail Phi(x) for x &lt;&lt; 0 is computed directly (with full relative accuracy, no
+ * cancellation) and the upper tail as 1 minus a small number. The approximations are accurate to
+ * double precision; in float32 the result is accurate to float32 rounding.
  *
- * <p>Every branch is evaluated on an argument clipped to its own interval and the branches are combined
- * with {@code where}, so neither values nor gradients of the unused branches can produce infinities or
- * NaN. All intermediate arrays live on the input's manager and device.
+ * <p>Every branch is evaluated on an argument clipped to its own interval and the branches are
+ * combined with {@code where}, so neither values nor gradients of the unused branches can produce
+ * infinities or NaN. All intermediate arrays live on the input's manager and device.
  */
 public final class NormalCdf {
 
@@ -49,7 +49,10 @@ public final class NormalCdf {
         1.85777706184603153e-1
     };
     private static final double[] B = {
-        2.36012909523441209e01, 2.44024637934444173e02, 1.28261652607737228e03, 2.84423683343917062e03
+        2.36012909523441209e01,
+        2.44024637934444173e02,
+        1.28261652607737228e03,
+        2.84423683343917062e03
     };
     // Cody (1969), erfc on [0.46875, 4]: numerator C, denominator D.
     private static final double[] C = {
@@ -96,9 +99,9 @@ public final class NormalCdf {
      * Returns Phi(x), the standard normal cumulative distribution function, element-wise.
      *
      * <p>Differentiable: the gradient is the normal density (to the accuracy of the approximation).
-     * Accurate to about 1e-16 absolute in float64 and to float32 rounding in float32, over the whole
-     * real line; the lower tail keeps its relative accuracy down to the underflow of the data type.
-     * float16 and bfloat16 inputs are evaluated in float32 and cast back.
+     * Accurate to about 1e-16 absolute in float64 and to float32 rounding in float32, over the
+     * whole real line; the lower tail keeps its relative accuracy down to the underflow of the data
+     * type. float16 and bfloat16 inputs are evaluated in float32 and cast back.
      *
      * @param x the arguments, any shape, a floating-point data type
      * @return Phi(x), same shape, data type, manager and device as {@code x}
@@ -111,10 +114,12 @@ public final class NormalCdf {
         }
         if (type != DataType.FLOAT32 && type != DataType.FLOAT64) {
             throw new IllegalArgumentException(
-                    "x must have a floating-point data type (float16, bfloat16, float32 or float64), got "
+                    "x must have a floating-point data type (float16, bfloat16, float32 or"
+                            + " float64), got "
                             + type);
         }
-        // add(double) on a 0-dim float32 array promotes to float64 in DJL: cast back (a no-op otherwise)
+        // add(double) on a 0-dim float32 array promotes to float64 in DJL: cast back (a no-op
+        // otherwise)
         return ScalarOps.mul(erfc(ScalarOps.mul(x, -SQRT_HALF)), 0.5).toType(type, false);
     }
 
@@ -148,7 +153,8 @@ public final class NormalCdf {
         }
         NDArray mid = expMinusSquare(y2).mul(num2.add(C[7]).div(den2.add(D[7])));
 
-        // Interval 3 (on y clipped to [4, UPPER_CLIP]): erfc(y) = exp(-y^2)/y (1/sqrt(pi) - R3(1/y^2)/y^2).
+        // Interval 3 (on y clipped to [4, UPPER_CLIP]): erfc(y) = exp(-y^2)/y (1/sqrt(pi) -
+        // R3(1/y^2)/y^2).
         NDArray y3 = y.clip(4.0, UPPER_CLIP);
         NDArray s3 = ScalarOps.pow(y3.square(), -1.0);
         NDArray num3 = ScalarOps.mul(s3, P[5]);
@@ -167,9 +173,9 @@ public final class NormalCdf {
     }
 
     /**
-     * exp(-y^2) with Cody's splitting y^2 = r^2 + (y - r)(y + r), r = floor(16 y)/16, which avoids the
-     * amplified rounding error of y^2 in the far tail. r is piecewise constant (zero gradient), so the
-     * gradient -2y exp(-y^2) comes out exactly through the second factor.
+     * exp(-y^2) with Cody's splitting y^2 = r^2 + (y - r)(y + r), r = floor(16 y)/16, which avoids
+     * the amplified rounding error of y^2 in the far tail. r is piecewise constant (zero gradient),
+     * so the gradient -2y exp(-y^2) comes out exactly through the second factor.
      */
     private static NDArray expMinusSquare(NDArray y) {
         NDArray r = ScalarOps.div(ScalarOps.mul(y, 16.0).floor(), 16.0).stopGradient();

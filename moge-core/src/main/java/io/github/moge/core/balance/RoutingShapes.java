@@ -10,8 +10,8 @@ final class RoutingShapes {
     private RoutingShapes() {}
 
     /**
-     * Checks that the routing arrays are consistent: logits, noisy logits and routing input of shape
-     * [N, E] with N &gt;= 1 and E &gt;= 2, experts of shape [N, k] with 1 &lt;= k &lt;= E.
+     * Checks that the routing arrays are consistent: logits, noisy logits and routing input of
+     * shape [N, E] with N &gt;= 1 and E &gt;= 2, experts of shape [N, k] with 1 &lt;= k &lt;= E.
      */
     static void check(RoutingResult routing) {
         if (routing == null) {
@@ -27,13 +27,15 @@ final class RoutingShapes {
             throw new IllegalArgumentException("numTokens N must be >= 1, got " + n);
         }
         if (e < 2) {
-            throw new IllegalArgumentException("numExperts E must be >= 2 for a balancing loss, got " + e);
+            throw new IllegalArgumentException(
+                    "numExperts E must be >= 2 for a balancing loss, got " + e);
         }
         checkSame("noisyLogits", routing.getNoisyLogits(), logits);
         checkSame("routingInput", routing.getRoutingInput(), logits);
         Shape experts = routing.getExperts().getShape();
         if (experts.dimension() != 2 || experts.get(0) != n) {
-            throw new IllegalArgumentException("experts must have shape [N, k] with N = " + n + ", got " + experts);
+            throw new IllegalArgumentException(
+                    "experts must have shape [N, k] with N = " + n + ", got " + experts);
         }
         long k = experts.get(1);
         if (k < 1 || k > e) {
@@ -44,7 +46,10 @@ final class RoutingShapes {
     private static void checkSame(String name, NDArray array, Shape expected) {
         if (array == null || !array.getShape().equals(expected)) {
             throw new IllegalArgumentException(
-                    name + " must have the logits' shape " + expected + ", got "
+                    name
+                            + " must have the logits' shape "
+                            + expected
+                            + ", got "
                             + (array == null ? "null" : array.getShape()));
         }
     }

@@ -1,7 +1,7 @@
 package io.github.moge.core.balance;
 
-import io.github.moge.core.ops.ScalarOps;
 import ai.djl.ndarray.NDArray;
+import io.github.moge.core.ops.ScalarOps;
 import io.github.moge.core.routing.RoutingResult;
 
 /**
@@ -11,9 +11,9 @@ import io.github.moge.core.routing.RoutingResult;
  *   loss = E * sum_i f_i P_i
  * </pre>
  *
- * <p>f_i is the share of the N*k top-k assignments (all k choices of every token, from
- * {@link RoutingResult#getExperts()}) that go to expert i, and carries no gradient; P_i is the mean
- * over tokens of the routing input z_i = softmax(h)_i. Under uniform routing (f_i = P_i = 1/E) the loss
+ * <p>f_i is the share of the N*k top-k assignments (all k choices of every token, from {@link
+ * RoutingResult#getExperts()}) that go to expert i, and carries no gradient; P_i is the mean over
+ * tokens of the routing input z_i = softmax(h)_i. Under uniform routing (f_i = P_i = 1/E) the loss
  * is exactly 1, its minimum over f for uniform P.
  */
 public final class SwitchLoss implements BalanceLoss {

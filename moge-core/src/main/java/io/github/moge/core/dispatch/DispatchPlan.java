@@ -4,18 +4,18 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 
 /**
- * Where every (token, choice) assignment of a batch goes: a grid of R x capacity expert slots, R being E or,
- * when only the occupied experts run, their number U ({@link #getOccupiedExperts} lists them).
+ * Where every (token, choice) assignment of a batch goes: a grid of R x capacity expert slots, R
+ * being E or, when only the occupied experts run, their number U ({@link #getOccupiedExperts} lists
+ * them).
  *
- * <p>Slot index {@code s = row * capacity + position}, where row is the expert (or its rank among the
- * occupied experts) and position counts the assignments that expert received before this one in fill
- * order. Assignments whose position is at least the capacity are dropped and point at the sentinel slot
- * {@code R * capacity}; empty slots hold the sentinel token N. Both
- * sentinels address an extra zero row that {@link TokenDispatcher} appends before gathering, so they read
- * zeros.
+ * <p>Slot index {@code s = row * capacity + position}, where row is the expert (or its rank among
+ * the occupied experts) and position counts the assignments that expert received before this one in
+ * fill order. Assignments whose position is at least the capacity are dropped and point at the
+ * sentinel slot {@code R * capacity}; empty slots hold the sentinel token N. Both sentinels address
+ * an extra zero row that {@link TokenDispatcher} appends before gathering, so they read zeros.
  *
- * <p>Produced by {@link TokenDispatcher#plan}; all arrays live on the manager and device of the routed
- * expert indices. Index arrays are int64 and carry no gradient.
+ * <p>Produced by {@link TokenDispatcher#plan}; all arrays live on the manager and device of the
+ * routed expert indices. Index arrays are int64 and carry no gradient.
  */
 public final class DispatchPlan {
 
@@ -72,7 +72,8 @@ public final class DispatchPlan {
     }
 
     /**
-     * Returns whether each (token, choice) assignment was kept (true) or dropped for lack of capacity.
+     * Returns whether each (token, choice) assignment was kept (true) or dropped for lack of
+     * capacity.
      *
      * @return a boolean array of shape [N, k]
      */
@@ -154,7 +155,8 @@ public final class DispatchPlan {
     }
 
     /**
-     * Returns the share of the N * k assignments that were dropped, as a float32 scalar on the device.
+     * Returns the share of the N * k assignments that were dropped, as a float32 scalar on the
+     * device.
      *
      * @return the dropped fraction in [0, 1]
      */
@@ -163,11 +165,6 @@ public final class DispatchPlan {
         if (total == 0) {
             return expertCounts.sum().toType(DataType.FLOAT32, false).mul(0);
         }
-        return tokensPerExpert()
-                .sum()
-                .neg()
-                .add(total)
-                .toType(DataType.FLOAT32, false)
-                .div(total);
+        return tokensPerExpert().sum().neg().add(total).toType(DataType.FLOAT32, false).div(total);
     }
 }

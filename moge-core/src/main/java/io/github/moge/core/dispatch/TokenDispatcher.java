@@ -12,40 +12,41 @@ import ai.djl.training.ParameterStore;
 import io.github.moge.core.experts.StackedExperts;
 
 /**
- * Moves routed tokens into fixed-size expert slots and combines the expert outputs back, fully vectorised
- * with NDArray operations (no loops over tokens).
+ * Moves routed tokens into fixed-size expert slots and combines the expert outputs back, fully
+ * vectorised with NDArray operations (no loops over tokens).
  *
- * <p><b>Capacity mode</b> ({@code capacityFactor > 0}): each expert has
- * {@link #capacity(int, int, int, float) k * ceil(C * N / E)} slots. Assignments are placed choice-major:
- * all tokens' first choices before any token's second choice, and so on. Within one choice, tokens come in
- * priority order: with batch prioritized routing (BPR, the default) by their top combine weight
- * {@code weights[:, 0]}, highest first; otherwise in token order. Each expert's slots fill in that order
- * and assignments beyond an expert's capacity are dropped (they contribute zero; the residual connection
- * carries those tokens). Tokens with exactly equal top weights keep their token order (lower index
- * first), although the engine's sort itself is not stable.
+ * <p><b>Capacity mode</b> ({@code capacityFactor > 0}): each expert has {@link #capacity(int, int,
+ * int, float) k * ceil(C * N / E)} slots. Assignments are placed choice-major: all tokens' first
+ * choices before any token's second choice, and so on. Within one choice, tokens come in priority
+ * order: with batch prioritized routing (BPR, the default) by their top combine weight {@code
+ * weights[:, 0]}, highest first; otherwise in token order. Each expert's slots fill in that order
+ * and assignments beyond an expert's capacity are dropped (they contribute zero; the residual
+ * connection carries those tokens). Tokens with exactly equal top weights keep their token order
+ * (lower index first), although the engine's sort itself is not stable.
  *
- * <p><b>Dropless mode</b> ({@code capacityFactor <= 0}, the default): the capacity is the largest number of
- * assignments any expert received, so nothing is dropped. When many experts are empty (skewed routing, or
- * fewer tokens than experts) only the U occupied experts get slots ({@link DroplessPath#OCCUPIED}), so the
- * cost follows U x max count instead of E x max count. Both need one device-to-host read of two scalars
- * (the largest count and the number of occupied experts); nothing else in this class synchronises with the
- * host.
+ * <p><b>Dropless mode</b> ({@code capacityFactor <= 0}, the default): the capacity is the largest
+ * number of assignments any expert received, so nothing is dropped. When many experts are empty
+ * (skewed routing, or fewer tokens than experts) only the U occupied experts get slots ({@link
+ * DroplessPath#OCCUPIED}), so the cost follows U x max count instead of E x max count. Both need
+ * one device-to-host read of two scalars (the largest count and the number of occupied experts);
+ * nothing else in this class synchronises with the host.
  *
- * <p>All intermediate arrays are created on the manager and device of the inputs, so they are freed with
- * them.
+ * <p>All intermediate arrays are created on the manager and device of the inputs, so they are freed
+ * with them.
  */
 public final class TokenDispatcher {
 
     /** Relative tie-break step per token index (2^-50), see {@link #priorityOrder}. */
     private static final double TIE_RELATIVE = Math.scalb(1.0, -50);
+
     /** Absolute tie-break step per token index (2^-1000), separates equal zero weights. */
     private static final double TIE_ABSOLUTE = Math.scalb(1.0, -1000);
 
     /**
-     * Padded rows one gathered expert is worth: the occupied grid copies each occupied expert's weights
-     * (d x h and h x d), which is charged as this many slot rows of its products. A rough estimate, not a
-     * calibrated one: the invariance model's batches ({@code moge benchmark-step}) are far on the occupied
-     * side (U x (max + 8) is 5% of E x max for raw pixels, 32% centred).
+     * Padded rows one gathered expert is worth: the occupied grid copies each occupied expert's
+     * weights (d x h and h x d), which is charged as this many slot rows of its products. A rough
+     * estimate, not a calibrated one: the invariance model's batches ({@code moge benchmark-step})
+     * are far on the occupied side (U x (max + 8) is 5% of E x max for raw pixels, 32% centred).
      */
     static final long GATHER_ROWS_PER_EXPERT = 8;
 
@@ -62,16 +63,16 @@ public final class TokenDispatcher {
     /** How dropless mode runs the experts; capacity mode always runs the padded path. */
     public enum DroplessPath {
         /**
-         * Occupied when some expert is empty and U x (max count + {@value #GATHER_ROWS_PER_EXPERT}) is at
-         * most E x max count, padded otherwise.
+         * Occupied when some expert is empty and U x (max count + {@value #GATHER_ROWS_PER_EXPERT})
+         * is at most E x max count, padded otherwise.
          */
         AUTO,
         /** Every expert on max-count slots [E, max count, d]: cost follows E x max count. */
         PADDED,
         /**
-         * Only the U experts that received tokens, on slots [U, max count, d], with their weights gathered:
-         * cost follows U x max count. With expert dropout the masks are drawn over this smaller grid, so
-         * the random draws differ from {@link #PADDED}'s.
+         * Only the U experts that received tokens, on slots [U, max count, d], with their weights
+         * gathered: cost follows U x max count. With expert dropout the masks are drawn over this
+         * smaller grid, so the random draws differ from {@link #PADDED}'s.
          */
         OCCUPIED
     }
@@ -108,7 +109,8 @@ public final class TokenDispatcher {
         }
         if (!(capacityFactor > 0f) || Float.isInfinite(capacityFactor)) {
             throw new IllegalArgumentException(
-                    "capacityFactor must be finite and > 0 (dropless mode has no fixed capacity), got "
+                    "capacityFactor must be finite and > 0 (dropless mode has no fixed capacity),"
+                            + " got "
                             + capacityFactor);
         }
         double perChoice = Math.ceil((double) capacityFactor * numTokens / numExperts);
@@ -139,7 +141,8 @@ public final class TokenDispatcher {
     }
 
     /**
-     * Returns whether tokens are prioritized by their top combine weight (BPR) rather than token order.
+     * Returns whether tokens are prioritized by their top combine weight (BPR) rather than token
+     * order.
      *
      * @return whether batch prioritized routing is on
      */
@@ -151,8 +154,8 @@ public final class TokenDispatcher {
      * Assigns every (token, choice) pair to an expert slot.
      *
      * @param experts the chosen experts, int64 (other integer types are converted), shape [N, k]
-     * @param weights the combine weights, shape [N, k], largest first; only column 0 is read, and only
-     *     with batch prioritized routing (it may be null otherwise)
+     * @param weights the combine weights, shape [N, k], largest first; only column 0 is read, and
+     *     only with batch prioritized routing (it may be null otherwise)
      * @param numExperts the number of experts E
      * @return the dispatch plan, on {@code experts}' manager and device
      */
@@ -194,7 +197,8 @@ public final class TokenDispatcher {
         NDArray expertCounts = oneHot.sum(new int[] {0}); // [E]
         // Position of each assignment within its expert (0-based), in fill order.
         NDArray positionInFill = oneHot.cumSum(0).mul(oneHot).sum(new int[] {1}).sub(1);
-        NDArray position = positionInFill.reshape(k, n).transpose(); // [N, k], rows in priority order
+        NDArray position =
+                positionInFill.reshape(k, n).transpose(); // [N, k], rows in priority order
         if (order != null) {
             NDArray inverse = order.argSort(0, true);
             position = position.get(new NDIndex("{}", inverse)); // back to token order
@@ -213,7 +217,10 @@ public final class TokenDispatcher {
             // occupied experts, read together.
             NDArray occupied = expertCounts.gt(0);
             long[] load =
-                    NDArrays.stack(new NDList(expertCounts.max(), occupied.sum().toType(DataType.INT64, false)))
+                    NDArrays.stack(
+                                    new NDList(
+                                            expertCounts.max(),
+                                            occupied.sum().toType(DataType.INT64, false)))
                             .toLongArray();
             capacity = Math.toIntExact(load[0]);
             int used = Math.toIntExact(load[1]);
@@ -244,7 +251,8 @@ public final class TokenDispatcher {
                         .flatten();
         NDArray buffer = manager.zeros(new Shape(numSlots + 1), DataType.INT64, device).add(n);
         if (n > 0) {
-            // Kept pairs write their token id; dropped pairs all write into the extra sentinel entry.
+            // Kept pairs write their token id; dropped pairs all write into the extra sentinel
+            // entry.
             buffer.set(new NDIndex("{}", pairSlots.flatten()), tokenIds);
         }
         NDArray slotTokens = buffer.get(new NDIndex().addSliceDim(0, numSlots));
@@ -262,13 +270,14 @@ public final class TokenDispatcher {
     }
 
     /**
-     * Returns the token indices sorted by descending top weight, ties broken by ascending token index.
+     * Returns the token indices sorted by descending top weight, ties broken by ascending token
+     * index.
      *
-     * <p>The engine's sort is not stable (PyTorch scrambles equal keys), so the key is made strictly
-     * decreasing in the token index for equal weights: in float64, {@code key = w - |w| * t * 2^-50 -
-     * t * 2^-1000}. For N &lt; 2^24 the perturbation is far below the spacing of distinct float32 (or
-     * lower-precision) weights, so it never reorders different weights; the additive term separates equal
-     * zero weights.
+     * <p>The engine's sort is not stable (PyTorch scrambles equal keys), so the key is made
+     * strictly decreasing in the token index for equal weights: in float64, {@code key = w - |w| *
+     * t * 2^-50 - t * 2^-1000}. For N &lt; 2^24 the perturbation is far below the spacing of
+     * distinct float32 (or lower-precision) weights, so it never reorders different weights; the
+     * additive term separates equal zero weights.
      */
     private static NDArray priorityOrder(NDArray topWeights, NDManager manager, Device device) {
         long n = topWeights.getShape().get(0);
@@ -278,8 +287,7 @@ public final class TokenDispatcher {
         }
         NDArray w = topWeights.toType(DataType.FLOAT64, false);
         NDArray t = manager.arange(0f, (float) n, 1f, DataType.FLOAT64, device);
-        NDArray key =
-                w.sub(w.abs().mul(t.mul(TIE_RELATIVE))).sub(t.mul(TIE_ABSOLUTE));
+        NDArray key = w.sub(w.abs().mul(t.mul(TIE_RELATIVE))).sub(t.mul(TIE_ABSOLUTE));
         return key.argSort(0, false);
     }
 
@@ -297,15 +305,16 @@ public final class TokenDispatcher {
                     "x must have shape [N=" + plan.getNumTokens() + ", d], got " + shape);
         }
         long d = shape.get(1);
-        NDArray padded = x.concat(x.getManager().zeros(new Shape(1, d), x.getDataType(), x.getDevice()), 0);
+        NDArray padded =
+                x.concat(x.getManager().zeros(new Shape(1, d), x.getDataType(), x.getDevice()), 0);
         NDArray gathered = padded.get(new NDIndex("{}", plan.getSlotTokens()));
         return gathered.reshape(plan.getNumSlotExperts(), plan.getCapacity(), d);
     }
 
     /**
-     * Combines the expert outputs into one output per token: {@code y[t] = sum_j kept[t, j] * weights[t, j]
-     * * out[slot(t, j)]}. Dropped assignments contribute zero. Gradients flow to {@code expertOutputs} and
-     * {@code weights}.
+     * Combines the expert outputs into one output per token: {@code y[t] = sum_j kept[t, j] *
+     * weights[t, j] * out[slot(t, j)]}. Dropped assignments contribute zero. Gradients flow to
+     * {@code expertOutputs} and {@code weights}.
      *
      * @param expertOutputs the expert outputs, shape [E, capacity, d]
      * @param weights the combine weights, shape [N, k]
@@ -329,14 +338,22 @@ public final class TokenDispatcher {
         }
         if (!weights.getShape().equals(new Shape(n, k))) {
             throw new IllegalArgumentException(
-                    "weights must have shape [N=" + n + ", k=" + k + "], got " + weights.getShape());
+                    "weights must have shape [N="
+                            + n
+                            + ", k="
+                            + k
+                            + "], got "
+                            + weights.getShape());
         }
         long d = shape.get(2);
         long numSlots = (long) plan.getNumSlotExperts() * plan.getCapacity();
         NDArray zeroRow =
                 expertOutputs
                         .getManager()
-                        .zeros(new Shape(1, d), expertOutputs.getDataType(), expertOutputs.getDevice());
+                        .zeros(
+                                new Shape(1, d),
+                                expertOutputs.getDataType(),
+                                expertOutputs.getDevice());
         NDArray padded = expertOutputs.reshape(numSlots, d).concat(zeroRow, 0);
         NDArray gathered =
                 padded.get(new NDIndex("{}", plan.getPairSlots().flatten())).reshape(n, k, d);
@@ -353,7 +370,10 @@ public final class TokenDispatcher {
         return droplessPath;
     }
 
-    /** Whether a dropless plan runs only the {@code used} occupied experts (see {@link DroplessPath}). */
+    /**
+     * Whether a dropless plan runs only the {@code used} occupied experts (see {@link
+     * DroplessPath}).
+     */
     private boolean usesOccupiedGrid(int numExperts, int used, int capacity) {
         switch (droplessPath) {
             case PADDED:
@@ -362,15 +382,17 @@ public final class TokenDispatcher {
                 return true;
             default:
                 return used < numExperts
-                        && (long) used * (capacity + GATHER_ROWS_PER_EXPERT) <= (long) numExperts * capacity;
+                        && (long) used * (capacity + GATHER_ROWS_PER_EXPERT)
+                                <= (long) numExperts * capacity;
         }
     }
 
     /**
-     * Runs the experts on the planned slots and combines their outputs: {@link #dispatch}, the experts on
-     * [E or U, capacity, d] (only the occupied experts, their weights gathered, when the plan says so), and
-     * {@link #combine}. Every path computes {@code y[t] = sum_j kept[t, j] * weights[t, j] *
-     * expert_{e(t, j)}(x[t])}. Gradients flow to {@code x}, {@code weights} and the expert parameters.
+     * Runs the experts on the planned slots and combines their outputs: {@link #dispatch}, the
+     * experts on [E or U, capacity, d] (only the occupied experts, their weights gathered, when the
+     * plan says so), and {@link #combine}. Every path computes {@code y[t] = sum_j kept[t, j] *
+     * weights[t, j] * expert_{e(t, j)}(x[t])}. Gradients flow to {@code x}, {@code weights} and the
+     * expert parameters.
      *
      * @param x the tokens, shape [N, d]
      * @param weights the combine weights, shape [N, k]
@@ -402,7 +424,8 @@ public final class TokenDispatcher {
         Builder() {}
 
         /**
-         * Sets how dropless mode runs the experts (default {@link DroplessPath#AUTO}, chosen by shape).
+         * Sets how dropless mode runs the experts (default {@link DroplessPath#AUTO}, chosen by
+         * shape).
          *
          * @param path the path
          * @return this builder
@@ -427,8 +450,8 @@ public final class TokenDispatcher {
         }
 
         /**
-         * Sets whether tokens are prioritized by their top combine weight (batch prioritized routing);
-         * defaults to true.
+         * Sets whether tokens are prioritized by their top combine weight (batch prioritized
+         * routing); defaults to true.
          *
          * @param batchPrioritized whether to use batch prioritized routing
          * @return this builder
@@ -447,7 +470,8 @@ public final class TokenDispatcher {
         public TokenDispatcher build() {
             if (Float.isNaN(capacityFactor) || Float.isInfinite(capacityFactor)) {
                 throw new IllegalArgumentException(
-                        "capacityFactor must be finite (> 0 for capacity mode, <= 0 for dropless), got "
+                        "capacityFactor must be finite (> 0 for capacity mode, <= 0 for dropless),"
+                                + " got "
                                 + capacityFactor);
             }
             return new TokenDispatcher(this);

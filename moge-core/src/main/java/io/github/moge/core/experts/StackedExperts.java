@@ -14,13 +14,14 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /**
- * E identical two-layer feed-forward experts d -&gt; h -&gt; d (GELU and dropout between the layers, nothing
- * after the second), stored as stacked parameters so that all experts run as two batched matrix products.
+ * E identical two-layer feed-forward experts d -&gt; h -&gt; d (GELU and dropout between the
+ * layers, nothing after the second), stored as stacked parameters so that all experts run as two
+ * batched matrix products.
  *
- * <p>Parameters: {@code "w1"} [E, d, h], {@code "b1"} [E, 1, h], {@code "w2"} [E, h, d],
- * {@code "b2"} [E, 1, d]. The width d is inferred from the input shape [E, C, d], where C is the number of
- * slots (tokens) per expert. Expert e computes {@code gelu(x · w1[e] + b1[e]) · w2[e] + b2[e]} on its
- * slots {@code x = slots[e]}.
+ * <p>Parameters: {@code "w1"} [E, d, h], {@code "b1"} [E, 1, h], {@code "w2"} [E, h, d], {@code
+ * "b2"} [E, 1, d]. The width d is inferred from the input shape [E, C, d], where C is the number of
+ * slots (tokens) per expert. Expert e computes {@code gelu(x · w1[e] + b1[e]) · w2[e] + b2[e]} on
+ * its slots {@code x = slots[e]}.
  *
  * <p>Each expert's weight matrices are initialised like a DJL {@code Linear} layer (DJL 0.25 uses a
  * Gaussian with standard deviation sqrt(2 / fan_in), fan_in being the layer's input width: d for
@@ -63,8 +64,9 @@ public class StackedExperts extends AbstractBlock {
     }
 
     /**
-     * Per-expert Linear-style initialisation of a stacked weight [E, in, out]: N(0, 2 / in), matching
-     * DJL's default for a Linear weight [out, in] (Xavier, Gaussian, factor "in", magnitude 2).
+     * Per-expert Linear-style initialisation of a stacked weight [E, in, out]: N(0, 2 / in),
+     * matching DJL's default for a Linear weight [out, in] (Xavier, Gaussian, factor "in",
+     * magnitude 2).
      */
     private static NDArray initializeStackedWeight(
             NDManager manager, Shape shape, DataType dataType) {
@@ -100,15 +102,20 @@ public class StackedExperts extends AbstractBlock {
      * @param parameterStore the parameter store holding the expert weights
      * @param slots the tokens of each listed expert, shape [U, C, d]
      * @param training whether this is a training pass (enables dropout)
-     * @param experts the expert of each row, int64 [U] with values in [0, E); null for all E experts
+     * @param experts the expert of each row, int64 [U] with values in [0, E); null for all E
+     *     experts
      * @return the outputs, shape [U, C, d]
      */
-    public NDArray apply(ParameterStore parameterStore, NDArray slots, boolean training, NDArray experts) {
+    public NDArray apply(
+            ParameterStore parameterStore, NDArray slots, boolean training, NDArray experts) {
         Shape shape = slots.getShape();
         long rows = experts == null ? numExperts : experts.size();
         if (shape.dimension() != 3 || shape.get(0) != rows) {
             throw new IllegalArgumentException(
-                    "StackedExperts expects input of shape [" + rows + " experts, C, d], got " + shape);
+                    "StackedExperts expects input of shape ["
+                            + rows
+                            + " experts, C, d], got "
+                            + shape);
         }
         NDIndex subset = experts == null ? null : new NDIndex("{}", experts);
         NDArray weight1 = value(parameterStore, w1, slots, training, subset);
@@ -123,7 +130,11 @@ public class StackedExperts extends AbstractBlock {
     }
 
     private static NDArray value(
-            ParameterStore store, Parameter parameter, NDArray slots, boolean training, NDIndex subset) {
+            ParameterStore store,
+            Parameter parameter,
+            NDArray slots,
+            boolean training,
+            NDIndex subset) {
         NDArray all = store.getValue(parameter, slots.getDevice(), training);
         if (subset == null) {
             return all;
@@ -242,7 +253,8 @@ public class StackedExperts extends AbstractBlock {
          * Builds the experts block.
          *
          * @return a new block
-         * @throws IllegalArgumentException if experts &lt; 1, hiddenSize &lt; 1 or dropout is outside [0, 1)
+         * @throws IllegalArgumentException if experts &lt; 1, hiddenSize &lt; 1 or dropout is
+         *     outside [0, 1)
          */
         public StackedExperts build() {
             if (numExperts < 1) {

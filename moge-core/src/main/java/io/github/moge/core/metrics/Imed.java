@@ -14,11 +14,12 @@ import ai.djl.ndarray.types.Shape;
  *   g_ij      = 1 / (2 pi s^2) exp(-|P_i - P_j|^2 / (2 s^2))
  * </pre>
  *
- * <p>with P_i the (row, column) position of cell i in a row-major map. Because |P_i - P_j|^2 is the sum
- * of the squared row and column offsets, the metric matrix is the Kronecker product of two 1-D Gaussian
- * matrices, G = R (x) C with R of size m x m and C of size n x n. For a difference map D (m x n) the
- * quadratic form is therefore sum(D * (R D C)) / (2 pi s^2): O(mn(m + n)) work instead of O((mn)^2), and
- * no (mn x mn) matrix is ever built. G is positive definite, so d^2 &gt;= 0 up to rounding.
+ * <p>with P_i the (row, column) position of cell i in a row-major map. Because |P_i - P_j|^2 is the
+ * sum of the squared row and column offsets, the metric matrix is the Kronecker product of two 1-D
+ * Gaussian matrices, G = R (x) C with R of size m x m and C of size n x n. For a difference map D
+ * (m x n) the quadratic form is therefore sum(D * (R D C)) / (2 pi s^2): O(mn(m + n)) work instead
+ * of O((mn)^2), and no (mn x mn) matrix is ever built. G is positive definite, so d^2 &gt;= 0 up to
+ * rounding.
  */
 public final class Imed {
 
@@ -74,7 +75,9 @@ public final class Imed {
                     "a and b must have the same shape, got " + shape + " and " + b.getShape());
         }
         int cells = rows * cols;
-        if (shape.dimension() < 1 || shape.dimension() > 2 || shape.get(shape.dimension() - 1) != cells) {
+        if (shape.dimension() < 1
+                || shape.dimension() > 2
+                || shape.get(shape.dimension() - 1) != cells) {
             throw new IllegalArgumentException(
                     "maps must have shape [B, rows * cols] or [rows * cols] with rows * cols = "
                             + cells
@@ -89,12 +92,14 @@ public final class Imed {
         // two small kernels (m x m and n x n) on the input's manager, data type and device;
         // the 1/(2 pi s^2) factor is folded into the row kernel
         double norm = 1.0 / (2 * Math.PI * sigma * sigma);
-        NDArray r = manager.create(flatten(rowKernel, norm), new Shape(rows, rows))
-                .toType(type, false)
-                .toDevice(a.getDevice(), false);
-        NDArray c = manager.create(flatten(colKernel, 1.0), new Shape(cols, cols))
-                .toType(type, false)
-                .toDevice(a.getDevice(), false);
+        NDArray r =
+                manager.create(flatten(rowKernel, norm), new Shape(rows, rows))
+                        .toType(type, false)
+                        .toDevice(a.getDevice(), false);
+        NDArray c =
+                manager.create(flatten(colKernel, 1.0), new Shape(cols, cols))
+                        .toType(type, false)
+                        .toDevice(a.getDevice(), false);
         long batch = shape.dimension() == 2 ? shape.get(0) : 1;
         NDArray d = a.sub(b).reshape(batch, rows, cols);
         NDArray weighted = r.matMul(d).matMul(c);
@@ -151,8 +156,8 @@ public final class Imed {
     }
 
     /**
-     * Returns the IMED d (the square root of {@link #squaredDistance(float[], float[])}, rounding-level
-     * negative values taken as 0), computed on the host in double precision.
+     * Returns the IMED d (the square root of {@link #squaredDistance(float[], float[])},
+     * rounding-level negative values taken as 0), computed on the host in double precision.
      *
      * @param a a row-major map of length m * n
      * @param b a row-major map of length m * n
@@ -258,7 +263,8 @@ public final class Imed {
          * Builds the distance.
          *
          * @return the distance
-         * @throws IllegalArgumentException if rows or cols is &lt; 1, or sigma is not finite and positive
+         * @throws IllegalArgumentException if rows or cols is &lt; 1, or sigma is not finite and
+         *     positive
          */
         public Imed build() {
             if (rows < 1) {

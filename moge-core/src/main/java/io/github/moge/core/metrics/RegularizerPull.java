@@ -10,8 +10,8 @@ import ai.djl.training.Trainer;
 import io.github.moge.core.AuxiliaryTerms;
 import io.github.moge.core.MoeBlock;
 import io.github.moge.core.MoeLoss;
-import io.github.moge.core.ops.ScalarOps;
 import io.github.moge.core.SigmaScheduleListener;
+import io.github.moge.core.ops.ScalarOps;
 import io.github.moge.core.routing.Router;
 import io.github.moge.core.training.StepContext;
 import io.github.moge.core.training.StepDiagnostic;
@@ -20,25 +20,26 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * How hard the group-sparse regularizer pulls on the routers, next to the task: a {@link StepDiagnostic}
- * that writes three columns to {@code metrics.csv} every {@code every} steps (left empty in between),
+ * How hard the group-sparse regularizer pulls on the routers, next to the task: a {@link
+ * StepDiagnostic} that writes three columns to {@code metrics.csv} every {@code every} steps (left
+ * empty in between),
  *
  * <ul>
- *   <li>{@code router_grad_gs}: ||w * dL_gs/dW|| over the gate weights W of every MoGE layer (global L2
- *       norm), w the {@link MoeLoss}'s group-sparse weight: the regularizer's share of the routers'
- *       gradient;
- *   <li>{@code router_grad_task}: ||G - w * dL_gs/dW|| with G the gates' gradient of the step's loss
- *       (every MoE layer's gate): the rest of the loss (task and balancing terms);
+ *   <li>{@code router_grad_gs}: ||w * dL_gs/dW|| over the gate weights W of every MoGE layer
+ *       (global L2 norm), w the {@link MoeLoss}'s group-sparse weight: the regularizer's share of
+ *       the routers' gradient;
+ *   <li>{@code router_grad_task}: ||G - w * dL_gs/dW|| with G the gates' gradient of the step's
+ *       loss (every MoE layer's gate): the rest of the loss (task and balancing terms);
  *   <li>{@code gs_pull}: their ratio, gs / task (0 for a plain MoE model).
  * </ul>
  *
- * <p>Each MoGE layer's share is the derivative of its own L_gs through its router alone, d/dW L_gs(softmax(X
- * W)) with the layer's input X held fixed, at the sigma the step used: it is computed after the step's
- * backward pass by differentiating a detached copy of the gate, so the step's gradients and the trajectory
- * are unchanged. (In a model with several MoGE layers, a later layer's L_gs also reaches earlier gates
- * through the layers in between; that part counts as "task" here.) On a measured step the MoGE layers emit
- * their router input ({@link MoeBlock#setRouterInputProbe(boolean)}); the extra cost is about two router
- * products per layer.
+ * <p>Each MoGE layer's share is the derivative of its own L_gs through its router alone, d/dW
+ * L_gs(softmax(X W)) with the layer's input X held fixed, at the sigma the step used: it is
+ * computed after the step's backward pass by differentiating a detached copy of the gate, so the
+ * step's gradients and the trajectory are unchanged. (In a model with several MoGE layers, a later
+ * layer's L_gs also reaches earlier gates through the layers in between; that part counts as "task"
+ * here.) On a measured step the MoGE layers emit their router input ({@link
+ * MoeBlock#setRouterInputProbe(boolean)}); the extra cost is about two router products per layer.
  */
 public final class RegularizerPull implements StepDiagnostic {
 
@@ -55,21 +56,23 @@ public final class RegularizerPull implements StepDiagnostic {
     private final int every;
 
     /**
-     * Creates the diagnostic for a trainer whose loss is a {@link MoeLoss}; its group-sparse weight scales
-     * the regularizer's gradient.
+     * Creates the diagnostic for a trainer whose loss is a {@link MoeLoss}; its group-sparse weight
+     * scales the regularizer's gradient.
      *
-     * @param every measure every this many steps (step 0 included); 0 never measures but keeps the columns
+     * @param every measure every this many steps (step 0 included); 0 never measures but keeps the
+     *     columns
      */
     public RegularizerPull(int every) {
         this(null, every);
     }
 
     /**
-     * Creates the diagnostic with the loss whose group-sparse weight scales the regularizer's gradient, for
-     * a trainer whose loss wraps it.
+     * Creates the diagnostic with the loss whose group-sparse weight scales the regularizer's
+     * gradient, for a trainer whose loss wraps it.
      *
      * @param loss the loss, or null to take the trainer's
-     * @param every measure every this many steps (step 0 included); 0 never measures but keeps the columns
+     * @param every measure every this many steps (step 0 included); 0 never measures but keeps the
+     *     columns
      */
     public RegularizerPull(MoeLoss loss, int every) {
         if (every < 0) {
@@ -111,15 +114,19 @@ public final class RegularizerPull implements StepDiagnostic {
         NDList inputs = AuxiliaryTerms.all(output.getPredictions(), AuxiliaryTerms.ROUTER_INPUT);
         if (inputs.size() != moge.size()) {
             throw new IllegalStateException(
-                    "the model output holds " + inputs.size() + " router inputs for " + moge.size()
-                            + " MoGE layers: a block between the MoE layers and the output must pass on"
-                            + " every auxiliary entry (AuxiliaryTerms.of)");
+                    "the model output holds "
+                            + inputs.size()
+                            + " router inputs for "
+                            + moge.size()
+                            + " MoGE layers: a block between the MoE layers and the output must"
+                            + " pass on every auxiliary entry (AuxiliaryTerms.of)");
         }
         NDArray gsSquared = context.getManager().zeros(new Shape());
         NDArray taskSquared = gsSquared;
         int next = 0;
         for (MoeBlock block : blocks) {
-            // getGradient() wraps the gradient on the parameter's long-lived manager: free it with the step.
+            // getGradient() wraps the gradient on the parameter's long-lived manager: free it with
+            // the step.
             NDArray total = block.getRouter().getGate().getArray().getGradient();
             total.attach(context.getManager());
             NDArray task = total;
@@ -145,16 +152,22 @@ public final class RegularizerPull implements StepDiagnostic {
         }
         if (!(trainer.getLoss() instanceof MoeLoss)) {
             throw new IllegalStateException(
-                    "RegularizerPull takes the group-sparse weight from the trainer's MoeLoss, but the loss is "
-                            + trainer.getLoss().getClass().getName() + ": pass the MoeLoss to the constructor");
+                    "RegularizerPull takes the group-sparse weight from the trainer's MoeLoss, but"
+                            + " the loss is "
+                            + trainer.getLoss().getClass().getName()
+                            + ": pass the MoeLoss to the constructor");
         }
         return ((MoeLoss) trainer.getLoss()).getGroupSparseWeight();
     }
 
-    /** w * d/dW L_gs(softmax(X W)) of one layer at the sigma of this step, for a detached copy of W. */
-    private NDArray ownGradient(MoeBlock block, NDArray routerInput, float weight, NDManager scope) {
+    /**
+     * w * d/dW L_gs(softmax(X W)) of one layer at the sigma of this step, for a detached copy of W.
+     */
+    private NDArray ownGradient(
+            MoeBlock block, NDArray routerInput, float weight, NDManager scope) {
         Router router = block.getRouter();
-        // Outside the step's gradient collector, so the copy is a new leaf, not a node of the step's graph.
+        // Outside the step's gradient collector, so the copy is a new leaf, not a node of the
+        // step's graph.
         NDArray copy = router.getGate().getArray().duplicate();
         copy.attach(scope);
         copy.setRequiresGradient(true);

@@ -12,10 +12,10 @@ import java.util.Arrays;
  * assignments, and the mean routing map (the mean of z = softmax(h) over all routed tokens).
  *
  * <p>This is a diagnostic, not a hot-path component: every {@link #update} reduces the batch on the
- * device to a few vectors of length E and reads them to the host, which synchronises with the device.
- * Intermediate arrays live in a sub-manager that is closed before {@code update} returns, so nothing
- * accumulates in the caller's manager. Counts are exact (64-bit integers); sums of z are accumulated in
- * double precision. Instances are not thread-safe.
+ * device to a few vectors of length E and reads them to the host, which synchronises with the
+ * device. Intermediate arrays live in a sub-manager that is closed before {@code update} returns,
+ * so nothing accumulates in the caller's manager. Counts are exact (64-bit integers); sums of z are
+ * accumulated in double precision. Instances are not thread-safe.
  */
 public final class RoutingStatistics {
 
@@ -51,10 +51,11 @@ public final class RoutingStatistics {
      * Adds one batch. Reads small vectors (length E) and two counts to the host.
      *
      * @param routing the routing result of the batch, with E equal to {@link #getNumExperts()}
-     * @param keptOrNull a boolean mask [N, k] aligned with {@link RoutingResult#getExperts()}, true where
-     *     the assignment got a capacity slot; {@code null} when nothing was dropped (dropless routing)
-     * @throws IllegalArgumentException if the number of experts differs, or the mask is not a boolean
-     *     array of the experts' shape
+     * @param keptOrNull a boolean mask [N, k] aligned with {@link RoutingResult#getExperts()}, true
+     *     where the assignment got a capacity slot; {@code null} when nothing was dropped (dropless
+     *     routing)
+     * @throws IllegalArgumentException if the number of experts differs, or the mask is not a
+     *     boolean array of the experts' shape
      */
     public void update(RoutingResult routing, NDArray keptOrNull) {
         if (routing == null) {
@@ -65,17 +66,26 @@ public final class RoutingStatistics {
         Shape zShape = z.getShape();
         if (zShape.dimension() != 2 || zShape.get(1) != numExperts) {
             throw new IllegalArgumentException(
-                    "routingInput must have shape [N, " + numExperts + "] (numExperts), got " + zShape);
+                    "routingInput must have shape [N, "
+                            + numExperts
+                            + "] (numExperts), got "
+                            + zShape);
         }
         Shape expertsShape = experts.getShape();
         if (expertsShape.dimension() != 2 || expertsShape.get(0) != zShape.get(0)) {
             throw new IllegalArgumentException(
-                    "experts must have shape [N, k] with N = " + zShape.get(0) + ", got " + expertsShape);
+                    "experts must have shape [N, k] with N = "
+                            + zShape.get(0)
+                            + ", got "
+                            + expertsShape);
         }
         if (keptOrNull != null) {
             if (!keptOrNull.getShape().equals(expertsShape)) {
                 throw new IllegalArgumentException(
-                        "kept must have the experts' shape " + expertsShape + ", got " + keptOrNull.getShape());
+                        "kept must have the experts' shape "
+                                + expertsShape
+                                + ", got "
+                                + keptOrNull.getShape());
             }
             if (keptOrNull.getDataType() != DataType.BOOLEAN) {
                 throw new IllegalArgumentException(
@@ -100,7 +110,11 @@ public final class RoutingStatistics {
                 kept = batchAssignments;
             }
             counts = oneHot.sum(new int[] {0}).toLongArray();
-            zSum = z.stopGradient().toType(DataType.FLOAT64, false).sum(new int[] {0}).toDoubleArray();
+            zSum =
+                    z.stopGradient()
+                            .toType(DataType.FLOAT64, false)
+                            .sum(new int[] {0})
+                            .toDoubleArray();
         }
         for (int i = 0; i < numExperts; i++) {
             tokenCounts[i] += counts[i];
@@ -146,8 +160,8 @@ public final class RoutingStatistics {
     }
 
     /**
-     * Returns the mean routing input as a rows x cols map, in row-major order (expert r * cols + c at
-     * row r, column c), the layout of the topographic map.
+     * Returns the mean routing input as a rows x cols map, in row-major order (expert r * cols + c
+     * at row r, column c), the layout of the topographic map.
      *
      * @param rows the number of map rows, &gt;= 1
      * @param cols the number of map columns, &gt;= 1, with rows * cols = E

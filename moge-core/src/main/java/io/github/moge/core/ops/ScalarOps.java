@@ -5,22 +5,22 @@ import ai.djl.ndarray.NDArray;
 /**
  * Arithmetic with a constant that is safe to differentiate on every engine device.
  *
- * <p>On CPU, DJL 0.25's {@code x.mul(2f)} (likewise {@code div}, {@code pow}, {@code maximum}, {@code
- * minimum} with a Number) wraps the constant in a tensor whose memory is a Java direct buffer
- * ({@code torch::from_blob}) and closes it right after the operation. Autograd keeps that tensor for the
- * backward pass, but once closed nothing keeps the buffer alive: when the garbage collector frees it
- * before backward, the gradient is computed from freed memory and training diverges at random steps. The
- * methods here create the constant as a tensor that owns its memory, in {@code x}'s data type (so a Java
- * double does not promote a float32 result to float64 either). Add and subtract save no operand for
- * backward and need no such care.
+ * <p>On CPU, DJL 0.25's {@code x.mul(2f)} (likewise {@code div}, {@code pow}, {@code maximum},
+ * {@code minimum} with a Number) wraps the constant in a tensor whose memory is a Java direct
+ * buffer ({@code torch::from_blob}) and closes it right after the operation. Autograd keeps that
+ * tensor for the backward pass, but once closed nothing keeps the buffer alive: when the garbage
+ * collector frees it before backward, the gradient is computed from freed memory and training
+ * diverges at random steps. The methods here create the constant as a tensor that owns its memory,
+ * in {@code x}'s data type (so a Java double does not promote a float32 result to float64 either).
+ * Add and subtract save no operand for backward and need no such care.
  */
 public final class ScalarOps {
 
     private ScalarOps() {}
 
     /**
-     * Returns a 0-dimensional array holding {@code value} in the data type, device and manager of {@code
-     * like}, with memory owned by the engine.
+     * Returns a 0-dimensional array holding {@code value} in the data type, device and manager of
+     * {@code like}, with memory owned by the engine.
      *
      * @param like the array whose type, device and manager the constant takes
      * @param value the constant

@@ -15,21 +15,21 @@ import java.util.Arrays;
 /**
  * A top-k gate: maps N tokens of width d to combine weights and expert indices for E experts.
  *
- * <p>The gate is one bias-free weight matrix {@code "gate"} of shape [d, E]; d is inferred from the input
- * shape [N, d]. The logits are h = x · gate. The routing input z = softmax(h) over all E experts is always
- * computed from the clean logits (it is what the group-sparse regularizer sees). How the combine weights
- * are formed depends on the {@link RoutingOrder}:
+ * <p>The gate is one bias-free weight matrix {@code "gate"} of shape [d, E]; d is inferred from the
+ * input shape [N, d]. The logits are h = x · gate. The routing input z = softmax(h) over all E
+ * experts is always computed from the clean logits (it is what the group-sparse regularizer sees).
+ * How the combine weights are formed depends on the {@link RoutingOrder}:
  *
  * <ul>
- *   <li>{@link RoutingOrder#SOFTMAX_THEN_TOPK}: in training with noise enabled, Gaussian noise
- *       N(0, (1/E)^2) is added to the logits; the weights are the k largest entries of the softmax of the
- *       (noisy) logits, optionally renormalised to sum to one.
- *   <li>{@link RoutingOrder#TOPK_THEN_SOFTMAX}: the k largest (noisy) logits are selected and the weights
- *       are their softmax over those k.
+ *   <li>{@link RoutingOrder#SOFTMAX_THEN_TOPK}: in training with noise enabled, Gaussian noise N(0,
+ *       (1/E)^2) is added to the logits; the weights are the k largest entries of the softmax of
+ *       the (noisy) logits, optionally renormalised to sum to one.
+ *   <li>{@link RoutingOrder#TOPK_THEN_SOFTMAX}: the k largest (noisy) logits are selected and the
+ *       weights are their softmax over those k.
  * </ul>
  *
- * <p>The weight matrix is initialised like a DJL {@code Linear} layer of d inputs (Gaussian with standard
- * deviation sqrt(2 / d)); override with {@link #setInitializer}.
+ * <p>The weight matrix is initialised like a DJL {@code Linear} layer of d inputs (Gaussian with
+ * standard deviation sqrt(2 / d)); override with {@link #setInitializer}.
  *
  * <p>{@link #forward} returns {@code NDList(weights [N, k], experts [N, k] int64, z [N, E])}; use
  * {@link #route} to obtain the full {@link RoutingResult} including the (noisy) logits.
@@ -124,9 +124,9 @@ public class Router extends AbstractBlock {
     }
 
     /**
-     * Returns the clean logits h = x · gate for a given gate weight: the differentiable path from the gate
-     * to the routing input that {@link #route} takes, exposed so diagnostics can differentiate it with
-     * respect to a copy of the gate.
+     * Returns the clean logits h = x · gate for a given gate weight: the differentiable path from
+     * the gate to the routing input that {@link #route} takes, exposed so diagnostics can
+     * differentiate it with respect to a copy of the gate.
      *
      * @param x the tokens, shape [N, d]
      * @param gateWeight the gate weight, shape [d, E]
@@ -225,8 +225,8 @@ public class Router extends AbstractBlock {
     }
 
     /**
-     * Returns whether the top-k softmax probabilities are renormalised to sum to one (only used with
-     * {@link RoutingOrder#SOFTMAX_THEN_TOPK}).
+     * Returns whether the top-k softmax probabilities are renormalised to sum to one (only used
+     * with {@link RoutingOrder#SOFTMAX_THEN_TOPK}).
      *
      * @return whether weights are renormalised
      */
@@ -305,13 +305,12 @@ public class Router extends AbstractBlock {
          * Builds the router.
          *
          * @return a new router
-         * @throws IllegalArgumentException if experts &lt; 1, topK is not in [1, experts] or the order is
-         *     null
+         * @throws IllegalArgumentException if experts &lt; 1, topK is not in [1, experts] or the
+         *     order is null
          */
         public Router build() {
             if (numExperts < 1) {
-                throw new IllegalArgumentException(
-                        "experts must be >= 1, got " + numExperts);
+                throw new IllegalArgumentException("experts must be >= 1, got " + numExperts);
             }
             if (topK < 1 || topK > numExperts) {
                 throw new IllegalArgumentException(
@@ -319,7 +318,8 @@ public class Router extends AbstractBlock {
             }
             if (order == null) {
                 throw new IllegalArgumentException(
-                        "order must be one of " + Arrays.toString(RoutingOrder.values())
+                        "order must be one of "
+                                + Arrays.toString(RoutingOrder.values())
                                 + ", got null");
             }
             return new Router(this);

@@ -5,8 +5,8 @@ import ai.djl.ndarray.NDArray;
 /**
  * What a {@link Router} decides for a batch of N tokens routed among E experts with top-k.
  *
- * <p>All arrays live on the device and manager of the routed input. Nothing here is detached: gradients
- * flow from the combine weights and the routing input back to the gate.
+ * <p>All arrays live on the device and manager of the routed input. Nothing here is detached:
+ * gradients flow from the combine weights and the routing input back to the gate.
  */
 public final class RoutingResult {
 
@@ -20,10 +20,10 @@ public final class RoutingResult {
      * Creates a routing result.
      *
      * @param logits the clean gate logits h = W x, shape [N, E]
-     * @param noisyLogits the logits the top-k was taken on (equal to {@code logits} when no noise was
-     *     added), shape [N, E]
-     * @param routingInput z = softmax(h) over all E experts, the input of the group-sparse regularizer,
-     *     shape [N, E]
+     * @param noisyLogits the logits the top-k was taken on (equal to {@code logits} when no noise
+     *     was added), shape [N, E]
+     * @param routingInput z = softmax(h) over all E experts, the input of the group-sparse
+     *     regularizer, shape [N, E]
      * @param weights the combine weights of the chosen experts, shape [N, k], largest first
      * @param experts the chosen expert indices (int64), shape [N, k], aligned with {@code weights}
      */
@@ -45,7 +45,10 @@ public final class RoutingResult {
         return logits;
     }
 
-    /** Returns the logits the top-k selection used (noisy in training when noise is on), shape [N, E]. */
+    /**
+     * Returns the logits the top-k selection used (noisy in training when noise is on), shape [N,
+     * E].
+     */
     public NDArray getNoisyLogits() {
         return noisyLogits;
     }

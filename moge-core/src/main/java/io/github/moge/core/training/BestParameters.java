@@ -3,7 +3,6 @@ package io.github.moge.core.training;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.training.Trainer;
-import io.github.moge.core.training.EpochEvaluation;
 import io.github.moge.core.training.log.EpochRecord;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -16,17 +15,17 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Keeps the best-on-validation parameters of a run: wraps the validation {@link EpochEvaluation} (its
- * first value is minimised, e.g. perplexity) and, when an epoch improves on every earlier one, writes the
- * model's parameters to {@code lm-best-0000.params} in the run directory ({@code model.load(runDirectory,
- * "lm-best")} reads it).
+ * Keeps the best-on-validation parameters of a run: wraps the validation {@link EpochEvaluation}
+ * (its first value is minimised, e.g. perplexity) and, when an epoch improves on every earlier one,
+ * writes the model's parameters to {@code lm-best-0000.params} in the run directory ({@code
+ * model.load(runDirectory, "lm-best")} reads it).
  *
- * <p>It survives a resume: the best value so far is recovered from the run's {@code epochs.csv} ({@link
- * EpochRecord#readAll}), which holds every finished epoch, also those before the interruption. The file is
- * replaced atomically (written in a hidden directory beside it, forced to disk, renamed over the old one),
- * so a crash leaves the previous best or the new one, never a torn file. Validation is a function of the
- * parameters, and a resumed run reproduces them exactly, so an epoch re-run after a crash writes the same
- * file again.
+ * <p>It survives a resume: the best value so far is recovered from the run's {@code epochs.csv}
+ * ({@link EpochRecord#readAll}), which holds every finished epoch, also those before the
+ * interruption. The file is replaced atomically (written in a hidden directory beside it, forced to
+ * disk, renamed over the old one), so a crash leaves the previous best or the new one, never a torn
+ * file. Validation is a function of the parameters, and a resumed run reproduces them exactly, so
+ * an epoch re-run after a crash writes the same file again.
  */
 public final class BestParameters implements EpochEvaluation {
 
@@ -77,7 +76,9 @@ public final class BestParameters implements EpochEvaluation {
         return values;
     }
 
-    /** Reads the best of the epochs finished before {@code epoch} (by earlier processes of the run). */
+    /**
+     * Reads the best of the epochs finished before {@code epoch} (by earlier processes of the run).
+     */
     private void recover(int epoch) throws IOException {
         removeIncompleteWrites();
         for (EpochRecord record : EpochRecord.readAll(runDirectory)) {
@@ -89,8 +90,10 @@ public final class BestParameters implements EpochEvaluation {
         }
         if (bestEpoch >= 0 && !Files.isRegularFile(runDirectory.resolve(FILE))) {
             throw new IOException(
-                    runDirectory.resolve(FILE) + " is missing although epochs.csv records a best epoch ("
-                            + (bestEpoch + 1) + "); the run directory was altered: start a new run");
+                    runDirectory.resolve(FILE)
+                            + " is missing although epochs.csv records a best epoch ("
+                            + (bestEpoch + 1)
+                            + "); the run directory was altered: start a new run");
         }
         recovered = true;
     }
@@ -102,15 +105,23 @@ public final class BestParameters implements EpochEvaluation {
             model.save(temp, PREFIX);
             Path saved;
             try (Stream<Path> files = Files.list(temp)) {
-                saved = files.filter(p -> p.getFileName().toString().endsWith(".params"))
-                        .findFirst()
-                        .orElseThrow(() -> new IOException("Model.save wrote no parameters in " + temp));
+                saved =
+                        files.filter(p -> p.getFileName().toString().endsWith(".params"))
+                                .findFirst()
+                                .orElseThrow(
+                                        () ->
+                                                new IOException(
+                                                        "Model.save wrote no parameters in "
+                                                                + temp));
             }
             try (FileChannel channel = FileChannel.open(saved, StandardOpenOption.WRITE)) {
                 channel.force(true);
             }
-            Files.move(saved, runDirectory.resolve(FILE),
-                    StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(
+                    saved,
+                    runDirectory.resolve(FILE),
+                    StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
         } finally {
             deleteTemporary(temp);
         }
@@ -122,7 +133,9 @@ public final class BestParameters implements EpochEvaluation {
             return;
         }
         try (Stream<Path> entries = Files.list(runDirectory)) {
-            for (Path p : entries.filter(p -> p.getFileName().toString().startsWith(TEMP_PREFIX)).toList()) {
+            for (Path p :
+                    entries.filter(p -> p.getFileName().toString().startsWith(TEMP_PREFIX))
+                            .toList()) {
                 deleteTemporary(p);
             }
         }
@@ -169,7 +182,8 @@ public final class BestParameters implements EpochEvaluation {
         try {
             model.load(runDirectory, PREFIX);
         } catch (MalformedModelException e) {
-            throw new IOException(runDirectory.resolve(FILE) + " does not fit the model: " + e.getMessage(), e);
+            throw new IOException(
+                    runDirectory.resolve(FILE) + " does not fit the model: " + e.getMessage(), e);
         }
     }
 

@@ -1,21 +1,20 @@
 package io.github.moge.core.training;
 
+import ai.djl.ndarray.NDList;
 import io.github.moge.core.training.checkpoint.Checkpoint;
 import io.github.moge.core.training.checkpoint.CheckpointStore;
 import io.github.moge.core.training.checkpoint.TrainingState;
 import io.github.moge.core.training.log.RunLog;
-
-import ai.djl.ndarray.NDList;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * When a run writes checkpoints and what goes into them beyond the store's own files: every {@code N}
- * steps (if set), after every epoch and on a stop request; the run log is flushed first, the stateful
- * listeners' states go into the state and the training step's state into the step file. On resume it
- * restores the same pieces.
+ * When a run writes checkpoints and what goes into them beyond the store's own files: every {@code
+ * N} steps (if set), after every epoch and on a stop request; the run log is flushed first, the
+ * stateful listeners' states go into the state and the training step's state into the step file. On
+ * resume it restores the same pieces.
  */
 final class CheckpointSchedule {
 
@@ -32,12 +31,17 @@ final class CheckpointSchedule {
         this.listeners = spec.statefulListeners();
     }
 
-    /** Returns whether a checkpoint is due after a step inside an epoch (epochs end with one anyway). */
+    /**
+     * Returns whether a checkpoint is due after a step inside an epoch (epochs end with one
+     * anyway).
+     */
     boolean dueAfterStep(long step) {
         return spec.checkpointEvery > 0 && step % spec.checkpointEvery == 0;
     }
 
-    /** Returns whether stopping at {@code step} needs a checkpoint (none was written at that step). */
+    /**
+     * Returns whether stopping at {@code step} needs a checkpoint (none was written at that step).
+     */
     boolean neededToStopAt(long step) {
         return last == null || last.getState().getStep() != step;
     }
@@ -62,7 +66,9 @@ final class CheckpointSchedule {
         }
         state.setListenerStates(states);
         NDList stepState = spec.trainingStep.saveState();
-        last = store.write(state, spec.model, spec.optimizer, stepState, spec.configuration.toJson());
+        last =
+                store.write(
+                        state, spec.model, spec.optimizer, stepState, spec.configuration.toJson());
         return last.getState().copy();
     }
 
@@ -98,8 +104,12 @@ final class CheckpointSchedule {
         List<String> states = checkpoint.getState().getListenerStates();
         if (states.size() != listeners.size()) {
             throw new IllegalStateException(
-                    "checkpoint holds the state of " + states.size() + " stateful listeners but the run"
-                            + " has " + listeners.size() + " (StatefulListener): resume with the listeners"
+                    "checkpoint holds the state of "
+                            + states.size()
+                            + " stateful listeners but the run"
+                            + " has "
+                            + listeners.size()
+                            + " (StatefulListener): resume with the listeners"
                             + " the run was started with");
         }
         for (int i = 0; i < listeners.size(); i++) {

@@ -1,12 +1,11 @@
 package io.github.moge.core.training;
 
-import io.github.moge.core.training.log.RunLog;
-
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import io.github.moge.core.training.log.RunLog;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,9 +13,9 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Stops a run at a step with a non-finite loss or gradient norm ({@link TrainingDivergedException}), or,
- * when skipping is on, zeroes that step's gradients so the update changes nothing, and stops after more
- * than {@value #MAX_CONSECUTIVE_SKIPS} such steps in a row.
+ * Stops a run at a step with a non-finite loss or gradient norm ({@link
+ * TrainingDivergedException}), or, when skipping is on, zeroes that step's gradients so the update
+ * changes nothing, and stops after more than {@value #MAX_CONSECUTIVE_SKIPS} such steps in a row.
  */
 final class DivergenceGuard {
 
@@ -43,7 +42,10 @@ final class DivergenceGuard {
      * @return whether to apply the update; false when the step is skipped (gradients zeroed)
      * @throws TrainingDivergedException if the step is not finite and may not be skipped
      */
-    boolean admit(StepContext context, StepMetrics.Values values, List<NDArray> gradients,
+    boolean admit(
+            StepContext context,
+            StepMetrics.Values values,
+            List<NDArray> gradients,
             Path lastCheckpoint) {
         float loss = values.loss();
         float norm = values.gradientNorm();
@@ -52,18 +54,30 @@ final class DivergenceGuard {
             return true;
         }
         String message =
-                message(context.getStep(), context.getEpoch(), context.getBatchInEpoch(), loss,
-                        values.components(), norm)
+                message(
+                                context.getStep(),
+                                context.getEpoch(),
+                                context.getBatchInEpoch(),
+                                loss,
+                                values.components(),
+                                norm)
                         + nonFiniteGradients(gradients);
         if (!skipNonFinite) {
-            throw new TrainingDivergedException(message, context.getStep(), loss, values.components(),
-                    norm, lastCheckpoint);
+            throw new TrainingDivergedException(
+                    message, context.getStep(), loss, values.components(), norm, lastCheckpoint);
         }
         consecutiveSkips++;
         if (consecutiveSkips > MAX_CONSECUTIVE_SKIPS) {
             throw new TrainingDivergedException(
-                    message + "; " + consecutiveSkips + " consecutive steps were non-finite, giving up",
-                    context.getStep(), loss, values.components(), norm, lastCheckpoint);
+                    message
+                            + "; "
+                            + consecutiveSkips
+                            + " consecutive steps were non-finite, giving up",
+                    context.getStep(),
+                    loss,
+                    values.components(),
+                    norm,
+                    lastCheckpoint);
         }
         log.warning("skipping the update: " + message);
         for (NDArray gradient : gradients) {
@@ -72,7 +86,9 @@ final class DivergenceGuard {
         return false;
     }
 
-    /** Names the parameters whose gradients are not finite (only computed once a step has diverged). */
+    /**
+     * Names the parameters whose gradients are not finite (only computed once a step has diverged).
+     */
     private String nonFiniteGradients(List<NDArray> gradients) {
         List<String> names = new ArrayList<>();
         int i = 0;
@@ -91,15 +107,30 @@ final class DivergenceGuard {
             return "";
         }
         int shown = Math.min(5, names.size());
-        return "; non-finite gradient norm in " + String.join(", ", names.subList(0, shown))
-                + (names.size() > shown ? " and " + (names.size() - shown) + " more parameters" : "");
+        return "; non-finite gradient norm in "
+                + String.join(", ", names.subList(0, shown))
+                + (names.size() > shown
+                        ? " and " + (names.size() - shown) + " more parameters"
+                        : "");
     }
 
     private static String message(
-            long step, int epoch, int index, float lossValue, Map<String, Float> components, float norm) {
+            long step,
+            int epoch,
+            int index,
+            float lossValue,
+            Map<String, Float> components,
+            float norm) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "non-finite %s at step %d (epoch %d, batch %d): loss %s",
-                Float.isFinite(lossValue) ? "gradient" : "loss", step, epoch + 1, index, lossValue));
+        sb.append(
+                String.format(
+                        Locale.ROOT,
+                        "non-finite %s at step %d (epoch %d, batch %d): loss %s",
+                        Float.isFinite(lossValue) ? "gradient" : "loss",
+                        step,
+                        epoch + 1,
+                        index,
+                        lossValue));
         if (!components.isEmpty()) {
             sb.append(" =");
             String sep = " ";

@@ -5,10 +5,11 @@ import java.io.IOException;
 import java.util.List;
 
 /**
- * Extra measurements after every epoch that do not fit an evaluator on (labels, predictions): test accuracy
- * with routing statistics, perplexity with a carried memory, expert usage. Their values are recorded in
- * {@code epochs.csv} as {@code validation_<name>} and in {@link EpochRecord#getValidation()}, so they
- * survive a resume like the other epoch metrics. The engine has been reseeded for validation.
+ * Extra measurements after every epoch that do not fit an evaluator on (labels, predictions): test
+ * accuracy with routing statistics, perplexity with a carried memory, expert usage. Their values
+ * are recorded in {@code epochs.csv} as {@code validation_<name>} and in {@link
+ * EpochRecord#getValidation()}, so they survive a resume like the other epoch metrics. The engine
+ * has been reseeded for validation.
  */
 public interface EpochEvaluation {
 
@@ -22,8 +23,9 @@ public interface EpochEvaluation {
     /**
      * Measures the model after an epoch.
      *
-     * @param trainer the trainer (not training: use {@code trainer.evaluate} or a non-training parameter
-     *     store), arrays in sub-managers of {@code trainer.getManager()} closed before returning
+     * @param trainer the trainer (not training: use {@code trainer.evaluate} or a non-training
+     *     parameter store), arrays in sub-managers of {@code trainer.getManager()} closed before
+     *     returning
      * @param epoch the epoch just finished, 0-based
      * @return one value per name
      * @throws IOException if data cannot be read

@@ -1,7 +1,5 @@
 package io.github.moge.core.training;
 
-import io.github.moge.core.training.data.RunSeeds;
-
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -9,14 +7,15 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
 import ai.djl.training.evaluator.Evaluator;
+import io.github.moge.core.training.data.RunSeeds;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
- * What a run measures after every epoch: the loss and evaluators on the validation batches (if any), then
- * the {@link EpochEvaluation}s, each part after reseeding the engine for validation.
+ * What a run measures after every epoch: the loss and evaluators on the validation batches (if
+ * any), then the {@link EpochEvaluation}s, each part after reseeding the engine for validation.
  */
 final class EpochValidation {
 
@@ -64,9 +63,11 @@ final class EpochValidation {
                 Batch batch = spec.validationData.getBatch(scope, spec.seed, epoch, i);
                 NDList predictions = trainer.evaluate(batch.getData());
                 NDList scalars = new NDList();
-                scalars.add(StepMetrics.asScalar(spec.loss.evaluate(batch.getLabels(), predictions)));
+                scalars.add(
+                        StepMetrics.asScalar(spec.loss.evaluate(batch.getLabels(), predictions)));
                 for (Evaluator evaluator : evaluators) {
-                    scalars.add(StepMetrics.evaluatorScalar(evaluator, batch.getLabels(), predictions));
+                    scalars.add(
+                            StepMetrics.evaluatorScalar(evaluator, batch.getLabels(), predictions));
                 }
                 float[] values = NDArrays.stack(scalars).toFloatArray();
                 for (int j = 0; j < values.length; j++) {

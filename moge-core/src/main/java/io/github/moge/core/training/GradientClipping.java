@@ -7,12 +7,12 @@ import java.util.List;
 
 /**
  * Clipping by global L2 norm, as {@code torch.nn.utils.clip_grad_norm_} does: when the norm of all
- * gradients taken together exceeds {@code maxNorm}, every gradient is scaled in place by {@code maxNorm /
- * (norm + 1e-6)}. DJL 0.25's {@code optClipGrad} clamps each value from above only on PyTorch and has no
- * norm clipping.
+ * gradients taken together exceeds {@code maxNorm}, every gradient is scaled in place by {@code
+ * maxNorm / (norm + 1e-6)}. DJL 0.25's {@code optClipGrad} clamps each value from above only on
+ * PyTorch and has no norm clipping.
  *
- * <p>The norm stays on the device ({@link #globalNorm}) so that {@link TrainingRun} reads it back together
- * with the step's other scalars in one transfer; {@link #clip} then needs the host value.
+ * <p>The norm stays on the device ({@link #globalNorm}) so that {@link TrainingRun} reads it back
+ * together with the step's other scalars in one transfer; {@link #clip} then needs the host value.
  */
 public final class GradientClipping {
 

@@ -86,7 +86,8 @@ public final class RunConfiguration {
             }
             return new RunConfiguration(element.getAsJsonObject());
         } catch (JsonParseException e) {
-            throw new IllegalArgumentException("run configuration is not valid JSON: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "run configuration is not valid JSON: " + e.getMessage(), e);
         }
     }
 
@@ -103,7 +104,9 @@ public final class RunConfiguration {
             return fromJson(Files.readString(file, StandardCharsets.UTF_8));
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(
-                    file.toString(), null, runDirectory + " is not a run directory (no " + FILE_NAME + ")");
+                    file.toString(),
+                    null,
+                    runDirectory + " is not a run directory (no " + FILE_NAME + ")");
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": " + e.getMessage(), e);
         }
@@ -111,8 +114,11 @@ public final class RunConfiguration {
 
     private static JsonElement toJson(String key, Object value) {
         if (!KEY.matcher(key).matches()) {
-            throw new IllegalArgumentException("configuration key '" + key + "' is not snake_case"
-                    + " (lower-case words joined by underscores, e.g. batch_size)");
+            throw new IllegalArgumentException(
+                    "configuration key '"
+                            + key
+                            + "' is not snake_case"
+                            + " (lower-case words joined by underscores, e.g. batch_size)");
         }
         if (value == null) {
             return JsonNull.INSTANCE;
@@ -120,16 +126,22 @@ public final class RunConfiguration {
             return new JsonPrimitive((Boolean) value);
         } else if (value instanceof Number) {
             return new JsonPrimitive((Number) value);
-        } else if (value instanceof CharSequence || value instanceof Path || value instanceof Enum) {
+        } else if (value instanceof CharSequence
+                || value instanceof Path
+                || value instanceof Enum) {
             return new JsonPrimitive(value.toString());
         }
         throw new IllegalArgumentException(
-                "configuration value of '" + key + "' must be a string, number, boolean, enum, path or"
-                        + " null, got " + value.getClass().getName());
+                "configuration value of '"
+                        + key
+                        + "' must be a string, number, boolean, enum, path or"
+                        + " null, got "
+                        + value.getClass().getName());
     }
 
     /**
-     * Returns a copy with more keys (or replaced values), e.g. which of several models a run trains.
+     * Returns a copy with more keys (or replaced values), e.g. which of several models a run
+     * trains.
      *
      * @param more the extra settings, keys and values as for {@link #of(Map)}
      * @return the new configuration
@@ -251,8 +263,10 @@ public final class RunConfiguration {
     }
 
     private static boolean same(JsonElement a, JsonElement b) {
-        if (a.isJsonPrimitive() && b.isJsonPrimitive()
-                && a.getAsJsonPrimitive().isNumber() && b.getAsJsonPrimitive().isNumber()) {
+        if (a.isJsonPrimitive()
+                && b.isJsonPrimitive()
+                && a.getAsJsonPrimitive().isNumber()
+                && b.getAsJsonPrimitive().isNumber()) {
             return a.getAsBigDecimal().compareTo(b.getAsBigDecimal()) == 0;
         }
         return a.equals(b);

@@ -2,7 +2,6 @@ package io.github.moge.core.training;
 
 import io.github.moge.core.training.checkpoint.AtomicFiles;
 import io.github.moge.core.training.checkpoint.CheckpointStore;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,8 +9,8 @@ import java.nio.file.Path;
 import java.util.Locale;
 
 /**
- * The directory of a run: {@code config.json}, the run log and {@code checkpoints/}. A new run gets a
- * directory that can be written and holds no run yet; one that holds a run is never overwritten.
+ * The directory of a run: {@code config.json}, the run log and {@code checkpoints/}. A new run gets
+ * a directory that can be written and holds no run yet; one that holds a run is never overwritten.
  */
 final class RunDirectory {
 
@@ -32,8 +31,11 @@ final class RunDirectory {
         if (Files.exists(directory.resolve(RunConfiguration.FILE_NAME))
                 || Files.exists(directory.resolve(CHECKPOINTS))) {
             throw new IOException(
-                    "output directory " + directory + " already holds a run: resume it with --resume "
-                            + directory + ", or choose a new output directory");
+                    "output directory "
+                            + directory
+                            + " already holds a run: resume it with --resume "
+                            + directory
+                            + ", or choose a new output directory");
         }
         Files.createDirectories(directory);
         byte[] config = configuration.toJson().getBytes(StandardCharsets.UTF_8);
@@ -70,12 +72,23 @@ final class RunDirectory {
             throw new IllegalArgumentException(
                     option + " " + directory + " has no existing parent directory" + fix);
         } else if (!Files.isDirectory(probe)) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT,
-                    "%s %s cannot be created: %s is a file, not a directory%s", option, directory, probe,
-                    fix));
+            throw new IllegalArgumentException(
+                    String.format(
+                            Locale.ROOT,
+                            "%s %s cannot be created: %s is a file, not a directory%s",
+                            option,
+                            directory,
+                            probe,
+                            fix));
         } else if (!canWrite(probe)) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT,
-                    "%s %s is not writable (%s refuses new files)%s", option, directory, probe, fix));
+            throw new IllegalArgumentException(
+                    String.format(
+                            Locale.ROOT,
+                            "%s %s is not writable (%s refuses new files)%s",
+                            option,
+                            directory,
+                            probe,
+                            fix));
         }
     }
 

@@ -1,8 +1,5 @@
 package io.github.moge.core.training;
 
-import io.github.moge.core.training.data.BatchSource;
-import io.github.moge.core.training.optim.StatefulOptimizer;
-
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
@@ -14,6 +11,8 @@ import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.loss.AbstractCompositeLoss;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
+import io.github.moge.core.training.data.BatchSource;
+import io.github.moge.core.training.optim.StatefulOptimizer;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,8 +20,8 @@ import java.util.Map;
 
 /**
  * What defines a {@link TrainingRun}: the settings {@link TrainingRun.Builder} collects, and their
- * validation. The builder fills one; {@link #validated()} checks it and returns the frozen copy a run
- * keeps (lists copied, defaults filled in), which is not changed afterwards.
+ * validation. The builder fills one; {@link #validated()} checks it and returns the frozen copy a
+ * run keeps (lists copied, defaults filled in), which is not changed afterwards.
  */
 final class RunSpec {
 
@@ -85,7 +84,10 @@ final class RunSpec {
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException("TrainingRun needs " + String.join(", ", missing));
         }
-        if (epochs < 1 || checkpointEvery < 0 || keepCheckpoints < 1 || progressEvery < 0
+        if (epochs < 1
+                || checkpointEvery < 0
+                || keepCheckpoints < 1
+                || progressEvery < 0
                 || !(clipGradNorm >= 0)) {
             throw new IllegalArgumentException(
                     "epochs and keepCheckpoints must be >= 1, checkpointEvery, progressEvery and"
@@ -111,7 +113,8 @@ final class RunSpec {
         frozen.seedSet = true;
         frozen.device = device;
         // Clipping changes the trajectory, so it is part of what a resume must match.
-        frozen.configuration = configuration.with(Map.of(TrainingRun.CLIP_GRAD_NORM_KEY, clipGradNorm));
+        frozen.configuration =
+                configuration.with(Map.of(TrainingRun.CLIP_GRAD_NORM_KEY, clipGradNorm));
         frozen.checkpointEvery = checkpointEvery;
         frozen.keepCheckpoints = keepCheckpoints;
         frozen.clipGradNorm = clipGradNorm;

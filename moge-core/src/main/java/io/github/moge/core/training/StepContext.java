@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDManager;
 import io.github.moge.core.training.data.RunSeeds;
 
 /**
- * Where a training step stands: the run seed, the global step and the batch position, and the manager
- * that lives for this step only. Step code that needs Java-side randomness (mixup ratios, crop offsets)
- * takes it from {@link #seedFor(long)} so a resumed run draws the same values.
+ * Where a training step stands: the run seed, the global step and the batch position, and the
+ * manager that lives for this step only. Step code that needs Java-side randomness (mixup ratios,
+ * crop offsets) takes it from {@link #seedFor(long)} so a resumed run draws the same values.
  */
 public final class StepContext {
 

@@ -19,8 +19,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The scalars of a step: loss, global gradient norm, loss components, evaluators and step diagnostics,
- * computed on the device and brought to the host in one transfer.
+ * The scalars of a step: loss, global gradient norm, loss components, evaluators and step
+ * diagnostics, computed on the device and brought to the host in one transfer.
  */
 final class StepMetrics {
 
@@ -30,7 +30,8 @@ final class StepMetrics {
     private final List<Evaluator> evaluators;
     private final List<StepDiagnostic> diagnostics;
 
-    StepMetrics(List<Loss> components, List<Evaluator> evaluators, List<StepDiagnostic> diagnostics) {
+    StepMetrics(
+            List<Loss> components, List<Evaluator> evaluators, List<StepDiagnostic> diagnostics) {
         this.components = components;
         this.evaluators = evaluators;
         this.diagnostics = diagnostics;
@@ -52,7 +53,8 @@ final class StepMetrics {
      * @param gradients the gradients of the trained parameters
      * @return the values on the host
      */
-    Values measure(Trainer trainer, StepOutput output, StepContext context, List<NDArray> gradients) {
+    Values measure(
+            Trainer trainer, StepOutput output, StepContext context, List<NDArray> gradients) {
         List<Boolean> measured = new ArrayList<>();
         NDList diagnosticValues = measureDiagnostics(trainer, output, context, measured);
         NDList scalars = new NDList();
@@ -83,8 +85,8 @@ final class StepMetrics {
     }
 
     /**
-     * Runs the diagnostics on this step; {@code measured} receives, per diagnostic, whether it measured.
-     * Their scalars are returned for the step's single host read.
+     * Runs the diagnostics on this step; {@code measured} receives, per diagnostic, whether it
+     * measured. Their scalars are returned for the step's single host read.
      */
     private NDList measureDiagnostics(
             Trainer trainer, StepOutput output, StepContext context, List<Boolean> measured) {
@@ -96,8 +98,13 @@ final class StepMetrics {
                 continue;
             }
             if (measurement.size() != diagnostic.names().size()) {
-                throw new IllegalStateException(diagnostic.getClass().getSimpleName() + " returned "
-                        + measurement.size() + " values for its " + diagnostic.names().size() + " names");
+                throw new IllegalStateException(
+                        diagnostic.getClass().getSimpleName()
+                                + " returned "
+                                + measurement.size()
+                                + " values for its "
+                                + diagnostic.names().size()
+                                + " names");
             }
             for (NDArray value : measurement) {
                 values.add(asScalar(value));
@@ -106,7 +113,9 @@ final class StepMetrics {
         return values;
     }
 
-    /** The diagnostics' values by column name, NaN for a diagnostic that did not measure this step. */
+    /**
+     * The diagnostics' values by column name, NaN for a diagnostic that did not measure this step.
+     */
     private Map<String, Float> diagnosticMap(float[] values, int offset, List<Boolean> measured) {
         Map<String, Float> out = new LinkedHashMap<>();
         int next = offset;
@@ -139,8 +148,9 @@ final class StepMetrics {
     }
 
     /**
-     * Returns an evaluator's value on one batch. DJL's accuracies return the number of correct predictions
-     * from {@code evaluate}, so they are read through their accumulator, which gives the fraction.
+     * Returns an evaluator's value on one batch. DJL's accuracies return the number of correct
+     * predictions from {@code evaluate}, so they are read through their accumulator, which gives
+     * the fraction.
      */
     static NDArray evaluatorScalar(Evaluator evaluator, NDList labels, NDList predictions) {
         if (evaluator instanceof AbstractAccuracy) {

@@ -4,9 +4,9 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 
 /**
- * What a {@link TrainingStep} computed for one batch: the scalar loss to differentiate, and the labels and
- * predictions the loss components and evaluators are computed from (labels may differ from the batch's,
- * e.g. mixed by mixup).
+ * What a {@link TrainingStep} computed for one batch: the scalar loss to differentiate, and the
+ * labels and predictions the loss components and evaluators are computed from (labels may differ
+ * from the batch's, e.g. mixed by mixup).
  */
 public final class StepOutput {
 

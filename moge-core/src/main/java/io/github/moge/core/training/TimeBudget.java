@@ -1,15 +1,13 @@
 package io.github.moge.core.training;
 
-import io.github.moge.core.training.StepListener;
 import io.github.moge.core.training.log.StepRecord;
-import io.github.moge.core.training.TrainingRun;
 import java.util.function.LongSupplier;
 
 /**
- * A wall-time budget for one invocation of a run: after the first step that ends with the budget spent
- * it asks the run to stop ({@link TrainingRun#requestStop()}), which writes a checkpoint, so the run can
- * be continued with {@code --resume} (with a new budget or none). The time counts from the creation of
- * the budget and includes validation and checkpoints.
+ * A wall-time budget for one invocation of a run: after the first step that ends with the budget
+ * spent it asks the run to stop ({@link TrainingRun#requestStop()}), which writes a checkpoint, so
+ * the run can be continued with {@code --resume} (with a new budget or none). The time counts from
+ * the creation of the budget and includes validation and checkpoints.
  */
 public final class TimeBudget implements StepListener {
 
@@ -36,7 +34,8 @@ public final class TimeBudget implements StepListener {
      */
     public TimeBudget(double seconds, LongSupplier clock) {
         if (!(seconds > 0)) {
-            throw new IllegalArgumentException("the time budget must be > 0 seconds, got " + seconds);
+            throw new IllegalArgumentException(
+                    "the time budget must be > 0 seconds, got " + seconds);
         }
         this.budgetNanos = (long) Math.min(Long.MAX_VALUE / 2.0, seconds * 1e9);
         this.clock = clock;

@@ -5,10 +5,10 @@ import java.util.Collections;
 import java.util.Map;
 
 /**
- * Thrown when a training step produced a non-finite loss or gradient norm and skipping is off. No update
- * was applied for that step and no checkpoint was written after it, so the last checkpoint is the last
- * good state. The message names the step, its position, the loss and every component, and the gradient
- * norm.
+ * Thrown when a training step produced a non-finite loss or gradient norm and skipping is off. No
+ * update was applied for that step and no checkpoint was written after it, so the last checkpoint
+ * is the last good state. The message names the step, its position, the loss and every component,
+ * and the gradient norm.
  */
 public final class TrainingDivergedException extends RuntimeException {
 

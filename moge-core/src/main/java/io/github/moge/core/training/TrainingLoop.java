@@ -1,12 +1,5 @@
 package io.github.moge.core.training;
 
-import io.github.moge.core.training.checkpoint.Checkpoint;
-import io.github.moge.core.training.checkpoint.TrainingState;
-import io.github.moge.core.training.data.RunSeeds;
-import io.github.moge.core.training.log.EpochRecord;
-import io.github.moge.core.training.log.RunLog;
-import io.github.moge.core.training.log.StepRecord;
-
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
@@ -20,6 +13,12 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.listener.TrainingListener;
 import ai.djl.util.Pair;
+import io.github.moge.core.training.checkpoint.Checkpoint;
+import io.github.moge.core.training.checkpoint.TrainingState;
+import io.github.moge.core.training.data.RunSeeds;
+import io.github.moge.core.training.log.EpochRecord;
+import io.github.moge.core.training.log.RunLog;
+import io.github.moge.core.training.log.StepRecord;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,11 +27,11 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /**
- * One invocation of a {@link TrainingRun} (a start or a resume): the steps and epochs from the state it
- * is given until the run completes or a stop is requested. A step's scalars come from {@link
- * StepMetrics}, the decision to update from {@link DivergenceGuard}, checkpoints from {@link
- * CheckpointSchedule}, epoch measurements from {@link EpochValidation}; everything is written to the
- * {@link RunLog}.
+ * One invocation of a {@link TrainingRun} (a start or a resume): the steps and epochs from the
+ * state it is given until the run completes or a stop is requested. A step's scalars come from
+ * {@link StepMetrics}, the decision to update from {@link DivergenceGuard}, checkpoints from {@link
+ * CheckpointSchedule}, epoch measurements from {@link EpochValidation}; everything is written to
+ * the {@link RunLog}.
  */
 final class TrainingLoop {
 
@@ -47,7 +46,10 @@ final class TrainingLoop {
     private TrainingState state;
 
     TrainingLoop(
-            RunSpec spec, RunLog log, CheckpointSchedule checkpoints, BooleanSupplier stopRequested) {
+            RunSpec spec,
+            RunLog log,
+            CheckpointSchedule checkpoints,
+            BooleanSupplier stopRequested) {
         this.spec = spec;
         this.log = log;
         this.checkpoints = checkpoints;
@@ -89,8 +91,14 @@ final class TrainingLoop {
                 epochs(trainer, runDirectory);
             }
         }
-        return new TrainingSummary(runDirectory, startStep, state.getStep(), state.isCompleted(),
-                state.getSkippedSteps(), checkpoints.last(), finishedEpochs);
+        return new TrainingSummary(
+                runDirectory,
+                startStep,
+                state.getStep(),
+                state.isCompleted(),
+                state.getSkippedSteps(),
+                checkpoints.last(),
+                finishedEpochs);
     }
 
     private void epochs(Trainer trainer, Path runDirectory) throws IOException {
@@ -134,7 +142,8 @@ final class TrainingLoop {
             StepMetrics.Values values = metrics.measure(trainer, output, context, gradients);
             Checkpoint last = checkpoints.last();
             boolean update =
-                    guard.admit(context, values, gradients, last == null ? null : last.getDirectory());
+                    guard.admit(
+                            context, values, gradients, last == null ? null : last.getDirectory());
             float lr = Float.NaN;
             if (update) {
                 GradientClipping.clip(gradients, values.gradientNorm(), spec.clipGradNorm);
@@ -150,11 +159,25 @@ final class TrainingLoop {
                 state.recordSkip();
             }
             double millis = (System.nanoTime() - start) / 1e6;
-            record = new StepRecord(step, epoch, index, values.loss(), values.components(),
-                    values.evaluations(), values.diagnostics(), values.gradientNorm(), lr, !update,
-                    batch.getSize(), millis);
+            record =
+                    new StepRecord(
+                            step,
+                            epoch,
+                            index,
+                            values.loss(),
+                            values.components(),
+                            values.evaluations(),
+                            values.diagnostics(),
+                            values.gradientNorm(),
+                            lr,
+                            !update,
+                            batch.getSize(),
+                            millis);
             if (update) {
-                state.recordMetrics(record.getSamples(), record.getLoss(), record.getComponents(),
+                state.recordMetrics(
+                        record.getSamples(),
+                        record.getLoss(),
+                        record.getComponents(),
                         record.getEvaluations());
             }
             state.recordStep(millis / 1e3);
@@ -170,8 +193,13 @@ final class TrainingLoop {
         int epoch = state.getEpoch();
         Map<String, Double> training = state.getEpochMeans();
         Map<String, Double> measured = validation.measure(trainer, epoch);
-        EpochRecord record = new EpochRecord(epoch, training, measured, state.getSkippedSteps(),
-                state.getEpochSeconds());
+        EpochRecord record =
+                new EpochRecord(
+                        epoch,
+                        training,
+                        measured,
+                        state.getSkippedSteps(),
+                        state.getEpochSeconds());
         finishedEpochs.add(record);
         trainer.notifyListeners(listener -> listener.onEpoch(trainer));
         log.epoch(record, state.getStep());

@@ -1,13 +1,5 @@
 package io.github.moge.core.training;
 
-import io.github.moge.core.training.checkpoint.Checkpoint;
-import io.github.moge.core.training.checkpoint.CorruptCheckpointException;
-import io.github.moge.core.training.checkpoint.TrainingState;
-import io.github.moge.core.training.data.BatchSource;
-import io.github.moge.core.training.data.RunSeeds;
-import io.github.moge.core.training.log.RunLog;
-import io.github.moge.core.training.optim.StatefulOptimizer;
-
 import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
@@ -19,6 +11,13 @@ import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.loss.AbstractCompositeLoss;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
+import io.github.moge.core.training.checkpoint.Checkpoint;
+import io.github.moge.core.training.checkpoint.CorruptCheckpointException;
+import io.github.moge.core.training.checkpoint.TrainingState;
+import io.github.moge.core.training.data.BatchSource;
+import io.github.moge.core.training.data.RunSeeds;
+import io.github.moge.core.training.log.RunLog;
+import io.github.moge.core.training.optim.StatefulOptimizer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -26,14 +25,15 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * The training loop every command shares: checkpointed, exactly resumable, guarded against divergence,
- * with per-step native memory scopes.
+ * The training loop every command shares: checkpointed, exactly resumable, guarded against
+ * divergence, with per-step native memory scopes.
  *
  * <pre>{@code
  * TrainingRun run = TrainingRun.builder()
  *         .setModel(model)                          // block set, not yet initialized
  *         .setLoss(loss)                            // a composite loss's components are logged
- *         .setOptimizer(StatefulAdamW.builder().optLearningRateTracker(lr).optWeightDecays(0.05f).build())
+ *         .setOptimizer(StatefulAdamW.builder()
+ *                 .optLearningRateTracker(lr).optWeightDecays(0.05f).build())
  *         .setTrainingData(ShuffledBatches.builder().setDataset(train).setBatchSize(200).build())
  *         .setInputShapes(new Shape(200, 784))
  *         .setEpochs(150).setSeed(42)
@@ -45,22 +45,24 @@ import java.util.Locale;
  * TrainingSummary summary = resumeDir == null ? run.run(outputDir) : run.resume(resumeDir);
  * }</pre>
  *
- * <p>A step (in {@code TrainingLoop}): reseed the engine with {@link RunSeeds#stepSeed}(seed, step); fetch
- * batch (epoch, index) from the {@link BatchSource} into a manager that is closed after the step; run the
- * {@link TrainingStep}'s forward pass and backward; measure the {@link StepDiagnostic}s; compute the
- * global gradient norm; stop (or skip, if enabled) on a non-finite loss or norm; clip by global norm;
- * step the optimizer; notify listeners (which advances e.g. a schedule listener); append a row to {@code
- * metrics.csv}. Epochs end with validation, a row in {@code epochs.csv} and a checkpoint.
+ * <p>A step (in {@code TrainingLoop}): reseed the engine with {@link RunSeeds#stepSeed}(seed,
+ * step); fetch batch (epoch, index) from the {@link BatchSource} into a manager that is closed
+ * after the step; run the {@link TrainingStep}'s forward pass and backward; measure the {@link
+ * StepDiagnostic}s; compute the global gradient norm; stop (or skip, if enabled) on a non-finite
+ * loss or norm; clip by global norm; step the optimizer; notify listeners (which advances e.g. a
+ * schedule listener); append a row to {@code metrics.csv}. Epochs end with validation, a row in
+ * {@code epochs.csv} and a checkpoint.
  *
- * <p>Run directory: {@code config.json}, {@code metrics.csv}, {@code epochs.csv}, {@code checkpoints/}.
- * {@link #run(Path)} refuses a directory that already holds a run; {@link #resume(Path)} continues one from
- * its newest intact checkpoint. A run object is used once.
+ * <p>Run directory: {@code config.json}, {@code metrics.csv}, {@code epochs.csv}, {@code
+ * checkpoints/}. {@link #run(Path)} refuses a directory that already holds a run; {@link
+ * #resume(Path)} continues one from its newest intact checkpoint. A run object is used once.
  *
- * <p>Add listeners that keep no per-batch metrics of their own: DJL's {@code EvaluatorTrainingListener}
- * and logging listeners expect DJL's own loop. Evaluators are computed by this loop per batch.
+ * <p>Add listeners that keep no per-batch metrics of their own: DJL's {@code
+ * EvaluatorTrainingListener} and logging listeners expect DJL's own loop. Evaluators are computed
+ * by this loop per batch.
  *
- * <p>This file is long because of the {@link Builder}: one documented setter per setting. The run itself
- * only starts or resumes; the loop and its parts are package-private classes beside it.
+ * <p>This file is long because of the {@link Builder}: one documented setter per setting. The run
+ * itself only starts or resumes; the loop and its parts are package-private classes beside it.
  */
 public final class TrainingRun {
 
@@ -84,14 +86,16 @@ public final class TrainingRun {
         return new Builder();
     }
 
-    /** Asks the loop to stop after the current step, write a checkpoint and return (thread-safe). */
+    /**
+     * Asks the loop to stop after the current step, write a checkpoint and return (thread-safe).
+     */
     public void requestStop() {
         stopRequested = true;
     }
 
     /**
-     * Starts a new run in {@code runDirectory}, which is created; a directory that already holds a run
-     * ({@code config.json} or {@code checkpoints/}) is refused, never overwritten.
+     * Starts a new run in {@code runDirectory}, which is created; a directory that already holds a
+     * run ({@code config.json} or {@code checkpoints/}) is refused, never overwritten.
      *
      * @param runDirectory where the configuration, metrics and checkpoints go
      * @return the summary
@@ -107,9 +111,9 @@ public final class TrainingRun {
     }
 
     /**
-     * Continues the run in {@code runDirectory} from its newest intact checkpoint (or from the start if it
-     * has none yet). The configuration given to the builder must equal the saved one; a command should
-     * build its settings from {@link RunConfiguration#read(Path)}.
+     * Continues the run in {@code runDirectory} from its newest intact checkpoint (or from the
+     * start if it has none yet). The configuration given to the builder must equal the saved one; a
+     * command should build its settings from {@link RunConfiguration#read(Path)}.
      *
      * @param runDirectory the run directory
      * @return the summary
@@ -122,8 +126,11 @@ public final class TrainingRun {
         List<String> differences = saved.differences(spec.configuration);
         if (!differences.isEmpty()) {
             throw new IllegalArgumentException(
-                    "the run configuration differs from " + runDirectory.resolve(RunConfiguration.FILE_NAME)
-                            + " (" + String.join("; ", differences) + "): resume with the saved settings"
+                    "the run configuration differs from "
+                            + runDirectory.resolve(RunConfiguration.FILE_NAME)
+                            + " ("
+                            + String.join("; ", differences)
+                            + "): resume with the saved settings"
                             + " (pass only --resume) or start a new run");
         }
         RunLog log = newLog();
@@ -139,21 +146,32 @@ public final class TrainingRun {
                 || written.getEpochs() != spec.epochs
                 || written.getBatchesPerEpoch() != batches) {
             throw new IllegalArgumentException(
-                    String.format(Locale.ROOT,
-                            "checkpoint %s was written by a run with seed %d, %d epochs of %d batches, but"
-                                    + " this run has seed %d, %d epochs of %d batches: resume with the saved"
-                                    + " settings and data",
-                            checkpoint, written.getSeed(), written.getEpochs(),
-                            written.getBatchesPerEpoch(), spec.seed, spec.epochs, batches));
+                    String.format(
+                            Locale.ROOT,
+                            "checkpoint %s was written by a run with seed %d, %d epochs of %d"
+                                    + " batches, but this run has seed %d, %d epochs of %d batches:"
+                                    + " resume with the saved settings and data",
+                            checkpoint,
+                            written.getSeed(),
+                            written.getEpochs(),
+                            written.getBatchesPerEpoch(),
+                            spec.seed,
+                            spec.epochs,
+                            batches));
         }
         checkpoints.restoreModel(checkpoint);
-        // A copy: the loop advances its state, and the checkpoint's must keep the step it was written at
+        // A copy: the loop advances its state, and the checkpoint's must keep the step it was
+        // written at
         // (a stop request compares them to decide whether a checkpoint is needed).
         TrainingState state = written.copy();
         if (state.isCompleted()) {
             log.complete(runDirectory, state.getStep());
         } else {
-            log.resuming(runDirectory, checkpoint.getDirectory(), state.getStep(), state.getEpoch(),
+            log.resuming(
+                    runDirectory,
+                    checkpoint.getDirectory(),
+                    state.getStep(),
+                    state.getEpoch(),
                     state.getBatchInEpoch());
         }
         return new TrainingLoop(spec, log, checkpoints, () -> stopRequested)
@@ -182,7 +200,11 @@ public final class TrainingRun {
         RunLog.Columns columns =
                 new RunLog.Columns(
                         components, evaluators, spec.diagnosticNames(), spec.evaluationNames());
-        return new RunLog(spec.log, columns, spec.epochs, spec.trainingData.batchesPerEpoch(),
+        return new RunLog(
+                spec.log,
+                columns,
+                spec.epochs,
+                spec.trainingData.batchesPerEpoch(),
                 spec.progressEvery);
     }
 
@@ -199,8 +221,8 @@ public final class TrainingRun {
         Builder() {}
 
         /**
-         * Adds a measurement taken inside every step between backward and the update, written as extra
-         * columns of {@code metrics.csv}.
+         * Adds a measurement taken inside every step between backward and the update, written as
+         * extra columns of {@code metrics.csv}.
          *
          * @param diagnostic the measurement; it must not change the trajectory
          * @return this builder
@@ -211,7 +233,8 @@ public final class TrainingRun {
         }
 
         /**
-         * Adds measurements made after every epoch (after validation), recorded in {@code epochs.csv}.
+         * Adds measurements made after every epoch (after validation), recorded in {@code
+         * epochs.csv}.
          *
          * @param evaluation the measurement
          * @return this builder
@@ -222,7 +245,8 @@ public final class TrainingRun {
         }
 
         /**
-         * Sets the model; its block must be set. On resume its parameters are loaded from the checkpoint.
+         * Sets the model; its block must be set. On resume its parameters are loaded from the
+         * checkpoint.
          *
          * @param model the model
          * @return this builder
@@ -233,7 +257,8 @@ public final class TrainingRun {
         }
 
         /**
-         * Sets the training loss; the components of an {@link AbstractCompositeLoss} are logged per step.
+         * Sets the training loss; the components of an {@link AbstractCompositeLoss} are logged per
+         * step.
          *
          * @param loss the loss
          * @return this builder
@@ -378,8 +403,8 @@ public final class TrainingRun {
         }
 
         /**
-         * Writes a checkpoint every {@code steps} steps as well as after every epoch (default 0: epochs
-         * only).
+         * Writes a checkpoint every {@code steps} steps as well as after every epoch (default 0:
+         * epochs only).
          *
          * @param steps &gt;= 0
          * @return this builder
@@ -413,8 +438,8 @@ public final class TrainingRun {
         }
 
         /**
-         * Skips the update of a step with a non-finite loss or gradient instead of stopping (default off);
-         * more than 10 such steps in a row stop the run.
+         * Skips the update of a step with a non-finite loss or gradient instead of stopping
+         * (default off); more than 10 such steps in a row stop the run.
          *
          * @param skip whether to skip and continue
          * @return this builder
@@ -425,7 +450,8 @@ public final class TrainingRun {
         }
 
         /**
-         * On resume, falls back to the previous checkpoint when the newest is corrupt (default off: refuse).
+         * On resume, falls back to the previous checkpoint when the newest is corrupt (default off:
+         * refuse).
          *
          * @param allowFallback whether to fall back
          * @return this builder
@@ -447,7 +473,8 @@ public final class TrainingRun {
         }
 
         /**
-         * Prints a progress line every {@code steps} steps (default 50; 0 prints epoch summaries only).
+         * Prints a progress line every {@code steps} steps (default 50; 0 prints epoch summaries
+         * only).
          *
          * @param steps &gt;= 0
          * @return this builder
@@ -490,5 +517,4 @@ public final class TrainingRun {
             return new TrainingRun(spec.validated());
         }
     }
-
 }

@@ -6,14 +6,14 @@ import ai.djl.training.dataset.Batch;
 import io.github.moge.core.training.data.RunSeeds;
 
 /**
- * The forward pass and loss of one batch, pluggable so that commands can change what a step does without
- * copying the loop: a language model carries an attention memory from batch to batch, vision applies
- * mixup or cutmix.
+ * The forward pass and loss of one batch, pluggable so that commands can change what a step does
+ * without copying the loop: a language model carries an attention memory from batch to batch,
+ * vision applies mixup or cutmix.
  *
  * <p>{@link TrainingRun} opens the gradient collector, calls {@link #forward}, runs backward on the
- * returned loss, then clips, guards, steps the optimizer and notifies listeners. The engine has been
- * reseeded for the step ({@link RunSeeds#stepSeed}), so engine randomness here is reproducible; Java-side
- * randomness must come from {@link StepContext#seedFor(long)}.
+ * returned loss, then clips, guards, steps the optimizer and notifies listeners. The engine has
+ * been reseeded for the step ({@link RunSeeds#stepSeed}), so engine randomness here is
+ * reproducible; Java-side randomness must come from {@link StepContext#seedFor(long)}.
  *
  * <p>A step that carries state across batches returns it from {@link #saveState()} (arrays that are
  * copied into the checkpoint) and takes it back in {@link #loadState(NDList)}: that is what makes a
@@ -32,8 +32,8 @@ public interface TrainingStep {
     StepOutput forward(Trainer trainer, Batch batch, StepContext context);
 
     /**
-     * Called before the first batch of every epoch (also when a run resumes at the start of an epoch), e.g.
-     * to reset a carried memory.
+     * Called before the first batch of every epoch (also when a run resumes at the start of an
+     * epoch), e.g. to reset a carried memory.
      *
      * @param epoch the epoch, 0-based
      */

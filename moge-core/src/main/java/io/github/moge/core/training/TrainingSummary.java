@@ -2,7 +2,6 @@ package io.github.moge.core.training;
 
 import io.github.moge.core.training.checkpoint.Checkpoint;
 import io.github.moge.core.training.log.EpochRecord;
-
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.List;

@@ -88,13 +88,21 @@ class ImportanceLoadLossTest {
             for (int k = 1; k <= 2; k++) {
                 for (double std : new double[] {1.0 / e, 0.4}) {
                     ImportanceLoadLoss loss =
-                            std == 1.0 / e ? new ImportanceLoadLoss() : ImportanceLoadLoss.builder().optNoiseStd(std).build();
+                            std == 1.0 / e
+                                    ? new ImportanceLoadLoss()
+                                    : ImportanceLoadLoss.builder().optNoiseStd(std).build();
                     RoutingResult routing = RoutingFixtures.route(m.create(h), m.create(noise), k);
                     double[] ref = reference(h, noise, k, std);
-                    assertTrue(ref[2] > 0.05, "skewed routing should be clearly unbalanced: " + ref[2]);
+                    assertTrue(
+                            ref[2] > 0.05,
+                            "skewed routing should be clearly unbalanced: " + ref[2]);
                     assertEquals(ref[0], loss.importanceLoss(routing).getDouble(), 1e-12);
                     assertEquals(ref[1], loss.loadLoss(routing).getDouble(), 1e-12);
-                    assertEquals(ref[2], loss.compute(routing).getDouble(), 1e-12, "k=" + k + " std=" + std);
+                    assertEquals(
+                            ref[2],
+                            loss.compute(routing).getDouble(),
+                            1e-12,
+                            "k=" + k + " std=" + std);
                 }
             }
             // float32 gives the same value to float accuracy and keeps its type
@@ -135,8 +143,11 @@ class ImportanceLoadLossTest {
                     plus[t][i] += step;
                     minus[t][i] -= step;
                     double fd =
-                            (loss.compute(RoutingFixtures.route(m.create(plus), noiseArray, k)).getDouble()
-                                            - loss.compute(RoutingFixtures.route(m.create(minus), noiseArray, k))
+                            (loss.compute(RoutingFixtures.route(m.create(plus), noiseArray, k))
+                                                    .getDouble()
+                                            - loss.compute(
+                                                            RoutingFixtures.route(
+                                                                    m.create(minus), noiseArray, k))
                                                     .getDouble())
                                     / (2 * step);
                     assertEquals(fd, grad[t * e + i], 1e-7, "d/dh[" + t + "][" + i + "]");
@@ -158,21 +169,34 @@ class ImportanceLoadLossTest {
     @Test
     void badInputIsRejectedWithTheFieldName() {
         IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> ImportanceLoadLoss.builder().optNoiseStd(0));
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> ImportanceLoadLoss.builder().optNoiseStd(0));
         assertTrue(e.getMessage().contains("noiseStd"), e.getMessage());
-        assertThrows(IllegalArgumentException.class, () -> ImportanceLoadLoss.builder().optNoiseStd(Double.NaN));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> ImportanceLoadLoss.builder().optNoiseStd(Double.NaN));
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray one = m.zeros(new Shape(3, 1), DataType.FLOAT64);
             e =
                     assertThrows(
                             IllegalArgumentException.class,
-                            () -> new ImportanceLoadLoss().compute(RoutingFixtures.route(one, null, 1)));
+                            () ->
+                                    new ImportanceLoadLoss()
+                                            .compute(RoutingFixtures.route(one, null, 1)));
             assertTrue(e.getMessage().contains("numExperts"), e.getMessage());
             NDArray logits = m.zeros(new Shape(3, 4), DataType.FLOAT64);
             RoutingResult bad =
                     new RoutingResult(
-                            logits, logits, m.zeros(new Shape(3, 5), DataType.FLOAT64), logits, m.zeros(new Shape(3, 1), DataType.INT64));
-            e = assertThrows(IllegalArgumentException.class, () -> new ImportanceLoadLoss().compute(bad));
+                            logits,
+                            logits,
+                            m.zeros(new Shape(3, 5), DataType.FLOAT64),
+                            logits,
+                            m.zeros(new Shape(3, 1), DataType.INT64));
+            e =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () -> new ImportanceLoadLoss().compute(bad));
             assertTrue(e.getMessage().contains("routingInput"), e.getMessage());
         }
         assertEquals("importance_load", new ImportanceLoadLoss().getName());
@@ -182,26 +206,41 @@ class ImportanceLoadLossTest {
     @Test
     void tutelLoadFormMatchesHandValues() {
         // Two tokens, E = 3, k = 1, noise std 1/3; tau = the largest of softmax(h + noise).
-        // token 0: z = (0.66524, 0.24473, 0.09003), noisy scores (0.49015, 0.44351, 0.06634), tau = 0.49015
-        // token 1: z = (0.42601, 0.31560, 0.25839), noisy scores (0.32204, 0.35591, 0.32204), tau = 0.35591
-        // load_i = sum_x Phi((z_i - tau) / (1/3)) = (1.283581, 0.682648, 0.499923); its unbiased var / mean^2
+        // token 0: z = (0.66524, 0.24473, 0.09003), noisy scores (0.49015, 0.44351, 0.06634), tau =
+        // 0.49015
+        // token 1: z = (0.42601, 0.31560, 0.25839), noisy scores (0.32204, 0.35591, 0.32204), tau =
+        // 0.35591
+        // load_i = sum_x Phi((z_i - tau) / (1/3)) = (1.283581, 0.682648, 0.499923); its unbiased
+        // var / mean^2
         // is 0.2487617 (evaluated in double precision from these definitions).
         try (NDManager m = NDManager.newBaseManager()) {
             NDArray h = m.create(new double[][] {{1, 0, -1}, {0.5, 0.2, 0}});
             NDArray noise = m.create(new double[][] {{0, 0.9, 0}, {-0.4, 0, 0.1}});
             RoutingResult routing = RoutingFixtures.route(h, noise, 1);
             ImportanceLoadLoss tutel =
-                    ImportanceLoadLoss.builder().optLoadForm(ImportanceLoadLoss.LoadForm.TUTEL).build();
+                    ImportanceLoadLoss.builder()
+                            .optLoadForm(ImportanceLoadLoss.LoadForm.TUTEL)
+                            .build();
             assertEquals(0.24876166994981166, tutel.loadLoss(routing).getDouble(), 1e-9);
-            // the default is V-MoE's form on logits, a different (much larger) value for the same routing
+            // the default is V-MoE's form on logits, a different (much larger) value for the same
+            // routing
             double vmoe = new ImportanceLoadLoss().loadLoss(routing).getDouble();
-            double[] expected = reference(new double[][] {{1, 0, -1}, {0.5, 0.2, 0}},
-                    new double[][] {{0, 0.9, 0}, {-0.4, 0, 0.1}}, 1, 1.0 / 3);
+            double[] expected =
+                    reference(
+                            new double[][] {{1, 0, -1}, {0.5, 0.2, 0}},
+                            new double[][] {{0, 0.9, 0}, {-0.4, 0, 0.1}},
+                            1,
+                            1.0 / 3);
             assertEquals(expected[1], vmoe, 1e-9);
             assertTrue(vmoe > 2 * 0.2487, "V-MoE " + vmoe);
-            assertEquals(tutel.importanceLoss(routing).getDouble(), new ImportanceLoadLoss().importanceLoss(routing)
-                    .getDouble(), 0.0, "the importance term is the same in both forms");
-            assertThrows(IllegalArgumentException.class, () -> ImportanceLoadLoss.builder().optLoadForm(null));
+            assertEquals(
+                    tutel.importanceLoss(routing).getDouble(),
+                    new ImportanceLoadLoss().importanceLoss(routing).getDouble(),
+                    0.0,
+                    "the importance term is the same in both forms");
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> ImportanceLoadLoss.builder().optLoadForm(null));
         }
     }
 }

@@ -19,9 +19,10 @@ class NormalCdfTest {
     }
 
     /**
-     * Reference Phi computed independently of Cody's approximation: the positive-term series
-     * Phi(x) = 1/2 + pdf(x) sum_n x^(2n+1) / (1 3 5 ... (2n+1)) for |x| <= 3, and the Laplace continued
-     * fraction of the Mills ratio, 1 - Phi(y) = pdf(y) / (y + 1/(y + 2/(y + 3/(y + ...)))), for |y| > 3.
+     * Reference Phi computed independently of Cody's approximation: the positive-term series Phi(x)
+     * = 1/2 + pdf(x) sum_n x^(2n+1) / (1 3 5 ... (2n+1)) for |x| <= 3, and the Laplace continued
+     * fraction of the Mills ratio, 1 - Phi(y) = pdf(y) / (y + 1/(y + 2/(y + 3/(y + ...)))), for |y|
+     * > 3.
      */
     static double referencePhi(double x) {
         if (Math.abs(x) <= 3) {
@@ -132,8 +133,16 @@ class NormalCdfTest {
         try (NDManager m = NDManager.newBaseManager()) {
             for (DataType type : new DataType[] {DataType.FLOAT32, DataType.FLOAT64}) {
                 NDArray x =
-                        m.create(new double[] {Double.NEGATIVE_INFINITY, -1e30, -100, 0, 100, 1e30,
-                                    Double.POSITIVE_INFINITY})
+                        m.create(
+                                        new double[] {
+                                            Double.NEGATIVE_INFINITY,
+                                            -1e30,
+                                            -100,
+                                            0,
+                                            100,
+                                            1e30,
+                                            Double.POSITIVE_INFINITY
+                                        })
                                 .toType(type, false);
                 x.setRequiresGradient(true);
                 NDArray y;
@@ -173,7 +182,9 @@ class NormalCdfTest {
             float[] v = out.toType(DataType.FLOAT32, false).toFloatArray();
             assertEquals(referencePhi(1), v[2], 1e-3);
             IllegalArgumentException e =
-                    assertThrows(IllegalArgumentException.class, () -> NormalCdf.cdf(m.create(new int[] {1})));
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () -> NormalCdf.cdf(m.create(new int[] {1})));
             assertTrue(e.getMessage().contains("x must"), e.getMessage());
         }
     }

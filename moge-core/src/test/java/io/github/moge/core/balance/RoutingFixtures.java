@@ -5,12 +5,17 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import io.github.moge.core.routing.RoutingResult;
 
-/** Builds RoutingResults directly from arrays, the way a vision router would (softmax then top-k). */
+/**
+ * Builds RoutingResults directly from arrays, the way a vision router would (softmax then top-k).
+ */
 final class RoutingFixtures {
 
     private RoutingFixtures() {}
 
-    /** Routing with noisy logits = logits + noise, z = softmax(logits), experts = top-k of noisy logits. */
+    /**
+     * Routing with noisy logits = logits + noise, z = softmax(logits), experts = top-k of noisy
+     * logits.
+     */
     static RoutingResult route(NDArray logits, NDArray noise, int k) {
         NDArray noisy = noise == null ? logits : logits.add(noise);
         NDArray z = logits.softmax(1);

@@ -28,7 +28,10 @@ class SwitchLossTest {
             NDArray l1 = new SwitchLoss().compute(RoutingFixtures.routeGiven(m, z, top1));
             assertEquals(new Shape(), l1.getShape());
             assertEquals(1.0, l1.getDouble(), 1e-15);
-            assertEquals(1.0, new SwitchLoss().compute(RoutingFixtures.routeGiven(m, z, top2)).getDouble(), 1e-15);
+            assertEquals(
+                    1.0,
+                    new SwitchLoss().compute(RoutingFixtures.routeGiven(m, z, top2)).getDouble(),
+                    1e-15);
         }
     }
 
@@ -65,7 +68,11 @@ class SwitchLossTest {
             zz.setRequiresGradient(true);
             NDArray ex = m.create(experts);
             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                gc.backward(new SwitchLoss().compute(new RoutingResult(zz.log(), zz.log(), zz, zz.gather(ex, 1), ex)));
+                gc.backward(
+                        new SwitchLoss()
+                                .compute(
+                                        new RoutingResult(
+                                                zz.log(), zz.log(), zz, zz.gather(ex, 1), ex)));
             }
             // d/dz_{t,i} = E * f_i / N with f = (1/2, 1/2, 0)
             double[] expected = {0.75, 0.75, 0, 0.75, 0.75, 0};
@@ -79,9 +86,12 @@ class SwitchLossTest {
     @Test
     void rejectsInconsistentShapes() {
         try (NDManager m = NDManager.newBaseManager()) {
-            RoutingResult bad = RoutingFixtures.routeGiven(m, new double[][] {{0.5, 0.5}}, new long[][] {{0, 1, 1}});
+            RoutingResult bad =
+                    RoutingFixtures.routeGiven(
+                            m, new double[][] {{0.5, 0.5}}, new long[][] {{0, 1, 1}});
             IllegalArgumentException e =
-                    assertThrows(IllegalArgumentException.class, () -> new SwitchLoss().compute(bad));
+                    assertThrows(
+                            IllegalArgumentException.class, () -> new SwitchLoss().compute(bad));
             assertEquals(true, e.getMessage().contains("topK"), e.getMessage());
         }
         assertEquals("switch", new SwitchLoss().getName());

@@ -45,7 +45,9 @@ class TokenDispatcherTest {
         }
 
         NDArray expertsArray(NDManager m) {
-            return m.create(Arrays.stream(experts).flatMapToLong(Arrays::stream).toArray(), new Shape(n(), k()));
+            return m.create(
+                    Arrays.stream(experts).flatMapToLong(Arrays::stream).toArray(),
+                    new Shape(n(), k()));
         }
 
         NDArray weightsArray(NDManager m) {
@@ -72,7 +74,8 @@ class TokenDispatcherTest {
             float remaining = 1f;
             for (int j = 0; j < k; j++) {
                 experts[t][j] = perm[j];
-                // Weights strictly decreasing within a row; random across rows (ties practically impossible).
+                // Weights strictly decreasing within a row; random across rows (ties practically
+                // impossible).
                 float w = remaining * (0.5f + 0.49f * rnd.nextFloat());
                 weights[t][j] = w;
                 remaining -= w;
@@ -81,7 +84,9 @@ class TokenDispatcherTest {
         return new Routing(experts, weights);
     }
 
-    /** The BPR / token-order keep rule with plain loops: rank, choice-major, per-expert counters. */
+    /**
+     * The BPR / token-order keep rule with plain loops: rank, choice-major, per-expert counters.
+     */
     private static boolean[][] naiveKept(Routing r, int e, int capacity, boolean bpr) {
         int n = r.n();
         int k = r.k();
@@ -132,11 +137,19 @@ class TokenDispatcherTest {
         assertEquals(2, TokenDispatcher.capacity(3, 2, 2, 0.5f)); // 2 * ceil(0.75)
         assertEquals(0, TokenDispatcher.capacity(0, 4, 1, 1f));
         IllegalArgumentException ex =
-                assertThrows(IllegalArgumentException.class, () -> TokenDispatcher.capacity(10, 4, 1, 0f));
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> TokenDispatcher.capacity(10, 4, 1, 0f));
         assertTrue(ex.getMessage().contains("capacityFactor"));
-        ex = assertThrows(IllegalArgumentException.class, () -> TokenDispatcher.capacity(10, 0, 1, 1f));
+        ex =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> TokenDispatcher.capacity(10, 0, 1, 1f));
         assertTrue(ex.getMessage().contains("numExperts"));
-        ex = assertThrows(IllegalArgumentException.class, () -> TokenDispatcher.capacity(10, 4, 5, 1f));
+        ex =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> TokenDispatcher.capacity(10, 4, 5, 1f));
         assertTrue(ex.getMessage().contains("topK"));
         ex =
                 assertThrows(
@@ -147,8 +160,10 @@ class TokenDispatcherTest {
 
     @Test
     void choiceMajorHandExample() {
-        // t0 -> [e0, e1] (0.9), t1 -> [e0, e1] (0.8), t2 -> [e1, e0] (0.7); capacity 2 * ceil(0.5 * 3 / 2) = 2.
-        // First choices: e0 <- t0, t1; e1 <- t2. Second choices: e1 <- t0 (fits), t1 (dropped); e0 <- t2 (dropped).
+        // t0 -> [e0, e1] (0.9), t1 -> [e0, e1] (0.8), t2 -> [e1, e0] (0.7); capacity 2 * ceil(0.5 *
+        // 3 / 2) = 2.
+        // First choices: e0 <- t0, t1; e1 <- t2. Second choices: e1 <- t0 (fits), t1 (dropped); e0
+        // <- t2 (dropped).
         Routing r =
                 new Routing(
                         new long[][] {{0, 1}, {0, 1}, {1, 0}},
@@ -157,7 +172,9 @@ class TokenDispatcherTest {
             TokenDispatcher dispatcher = TokenDispatcher.builder().optCapacityFactor(0.5f).build();
             DispatchPlan plan = dispatcher.plan(r.expertsArray(m), r.weightsArray(m), 2);
             assertEquals(2, plan.getCapacity());
-            assertArrayEquals(new boolean[] {true, true, true, false, true, false}, plan.getKept().toBooleanArray());
+            assertArrayEquals(
+                    new boolean[] {true, true, true, false, true, false},
+                    plan.getKept().toBooleanArray());
             assertArrayEquals(new long[] {0, 1, 2, 0}, plan.getSlotTokens().toLongArray());
             assertArrayEquals(new long[] {0, 3, 1, 4, 2, 4}, plan.getPairSlots().toLongArray());
             assertArrayEquals(new long[] {3, 3}, plan.requestsPerExpert().toLongArray());
@@ -174,7 +191,9 @@ class TokenDispatcherTest {
             NDArray y = dispatcher.combine(slots, r.weightsArray(m), plan);
             // t0: 0.9 * x0 + 0.1 * x0; t1: 0.8 * x1; t2: 0.7 * x2.
             assertArrayEquals(
-                    new float[] {1f, 2f, 0.8f * 3, 0.8f * 4, 0.7f * 5, 0.7f * 6}, y.toFloatArray(), 1e-6f);
+                    new float[] {1f, 2f, 0.8f * 3, 0.8f * 4, 0.7f * 5, 0.7f * 6},
+                    y.toFloatArray(),
+                    1e-6f);
         }
     }
 
@@ -190,9 +209,14 @@ class TokenDispatcherTest {
         Routing r = new Routing(experts, weights);
         try (NDManager m = NDManager.newBaseManager()) {
             DispatchPlan bpr =
-                    TokenDispatcher.builder().optCapacityFactor(0.5f).build().plan(r.expertsArray(m), r.weightsArray(m), 2);
+                    TokenDispatcher.builder()
+                            .optCapacityFactor(0.5f)
+                            .build()
+                            .plan(r.expertsArray(m), r.weightsArray(m), 2);
             assertEquals(2, bpr.getCapacity());
-            assertArrayEquals(new boolean[] {false, true, false, true, false, false}, bpr.getKept().toBooleanArray());
+            assertArrayEquals(
+                    new boolean[] {false, true, false, true, false, false},
+                    bpr.getKept().toBooleanArray());
             assertArrayEquals(new long[] {3, 1, 6, 6}, bpr.getSlotTokens().toLongArray());
             DispatchPlan plain =
                     TokenDispatcher.builder()
@@ -200,10 +224,13 @@ class TokenDispatcherTest {
                             .optBatchPrioritized(false)
                             .build()
                             .plan(r.expertsArray(m), null, 2);
-            assertArrayEquals(new boolean[] {true, true, false, false, false, false}, plain.getKept().toBooleanArray());
+            assertArrayEquals(
+                    new boolean[] {true, true, false, false, false, false},
+                    plain.getKept().toBooleanArray());
             assertArrayEquals(new long[] {0, 1, 6, 6}, plain.getSlotTokens().toLongArray());
             assertEquals(4f / 6f, plain.droppedFraction().getFloat(), 1e-7f);
-            DispatchPlan dropless = TokenDispatcher.builder().build().plan(r.expertsArray(m), r.weightsArray(m), 2);
+            DispatchPlan dropless =
+                    TokenDispatcher.builder().build().plan(r.expertsArray(m), r.weightsArray(m), 2);
             assertEquals(6, dropless.getCapacity());
             assertEquals(0f, dropless.droppedFraction().getFloat(), 0f);
             assertArrayEquals(new long[] {6, 0}, dropless.tokensPerExpert().toLongArray());
@@ -212,8 +239,10 @@ class TokenDispatcherTest {
 
     @Test
     void equalTopWeightsKeepTokenOrder() {
-        // 40 tokens, all to expert 0 with the same top weight; capacity = ceil(0.5 * 40 / 2) = 10. PyTorch's
-        // sort scrambles equal keys, so this checks the explicit tie-break (lower token index first).
+        // 40 tokens, all to expert 0 with the same top weight; capacity = ceil(0.5 * 40 / 2) = 10.
+        // PyTorch's
+        // sort scrambles equal keys, so this checks the explicit tie-break (lower token index
+        // first).
         for (float value : new float[] {0.5f, 0f}) {
             long[][] experts = new long[40][1];
             float[][] weights = new float[40][1];
@@ -231,8 +260,11 @@ class TokenDispatcherTest {
                                 .build()
                                 .plan(r.expertsArray(m), r.weightsArray(m), 2);
                 assertEquals(10, plan.getCapacity());
-                long[] expected = {30, 35, 0, 1, 2, 3, 4, 5, 6, 7, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40};
-                assertArrayEquals(expected, plan.getSlotTokens().toLongArray(), "top weight " + value);
+                long[] expected = {
+                    30, 35, 0, 1, 2, 3, 4, 5, 6, 7, 40, 40, 40, 40, 40, 40, 40, 40, 40, 40
+                };
+                assertArrayEquals(
+                        expected, plan.getSlotTokens().toLongArray(), "top weight " + value);
             }
         }
     }
@@ -262,14 +294,18 @@ class TokenDispatcherTest {
             }
         }
         assertEquals(72, checked);
-        assertTrue(droppedSomewhere >= 24, "capacity factors 0.5 and 1.0 must force drops, got " + droppedSomewhere);
+        assertTrue(
+                droppedSomewhere >= 24,
+                "capacity factors 0.5 and 1.0 must force drops, got " + droppedSomewhere);
     }
 
     private int checkAgainstNaive(int seed, Random rnd, int n, int e, int k, float c, boolean bpr) {
-        String label = "seed=" + seed + " n=" + n + " e=" + e + " k=" + k + " c=" + c + " bpr=" + bpr;
+        String label =
+                "seed=" + seed + " n=" + n + " e=" + e + " k=" + k + " c=" + c + " bpr=" + bpr;
         Routing r = randomRouting(rnd, n, e, k);
         if (seed == 2) {
-            // Many equal top weights: exercises the tie-break (token order) against the stable Java sort.
+            // Many equal top weights: exercises the tie-break (token order) against the stable Java
+            // sort.
             for (float[] row : r.weights) {
                 row[0] = Math.round(row[0] * 8) / 8f;
             }
@@ -283,7 +319,8 @@ class TokenDispatcherTest {
         boolean[][] expectedKept = naiveKept(r, e, capacity, bpr);
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(seed);
-            StackedExperts experts = StackedExperts.builder().setExperts(e).setHiddenSize(5).build();
+            StackedExperts experts =
+                    StackedExperts.builder().setExperts(e).setHiddenSize(5).build();
             experts.initialize(m, DataType.FLOAT32, new Shape(e, 1, d));
             ParameterStore ps = new ParameterStore(m, false);
             TokenDispatcher dispatcher =
@@ -300,16 +337,33 @@ class TokenDispatcherTest {
                     dropped += kept[t][j] ? 0 : 1;
                 }
             }
-            assertEquals((float) dropped / (n * k), plan.droppedFraction().getFloat(), 1e-6f, label);
+            assertEquals(
+                    (float) dropped / (n * k), plan.droppedFraction().getFloat(), 1e-6f, label);
             assertEquals(n * k - dropped, plan.tokensPerExpert().sum().getLong(), label);
 
-            float[] y = dispatcher.combine(experts.apply(ps, dispatcher.dispatch(x, plan), false, plan.getOccupiedExperts()), w, plan).toFloatArray();
+            float[] y =
+                    dispatcher
+                            .combine(
+                                    experts.apply(
+                                            ps,
+                                            dispatcher.dispatch(x, plan),
+                                            false,
+                                            plan.getOccupiedExperts()),
+                                    w,
+                                    plan)
+                            .toFloatArray();
             assertMatchesNaive(r, expectedKept, experts, ps, x, y, label);
             // Every path the dispatcher can take gives the same outputs.
             for (TokenDispatcher.DroplessPath path : TokenDispatcher.DroplessPath.values()) {
                 TokenDispatcher other =
-                        TokenDispatcher.builder().optCapacityFactor(c).optBatchPrioritized(bpr).optDroplessPath(path).build();
-                float[] yPath = other.forward(x, w, other.plan(r.expertsArray(m), w, e), experts, ps, false).toFloatArray();
+                        TokenDispatcher.builder()
+                                .optCapacityFactor(c)
+                                .optBatchPrioritized(bpr)
+                                .optDroplessPath(path)
+                                .build();
+                float[] yPath =
+                        other.forward(x, w, other.plan(r.expertsArray(m), w, e), experts, ps, false)
+                                .toFloatArray();
                 assertMatchesNaive(r, expectedKept, experts, ps, x, yPath, label + " path=" + path);
             }
             return dropped;
@@ -318,12 +372,19 @@ class TokenDispatcherTest {
 
     /** Naive: every expert on every token, then select and weight with loops. */
     private static void assertMatchesNaive(
-            Routing r, boolean[][] kept, StackedExperts experts, ParameterStore ps, NDArray x, float[] y, String label) {
+            Routing r,
+            boolean[][] kept,
+            StackedExperts experts,
+            ParameterStore ps,
+            NDArray x,
+            float[] y,
+            String label) {
         int n = r.n();
         int k = r.k();
         int e = experts.getNumExperts();
         int d = (int) x.getShape().get(1);
-        float[] full = experts.apply(ps, x.expandDims(0).repeat(0, e), false).toFloatArray(); // [E, N, d]
+        float[] full =
+                experts.apply(ps, x.expandDims(0).repeat(0, e), false).toFloatArray(); // [E, N, d]
         for (int t = 0; t < n; t++) {
             for (int f = 0; f < d; f++) {
                 double expected = 0;
@@ -350,9 +411,9 @@ class TokenDispatcherTest {
     }
 
     /**
-     * Skewed dropless routing on every path: one expert receiving almost every token (the others mostly
-     * empty), a single token, and a single token with two choices; outputs and gradients against the naive
-     * reference.
+     * Skewed dropless routing on every path: one expert receiving almost every token (the others
+     * mostly empty), a single token, and a single token with two choices; outputs and gradients
+     * against the naive reference.
      */
     @Test
     void skewedDroplessRoutingOnEveryPath() {
@@ -376,15 +437,23 @@ class TokenDispatcherTest {
                 boolean[][] kept = naiveKept(r, e, maxLoad(r, e), true);
                 try (NDManager m = NDManager.newBaseManager()) {
                     Engine.getInstance().setRandomSeed(3);
-                    StackedExperts experts = StackedExperts.builder().setExperts(e).setHiddenSize(5).build();
+                    StackedExperts experts =
+                            StackedExperts.builder().setExperts(e).setHiddenSize(5).build();
                     experts.initialize(m, DataType.FLOAT32, new Shape(e, 1, 4));
                     ParameterStore ps = new ParameterStore(m, false);
-                    TokenDispatcher dispatcher = TokenDispatcher.builder().optDroplessPath(path).build();
+                    TokenDispatcher dispatcher =
+                            TokenDispatcher.builder().optDroplessPath(path).build();
                     NDArray x = m.randomNormal(new Shape(r.n(), 4));
                     NDArray w = r.weightsArray(m);
                     DispatchPlan plan = dispatcher.plan(r.expertsArray(m), w, e);
-                    long[] used = Arrays.stream(r.experts).flatMapToLong(Arrays::stream).distinct().sorted().toArray();
-                    // AUTO: 2 x (39 + 8) rows <= 6 x 39 for the skewed batch; 1 x (1 + 8) > 6 x 1 for one token.
+                    long[] used =
+                            Arrays.stream(r.experts)
+                                    .flatMapToLong(Arrays::stream)
+                                    .distinct()
+                                    .sorted()
+                                    .toArray();
+                    // AUTO: 2 x (39 + 8) rows <= 6 x 39 for the skewed batch; 1 x (1 + 8) > 6 x 1
+                    // for one token.
                     boolean occupiedGrid =
                             path == TokenDispatcher.DroplessPath.OCCUPIED
                                     || path == TokenDispatcher.DroplessPath.AUTO && r.n() == 40;
@@ -419,10 +488,12 @@ class TokenDispatcherTest {
         }
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(7);
-            StackedExperts experts = StackedExperts.builder().setExperts(e).setHiddenSize(7).build();
+            StackedExperts experts =
+                    StackedExperts.builder().setExperts(e).setHiddenSize(7).build();
             experts.initialize(m, DataType.FLOAT32, new Shape(e, 1, d));
             ParameterStore ps = new ParameterStore(m, false);
-            TokenDispatcher dispatcher = TokenDispatcher.builder().optCapacityFactor(c).optDroplessPath(path).build();
+            TokenDispatcher dispatcher =
+                    TokenDispatcher.builder().optCapacityFactor(c).optDroplessPath(path).build();
             NDArray probeArray = m.create(probe, new Shape(n, d));
 
             // Vectorised path.
@@ -442,7 +513,8 @@ class TokenDispatcherTest {
                 g.set(new NDIndex("..."), 0f);
             }
 
-            // Naive path: every expert on every token, coefficients C[t, e] = sum_j kept * w * onehot.
+            // Naive path: every expert on every token, coefficients C[t, e] = sum_j kept * w *
+            // onehot.
             NDArray x2 = m.create(xData, new Shape(n, d));
             NDArray w2 = r.weightsArray(m);
             x2.setRequiresGradient(true);
@@ -461,8 +533,16 @@ class TokenDispatcherTest {
                 NDArray y = coeff.transpose().expandDims(2).mul(full).sum(new int[] {0});
                 gc.backward(y.mul(probeArray).sum());
             }
-            assertArrayEquals(x2.getGradient().toFloatArray(), x1.getGradient().toFloatArray(), 1e-5f, label + " dx");
-            assertArrayEquals(w2.getGradient().toFloatArray(), w1.getGradient().toFloatArray(), 1e-5f, label + " dw");
+            assertArrayEquals(
+                    x2.getGradient().toFloatArray(),
+                    x1.getGradient().toFloatArray(),
+                    1e-5f,
+                    label + " dx");
+            assertArrayEquals(
+                    w2.getGradient().toFloatArray(),
+                    w1.getGradient().toFloatArray(),
+                    1e-5f,
+                    label + " dw");
             int index = 0;
             for (Pair<String, Parameter> p : experts.getParameters()) {
                 assertArrayEquals(

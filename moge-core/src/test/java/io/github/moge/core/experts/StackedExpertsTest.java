@@ -27,7 +27,8 @@ class StackedExpertsTest {
     private static final int H = 5;
 
     private static StackedExperts block(NDManager m, float dropout) {
-        StackedExperts experts = StackedExperts.builder().setExperts(E).setHiddenSize(H).optDropout(dropout).build();
+        StackedExperts experts =
+                StackedExperts.builder().setExperts(E).setHiddenSize(H).optDropout(dropout).build();
         experts.initialize(m, DataType.FLOAT32, new Shape(E, C, D));
         // Non-zero biases so that the test sees them.
         for (String name : new String[] {"b1", "b2"}) {
@@ -41,18 +42,29 @@ class StackedExpertsTest {
     void parameterShapesAndInitialisation() {
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(1);
-            StackedExperts experts = StackedExperts.builder().setExperts(8).setHiddenSize(64).build();
+            StackedExperts experts =
+                    StackedExperts.builder().setExperts(8).setHiddenSize(64).build();
             experts.initialize(m, DataType.FLOAT32, new Shape(8, 3, 32));
-            assertEquals(new Shape(8, 32, 64), experts.getParameters().get("w1").getArray().getShape());
-            assertEquals(new Shape(8, 1, 64), experts.getParameters().get("b1").getArray().getShape());
-            assertEquals(new Shape(8, 64, 32), experts.getParameters().get("w2").getArray().getShape());
-            assertEquals(new Shape(8, 1, 32), experts.getParameters().get("b2").getArray().getShape());
+            assertEquals(
+                    new Shape(8, 32, 64), experts.getParameters().get("w1").getArray().getShape());
+            assertEquals(
+                    new Shape(8, 1, 64), experts.getParameters().get("b1").getArray().getShape());
+            assertEquals(
+                    new Shape(8, 64, 32), experts.getParameters().get("w2").getArray().getShape());
+            assertEquals(
+                    new Shape(8, 1, 32), experts.getParameters().get("b2").getArray().getShape());
             // Linear-style: N(0, 2 / fan_in) per expert; biases zero.
-            assertEquals(Math.sqrt(2.0 / 32), std(experts.getParameters().get("w1").getArray()), 0.02);
-            assertEquals(Math.sqrt(2.0 / 64), std(experts.getParameters().get("w2").getArray()), 0.02);
-            assertEquals(0f, experts.getParameters().get("b1").getArray().abs().sum().getFloat(), 0f);
-            assertEquals(0f, experts.getParameters().get("b2").getArray().abs().sum().getFloat(), 0f);
-            assertEquals(new Shape(8, 3, 32), experts.getOutputShapes(new Shape[] {new Shape(8, 3, 32)})[0]);
+            assertEquals(
+                    Math.sqrt(2.0 / 32), std(experts.getParameters().get("w1").getArray()), 0.02);
+            assertEquals(
+                    Math.sqrt(2.0 / 64), std(experts.getParameters().get("w2").getArray()), 0.02);
+            assertEquals(
+                    0f, experts.getParameters().get("b1").getArray().abs().sum().getFloat(), 0f);
+            assertEquals(
+                    0f, experts.getParameters().get("b2").getArray().abs().sum().getFloat(), 0f);
+            assertEquals(
+                    new Shape(8, 3, 32),
+                    experts.getOutputShapes(new Shape[] {new Shape(8, 3, 32)})[0]);
         }
     }
 
@@ -67,17 +79,36 @@ class StackedExpertsTest {
 
     @Test
     void builderValidation() {
-        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
-                () -> StackedExperts.builder().setExperts(0).setHiddenSize(4).build());
+        IllegalArgumentException ex =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> StackedExperts.builder().setExperts(0).setHiddenSize(4).build());
         assertTrue(ex.getMessage().contains("experts"), ex.getMessage());
-        ex = assertThrows(IllegalArgumentException.class,
-                () -> StackedExperts.builder().setExperts(2).setHiddenSize(0).build());
+        ex =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> StackedExperts.builder().setExperts(2).setHiddenSize(0).build());
         assertTrue(ex.getMessage().contains("hiddenSize"), ex.getMessage());
-        ex = assertThrows(IllegalArgumentException.class,
-                () -> StackedExperts.builder().setExperts(2).setHiddenSize(4).optDropout(1f).build());
-        assertTrue(ex.getMessage().contains("dropout") && ex.getMessage().contains("[0, 1)"), ex.getMessage());
-        assertThrows(IllegalArgumentException.class,
-                () -> StackedExperts.builder().setExperts(2).setHiddenSize(4).optDropout(-0.1f).build());
+        ex =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                StackedExperts.builder()
+                                        .setExperts(2)
+                                        .setHiddenSize(4)
+                                        .optDropout(1f)
+                                        .build());
+        assertTrue(
+                ex.getMessage().contains("dropout") && ex.getMessage().contains("[0, 1)"),
+                ex.getMessage());
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                        StackedExperts.builder()
+                                .setExperts(2)
+                                .setHiddenSize(4)
+                                .optDropout(-0.1f)
+                                .build());
     }
 
     @Test
@@ -100,9 +131,11 @@ class StackedExpertsTest {
                 NDArray x = slots.get(e); // [C, D]
                 NDArray hidden = Activation.gelu(x.matMul(w1.get(e)).add(b1.get(e)));
                 NDArray expected = hidden.matMul(w2.get(e)).add(b2.get(e));
-                assertArrayEquals(expected.toFloatArray(), out.get(e).toFloatArray(), 1e-5f, "expert " + e);
+                assertArrayEquals(
+                        expected.toFloatArray(), out.get(e).toFloatArray(), 1e-5f, "expert " + e);
             }
-            // One entry of the first layer checked with Java doubles (Java has no erf for the exact GELU).
+            // One entry of the first layer checked with Java doubles (Java has no erf for the exact
+            // GELU).
             float[] xs = slots.toFloatArray();
             float[] w1s = w1.toFloatArray();
             float[] b1s = b1.toFloatArray();
@@ -120,10 +153,15 @@ class StackedExpertsTest {
         try (NDManager m = NDManager.newBaseManager()) {
             Engine.getInstance().setRandomSeed(9);
             StackedExperts experts = block(m, 0.5f);
-            StackedExperts noDropout = StackedExperts.builder().setExperts(E).setHiddenSize(H).build();
+            StackedExperts noDropout =
+                    StackedExperts.builder().setExperts(E).setHiddenSize(H).build();
             noDropout.initialize(m, DataType.FLOAT32, new Shape(E, C, D));
             for (String name : new String[] {"w1", "b1", "w2", "b2"}) {
-                noDropout.getParameters().get(name).getArray().set(experts.getParameters().get(name).getArray().toFloatArray());
+                noDropout
+                        .getParameters()
+                        .get(name)
+                        .getArray()
+                        .set(experts.getParameters().get(name).getArray().toFloatArray());
             }
             ParameterStore ps = new ParameterStore(m, false);
             NDArray slots = m.randomNormal(new Shape(E, C, D));

@@ -51,7 +51,8 @@ class ImedTest {
         assertEquals(delta * delta / (2 * Math.PI), imed.squaredDistance(a, b), 1e-12);
         assertEquals(delta / Math.sqrt(2 * Math.PI), imed.distance(a, b), 1e-12);
 
-        // +delta and -delta in horizontally or vertically adjacent cells: 2 delta^2 (1 - e^-1/2) / (2 pi)
+        // +delta and -delta in horizontally or vertically adjacent cells: 2 delta^2 (1 - e^-1/2) /
+        // (2 pi)
         double expected = delta * delta * (1 - Math.exp(-0.5)) / Math.PI;
         float[] horizontal = a.clone();
         horizontal[5] += delta;
@@ -65,7 +66,10 @@ class ImedTest {
         float[] same = a.clone();
         same[5] += delta;
         same[6] += delta;
-        assertEquals(delta * delta * (1 + Math.exp(-0.5)) / Math.PI, imed.squaredDistance(a, same), 1e-12);
+        assertEquals(
+                delta * delta * (1 + Math.exp(-0.5)) / Math.PI,
+                imed.squaredDistance(a, same),
+                1e-12);
 
         // a wider Gaussian: single cell gives delta^2 / (2 pi s^2)
         Imed wide = Imed.builder().setRows(3).setCols(4).optSigma(2).build();
@@ -148,10 +152,17 @@ class ImedTest {
         Imed imed = Imed.of(2, 2);
         assertMessage(() -> imed.distance(new float[4], new float[3]), "rows * cols");
         try (NDManager m = NDManager.newBaseManager()) {
-            assertMessage(() -> imed.squaredDistance(m.zeros(new Shape(2, 5)), m.zeros(new Shape(2, 5))), "rows * cols");
-            assertMessage(() -> imed.squaredDistance(m.zeros(new Shape(2, 4)), m.zeros(new Shape(3, 4))), "same shape");
             assertMessage(
-                    () -> imed.squaredDistance(m.zeros(new Shape(1, 4), DataType.INT32), m.zeros(new Shape(1, 4), DataType.INT32)),
+                    () -> imed.squaredDistance(m.zeros(new Shape(2, 5)), m.zeros(new Shape(2, 5))),
+                    "rows * cols");
+            assertMessage(
+                    () -> imed.squaredDistance(m.zeros(new Shape(2, 4)), m.zeros(new Shape(3, 4))),
+                    "same shape");
+            assertMessage(
+                    () ->
+                            imed.squaredDistance(
+                                    m.zeros(new Shape(1, 4), DataType.INT32),
+                                    m.zeros(new Shape(1, 4), DataType.INT32)),
                     "floating");
         }
         assertArrayEquals(new int[] {2, 2}, new int[] {imed.getRows(), imed.getCols()});

@@ -34,7 +34,10 @@ class RoutingStatisticsTest {
             RoutingResult r1 = routing(m, z1, e1);
             long before = m.getManagedArrays().size();
             stats.update(r1, kept);
-            assertEquals(before, m.getManagedArrays().size(), "update must not leave arrays in the caller's manager");
+            assertEquals(
+                    before,
+                    m.getManagedArrays().size(),
+                    "update must not leave arrays in the caller's manager");
             assertArrayEquals(new long[] {1, 3, 0, 0}, stats.getTokenCounts());
             assertEquals(2.0 / 6, stats.getDroppedFraction(), 1e-15);
             assertEquals(2, stats.getActiveExperts());
@@ -53,7 +56,8 @@ class RoutingStatisticsTest {
             // the caller's arrays are still usable
             assertEquals(5, r1.getExperts().sum().getLong());
             // (the sum of an integer array is int64 on PyTorch)
-            assertEquals(4, kept.toType(ai.djl.ndarray.types.DataType.INT32, false).sum().getLong());
+            assertEquals(
+                    4, kept.toType(ai.djl.ndarray.types.DataType.INT32, false).sum().getLong());
 
             stats.reset();
             assertArrayEquals(new long[4], stats.getTokenCounts());
@@ -72,8 +76,10 @@ class RoutingStatisticsTest {
         try (NDManager m = NDManager.newBaseManager()) {
             RoutingResult r = routing(m, new float[][] {{0.5f, 0.5f}}, new long[][] {{0}});
             assertMessage(() -> stats.update(r, null), "numExperts");
-            RoutingResult r4 = routing(m, new float[][] {{0.25f, 0.25f, 0.25f, 0.25f}}, new long[][] {{0}});
-            assertMessage(() -> stats.update(r4, m.create(new boolean[][] {{true, false}})), "kept");
+            RoutingResult r4 =
+                    routing(m, new float[][] {{0.25f, 0.25f, 0.25f, 0.25f}}, new long[][] {{0}});
+            assertMessage(
+                    () -> stats.update(r4, m.create(new boolean[][] {{true, false}})), "kept");
             assertMessage(() -> stats.update(r4, m.create(new int[][] {{1}})), "boolean");
         }
         assertEquals(0, stats.getNumBatches());

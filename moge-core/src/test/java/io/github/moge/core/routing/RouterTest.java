@@ -69,7 +69,14 @@ class RouterTest {
 
     private static NDArray x(NDManager m) {
         return m.create(
-                new float[] {(float) X[0][0], (float) X[0][1], (float) X[0][2], (float) X[1][0], (float) X[1][1], (float) X[1][2]},
+                new float[] {
+                    (float) X[0][0],
+                    (float) X[0][1],
+                    (float) X[0][2],
+                    (float) X[1][0],
+                    (float) X[1][1],
+                    (float) X[1][2]
+                },
                 new Shape(2, 3));
     }
 
@@ -99,18 +106,34 @@ class RouterTest {
             RoutingResult a = softmaxFirst.route(ps, x(m), false);
             assertArrayEquals(expectedExperts, a.getExperts().toLongArray());
             assertEquals(DataType.INT64, a.getExperts().getDataType());
-            assertClose(new double[] {z0[1], z0[3], z1[2], z1[0]}, a.getWeights().toFloatArray(), "weights");
+            assertClose(
+                    new double[] {z0[1], z0[3], z1[2], z1[0]},
+                    a.getWeights().toFloatArray(),
+                    "weights");
             assertClose(expectedZ, a.getRoutingInput().toFloatArray(), "z");
-            assertClose(new double[] {h[0][0], h[0][1], h[0][2], h[0][3], h[1][0], h[1][1], h[1][2], h[1][3]},
-                    a.getLogits().toFloatArray(), "logits");
+            assertClose(
+                    new double[] {
+                        h[0][0], h[0][1], h[0][2], h[0][3], h[1][0], h[1][1], h[1][2], h[1][3]
+                    },
+                    a.getLogits().toFloatArray(),
+                    "logits");
 
             Router topkFirst =
-                    initialized(m, Router.builder().setExperts(4).setTopK(2).optOrder(RoutingOrder.TOPK_THEN_SOFTMAX).build());
+                    initialized(
+                            m,
+                            Router.builder()
+                                    .setExperts(4)
+                                    .setTopK(2)
+                                    .optOrder(RoutingOrder.TOPK_THEN_SOFTMAX)
+                                    .build());
             RoutingResult b = topkFirst.route(ps, x(m), false);
             assertArrayEquals(expectedExperts, b.getExperts().toLongArray());
             double[] w0 = softmax(new double[] {h[0][1], h[0][3]});
             double[] w1 = softmax(new double[] {h[1][2], h[1][0]});
-            assertClose(new double[] {w0[0], w0[1], w1[0], w1[1]}, b.getWeights().toFloatArray(), "weights");
+            assertClose(
+                    new double[] {w0[0], w0[1], w1[0], w1[1]},
+                    b.getWeights().toFloatArray(),
+                    "weights");
             assertClose(expectedZ, b.getRoutingInput().toFloatArray(), "z");
 
             // forward returns (weights, experts, z) with the declared shapes.
@@ -128,14 +151,26 @@ class RouterTest {
     @Test
     void builderValidation() {
         IllegalArgumentException ex =
-                assertThrows(IllegalArgumentException.class, () -> Router.builder().setExperts(4).setTopK(0).build());
-        assertTrue(ex.getMessage().contains("topK") && ex.getMessage().contains("[1, experts=4]"), ex.getMessage());
-        ex = assertThrows(IllegalArgumentException.class, () -> Router.builder().setExperts(4).setTopK(5).build());
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> Router.builder().setExperts(4).setTopK(0).build());
+        assertTrue(
+                ex.getMessage().contains("topK") && ex.getMessage().contains("[1, experts=4]"),
+                ex.getMessage());
+        ex =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> Router.builder().setExperts(4).setTopK(5).build());
         assertTrue(ex.getMessage().contains("topK"), ex.getMessage());
-        ex = assertThrows(IllegalArgumentException.class, () -> Router.builder().setExperts(0).setTopK(1).build());
+        ex =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> Router.builder().setExperts(0).setTopK(1).build());
         assertTrue(ex.getMessage().contains("experts"), ex.getMessage());
-        ex = assertThrows(IllegalArgumentException.class,
-                () -> Router.builder().setExperts(2).setTopK(1).optOrder(null).build());
+        ex =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> Router.builder().setExperts(2).setTopK(1).optOrder(null).build());
         assertTrue(ex.getMessage().contains("order"), ex.getMessage());
         Router ok = Router.builder().setExperts(4).setTopK(4).build();
         assertEquals(4, ok.getTopK());
@@ -159,11 +194,15 @@ class RouterTest {
             for (float s : zSums) {
                 assertEquals(1f, s, 1e-6f);
             }
-            // Without renormalisation the two chosen probabilities sum to less than one, and renormalising
+            // Without renormalisation the two chosen probabilities sum to less than one, and
+            // renormalising
             // keeps their ratio.
             Router plain = Router.builder().setExperts(8).setTopK(2).build();
             plain.initialize(m, DataType.FLOAT32, new Shape(64, 8));
-            plain.getParameters().get("gate").getArray().set(renorm.getParameters().get("gate").getArray().toFloatArray());
+            plain.getParameters()
+                    .get("gate")
+                    .getArray()
+                    .set(renorm.getParameters().get("gate").getArray().toFloatArray());
             RoutingResult p = plain.route(ps, x, false);
             float[] pw = p.getWeights().toFloatArray();
             float[] rw = r.getWeights().toFloatArray();
@@ -191,8 +230,10 @@ class RouterTest {
             // Evaluation: no noise, deterministic.
             RoutingResult eval1 = noisy.route(ps, x, false);
             RoutingResult eval2 = noisy.route(ps, x, false);
-            assertArrayEquals(eval1.getWeights().toFloatArray(), eval2.getWeights().toFloatArray(), 0f);
-            assertArrayEquals(eval1.getLogits().toFloatArray(), eval1.getNoisyLogits().toFloatArray(), 0f);
+            assertArrayEquals(
+                    eval1.getWeights().toFloatArray(), eval2.getWeights().toFloatArray(), 0f);
+            assertArrayEquals(
+                    eval1.getLogits().toFloatArray(), eval1.getNoisyLogits().toFloatArray(), 0f);
 
             // Training: the top-k sees noisy logits with std 1/E; z stays the clean softmax.
             RoutingResult train = noisy.route(ps, x, true);
@@ -208,12 +249,15 @@ class RouterTest {
             assertEquals(0.0, mean, 0.01);
             assertEquals(1.0 / e, std, 0.01);
             assertFalse(
-                    java.util.Arrays.equals(eval1.getWeights().toFloatArray(), train.getWeights().toFloatArray()),
+                    java.util.Arrays.equals(
+                            eval1.getWeights().toFloatArray(), train.getWeights().toFloatArray()),
                     "training weights must differ from evaluation weights");
-            assertArrayEquals(eval1.getRoutingInput().toFloatArray(), train.getRoutingInput().toFloatArray(), 1e-6f);
+            assertArrayEquals(
+                    eval1.getRoutingInput().toFloatArray(),
+                    train.getRoutingInput().toFloatArray(),
+                    1e-6f);
             // Weights are the noisy softmax probabilities of the chosen experts.
-            float[] expected =
-                    train.getNoisyLogits().softmax(-1).max(new int[] {1}).toFloatArray();
+            float[] expected = train.getNoisyLogits().softmax(-1).max(new int[] {1}).toFloatArray();
             assertArrayEquals(expected, train.getWeights().toFloatArray(), 1e-6f);
 
             // Noise switched off: training is deterministic too.

@@ -22,26 +22,26 @@ import java.util.function.BiFunction;
 /**
  * Checks that a block's gradients do not depend on when the JVM collects garbage.
  *
- * <p>On CPU, DJL 0.25 creates the scalar of {@code x.mul(2f)} (and of div, pow, maximum, minimum with a
- * Number) with {@code torch::from_blob} over a direct ByteBuffer and closes it right after the operation.
- * Autograd keeps that tensor for the backward pass, but the ByteBuffer is then unreachable: if the garbage
- * collector frees it before backward, the gradient is computed from freed memory. That made training
- * diverge at random steps. This check runs forward and backward twice with the same seed, the second time
- * collecting garbage and overwriting freshly freed direct memory between forward and backward, and
- * requires bit-identical gradients.
+ * <p>On CPU, DJL 0.25 creates the scalar of {@code x.mul(2f)} (and of div, pow, maximum, minimum
+ * with a Number) with {@code torch::from_blob} over a direct ByteBuffer and closes it right after
+ * the operation. Autograd keeps that tensor for the backward pass, but the ByteBuffer is then
+ * unreachable: if the garbage collector frees it before backward, the gradient is computed from
+ * freed memory. That made training diverge at random steps. This check runs forward and backward
+ * twice with the same seed, the second time collecting garbage and overwriting freshly freed direct
+ * memory between forward and backward, and requires bit-identical gradients.
  */
 public final class GcHostileGradients {
 
     private GcHostileGradients() {}
 
     /**
-     * Asserts that every gradient of the block is the same with and without a garbage collection between
-     * forward and backward.
+     * Asserts that every gradient of the block is the same with and without a garbage collection
+     * between forward and backward.
      *
      * @param block an initialized block
      * @param manager the manager for the inputs and the step's arrays
-     * @param lossOf the forward pass in training mode and the scalar loss: (parameter store, manager) to
-     *     loss; it must be deterministic given the engine seed
+     * @param lossOf the forward pass in training mode and the scalar loss: (parameter store,
+     *     manager) to loss; it must be deterministic given the engine seed
      */
     public static void assertGcIndependent(
             Block block, NDManager manager, BiFunction<ParameterStore, NDManager, NDArray> lossOf) {
@@ -53,10 +53,17 @@ public final class GcHostileGradients {
             float[] actual = hostile.get(e.getKey());
             for (int i = 0; i < expected.length; i++) {
                 if (Float.floatToIntBits(expected[i]) != Float.floatToIntBits(actual[i])) {
-                    assertEquals(expected[i], actual[i],
-                            "gradient of " + e.getKey() + "[" + i + "] changed when garbage was collected between"
-                                    + " forward and backward: an operand saved for backward lived in freed memory"
-                                    + " (a DJL scalar operation such as mul(Number) on CPU)");
+                    assertEquals(
+                            expected[i],
+                            actual[i],
+                            "gradient of "
+                                    + e.getKey()
+                                    + "["
+                                    + i
+                                    + "] changed when garbage was collected between forward and"
+                                    + " backward: an operand saved for backward lived in freed"
+                                    + " memory (a DJL scalar operation such as mul(Number) on"
+                                    + " CPU)");
                 }
             }
         }
@@ -83,7 +90,8 @@ public final class GcHostileGradients {
                     NDArray gradient = array.getGradient();
                     gradient.attach(scope);
                     out.put(p.getKey(), gradient.toFloatArray());
-                    gradient.subi(gradient); // zero it for the next pass (the values are finite here)
+                    gradient.subi(
+                            gradient); // zero it for the next pass (the values are finite here)
                 }
             }
         }
@@ -101,7 +109,9 @@ public final class GcHostileGradients {
                 Thread.currentThread().interrupt();
             }
             for (int i = 0; i < 2000; i++) {
-                ByteBuffer b = ByteBuffer.allocateDirect(4 << (i % 5)).order(java.nio.ByteOrder.nativeOrder());
+                ByteBuffer b =
+                        ByteBuffer.allocateDirect(4 << (i % 5))
+                                .order(java.nio.ByteOrder.nativeOrder());
                 while (b.remaining() >= 4) {
                     b.putFloat(1e30f);
                 }
@@ -112,8 +122,8 @@ public final class GcHostileGradients {
     }
 
     /**
-     * Forward in training mode through a block; the loss is the mean square of its first output plus the
-     * mean of every other floating output (auxiliary losses).
+     * Forward in training mode through a block; the loss is the mean square of its first output
+     * plus the mean of every other floating output (auxiliary losses).
      *
      * @param block the block
      * @param inputs creates the inputs on the step's manager
@@ -126,7 +136,8 @@ public final class GcHostileGradients {
             NDArray sum = out.head().square().mean();
             for (NDArray extra : out.subList(1, out.size())) {
                 if (extra.getDataType().isFloating()) {
-                    sum = sum.add(extra.mean()); // auxiliary losses, so their backward is checked too
+                    sum = sum.add(extra.mean()); // auxiliary losses, so their backward is
+                    // checked too
                 }
             }
             return sum;

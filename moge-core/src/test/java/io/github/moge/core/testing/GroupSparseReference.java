@@ -1,9 +1,9 @@
 package io.github.moge.core.testing;
 
 /**
- * The group-sparse regularizer of DESIGN.md written out with explicit loops in doubles, independent of the
- * library's vectorised implementation: the naive reference that the regularizer tests and the end-to-end
- * gradient checks compare against.
+ * The group-sparse regularizer of DESIGN.md written out with explicit loops in doubles, independent
+ * of the library's vectorised implementation: the naive reference that the regularizer tests and
+ * the end-to-end gradient checks compare against.
  */
 public final class GroupSparseReference {
 
@@ -36,8 +36,8 @@ public final class GroupSparseReference {
     }
 
     /**
-     * Returns L_gs of routing inputs: the sum over tokens of sqrt(conv_valid(Z^2, G) + 1e-8), divided by
-     * f^2 P, with explicit loops over tokens and map positions.
+     * Returns L_gs of routing inputs: the sum over tokens of sqrt(conv_valid(Z^2, G) + 1e-8),
+     * divided by f^2 P, with explicit loops over tokens and map positions.
      *
      * @param z the routing inputs [N][E], E = rows * cols, row-major maps
      * @param rows m
@@ -134,7 +134,14 @@ public final class GroupSparseReference {
      * @return the derivative
      */
     public static double gateDerivative(
-            double[][] x, double[][] logits, int i, int j, double eps, int rows, int cols, int f,
+            double[][] x,
+            double[][] logits,
+            int i,
+            int j,
+            double eps,
+            int rows,
+            int cols,
+            int f,
             double sigma) {
         double[][] moved = new double[logits.length][];
         for (int t = 0; t < logits.length; t++) {

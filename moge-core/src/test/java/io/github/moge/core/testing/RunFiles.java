@@ -6,8 +6,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The deterministic part of a run directory's logs, for comparing an interrupted-and-resumed run with an
- * uninterrupted one: every column except the last (wall time), which is the only field allowed to differ.
+ * The deterministic part of a run directory's logs, for comparing an interrupted-and-resumed run
+ * with an uninterrupted one: every column except the last (wall time), which is the only field
+ * allowed to differ.
  */
 public final class RunFiles {
 
@@ -36,6 +37,8 @@ public final class RunFiles {
     }
 
     private static List<String> withoutLastColumn(Path file) throws IOException {
-        return Files.readAllLines(file).stream().map(l -> l.substring(0, l.lastIndexOf(','))).toList();
+        return Files.readAllLines(file).stream()
+                .map(l -> l.substring(0, l.lastIndexOf(',')))
+                .toList();
     }
 }

@@ -17,9 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A step that carries state from batch to batch (as the language model carries its attention memory)
- * resumes exactly when it saves and restores that state through the checkpoint, and a resumed run that
- * ignores it differs.
+ * A step that carries state from batch to batch (as the language model carries its attention
+ * memory) resumes exactly when it saves and restores that state through the checkpoint, and a
+ * resumed run that ignores it differs.
  */
 class CarriedStateResumeTest {
 
@@ -44,7 +44,8 @@ class CarriedStateResumeTest {
             NDArray data = batch.getData().head();
             NDArray input = memory == null ? data : data.add(memory.mul(0.5f));
             NDList predictions = trainer.forward(new NDList(input), batch.getLabels());
-            // The new memory leaves the step's scope: detached from the graph, on a long-lived manager.
+            // The new memory leaves the step's scope: detached from the graph, on a long-lived
+            // manager.
             NDArray mean = data.mean(new int[] {0}).stopGradient();
             NDArray next = memory == null ? mean : memory.mul(0.9f).add(mean.mul(0.1f));
             next.attach(memoryManager);
@@ -53,7 +54,9 @@ class CarriedStateResumeTest {
             }
             memory = next;
             return new StepOutput(
-                    trainer.getLoss().evaluate(batch.getLabels(), predictions), batch.getLabels(), predictions);
+                    trainer.getLoss().evaluate(batch.getLabels(), predictions),
+                    batch.getLabels(),
+                    predictions);
         }
 
         @Override
@@ -85,11 +88,12 @@ class CarriedStateResumeTest {
             TrainingRun training =
                     tiny.builder
                             .optTrainingStep(new MemoryStep(checkpointed))
-                            .addStepListener(r -> {
-                                if (r.getStep() == 9) {
-                                    throw new IllegalStateException("kill");
-                                }
-                            })
+                            .addStepListener(
+                                    r -> {
+                                        if (r.getStep() == 9) {
+                                            throw new IllegalStateException("kill");
+                                        }
+                                    })
                             .build();
             assertThrows(IllegalStateException.class, () -> training.run(run));
         }
@@ -107,7 +111,8 @@ class CarriedStateResumeTest {
         }
         List<String> expected = losses(straight);
         assertEquals(expected, losses(interruptedAndResumed("checkpointed", true)));
-        // Without its state in the checkpoint the resumed step 8 sees no memory and diverges from the
+        // Without its state in the checkpoint the resumed step 8 sees no memory and diverges from
+        // the
         // uninterrupted run: this is what saveState/loadState are for.
         List<String> forgetful = losses(interruptedAndResumed("forgetful", false));
         assertEquals(expected.subList(0, 9), forgetful.subList(0, 9));

@@ -1,13 +1,12 @@
 package io.github.moge.core.training;
 
-import io.github.moge.core.training.checkpoint.CheckpointStore;
-import io.github.moge.core.training.checkpoint.CorruptCheckpointException;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.moge.core.training.checkpoint.CheckpointStore;
+import io.github.moge.core.training.checkpoint.CorruptCheckpointException;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
@@ -59,14 +58,22 @@ class CheckpointCorruptionTest {
         flipByte(params, Files.size(params) / 2);
         CorruptCheckpointException e =
                 assertThrows(CorruptCheckpointException.class, () -> store.latest(false, w -> {}));
-        assertTrue(e.getMessage().contains("step-00000006 is corrupt: model-0000.params does not match its"
-                + " SHA-256"), e.getMessage());
-        assertTrue(e.getMessage().contains("previous checkpoint step-00000004 instead, pass --allow-fallback"),
+        assertTrue(
+                e.getMessage()
+                        .contains(
+                                "step-00000006 is corrupt: model-0000.params does not match its"
+                                        + " SHA-256"),
+                e.getMessage());
+        assertTrue(
+                e.getMessage()
+                        .contains(
+                                "previous checkpoint step-00000004 instead, pass --allow-fallback"),
                 e.getMessage());
         // Resuming the run refuses too, and changes nothing on disk.
         try (TinyRun tiny = new TinyRun()) {
             CorruptCheckpointException again =
-                    assertThrows(CorruptCheckpointException.class,
+                    assertThrows(
+                            CorruptCheckpointException.class,
                             () -> tiny.builder.setEpochs(1).build().resume(run));
             assertEquals(e.getMessage(), again.getMessage());
         }
@@ -81,21 +88,31 @@ class CheckpointCorruptionTest {
         }
         CorruptCheckpointException e =
                 assertThrows(CorruptCheckpointException.class, () -> store.latest(false, w -> {}));
-        assertTrue(e.getMessage().contains("optimizer.ndlist does not match its SHA-256"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("optimizer.ndlist does not match its SHA-256"),
+                e.getMessage());
         assertTrue(e.getMessage().contains("truncated or corrupt"), e.getMessage());
 
         try (TinyRun tiny = new TinyRun()) {
             TrainingSummary summary =
-                    tiny.builder.setEpochs(1).optCheckpointEvery(2).optAllowFallback(true).build().resume(run);
+                    tiny.builder
+                            .setEpochs(1)
+                            .optCheckpointEvery(2)
+                            .optAllowFallback(true)
+                            .build()
+                            .resume(run);
             assertEquals(4, summary.getStartStep());
             assertEquals(6, summary.getStep());
             assertTrue(summary.isCompleted());
             assertTrue(tiny.log().contains("WARNING: checkpoint"), tiny.log());
             assertTrue(tiny.log().contains("falling back to the previous checkpoint"), tiny.log());
         }
-        // The refused checkpoint was moved aside, not deleted, and a fresh step-6 checkpoint written.
+        // The refused checkpoint was moved aside, not deleted, and a fresh step-6 checkpoint
+        // written.
         try (Stream<Path> files = Files.list(run.resolve("checkpoints"))) {
-            assertTrue(files.anyMatch(p -> p.getFileName().toString().startsWith("corrupt-step-00000006-")));
+            assertTrue(
+                    files.anyMatch(
+                            p -> p.getFileName().toString().startsWith("corrupt-step-00000006-")));
         }
         store.verify(newest());
         assertEquals(6, store.verify(newest()).getState().getStep());

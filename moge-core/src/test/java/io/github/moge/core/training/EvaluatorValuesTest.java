@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * DJL's Accuracy returns the number of correct predictions from {@code evaluate}; the loop logs it as the
- * fraction of the batch, per step and as epoch means.
+ * DJL's Accuracy returns the number of correct predictions from {@code evaluate}; the loop logs it
+ * as the fraction of the batch, per step and as epoch means.
  */
 class EvaluatorValuesTest {
 
@@ -31,7 +31,8 @@ class EvaluatorValuesTest {
             double accuracy = Double.parseDouble(row.split(",")[column]);
             double correct = accuracy * TinyRun.BATCH;
             assertTrue(accuracy >= 0 && accuracy <= 1, row);
-            assertEquals(Math.rint(correct), correct, 1e-4, "a whole number of correct samples: " + row);
+            assertEquals(
+                    Math.rint(correct), correct, 1e-4, "a whole number of correct samples: " + row);
             best = Math.max(best, accuracy);
         }
         assertTrue(best > 0.5, "the tiny model learns: best batch accuracy " + best);

@@ -3,8 +3,9 @@ package io.github.moge.core.training;
 import java.nio.file.Path;
 
 /**
- * Child process of {@link SigkillResumeTest}: trains {@link TinyRun} in the given run directory (new or
- * resumed), printing "step N" after every step; with a stop step it then hangs there, waiting for SIGKILL.
+ * Child process of {@link SigkillResumeTest}: trains {@link TinyRun} in the given run directory
+ * (new or resumed), printing "step N" after every step; with a stop step it then hangs there,
+ * waiting for SIGKILL.
  */
 public final class ForkedTrainingMain {
 
@@ -13,7 +14,8 @@ public final class ForkedTrainingMain {
     /**
      * Entry point.
      *
-     * @param args run directory, "run" or "resume", and the step after which to wait to be killed (-1: none)
+     * @param args run directory, "run" or "resume", and the step after which to wait to be killed
+     *     (-1: none)
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
@@ -23,17 +25,18 @@ public final class ForkedTrainingMain {
         try (TinyRun tiny = new TinyRun()) {
             TrainingRun run =
                     tiny.builder
-                            .addStepListener(r -> {
-                                System.out.println("step " + r.getStep());
-                                System.out.flush();
-                                if (r.getStep() == hangAfter) {
-                                    try {
-                                        Thread.sleep(600_000);
-                                    } catch (InterruptedException e) {
-                                        Thread.currentThread().interrupt();
-                                    }
-                                }
-                            })
+                            .addStepListener(
+                                    r -> {
+                                        System.out.println("step " + r.getStep());
+                                        System.out.flush();
+                                        if (r.getStep() == hangAfter) {
+                                            try {
+                                                Thread.sleep(600_000);
+                                            } catch (InterruptedException e) {
+                                                Thread.currentThread().interrupt();
+                                            }
+                                        }
+                                    })
                             .build();
             TrainingSummary summary = resume ? run.resume(dir) : run.run(dir);
             System.out.println("done " + summary.getStartStep() + " " + summary.getStep());

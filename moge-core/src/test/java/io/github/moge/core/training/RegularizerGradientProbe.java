@@ -32,12 +32,13 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Runs one training step's forward and backward twice from identical parameters, batch and engine seed:
- * once with a command's {@link MoeLoss} and once with the same loss without the group-sparse term, through
- * the command's {@link TrainingStep}, with the sigma schedule at a chosen step set through a {@link
- * SigmaScheduleListener} as a resumed run sets it. What the two passes leave (every parameter's gradient,
- * the router inputs and sigma of every MoGE layer, the {@link RegularizerPull} measurement of the first
- * pass) is copied to doubles for the end-to-end gradient checks.
+ * Runs one training step's forward and backward twice from identical parameters, batch and engine
+ * seed: once with a command's {@link MoeLoss} and once with the same loss without the group-sparse
+ * term, through the command's {@link TrainingStep}, with the sigma schedule at a chosen step set
+ * through a {@link SigmaScheduleListener} as a resumed run sets it. What the two passes leave
+ * (every parameter's gradient, the router inputs and sigma of every MoGE layer, the {@link
+ * RegularizerPull} measurement of the first pass) is copied to doubles for the end-to-end gradient
+ * checks.
  */
 public final class RegularizerGradientProbe implements AutoCloseable {
 
@@ -100,7 +101,8 @@ public final class RegularizerGradientProbe implements AutoCloseable {
      * @param engineSeed the engine seed of the step (same for both passes: same noise and dropout)
      * @return what the pass left, in doubles
      */
-    public Pass run(TrainingStep step, NDList data, NDList labels, boolean regularized, int engineSeed) {
+    public Pass run(
+            TrainingStep step, NDList data, NDList labels, boolean regularized, int engineSeed) {
         loss.regularized = regularized;
         RegularizerPull pull = new RegularizerPull(loss.with, 1);
         try (NDManager scope = trainer.getManager().newSubManager()) {
@@ -108,7 +110,16 @@ public final class RegularizerGradientProbe implements AutoCloseable {
             pull.beforeForward(trainer, 0);
             step.onEpochStart(0);
             Engine.getInstance().setRandomSeed(engineSeed);
-            Batch batch = new Batch(trainer.getManager(), data, labels, (int) data.head().getShape().get(0), null, null, 0, 1);
+            Batch batch =
+                    new Batch(
+                            trainer.getManager(),
+                            data,
+                            labels,
+                            (int) data.head().getShape().get(0),
+                            null,
+                            null,
+                            0,
+                            1);
             StepContext context = new StepContext(engineSeed, 0, 0, 0, scope);
             StepOutput output;
             try (GradientCollector collector = trainer.newGradientCollector()) {
@@ -119,10 +130,12 @@ public final class RegularizerGradientProbe implements AutoCloseable {
             for (Pair<String, Parameter> entry : model.getBlock().getParameters()) {
                 Parameter parameter = entry.getValue();
                 if (parameter.requiresGradient()) {
-                    pass.gradients.put(entry.getKey(), toDoubles(parameter.getArray().getGradient()));
+                    pass.gradients.put(
+                            entry.getKey(), toDoubles(parameter.getArray().getGradient()));
                 }
             }
-            for (NDArray input : AuxiliaryTerms.all(output.getPredictions(), AuxiliaryTerms.ROUTER_INPUT)) {
+            for (NDArray input :
+                    AuxiliaryTerms.all(output.getPredictions(), AuxiliaryTerms.ROUTER_INPUT)) {
                 pass.routerInputs.add(toMatrix(input));
             }
             for (MoeBlock block : SigmaScheduleListener.findMoeBlocks(model.getBlock())) {
@@ -132,7 +145,9 @@ public final class RegularizerGradientProbe implements AutoCloseable {
             }
             NDList measured = pull.measure(trainer, output, context);
             for (int i = 0; i < measured.size(); i++) {
-                pass.pull.put(pull.names().get(i), measured.get(i).toType(DataType.FLOAT64, false).getDouble());
+                pass.pull.put(
+                        pull.names().get(i),
+                        measured.get(i).toType(DataType.FLOAT64, false).getDouble());
             }
             pass.loss = output.getLoss().toType(DataType.FLOAT64, false).getDouble();
             zeroGradients();
@@ -141,7 +156,8 @@ public final class RegularizerGradientProbe implements AutoCloseable {
     }
 
     /**
-     * Returns the global parameter names of a block's parameters within the model, found by identity.
+     * Returns the global parameter names of a block's parameters within the model, found by
+     * identity.
      *
      * @param block a block of the model
      * @return the names
@@ -176,8 +192,8 @@ public final class RegularizerGradientProbe implements AutoCloseable {
     }
 
     /**
-     * Returns w * dL_gs/dW of one MoGE layer's own L_gs through its router alone, every gate entry by
-     * central differences of the float64 reference, from the router input a pass recorded.
+     * Returns w * dL_gs/dW of one MoGE layer's own L_gs through its router alone, every gate entry
+     * by central differences of the float64 reference, from the router input a pass recorded.
      *
      * @param layer the index among {@link #mogeBlocks()}
      * @param pass the pass whose router input to use
@@ -195,22 +211,30 @@ public final class RegularizerGradientProbe implements AutoCloseable {
         double[] out = new double[gate.length * experts];
         for (int i = 0; i < gate.length; i++) {
             for (int j = 0; j < experts; j++) {
-                out[i * experts + j] = weight
-                        * GroupSparseReference.gateDerivative(
-                                x, logits, i, j, 1e-6, block.getRegularizer().getMap().rows(),
-                                block.getRegularizer().getMap().cols(), filter, sigma);
+                out[i * experts + j] =
+                        weight
+                                * GroupSparseReference.gateDerivative(
+                                        x,
+                                        logits,
+                                        i,
+                                        j,
+                                        1e-6,
+                                        block.getRegularizer().getMap().rows(),
+                                        block.getRegularizer().getMap().cols(),
+                                        filter,
+                                        sigma);
             }
         }
         return out;
     }
 
     /**
-     * The end-to-end checks of a model whose MoGE layers all take their router input from the layers before
-     * them: every layer used {@code sigma}; the last layer's experts received bitwise the same gradient
-     * with and without the term (nothing after its routing input depends on L_gs); its gate received w
-     * times the float64 finite difference of its own L_gs, entry by entry, within 1e-3 of the largest
-     * entry (float32 cancellation against the task's far larger gradient); and {@link RegularizerPull}
-     * reported the norm of every layer's own share.
+     * The end-to-end checks of a model whose MoGE layers all take their router input from the
+     * layers before them: every layer used {@code sigma}; the last layer's experts received bitwise
+     * the same gradient with and without the term (nothing after its routing input depends on
+     * L_gs); its gate received w times the float64 finite difference of its own L_gs, entry by
+     * entry, within 1e-3 of the largest entry (float32 cancellation against the task's far larger
+     * gradient); and {@link RegularizerPull} reported the norm of every layer's own share.
      *
      * @param with the pass with the term
      * @param without the pass without it
@@ -233,17 +257,22 @@ public final class RegularizerGradientProbe implements AutoCloseable {
         double largest = largest(expected);
         assertTrue(largest > 0, "the regularizer pulls on " + gate);
         for (int k = 0; k < expected.length; k++) {
-            assertEquals(expected[k], difference[k], 1e-4 * Math.abs(expected[k]) + 3e-3 * largest,
+            assertEquals(
+                    expected[k],
+                    difference[k],
+                    1e-4 * Math.abs(expected[k]) + 3e-3 * largest,
                     gate + " entry " + k);
         }
         double squared = 0;
         for (int layer = 0; layer < layers.size(); layer++) {
-            double own = layer == lastIndex
-                    ? norm(expected)
-                    : norm(finiteDifferenceGradient(layer, with, weight, sigma));
+            double own =
+                    layer == lastIndex
+                            ? norm(expected)
+                            : norm(finiteDifferenceGradient(layer, with, weight, sigma));
             squared += own * own;
         }
-        assertEquals(Math.sqrt(squared), with.pull.get(RegularizerPull.GS), 1e-4 * Math.sqrt(squared));
+        assertEquals(
+                Math.sqrt(squared), with.pull.get(RegularizerPull.GS), 1e-4 * Math.sqrt(squared));
     }
 
     /**
@@ -338,12 +367,16 @@ public final class RegularizerGradientProbe implements AutoCloseable {
     public static final class Pass {
         /** Every parameter's gradient, by parameter name. */
         public final Map<String, double[]> gradients = new LinkedHashMap<>();
+
         /** The router input [N][d] of every MoGE layer, in model order. */
         public final List<double[][]> routerInputs = new ArrayList<>();
+
         /** The sigma every MoGE layer used, in model order. */
         public final List<Double> sigmas = new ArrayList<>();
+
         /** The {@link RegularizerPull} columns measured on this pass. */
         public final Map<String, Double> pull = new LinkedHashMap<>();
+
         /** The training loss. */
         public double loss;
     }

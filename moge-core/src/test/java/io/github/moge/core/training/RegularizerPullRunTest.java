@@ -13,11 +13,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The regularizer-pull diagnostic in the shared loop: its three columns are filled on the measured steps
- * only, with a non-zero regularizer share, it leaves no arrays behind, and measuring does not move the
- * trajectory: a run that
- * measures every third step logs exactly the losses, gradient norms and learning rates of one that never
- * measures.
+ * The regularizer-pull diagnostic in the shared loop: its three columns are filled on the measured
+ * steps only, with a non-zero regularizer share, it leaves no arrays behind, and measuring does not
+ * move the trajectory: a run that measures every third step logs exactly the losses, gradient norms
+ * and learning rates of one that never measures.
  */
 class RegularizerPullRunTest {
 
@@ -29,9 +28,12 @@ class RegularizerPullRunTest {
         Path plain = temp.resolve("plain");
         List<Integer> alive = new ArrayList<>();
         try (TinyRun tiny = new TinyRun()) {
-            tiny.builder.addStepDiagnostic(new RegularizerPull(3))
-                    .addStepListener(r -> alive.add(tiny.model.getNDManager().getManagedArrays().size()))
-                    .build().run(measured);
+            tiny.builder
+                    .addStepDiagnostic(new RegularizerPull(3))
+                    .addStepListener(
+                            r -> alive.add(tiny.model.getNDManager().getManagedArrays().size()))
+                    .build()
+                    .run(measured);
         }
         for (int i = 1; i < alive.size(); i++) {
             assertEquals(alive.get(0), alive.get(i), "arrays alive after step " + i + ": " + alive);

@@ -16,8 +16,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The issue's acceptance test: a training process killed with SIGKILL mid-epoch and resumed (in a new
- * process) from its last checkpoint produces the same per-step losses as the uninterrupted run, bitwise.
+ * The issue's acceptance test: a training process killed with SIGKILL mid-epoch and resumed (in a
+ * new process) from its last checkpoint produces the same per-step losses as the uninterrupted run,
+ * bitwise.
  */
 class SigkillResumeTest {
 
@@ -41,11 +42,15 @@ class SigkillResumeTest {
         return builder.start();
     }
 
-    /** Reads the child's output until a line equal to {@code until} (or the end), returning all lines. */
+    /**
+     * Reads the child's output until a line equal to {@code until} (or the end), returning all
+     * lines.
+     */
     private static List<String> readUntil(Process process, String until) throws IOException {
         List<String> lines = new ArrayList<>();
         BufferedReader reader =
-                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+                new BufferedReader(
+                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         String line;
         while ((line = reader.readLine()) != null) {
             lines.add(line);

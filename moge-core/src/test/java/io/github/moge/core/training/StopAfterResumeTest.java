@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A stop request in a resumed run checkpoints the step it stopped at, so a run stopped on a time budget
- * more than once loses no steps.
+ * A stop request in a resumed run checkpoints the step it stopped at, so a run stopped on a time
+ * budget more than once loses no steps.
  */
 class StopAfterResumeTest {
 
@@ -24,25 +24,28 @@ class StopAfterResumeTest {
         try (TinyRun tiny = new TinyRun()) {
             TrainingRun training =
                     tiny.builder
-                            .addStepListener(r -> {
-                                if (r.getStep() == 4) {
-                                    throw new IllegalStateException("kill");
-                                }
-                            })
+                            .addStepListener(
+                                    r -> {
+                                        if (r.getStep() == 4) {
+                                            throw new IllegalStateException("kill");
+                                        }
+                                    })
                             .build();
             assertThrows(IllegalStateException.class, () -> training.run(run));
         }
-        // resumed from the checkpoint at step 4 (checkpointEvery 4), stopped on request after its first step
+        // resumed from the checkpoint at step 4 (checkpointEvery 4), stopped on request after its
+        // first step
         TrainingSummary stopped;
         try (TinyRun tiny = new TinyRun()) {
             AtomicReference<TrainingRun> current = new AtomicReference<>();
             TrainingRun training =
                     tiny.builder
-                            .addStepListener(r -> {
-                                if (r.getStep() == 4) {
-                                    current.get().requestStop();
-                                }
-                            })
+                            .addStepListener(
+                                    r -> {
+                                        if (r.getStep() == 4) {
+                                            current.get().requestStop();
+                                        }
+                                    })
                             .build();
             current.set(training);
             stopped = training.resume(run);
@@ -50,6 +53,8 @@ class StopAfterResumeTest {
         assertFalse(stopped.isCompleted());
         assertEquals(5, stopped.getStep());
         assertEquals(5, stopped.getLastCheckpoint().getState().getStep());
-        assertEquals("step-00000005", stopped.getLastCheckpoint().getDirectory().getFileName().toString());
+        assertEquals(
+                "step-00000005",
+                stopped.getLastCheckpoint().getDirectory().getFileName().toString());
     }
 }

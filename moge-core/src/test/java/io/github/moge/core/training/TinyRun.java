@@ -1,12 +1,8 @@
 package io.github.moge.core.training;
 
-import io.github.moge.core.training.data.ShuffledBatches;
-import io.github.moge.core.training.optim.StatefulAdamW;
-
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.core.Linear;
 import ai.djl.training.dataset.ArrayDataset;
@@ -21,15 +17,17 @@ import io.github.moge.core.MoeSequentialBlock;
 import io.github.moge.core.SigmaSchedule;
 import io.github.moge.core.SigmaScheduleListener;
 import io.github.moge.core.balance.ImportanceLoadLoss;
+import io.github.moge.core.training.data.ShuffledBatches;
+import io.github.moge.core.training.optim.StatefulAdamW;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
 /**
- * A tiny MoGE classifier (9 experts, noisy routing, capacity, balance loss, L_gs with a sigma schedule,
- * AdamW with warm-up + cosine) on Gaussian clusters: small enough for tests, with every source of state a
- * resume must restore.
+ * A tiny MoGE classifier (9 experts, noisy routing, capacity, balance loss, L_gs with a sigma
+ * schedule, AdamW with warm-up + cosine) on Gaussian clusters: small enough for tests, with every
+ * source of state a resume must restore.
  */
 final class TinyRun implements AutoCloseable {
 
@@ -47,7 +45,8 @@ final class TinyRun implements AutoCloseable {
     final TrainingRun.Builder builder;
 
     TinyRun() {
-        // The data are the same in every instance: drawn from a fixed-seed Java RNG, not the engine.
+        // The data are the same in every instance: drawn from a fixed-seed Java RNG, not the
+        // engine.
         java.util.Random random = new java.util.Random(3);
         float[] x = new float[SAMPLES * WIDTH];
         float[] y = new float[SAMPLES];
@@ -61,10 +60,19 @@ final class TinyRun implements AutoCloseable {
         NDArray data = dataManager.create(x, new Shape(SAMPLES, WIDTH));
         NDArray labels = dataManager.create(y);
         ArrayDataset dataset =
-                new ArrayDataset.Builder().setData(data).optLabels(labels).setSampling(BATCH, false).build();
+                new ArrayDataset.Builder()
+                        .setData(data)
+                        .optLabels(labels)
+                        .setSampling(BATCH, false)
+                        .build();
         int steps = EPOCHS * SAMPLES / BATCH;
         SigmaSchedule schedule =
-                SigmaSchedule.builder().setMax(10f).setMin(1.5f).setPower(0.3f).setTotalSteps(steps).build();
+                SigmaSchedule.builder()
+                        .setMax(10f)
+                        .setMin(1.5f)
+                        .setPower(0.3f)
+                        .setTotalSteps(steps)
+                        .build();
         MoeBlock moge =
                 MoeBlock.builder()
                         .setExperts(9)
@@ -72,7 +80,8 @@ final class TinyRun implements AutoCloseable {
                         .optTrainingNoise(true)
                         .optCapacityFactor(2f)
                         .optBalanceLoss(ImportanceLoadLoss.builder().build())
-                        .optRegularizer(GroupSparseRegularizer.builder().setExperts(9).build(), schedule)
+                        .optRegularizer(
+                                GroupSparseRegularizer.builder().setExperts(9).build(), schedule)
                         .build();
         model.setBlock(
                 new MoeSequentialBlock()
@@ -88,8 +97,11 @@ final class TinyRun implements AutoCloseable {
         WarmUpTracker lr =
                 WarmUpTracker.builder()
                         .setMainTracker(
-                                CosineTracker.builder().setBaseValue(1e-2f).optFinalValue(0f)
-                                        .setMaxUpdates(steps - 3).build())
+                                CosineTracker.builder()
+                                        .setBaseValue(1e-2f)
+                                        .optFinalValue(0f)
+                                        .setMaxUpdates(steps - 3)
+                                        .build())
                         .optWarmUpSteps(3)
                         .optWarmUpBeginValue(0f)
                         .build();
@@ -98,16 +110,28 @@ final class TinyRun implements AutoCloseable {
                         .setModel(model)
                         .setLoss(loss)
                         .setOptimizer(
-                                StatefulAdamW.builder().optLearningRateTracker(lr).optWeightDecays(0.05f).build())
-                        .setTrainingData(ShuffledBatches.builder().setDataset(dataset).setBatchSize(BATCH).build())
+                                StatefulAdamW.builder()
+                                        .optLearningRateTracker(lr)
+                                        .optWeightDecays(0.05f)
+                                        .build())
+                        .setTrainingData(
+                                ShuffledBatches.builder()
+                                        .setDataset(dataset)
+                                        .setBatchSize(BATCH)
+                                        .build())
                         .optValidationData(
-                                ShuffledBatches.builder().setDataset(dataset).setBatchSize(32).optShuffle(false).build())
+                                ShuffledBatches.builder()
+                                        .setDataset(dataset)
+                                        .setBatchSize(32)
+                                        .optShuffle(false)
+                                        .build())
                         .addEvaluator(new Accuracy())
                         .addListener(sigma)
                         .setInputShapes(new Shape(BATCH, WIDTH))
                         .setEpochs(EPOCHS)
                         .setSeed(SEED)
-                        .optConfiguration(RunConfiguration.of(Map.of("model", "tiny", "epochs", EPOCHS)))
+                        .optConfiguration(
+                                RunConfiguration.of(Map.of("model", "tiny", "epochs", EPOCHS)))
                         .optCheckpointEvery(4)
                         .optClipGradNorm(1f)
                         .optProgressEvery(0)

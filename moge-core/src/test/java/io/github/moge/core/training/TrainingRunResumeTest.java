@@ -1,7 +1,5 @@
 package io.github.moge.core.training;
 
-import io.github.moge.core.training.checkpoint.CheckpointStore;
-
 import static io.github.moge.core.testing.RunFiles.epochRows;
 import static io.github.moge.core.testing.RunFiles.stepRows;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -11,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import io.github.moge.core.training.checkpoint.CheckpointStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,7 +18,10 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A run killed mid-epoch and resumed from its last checkpoint continues exactly like the uninterrupted run. */
+/**
+ * A run killed mid-epoch and resumed from its last checkpoint continues exactly like the
+ * uninterrupted run.
+ */
 class TrainingRunResumeTest {
 
     @TempDir Path temp;
@@ -51,13 +53,16 @@ class TrainingRunResumeTest {
         try (TinyRun tiny = new TinyRun()) {
             TrainingRun run =
                     tiny.builder
-                            .addStepListener(r -> {
-                                if (r.getStep() == 9) {
-                                    throw new IllegalStateException("simulated kill after step 9");
-                                }
-                            })
+                            .addStepListener(
+                                    r -> {
+                                        if (r.getStep() == 9) {
+                                            throw new IllegalStateException(
+                                                    "simulated kill after step 9");
+                                        }
+                                    })
                             .build();
-            IllegalStateException kill = assertThrows(IllegalStateException.class, () -> run.run(interrupted));
+            IllegalStateException kill =
+                    assertThrows(IllegalStateException.class, () -> run.run(interrupted));
             assertEquals("simulated kill after step 9", kill.getMessage());
         }
         // Steps 8 and 9 ran after the last checkpoint (step 8, mid-epoch 2) and will be redone.
@@ -91,11 +96,14 @@ class TrainingRunResumeTest {
         }
         try (TinyRun tiny = new TinyRun()) {
             IOException e = assertThrows(IOException.class, () -> tiny.builder.build().run(run));
-            assertTrue(e.getMessage().contains("already holds a run: resume it with --resume"), e.getMessage());
+            assertTrue(
+                    e.getMessage().contains("already holds a run: resume it with --resume"),
+                    e.getMessage());
         }
         try (TinyRun tiny = new TinyRun()) {
             IllegalArgumentException e =
-                    assertThrows(IllegalArgumentException.class, () -> tiny.builder.build().resume(run));
+                    assertThrows(
+                            IllegalArgumentException.class, () -> tiny.builder.build().resume(run));
             assertTrue(e.getMessage().contains("differs from"), e.getMessage());
         }
     }

@@ -27,10 +27,10 @@ import picocli.CommandLine.Option;
  * Measures the forward + backward time per step of one MoE layer and of the same layer with the
  * group-sparse regularizer (MoGE), and the regularizer's own cost, then prints a Markdown table.
  *
- * <p>Both layers share one set of weights and see the same inputs; their steps are interleaved so drift
- * in machine speed affects both alike. The overhead is reported twice: the end-to-end difference of the
- * two medians (noisy at the percent level on a shared CPU) and the regularizer's forward + backward on
- * the same routing input timed alone, relative to the MoE step (stable).
+ * <p>Both layers share one set of weights and see the same inputs; their steps are interleaved so
+ * drift in machine speed affects both alike. The overhead is reported twice: the end-to-end
+ * difference of the two medians (noisy at the percent level on a shared CPU) and the regularizer's
+ * forward + backward on the same routing input timed alone, relative to the MoE step (stable).
  */
 @Command(
         name = "benchmark-layer",
@@ -48,13 +48,22 @@ public final class LayerBenchmark implements Callable<Integer> {
             description = "Expert counts E to measure (default: ${DEFAULT-VALUE}).")
     int[] experts;
 
-    @Option(names = "--tokens", defaultValue = "4096", description = "Tokens N per step (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--tokens",
+            defaultValue = "4096",
+            description = "Tokens N per step (default: ${DEFAULT-VALUE}).")
     int tokens;
 
-    @Option(names = "--width", defaultValue = "512", description = "Model width d (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--width",
+            defaultValue = "512",
+            description = "Model width d (default: ${DEFAULT-VALUE}).")
     int width;
 
-    @Option(names = "--hidden", defaultValue = "1024", description = "Expert hidden width h (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--hidden",
+            defaultValue = "1024",
+            description = "Expert hidden width h (default: ${DEFAULT-VALUE}).")
     int hidden;
 
     @Option(
@@ -64,19 +73,34 @@ public final class LayerBenchmark implements Callable<Integer> {
             description = "Dispatch modes: capacity (C = --capacity-factor, BPR) and/or dropless.")
     String[] modes;
 
-    @Option(names = "--capacity-factor", defaultValue = "4", description = "C for capacity mode (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--capacity-factor",
+            defaultValue = "4",
+            description = "C for capacity mode (default: ${DEFAULT-VALUE}).")
     float capacityFactor;
 
-    @Option(names = "--top-k", defaultValue = "1", description = "Experts per token k (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--top-k",
+            defaultValue = "1",
+            description = "Experts per token k (default: ${DEFAULT-VALUE}).")
     int topK;
 
-    @Option(names = "--warmup", defaultValue = "2", description = "Untimed steps per layer (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--warmup",
+            defaultValue = "2",
+            description = "Untimed steps per layer (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--steps", defaultValue = "5", description = "Timed steps per layer (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--steps",
+            defaultValue = "5",
+            description = "Timed steps per layer (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            defaultValue = "1",
+            description = "Random seed (default: ${DEFAULT-VALUE}).")
     int seed;
 
     /** One measured configuration. */
@@ -106,7 +130,8 @@ public final class LayerBenchmark implements Callable<Integer> {
         Device device = Engine.getInstance().defaultDevice();
         System.out.printf(
                 Locale.ROOT,
-                "benchmark-layer: N=%d d=%d h=%d k=%d on %s (%s %s), %d cores, %d warm-up + %d timed steps%n",
+                "benchmark-layer: N=%d d=%d h=%d k=%d on %s (%s %s), %d cores, %d warm-up + %d"
+                        + " timed steps%n",
                 tokens,
                 width,
                 hidden,
@@ -137,7 +162,8 @@ public final class LayerBenchmark implements Callable<Integer> {
         }
         for (String mode : modes) {
             if (!mode.equals("capacity") && !mode.equals("dropless")) {
-                throw new IllegalArgumentException("--modes takes capacity and/or dropless, got " + mode);
+                throw new IllegalArgumentException(
+                        "--modes takes capacity and/or dropless, got " + mode);
             }
         }
         for (int e : experts) {
@@ -161,8 +187,16 @@ public final class LayerBenchmark implements Callable<Integer> {
             moe.initialize(manager, DataType.FLOAT32, input);
             moge.initialize(manager, DataType.FLOAT32, input);
             // Same weights in both layers, so the only difference is the regularizer.
-            moge.getParameters().forEach(p -> p.getValue().getArray().set(
-                    moe.getParameters().get(p.getKey()).getArray().toByteBuffer()));
+            moge.getParameters()
+                    .forEach(
+                            p ->
+                                    p.getValue()
+                                            .getArray()
+                                            .set(
+                                                    moe.getParameters()
+                                                            .get(p.getKey())
+                                                            .getArray()
+                                                            .toByteBuffer()));
             ParameterStore parameters = new ParameterStore(manager, false);
             long[] moeNanos = new long[steps];
             long[] mogeNanos = new long[steps];
@@ -173,7 +207,8 @@ public final class LayerBenchmark implements Callable<Integer> {
                     NDArray x = step.randomNormal(input);
                     long moeTime = timeStep(moe, parameters, x);
                     long mogeTime = timeStep(moge, parameters, x);
-                    long regTime = timeRegularizer(moe, regularizer, parameters, x, moge.getSigma());
+                    long regTime =
+                            timeRegularizer(moe, regularizer, parameters, x, moge.getSigma());
                     capacity[0] = capacityOf(moe, parameters, x);
                     if (i >= 0) {
                         moeNanos[i] = moeTime;
@@ -195,7 +230,10 @@ public final class LayerBenchmark implements Callable<Integer> {
     }
 
     private MoeBlock layer(
-            int numExperts, float factor, GroupSparseRegularizer regularizer, SigmaSchedule schedule) {
+            int numExperts,
+            float factor,
+            GroupSparseRegularizer regularizer,
+            SigmaSchedule schedule) {
         MoeBlock.Builder builder =
                 MoeBlock.builder()
                         .setExperts(numExperts)
@@ -210,7 +248,9 @@ public final class LayerBenchmark implements Callable<Integer> {
         return builder.build();
     }
 
-    /** One training step's forward and backward; the loss reads every output so nothing is skipped. */
+    /**
+     * One training step's forward and backward; the loss reads every output so nothing is skipped.
+     */
     private static long timeStep(MoeBlock block, ParameterStore parameters, NDArray x) {
         long start = System.nanoTime();
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
@@ -280,7 +320,9 @@ public final class LayerBenchmark implements Callable<Integer> {
 
     static String table(List<Row> rows) {
         StringBuilder sb = new StringBuilder();
-        sb.append("| E | map | mode | slots/expert | MoE ms/step | MoGE ms/step | end-to-end diff % |")
+        sb.append(
+                        "| E | map | mode | slots/expert | MoE ms/step | MoGE ms/step | end-to-end"
+                                + " diff % |")
                 .append(" L_gs fwd+bwd ms | MoGE overhead % |\n");
         sb.append("|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {

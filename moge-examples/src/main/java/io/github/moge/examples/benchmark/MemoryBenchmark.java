@@ -18,10 +18,10 @@ import io.github.moge.core.SigmaSchedule;
 import io.github.moge.core.SigmaScheduleListener;
 import io.github.moge.core.TopographicMap;
 import io.github.moge.core.balance.ImportanceLoadLoss;
-import io.github.moge.core.training.data.ShuffledBatches;
-import io.github.moge.core.training.optim.StatefulAdamW;
 import io.github.moge.core.training.TrainingRun;
 import io.github.moge.core.training.TrainingSummary;
+import io.github.moge.core.training.data.ShuffledBatches;
+import io.github.moge.core.training.optim.StatefulAdamW;
 import io.github.moge.examples.training.ConfigurationValidator;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -38,52 +38,83 @@ import picocli.CommandLine.Option;
 
 /**
  * Runs several hundred training steps of a small MoGE classifier through {@link TrainingRun} (data
- * pipeline, MoE layer with balance loss and regularizer, metrics, evaluators, validation and checkpoints)
- * and prints the process's resident memory (VmRSS from /proc/self/status) every N steps, to show that
- * native memory is flat after warm-up.
+ * pipeline, MoE layer with balance loss and regularizer, metrics, evaluators, validation and
+ * checkpoints) and prints the process's resident memory (VmRSS from /proc/self/status) every N
+ * steps, to show that native memory is flat after warm-up.
  *
- * <p>Run it with a fixed, pre-touched Java heap ({@code -Xms256m -Xmx256m -XX:+AlwaysPreTouch}) so that
- * VmRSS does not also count the heap growing towards its maximum. The heap column is measured after
- * {@code System.gc()}; the NDArray column counts the arrays alive on the model's manager and its children,
- * which must stay constant (parameters, optimizer moments).
+ * <p>Run it with a fixed, pre-touched Java heap ({@code -Xms256m -Xmx256m -XX:+AlwaysPreTouch}) so
+ * that VmRSS does not also count the heap growing towards its maximum. The heap column is measured
+ * after {@code System.gc()}; the NDArray column counts the arrays alive on the model's manager and
+ * its children, which must stay constant (parameters, optimizer moments).
  */
 @Command(
         name = "benchmark-memory",
         mixinStandardHelpOptions = true,
         description = {
-            "Trains a small MoGE model for --steps steps through the shared training loop and prints",
-            "resident memory (VmRSS) every --every steps; native memory must stay flat after warm-up."
+            "Trains a small MoGE model for --steps steps through the shared training loop and"
+                    + " prints",
+            "resident memory (VmRSS) every --every steps; native memory must stay flat after"
+                    + " warm-up."
         })
 public final class MemoryBenchmark implements Callable<Integer> {
 
-    @Option(names = "--steps", defaultValue = "600", description = "Training steps (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--steps",
+            defaultValue = "600",
+            description = "Training steps (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--every", defaultValue = "50", description = "Report every N steps (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--every",
+            defaultValue = "50",
+            description = "Report every N steps (default: ${DEFAULT-VALUE}).")
     int every;
 
-    @Option(names = "--warmup", defaultValue = "100", description = "Steps counted as warm-up (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--warmup",
+            defaultValue = "100",
+            description = "Steps counted as warm-up (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--experts", defaultValue = "16", description = "Experts E (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--experts",
+            defaultValue = "16",
+            description = "Experts E (default: ${DEFAULT-VALUE}).")
     int experts;
 
-    @Option(names = "--width", defaultValue = "64", description = "Input and model width (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--width",
+            defaultValue = "64",
+            description = "Input and model width (default: ${DEFAULT-VALUE}).")
     int width;
 
-    @Option(names = "--hidden", defaultValue = "128", description = "Expert hidden width (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--hidden",
+            defaultValue = "128",
+            description = "Expert hidden width (default: ${DEFAULT-VALUE}).")
     int hidden;
 
-    @Option(names = "--batch-size", defaultValue = "128", description = "Batch size (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--batch-size",
+            defaultValue = "128",
+            description = "Batch size (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--samples", defaultValue = "4096", description = "Training samples (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--samples",
+            defaultValue = "4096",
+            description = "Training samples (default: ${DEFAULT-VALUE}).")
     int samples;
 
-    @Option(names = "--checkpoint-every", defaultValue = "100", description = "Checkpoint every N steps (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--checkpoint-every",
+            defaultValue = "100",
+            description = "Checkpoint every N steps (default: ${DEFAULT-VALUE}).")
     int checkpointEvery;
 
-    @Option(names = "--output", description = "Run directory (default: a new directory under java.io.tmpdir).")
+    @Option(
+            names = "--output",
+            description = "Run directory (default: a new directory under java.io.tmpdir).")
     Path output;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed (default: ${DEFAULT-VALUE}).")
@@ -96,7 +127,8 @@ public final class MemoryBenchmark implements Callable<Integer> {
     public Integer call() throws IOException {
         ConfigurationValidator validator =
                 new ConfigurationValidator()
-                        .check(steps >= 1 && every >= 1 && warmup >= 0 && warmup < steps,
+                        .check(
+                                steps >= 1 && every >= 1 && warmup >= 0 && warmup < steps,
                                 "--steps and --every must be >= 1 and 0 <= --warmup < --steps")
                         .requireTopK("--top-k", 1, "--experts", experts)
                         .requireMapFits("--experts", TopographicMap.forExperts(experts), 3)
@@ -111,72 +143,119 @@ public final class MemoryBenchmark implements Callable<Integer> {
             Files.delete(runDir);
         }
         PrintStream out = System.out;
-        out.printf(Locale.ROOT,
-                "benchmark-memory: E=%d d=%d h=%d batch=%d samples=%d, %d steps, checkpoint every %d, on %s"
-                        + " (%s %s), run dir %s%n",
-                experts, width, hidden, batchSize, samples, steps, checkpointEvery,
-                Engine.getInstance().defaultDevice(), Engine.getInstance().getEngineName(),
-                Engine.getInstance().getVersion(), runDir);
+        out.printf(
+                Locale.ROOT,
+                "benchmark-memory: E=%d d=%d h=%d batch=%d samples=%d, %d steps, checkpoint every"
+                        + " %d, on %s (%s %s), run dir %s%n",
+                experts,
+                width,
+                hidden,
+                batchSize,
+                samples,
+                steps,
+                checkpointEvery,
+                Engine.getInstance().defaultDevice(),
+                Engine.getInstance().getEngineName(),
+                Engine.getInstance().getVersion(),
+                runDir);
         List<long[]> rows = new ArrayList<>();
         try (NDManager data = NDManager.newBaseManager();
                 Model model = Model.newInstance("benchmark-memory")) {
             ArrayDataset train = dataset(data);
-            ShuffledBatches batches = ShuffledBatches.builder().setDataset(train).setBatchSize(batchSize).build();
+            ShuffledBatches batches =
+                    ShuffledBatches.builder().setDataset(train).setBatchSize(batchSize).build();
             int epochs = (steps + batches.batchesPerEpoch() - 1) / batches.batchesPerEpoch();
             SigmaSchedule schedule = SigmaSchedule.VISION.over(steps);
             model.setBlock(
                     new MoeSequentialBlock()
                             .add(Linear.builder().setUnits(width).build())
-                            .add(MoeBlock.builder()
-                                    .setExperts(experts)
-                                    .setHiddenSize(hidden)
-                                    .optTrainingNoise(true)
-                                    .optCapacityFactor(2f)
-                                    .optBalanceLoss(ImportanceLoadLoss.builder().build())
-                                    .optRegularizer(GroupSparseRegularizer.builder().setExperts(experts).build(),
-                                            schedule)
-                                    .build())
+                            .add(
+                                    MoeBlock.builder()
+                                            .setExperts(experts)
+                                            .setHiddenSize(hidden)
+                                            .optTrainingNoise(true)
+                                            .optCapacityFactor(2f)
+                                            .optBalanceLoss(ImportanceLoadLoss.builder().build())
+                                            .optRegularizer(
+                                                    GroupSparseRegularizer.builder()
+                                                            .setExperts(experts)
+                                                            .build(),
+                                                    schedule)
+                                            .build())
                             .add(Linear.builder().setUnits(CLASSES).build()));
-            MoeLoss loss = MoeLoss.builder().setBaseLoss(Loss.softmaxCrossEntropyLoss())
-                    .optBalanceWeight(0.01f).optGroupSparseWeight(0.01f * 4e-3f).build();
+            MoeLoss loss =
+                    MoeLoss.builder()
+                            .setBaseLoss(Loss.softmaxCrossEntropyLoss())
+                            .optBalanceWeight(0.01f)
+                            .optGroupSparseWeight(0.01f * 4e-3f)
+                            .build();
             TrainingRun[] run = new TrainingRun[1];
-            run[0] = TrainingRun.builder()
-                    .setModel(model)
-                    .setLoss(loss)
-                    .setOptimizer(StatefulAdamW.builder().optLearningRateTracker(Tracker.fixed(1e-3f))
-                            .optWeightDecays(0.05f).build())
-                    .setTrainingData(batches)
-                    .optValidationData(ShuffledBatches.builder().setDataset(train).setBatchSize(512)
-                            .optShuffle(false).build())
-                    .addEvaluator(new Accuracy())
-                    .addListener(new SigmaScheduleListener())
-                    .setInputShapes(new Shape(batchSize, width))
-                    .setEpochs(epochs)
-                    .setSeed(seed)
-                    .optCheckpointEvery(checkpointEvery)
-                    .optClipGradNorm(1f)
-                    .optProgressEvery(0)
-                    .optLog(new PrintStream(java.io.OutputStream.nullOutputStream(), true, StandardCharsets.UTF_8))
-                    .addStepListener(record -> {
-                        long done = record.getStep() + 1;
-                        if (done == 1 || done % every == 0) {
-                            // Collect Java garbage first so the heap column shows live objects only.
-                            System.gc();
-                            long[] row = {done, residentKiB(), usedHeapKiB(),
-                                    model.getNDManager().getManagedArrays().size()};
-                            rows.add(row);
-                            out.printf(Locale.ROOT, "| %d | %.1f | %.1f | %d | %.4f |%n", row[0], row[1] / 1024.0,
-                                    row[2] / 1024.0, row[3], record.getLoss());
-                        }
-                        if (done == steps) {
-                            run[0].requestStop();
-                        }
-                    })
-                    .build();
-            out.println("| step | VmRSS MiB | Java heap live MiB | NDArrays on the model manager | loss |");
+            run[0] =
+                    TrainingRun.builder()
+                            .setModel(model)
+                            .setLoss(loss)
+                            .setOptimizer(
+                                    StatefulAdamW.builder()
+                                            .optLearningRateTracker(Tracker.fixed(1e-3f))
+                                            .optWeightDecays(0.05f)
+                                            .build())
+                            .setTrainingData(batches)
+                            .optValidationData(
+                                    ShuffledBatches.builder()
+                                            .setDataset(train)
+                                            .setBatchSize(512)
+                                            .optShuffle(false)
+                                            .build())
+                            .addEvaluator(new Accuracy())
+                            .addListener(new SigmaScheduleListener())
+                            .setInputShapes(new Shape(batchSize, width))
+                            .setEpochs(epochs)
+                            .setSeed(seed)
+                            .optCheckpointEvery(checkpointEvery)
+                            .optClipGradNorm(1f)
+                            .optProgressEvery(0)
+                            .optLog(
+                                    new PrintStream(
+                                            java.io.OutputStream.nullOutputStream(),
+                                            true,
+                                            StandardCharsets.UTF_8))
+                            .addStepListener(
+                                    record -> {
+                                        long done = record.getStep() + 1;
+                                        if (done == 1 || done % every == 0) {
+                                            // Collect Java garbage first so the heap column shows
+                                            // live objects only.
+                                            System.gc();
+                                            long[] row = {
+                                                done,
+                                                residentKiB(),
+                                                usedHeapKiB(),
+                                                model.getNDManager().getManagedArrays().size()
+                                            };
+                                            rows.add(row);
+                                            out.printf(
+                                                    Locale.ROOT,
+                                                    "| %d | %.1f | %.1f | %d | %.4f |%n",
+                                                    row[0],
+                                                    row[1] / 1024.0,
+                                                    row[2] / 1024.0,
+                                                    row[3],
+                                                    record.getLoss());
+                                        }
+                                        if (done == steps) {
+                                            run[0].requestStop();
+                                        }
+                                    })
+                            .build();
+            out.println(
+                    "| step | VmRSS MiB | Java heap live MiB | NDArrays on the model manager | loss"
+                            + " |");
             out.println("|---|---|---|---|---|");
             TrainingSummary summary = run[0].run(runDir);
-            out.printf(Locale.ROOT, "%nTrained %d steps (%d epochs started).%n", summary.getStep(),
+            out.printf(
+                    Locale.ROOT,
+                    "%nTrained %d steps (%d epochs started).%n",
+                    summary.getStep(),
                     summary.getEpochs().size() + 1);
         }
         long[] atWarmup = null;
@@ -196,10 +275,16 @@ public final class MemoryBenchmark implements Callable<Integer> {
                     min = Math.min(min, row[1]);
                 }
             }
-            out.printf(Locale.ROOT,
-                    "After warm-up (step %d to %d): VmRSS %+.1f MiB (%.1f KiB/step), range %.1f..%.1f MiB%n",
-                    atWarmup[0], last[0], (last[1] - atWarmup[1]) / 1024.0,
-                    (double) (last[1] - atWarmup[1]) / (last[0] - atWarmup[0]), min / 1024.0, max / 1024.0);
+            out.printf(
+                    Locale.ROOT,
+                    "After warm-up (step %d to %d): VmRSS %+.1f MiB (%.1f KiB/step), range"
+                            + " %.1f..%.1f MiB%n",
+                    atWarmup[0],
+                    last[0],
+                    (last[1] - atWarmup[1]) / 1024.0,
+                    (double) (last[1] - atWarmup[1]) / (last[0] - atWarmup[0]),
+                    min / 1024.0,
+                    max / 1024.0);
         }
         return 0;
     }
@@ -221,7 +306,11 @@ public final class MemoryBenchmark implements Callable<Integer> {
         }
         NDArray data = manager.create(x, new Shape(samples, width));
         NDArray labels = manager.create(y);
-        return new ArrayDataset.Builder().setData(data).optLabels(labels).setSampling(batchSize, false).build();
+        return new ArrayDataset.Builder()
+                .setData(data)
+                .optLabels(labels)
+                .setSampling(batchSize, false)
+                .build();
     }
 
     /** Resident set size of this process in KiB, from /proc/self/status (Linux). */

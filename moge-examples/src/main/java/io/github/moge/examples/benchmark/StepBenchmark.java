@@ -37,63 +37,94 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Times one training step of the invariance model (E experts d -&gt; h -&gt; d on Fashion-MNIST images, top-1
- * dropless, AdamW), split into forward, backward and optimizer milliseconds, on raw and mean-centred
- * pixels, and the same step of a pure-PyTorch peer ({@code moge-examples/bench/peer_step.py}) when a Python
- * with torch is found. Java and peer run in interleaved rounds; each round reports medians and the table
- * shows the median over rounds.
+ * Times one training step of the invariance model (E experts d -&gt; h -&gt; d on Fashion-MNIST
+ * images, top-1 dropless, AdamW), split into forward, backward and optimizer milliseconds, on raw
+ * and mean-centred pixels, and the same step of a pure-PyTorch peer ({@code
+ * moge-examples/bench/peer_step.py}) when a Python with torch is found. Java and peer run in
+ * interleaved rounds; each round reports medians and the table shows the median over rounds.
  */
 @Command(
         name = "benchmark-step",
         mixinStandardHelpOptions = true,
         description = {
-            "Times forward / backward / optimizer per training step of the invariance model, Java and a",
+            "Times forward / backward / optimizer per training step of the invariance model, Java"
+                    + " and a",
             "PyTorch peer, raw and mean-centred pixels. Prints a Markdown table."
         })
 public final class StepBenchmark implements Callable<Integer> {
 
-    @Option(names = "--model", defaultValue = "invariance", description = "Model to time: invariance.")
+    @Option(
+            names = "--model",
+            defaultValue = "invariance",
+            description = "Model to time: invariance.")
     String model;
 
-    @Option(names = "--batch", defaultValue = "200", description = "Images per step (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--batch",
+            defaultValue = "200",
+            description = "Images per step (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--experts", defaultValue = "400", description = "Experts E (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--experts",
+            defaultValue = "400",
+            description = "Experts E (default: ${DEFAULT-VALUE}).")
     int experts;
 
-    @Option(names = "--hidden", defaultValue = "64", description = "Expert hidden width h (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--hidden",
+            defaultValue = "64",
+            description = "Expert hidden width h (default: ${DEFAULT-VALUE}).")
     int hidden;
 
     @Option(
             names = "--inputs",
             split = ",",
             defaultValue = "raw,centred",
-            description = "Pixel inputs: raw ([0, 1]) and/or centred (minus the batch's per-pixel mean).")
+            description =
+                    "Pixel inputs: raw ([0, 1]) and/or centred (minus the batch's per-pixel mean).")
     String[] inputs;
 
     @Option(
             names = "--paths",
             split = ",",
             defaultValue = "AUTO",
-            description = "Dropless paths of the Java model: AUTO, PADDED, OCCUPIED (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Dropless paths of the Java model: AUTO, PADDED, OCCUPIED (default:"
+                            + " ${DEFAULT-VALUE}).")
     DroplessPath[] paths;
 
-    @Option(names = "--rounds", defaultValue = "3", description = "Interleaved rounds (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--rounds",
+            defaultValue = "3",
+            description = "Interleaved rounds (default: ${DEFAULT-VALUE}).")
     int rounds;
 
-    @Option(names = "--warmup", defaultValue = "2", description = "Untimed steps per round (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--warmup",
+            defaultValue = "2",
+            description = "Untimed steps per round (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--steps", defaultValue = "5", description = "Timed steps per round (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--steps",
+            defaultValue = "5",
+            description = "Timed steps per round (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch for the peer.")
+    @Option(
+            names = "--python",
+            defaultValue = "/usr/bin/python3",
+            description = "Python with torch for the peer.")
     String python;
 
     @Option(names = "--no-peer", description = "Skip the PyTorch peer.")
     boolean noPeer;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            defaultValue = "1",
+            description = "Random seed (default: ${DEFAULT-VALUE}).")
     int seed;
 
     /** Per-phase milliseconds of one configuration, one median per round. */
@@ -114,19 +145,22 @@ public final class StepBenchmark implements Callable<Integer> {
         }
         if (batch < 1 || experts < 1 || hidden < 1 || rounds < 1 || steps < 1 || warmup < 0) {
             throw new IllegalArgumentException(
-                    "--batch, --experts, --hidden, --rounds and --steps must be >= 1, --warmup >= 0");
+                    "--batch, --experts, --hidden, --rounds and --steps must be >= 1, --warmup >="
+                            + " 0");
         }
         for (String input : inputs) {
             if (!input.equals("raw") && !input.equals("centred")) {
-                throw new IllegalArgumentException("--inputs takes raw and/or centred, got " + input);
+                throw new IllegalArgumentException(
+                        "--inputs takes raw and/or centred, got " + input);
             }
         }
         Path script = peerScript();
         boolean peer = !noPeer && script != null && hasTorch();
         System.out.printf(
                 Locale.ROOT,
-                "benchmark-step: invariance model E=%d 784->%d->784, batch %d, top-1 dropless, AdamW; %s %s,"
-                        + " %d cores, %d intra-op threads; %d rounds x (%d warm-up + %d timed steps); peer: %s%n",
+                "benchmark-step: invariance model E=%d 784->%d->784, batch %d, top-1 dropless,"
+                    + " AdamW; %s %s, %d cores, %d intra-op threads; %d rounds x (%d warm-up + %d"
+                    + " timed steps); peer: %s%n",
                 experts,
                 hidden,
                 batch,
@@ -137,7 +171,9 @@ public final class StepBenchmark implements Callable<Integer> {
                 rounds,
                 warmup,
                 steps,
-                peer ? python + " " + script : "none (" + (noPeer ? "--no-peer" : "no torch or no script") + ")");
+                peer
+                        ? python + " " + script
+                        : "none (" + (noPeer ? "--no-peer" : "no torch or no script") + ")");
         Map<String, Timings> results = new LinkedHashMap<>();
         Map<String, String> loads = new LinkedHashMap<>();
         for (int round = 0; round < rounds; round++) {
@@ -159,7 +195,9 @@ public final class StepBenchmark implements Callable<Integer> {
         System.out.println();
         loads.forEach((input, load) -> System.out.println(input + ": " + load));
         System.out.println();
-        System.out.println("| input | implementation | forward ms | backward ms | optimizer ms | step ms | step / peer |");
+        System.out.println(
+                "| input | implementation | forward ms | backward ms | optimizer ms | step ms |"
+                        + " step / peer |");
         System.out.println("|---|---|---|---|---|---|---|");
         for (Map.Entry<String, Timings> entry : results.entrySet()) {
             Timings t = entry.getValue();
@@ -168,7 +206,8 @@ public final class StepBenchmark implements Callable<Integer> {
             String ratio =
                     peerTimings == null
                             ? "-"
-                            : String.format(Locale.ROOT, "%.2f", t.median(3) / peerTimings.median(3));
+                            : String.format(
+                                    Locale.ROOT, "%.2f", t.median(3) / peerTimings.median(3));
             System.out.printf(
                     Locale.ROOT,
                     "| %s | %.1f | %.1f | %.1f | %.1f | %s |%n",
@@ -184,7 +223,12 @@ public final class StepBenchmark implements Callable<Integer> {
 
     private static String format(double[] ms) {
         return String.format(
-                Locale.ROOT, "forward %.1f backward %.1f optimizer %.1f step %.1f ms", ms[0], ms[1], ms[2], ms[3]);
+                Locale.ROOT,
+                "forward %.1f backward %.1f optimizer %.1f step %.1f ms",
+                ms[0],
+                ms[1],
+                ms[2],
+                ms[3]);
     }
 
     private static int threads() {
@@ -206,16 +250,21 @@ public final class StepBenchmark implements Callable<Integer> {
     }
 
     /** Medians over the timed steps of one round: forward, backward, optimizer, whole step (ms). */
-    private double[] measureJava(String input, DroplessPath path, Map<String, String> loads) throws IOException {
+    private double[] measureJava(String input, DroplessPath path, Map<String, String> loads)
+            throws IOException {
         Engine.getInstance().setRandomSeed(seed);
-        InvarianceModel invariance = InvarianceModel.builder()
+        InvarianceModel invariance =
+                InvarianceModel.builder()
                         .optExperts(experts)
                         .optHiddenSize(hidden)
                         .optDroplessPath(path)
                         .build();
         MoeLoss loss = MoeLoss.builder().setBaseLoss(Loss.softmaxCrossEntropyLoss()).build();
         StatefulOptimizer optimizer =
-                StatefulAdamW.builder().optLearningRateTracker(Tracker.fixed(1e-3f)).optWeightDecays(0.05f).build();
+                StatefulAdamW.builder()
+                        .optLearningRateTracker(Tracker.fixed(1e-3f))
+                        .optWeightDecays(0.05f)
+                        .build();
         try (NDManager manager = NDManager.newBaseManager()) {
             NDList data = batch(manager, input);
             var block = invariance.getBlock();
@@ -229,7 +278,8 @@ public final class StepBenchmark implements Callable<Integer> {
                     x.attach(step);
                     long t0 = System.nanoTime();
                     long t1;
-                    try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                    try (GradientCollector collector =
+                            Engine.getInstance().newGradientCollector()) {
                         NDList out = block.forward(parameters, new NDList(x), true);
                         NDArray value = loss.evaluate(new NDList(data.get(1)), out);
                         value.getFloat(); // the forward pass ends when the loss is known
@@ -275,7 +325,8 @@ public final class StepBenchmark implements Callable<Integer> {
         }
         return String.format(
                 Locale.ROOT,
-                "largest expert load %d of %d tokens, %d of %d experts occupied (padded slots E x max = %d)",
+                "largest expert load %d of %d tokens, %d of %d experts occupied (padded slots E x"
+                        + " max = %d)",
                 max,
                 batch,
                 occupied,
@@ -283,22 +334,39 @@ public final class StepBenchmark implements Callable<Integer> {
                 (long) experts * max);
     }
 
-    private double[] measurePeer(Path script, String input) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(
-                python, script.toString(),
-                "--images", Paths.get(FashionMnistDataset.SYSTEM_DATA_DIR, "train-images-idx3-ubyte.gz").toString(),
-                "--input", input,
-                "--batch", Integer.toString(batch),
-                "--experts", Integer.toString(experts),
-                "--hidden", Integer.toString(hidden),
-                "--warmup", Integer.toString(warmup),
-                "--steps", Integer.toString(steps),
-                "--threads", Integer.toString(threads()),
-                "--seed", Integer.toString(seed)));
+    private double[] measurePeer(Path script, String input)
+            throws IOException, InterruptedException {
+        List<String> command =
+                new ArrayList<>(
+                        List.of(
+                                python,
+                                script.toString(),
+                                "--images",
+                                Paths.get(
+                                                FashionMnistDataset.SYSTEM_DATA_DIR,
+                                                "train-images-idx3-ubyte.gz")
+                                        .toString(),
+                                "--input",
+                                input,
+                                "--batch",
+                                Integer.toString(batch),
+                                "--experts",
+                                Integer.toString(experts),
+                                "--hidden",
+                                Integer.toString(hidden),
+                                "--warmup",
+                                Integer.toString(warmup),
+                                "--steps",
+                                Integer.toString(steps),
+                                "--threads",
+                                Integer.toString(threads()),
+                                "--seed",
+                                Integer.toString(seed)));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
         String last = null;
-        try (BufferedReader reader = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader reader =
+                new BufferedReader(
+                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line = reader.readLine(); line != null; line = reader.readLine()) {
                 last = line;
             }
@@ -320,7 +388,10 @@ public final class StepBenchmark implements Callable<Integer> {
             return false;
         }
         try {
-            Process p = new ProcessBuilder(python, "-c", "import torch").redirectErrorStream(true).start();
+            Process p =
+                    new ProcessBuilder(python, "-c", "import torch")
+                            .redirectErrorStream(true)
+                            .start();
             p.getInputStream().readAllBytes();
             return p.waitFor() == 0;
         } catch (IOException e) {
@@ -331,7 +402,13 @@ public final class StepBenchmark implements Callable<Integer> {
     /** The peer script in the project: next to the build output (moge-examples/target/classes). */
     private static Path peerScript() {
         try {
-            Path classes = Paths.get(StepBenchmark.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path classes =
+                    Paths.get(
+                            StepBenchmark.class
+                                    .getProtectionDomain()
+                                    .getCodeSource()
+                                    .getLocation()
+                                    .toURI());
             Path script = classes.getParent().getParent().resolve("bench").resolve("peer_step.py");
             return Files.isRegularFile(script) ? script : null;
         } catch (java.net.URISyntaxException | SecurityException e) {

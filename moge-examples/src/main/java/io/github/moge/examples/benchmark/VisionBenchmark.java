@@ -25,15 +25,16 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * Measures training throughput (images per second of forward + backward, loss included) of vision MoE
- * models against their MoGE versions, e.g. V-MoE-S vs V-MoGE-S and SwinV2-MoE-T vs SwinV2-MoGE-T at the
- * CIFAR-100 presets, and prints a Markdown table with the MoGE overhead in percent.
+ * Measures training throughput (images per second of forward + backward, loss included) of vision
+ * MoE models against their MoGE versions, e.g. V-MoE-S vs V-MoGE-S and SwinV2-MoE-T vs
+ * SwinV2-MoGE-T at the CIFAR-100 presets, and prints a Markdown table with the MoGE overhead in
+ * percent.
  *
- * <p>Both models of a pair get the same weights and the same batches, and their steps are interleaved so
- * drift in machine speed affects both alike. Because the end-to-end difference is at the percent level
- * (noisy on a shared CPU), the table also gives the cost of the group-sparse regularizer alone: its forward
- * and backward on routing inputs of the size every MoGE layer of the model sees, summed over the layers,
- * relative to the MoE step.
+ * <p>Both models of a pair get the same weights and the same batches, and their steps are
+ * interleaved so drift in machine speed affects both alike. Because the end-to-end difference is at
+ * the percent level (noisy on a shared CPU), the table also gives the cost of the group-sparse
+ * regularizer alone: its forward and backward on routing inputs of the size every MoGE layer of the
+ * model sees, summed over the layers, relative to the MoE step.
  */
 @Command(
         name = "benchmark-vision",
@@ -47,20 +48,34 @@ public final class VisionBenchmark implements Callable<Integer> {
     @Option(
             names = "--pairs",
             split = ",",
-            defaultValue = "vit-moe-s-cifar100:vit-moge-s-cifar100,swinv2-moe-t-cifar100:swinv2-moge-t-cifar100",
+            defaultValue =
+                    "vit-moe-s-cifar100:vit-moge-s-cifar100,"
+                            + "swinv2-moe-t-cifar100:swinv2-moge-t-cifar100",
             description = "MOE:MOGE preset pairs to compare (default: ${DEFAULT-VALUE}).")
     String[] pairs;
 
-    @Option(names = "--batch", defaultValue = "8", description = "Images per step (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--batch",
+            defaultValue = "8",
+            description = "Images per step (default: ${DEFAULT-VALUE}).")
     int batch;
 
-    @Option(names = "--warmup", defaultValue = "2", description = "Untimed steps per model (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--warmup",
+            defaultValue = "2",
+            description = "Untimed steps per model (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--steps", defaultValue = "5", description = "Timed steps per model (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--steps",
+            defaultValue = "5",
+            description = "Timed steps per model (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            defaultValue = "1",
+            description = "Random seed (default: ${DEFAULT-VALUE}).")
     int seed;
 
     /** One measured pair. */
@@ -96,7 +111,8 @@ public final class VisionBenchmark implements Callable<Integer> {
         Device device = Engine.getInstance().defaultDevice();
         System.out.printf(
                 Locale.ROOT,
-                "benchmark-vision: batch %d on %s (%s %s), %d cores, %d warm-up + %d timed steps per model%n",
+                "benchmark-vision: batch %d on %s (%s %s), %d cores, %d warm-up + %d timed steps"
+                        + " per model%n",
                 batch,
                 device,
                 Engine.getInstance().getEngineName(),
@@ -108,7 +124,8 @@ public final class VisionBenchmark implements Callable<Integer> {
         for (String pair : pairs) {
             String[] names = pair.split(":");
             if (names.length != 2) {
-                throw new IllegalArgumentException("--pairs takes MOE:MOGE preset names, got " + pair);
+                throw new IllegalArgumentException(
+                        "--pairs takes MOE:MOGE preset names, got " + pair);
             }
             Row row = measure(VisionPreset.get(names[0]), VisionPreset.get(names[1]));
             rows.add(row);
@@ -140,7 +157,8 @@ public final class VisionBenchmark implements Callable<Integer> {
             for (Pair<String, Parameter> p : moge.getParameters()) {
                 Parameter source = moe.getParameters().get(p.getKey());
                 if (source == null) {
-                    throw new IllegalArgumentException("the presets of a pair must share an architecture: " + p.getKey());
+                    throw new IllegalArgumentException(
+                            "the presets of a pair must share an architecture: " + p.getKey());
                 }
                 p.getValue().getArray().set(source.getArray().toByteBuffer());
             }
@@ -152,8 +170,13 @@ public final class VisionBenchmark implements Callable<Integer> {
             for (int i = -warmup; i < steps; i++) {
                 try (NDManager step = manager.newSubManager()) {
                     NDArray x = step.randomNormal(input);
-                    NDArray labels = step.randomInteger(0, moePreset.getClasses(), new Shape(batch), DataType.INT64)
-                            .toType(DataType.FLOAT32, false);
+                    NDArray labels =
+                            step.randomInteger(
+                                            0,
+                                            moePreset.getClasses(),
+                                            new Shape(batch),
+                                            DataType.INT64)
+                                    .toType(DataType.FLOAT32, false);
                     long moeTime = timeStep(moe, moeLoss, store, x, labels);
                     long mogeTime = timeStep(moge, mogeLoss, store, x, labels);
                     long regTime = timeRegularizers(step, mogeLayers, tokens);
@@ -200,7 +223,8 @@ public final class VisionBenchmark implements Callable<Integer> {
     }
 
     /** One training step: forward, the preset's loss, backward. */
-    private static long timeStep(Block model, Loss loss, ParameterStore store, NDArray x, NDArray labels) {
+    private static long timeStep(
+            Block model, Loss loss, ParameterStore store, NDArray x, NDArray labels) {
         long start = System.nanoTime();
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
             NDList out = model.forward(store, new NDList(x), true);
@@ -211,11 +235,16 @@ public final class VisionBenchmark implements Callable<Integer> {
         return System.nanoTime() - start;
     }
 
-    /** The regularizers of all MoGE layers alone, forward and backward, on softmax inputs of their size. */
+    /**
+     * The regularizers of all MoGE layers alone, forward and backward, on softmax inputs of their
+     * size.
+     */
     private static long timeRegularizers(NDManager manager, List<MoeBlock> layers, long[] tokens) {
         List<NDArray> inputs = new ArrayList<>();
         for (int l = 0; l < layers.size(); l++) {
-            NDArray z = manager.randomNormal(new Shape(tokens[l], layers.get(l).getNumExperts())).softmax(1);
+            NDArray z =
+                    manager.randomNormal(new Shape(tokens[l], layers.get(l).getNumExperts()))
+                            .softmax(1);
             z.setRequiresGradient(true);
             inputs.add(z);
         }
@@ -253,7 +282,9 @@ public final class VisionBenchmark implements Callable<Integer> {
 
     static String table(List<Row> rows) {
         StringBuilder sb = new StringBuilder();
-        sb.append("| MoE vs MoGE preset | MoE layers | batch | MoE ms/step | MoGE ms/step | MoE img/s | MoGE img/s |")
+        sb.append(
+                        "| MoE vs MoGE preset | MoE layers | batch | MoE ms/step | MoGE ms/step |"
+                                + " MoE img/s | MoGE img/s |")
                 .append(" end-to-end diff % | L_gs fwd+bwd ms (all layers) | MoGE overhead % |\n");
         sb.append("|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {

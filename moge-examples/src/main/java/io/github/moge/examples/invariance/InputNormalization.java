@@ -6,21 +6,23 @@ import ai.djl.ndarray.types.Shape;
 import io.github.moge.vision.data.FashionMnistDataset;
 
 /**
- * How images in [0, 1] are shifted before they reach the router. Transforms of the invariance test act
- * on the raw images (zero = black background), and the normalisation follows them.
+ * How images in [0, 1] are shifted before they reach the router. Transforms of the invariance test
+ * act on the raw images (zero = black background), and the normalisation follows them.
  *
  * <p>Why it matters here: with raw, all-positive pixels the routing logits of all images share one
- * dominant direction, so at initialisation a few experts receive most tokens, and a dropless layer pads
- * every expert to that largest count (measured: up to 157 of 200 tokens on one expert, about 5 s per
- * step on a 2-core CPU). Subtracting the training set's mean image removes that shared direction (max
- * load about 17 of 200 at initialisation).
+ * dominant direction, so at initialisation a few experts receive most tokens, and a dropless layer
+ * pads every expert to that largest count (measured: up to 157 of 200 tokens on one expert, about 5
+ * s per step on a 2-core CPU). Subtracting the training set's mean image removes that shared
+ * direction (max load about 17 of 200 at initialisation).
  */
 public enum InputNormalization {
 
     /** Raw pixels in [0, 1]. */
     NONE,
 
-    /** (x - 0.2860) / 0.3530, the Fashion-MNIST training mean and standard deviation of all pixels. */
+    /**
+     * (x - 0.2860) / 0.3530, the Fashion-MNIST training mean and standard deviation of all pixels.
+     */
     GLOBAL,
 
     /** x minus the per-pixel mean image of the training images used (the default). */

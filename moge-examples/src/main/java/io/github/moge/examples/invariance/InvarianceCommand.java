@@ -1,8 +1,8 @@
 package io.github.moge.examples.invariance;
 
 import io.github.moge.core.training.RunConfiguration;
-import io.github.moge.examples.training.PerInvocation;
 import io.github.moge.examples.training.ConfigurationValidator;
+import io.github.moge.examples.training.PerInvocation;
 import io.github.moge.examples.training.TrainingRunOptions;
 import io.github.moge.examples.training.UsageException;
 import io.github.moge.vision.data.DataException;
@@ -20,25 +20,28 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code moge invariance}: the routing-invariance experiment (paper Section 2.4, Table 1, Fig. 2). */
+/**
+ * {@code moge invariance}: the routing-invariance experiment (paper Section 2.4, Table 1, Fig. 2).
+ */
 @Command(
         name = "invariance",
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-            "Trains a single-layer MoE and a MoGE model (400 experts on a 20 x 20 map, top-1, dropless,"
-                    + " experts 784 -> 64 -> 784, linear classifier) on Fashion-MNIST with the same"
-                    + " initialisation and data order, then measures how much their routing maps move"
-                    + " under the 12 transforms of the paper's Table 1 (mean IMED d, s = 1).",
-            "Writes invariance.csv, invariance.md, metrics.csv and maps/routing-maps.png to --output, and each"
-                    + " model's training run (config, per-step metrics, checkpoints) to train-moe/ and"
-                    + " train-moge/ there; --resume DIR continues an interrupted experiment with its saved"
-                    + " settings.",
+            "Trains a single-layer MoE and a MoGE model (400 experts on a 20 x 20 map, top-1,"
+                + " dropless, experts 784 -> 64 -> 784, linear classifier) on Fashion-MNIST with"
+                + " the same initialisation and data order, then measures how much their routing"
+                + " maps move under the 12 transforms of the paper's Table 1 (mean IMED d, s = 1).",
+            "Writes invariance.csv, invariance.md, metrics.csv and maps/routing-maps.png to"
+                + " --output, and each model's training run (config, per-step metrics, checkpoints)"
+                + " to train-moe/ and train-moge/ there; --resume DIR continues an interrupted"
+                + " experiment with its saved settings.",
             "The default is a short CPU run (about 10 minutes on 2 cores)."
         },
         footer = {
             "",
-            "The paper's full setting (150 epochs on all 60000 training images, 10 warm-up epochs):",
+            "The paper's full setting (150 epochs on all 60000 training images, 10 warm-up"
+                    + " epochs):",
             "  moge invariance --epochs 150 --train-limit 0 --warmup-epochs 10",
             "Warm-up rule when --warmup-epochs is not given: epochs / 15 (the paper's 10 of 150).",
             "Continue an interrupted run (same settings, exact continuation):",
@@ -58,8 +61,8 @@ public final class InvarianceCommand implements Callable<Integer> {
             names = "--train-limit",
             paramLabel = "N",
             description =
-                    "Use the first N training images; 0 = all 60000 (default: ${DEFAULT-VALUE}; paper:"
-                            + " 0).")
+                    "Use the first N training images; 0 = all 60000 (default: ${DEFAULT-VALUE};"
+                            + " paper: 0).")
     int trainLimit = InvarianceSettings.DEFAULT_TRAIN_LIMIT;
 
     @Option(
@@ -89,13 +92,17 @@ public final class InvarianceCommand implements Callable<Integer> {
             description = "Overwrite result files already in --output (nothing else is deleted).")
     boolean force;
 
-    @Option(names = "--seed", paramLabel = "N", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            paramLabel = "N",
+            description = "Random seed (default: ${DEFAULT-VALUE}).")
     int seed = 42;
 
     @Option(
             names = "--lambda",
             paramLabel = "X",
-            description = "Weight of L_gs for MoGE, no extra 0.01 factor (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Weight of L_gs for MoGE, no extra 0.01 factor (default: ${DEFAULT-VALUE}).")
     float lambda = 4e-3f;
 
     @Option(
@@ -114,8 +121,8 @@ public final class InvarianceCommand implements Callable<Integer> {
             names = "--sigma-power",
             paramLabel = "P",
             description =
-                    "Exponent p of the sigma decay max - (max - min) (t/T)^p, T = all optimizer steps"
-                            + " of the run (default: ${DEFAULT-VALUE}).")
+                    "Exponent p of the sigma decay max - (max - min) (t/T)^p, T = all optimizer"
+                            + " steps of the run (default: ${DEFAULT-VALUE}).")
     float sigmaPower = 0.3f;
 
     @Option(
@@ -155,18 +162,18 @@ public final class InvarianceCommand implements Callable<Integer> {
             paramLabel = "MODE",
             description =
                     "Image normalisation before the router: ${COMPLETION-CANDIDATES} (default:"
-                            + " ${DEFAULT-VALUE}; pixel subtracts the training mean image, which keeps"
-                            + " the dropless layer from routing most images to a few experts).")
+                        + " ${DEFAULT-VALUE}; pixel subtracts the training mean image, which keeps"
+                        + " the dropless layer from routing most images to a few experts).")
     InputNormalization inputNormalization = InputNormalization.PIXEL;
 
     @Option(
             names = "--transforms",
             paramLabel = "MODE",
             description =
-                    "Table 1 transforms: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; paper draws the"
-                            + " angle, shift and shear of every image within +- the value, whole-pixel shifts,"
-                            + " nearest, seeded by --seed; fixed warps every image by exactly the value,"
-                            + " bilinear).")
+                    "Table 1 transforms: ${COMPLETION-CANDIDATES} (default: ${DEFAULT-VALUE}; paper"
+                        + " draws the angle, shift and shear of every image within +- the value,"
+                        + " whole-pixel shifts, nearest, seeded by --seed; fixed warps every image"
+                        + " by exactly the value, bilinear).")
     TransformProtocol transforms = TransformProtocol.PAPER;
 
     @PerInvocation
@@ -227,7 +234,9 @@ public final class InvarianceCommand implements Callable<Integer> {
             if (!Files.isRegularFile(data.resolve("t10k-images-idx3-ubyte.gz"))
                     && !Files.isRegularFile(data.resolve("t10k-images-idx3-ubyte"))) {
                 throw new UsageException(
-                        "--data " + data + ": no Fashion-MNIST files (t10k-images-idx3-ubyte[.gz])");
+                        "--data "
+                                + data
+                                + ": no Fashion-MNIST files (t10k-images-idx3-ubyte[.gz])");
             }
         }
         if (Files.exists(output) && !Files.isDirectory(output)) {
@@ -236,7 +245,8 @@ public final class InvarianceCommand implements Callable<Integer> {
         try {
             Files.createDirectories(output.resolve("maps"));
         } catch (IOException | SecurityException e) {
-            throw new UsageException("--output " + output + ": cannot create directory (" + e + ")");
+            throw new UsageException(
+                    "--output " + output + ": cannot create directory (" + e + ")");
         }
         if (!Files.isWritable(output) || !Files.isWritable(output.resolve("maps"))) {
             throw new UsageException("--output " + output + " is not writable");
@@ -245,8 +255,13 @@ public final class InvarianceCommand implements Callable<Integer> {
             Path run = output.resolve(InvarianceExperiment.runName(moge));
             if (Files.exists(run.resolve(RunConfiguration.FILE_NAME))) {
                 throw new UsageException(
-                        "--output " + output + " already holds a training run (" + run.getFileName()
-                                + "): continue it with --resume " + output + " or choose another --output");
+                        "--output "
+                                + output
+                                + " already holds a training run ("
+                                + run.getFileName()
+                                + "): continue it with --resume "
+                                + output
+                                + " or choose another --output");
             }
         }
         List<String> existing = new ArrayList<>();
@@ -274,16 +289,24 @@ public final class InvarianceCommand implements Callable<Integer> {
      * @throws UsageException for any usage problem
      */
     private Path prepareResume() {
-        boolean outputGiven = spec != null && spec.commandLine().getParseResult() != null
-                && spec.commandLine().getParseResult().hasMatchedOption("--output");
+        boolean outputGiven =
+                spec != null
+                        && spec.commandLine().getParseResult() != null
+                        && spec.commandLine().getParseResult().hasMatchedOption("--output");
         ConfigurationValidator validator = new ConfigurationValidator();
         runOptions.validate(validator, outputGiven, output);
         Path dir = runOptions.getResume();
-        validator.check(!Files.isDirectory(dir)
-                        || Files.exists(dir.resolve(InvarianceExperiment.runName(false))
-                                .resolve(RunConfiguration.FILE_NAME)),
-                "--resume " + dir + " holds no invariance training run (no "
-                        + InvarianceExperiment.runName(false) + "/" + RunConfiguration.FILE_NAME
+        validator.check(
+                !Files.isDirectory(dir)
+                        || Files.exists(
+                                dir.resolve(InvarianceExperiment.runName(false))
+                                        .resolve(RunConfiguration.FILE_NAME)),
+                "--resume "
+                        + dir
+                        + " holds no invariance training run (no "
+                        + InvarianceExperiment.runName(false)
+                        + "/"
+                        + RunConfiguration.FILE_NAME
                         + "): give the --output directory of an earlier 'moge invariance' run");
         try {
             validator.validate();
@@ -294,8 +317,8 @@ public final class InvarianceCommand implements Callable<Integer> {
     }
 
     /**
-     * Returns the settings of this invocation: from the flags, or with {@code --resume} from the saved
-     * run configuration.
+     * Returns the settings of this invocation: from the flags, or with {@code --resume} from the
+     * saved run configuration.
      *
      * @return the settings
      * @throws IOException if the saved configuration cannot be read
@@ -305,7 +328,8 @@ public final class InvarianceCommand implements Callable<Integer> {
             return settings();
         }
         Path moe = runOptions.getResume().resolve(InvarianceExperiment.runName(false));
-        return runOptions.savedSettings(moe, InvarianceSettings.COMMAND, InvarianceSettings.class)
+        return runOptions
+                .savedSettings(moe, InvarianceSettings.COMMAND, InvarianceSettings.class)
                 .progress(!noProgress);
     }
 
@@ -325,8 +349,10 @@ public final class InvarianceCommand implements Callable<Integer> {
         } catch (DataException e) {
             throw new UsageException(e.getMessage().replace('\n', ' '));
         }
-        // originalArgs() of the subcommand's parse result holds the whole command line, subcommand included
-        String command = "moge " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+        // originalArgs() of the subcommand's parse result holds the whole command line, subcommand
+        // included
+        String command =
+                "moge " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
         InvarianceReport.writeAll(dir, results, s.describe(), command.trim());
         double minutes = (System.nanoTime() - start) / 60e9;
         ModelResult moe = results.get(0);

@@ -22,12 +22,12 @@ import io.github.moge.core.TopographicMap;
 import io.github.moge.core.metrics.Imed;
 import io.github.moge.core.metrics.RoutingStatistics;
 import io.github.moge.core.routing.RoutingResult;
-import io.github.moge.core.training.data.BatchSource;
 import io.github.moge.core.training.EpochEvaluation;
-import io.github.moge.core.training.log.EpochRecord;
-import io.github.moge.core.training.optim.StatefulAdamW;
 import io.github.moge.core.training.TrainingRun;
 import io.github.moge.core.training.TrainingSummary;
+import io.github.moge.core.training.data.BatchSource;
+import io.github.moge.core.training.log.EpochRecord;
+import io.github.moge.core.training.optim.StatefulAdamW;
 import io.github.moge.examples.training.RunCustomizer;
 import io.github.moge.vision.data.FashionMnistDataset;
 import io.github.moge.vision.model.InvarianceModel;
@@ -44,17 +44,18 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Trains the single-layer MoE and MoGE models of {@link InvarianceModel} on Fashion-MNIST with identical
- * initialisation and data order, then evaluates both: test accuracy, per-class mean routing maps, expert
- * usage and the mean IMED between routing maps of original and transformed test images for each of the
- * twelve {@link InvarianceTransforms}.
+ * Trains the single-layer MoE and MoGE models of {@link InvarianceModel} on Fashion-MNIST with
+ * identical initialisation and data order, then evaluates both: test accuracy, per-class mean
+ * routing maps, expert usage and the mean IMED between routing maps of original and transformed
+ * test images for each of the twelve {@link InvarianceTransforms}.
  *
  * <p>Training runs through the shared {@link TrainingRun}: {@link MoeLoss} (softmax cross-entropy +
  * lambda L_gs, lambda applied directly: no 0.01 auxiliary factor in this setting), AdamW ({@link
- * StatefulAdamW}, checkpointable) with linear warm-up then cosine decay, a {@link SigmaScheduleListener}
- * advancing sigma once per optimizer step over T = all steps of the run, the data order a function of (seed,
- * epoch), test accuracy after every epoch, checkpoints, and {@code --resume}. Every batch lives in its own
- * {@link NDManager} that is closed after the step, so native memory stays flat.
+ * StatefulAdamW}, checkpointable) with linear warm-up then cosine decay, a {@link
+ * SigmaScheduleListener} advancing sigma once per optimizer step over T = all steps of the run, the
+ * data order a function of (seed, epoch), test accuracy after every epoch, checkpoints, and {@code
+ * --resume}. Every batch lives in its own {@link NDManager} that is closed after the step, so
+ * native memory stays flat.
  */
 public final class InvarianceExperiment {
 
@@ -87,8 +88,8 @@ public final class InvarianceExperiment {
     }
 
     /**
-     * Sets options applied to both models' training runs (checkpoint cadence, clipping, divergence guard,
-     * fallback), e.g. from the command's {@code TrainingRunOptions}.
+     * Sets options applied to both models' training runs (checkpoint cadence, clipping, divergence
+     * guard, fallback), e.g. from the command's {@code TrainingRunOptions}.
      *
      * @param runOptions applied to each {@link TrainingRun.Builder} before it is built
      * @return this experiment
@@ -99,12 +100,12 @@ public final class InvarianceExperiment {
     }
 
     /**
-     * Loads the data, trains (or resumes) and evaluates MoE then MoGE, each in its own run directory below
-     * {@code output} ({@code train-moe/}, {@code train-moge/}).
+     * Loads the data, trains (or resumes) and evaluates MoE then MoGE, each in its own run
+     * directory below {@code output} ({@code train-moe/}, {@code train-moge/}).
      *
      * @param output the command's output directory
-     * @param resume whether to resume: a model whose run directory exists is resumed (a finished one is only
-     *     loaded), one whose directory does not exist yet is started
+     * @param resume whether to resume: a model whose run directory exists is resumed (a finished
+     *     one is only loaded), one whose directory does not exist yet is started
      * @return the two results, MoE first
      * @throws IOException if the data cannot be read or a run directory cannot be used
      */
@@ -197,8 +198,8 @@ public final class InvarianceExperiment {
     }
 
     /**
-     * Builds the model one run trains: the MoE model, or the MoGE model with the sigma schedule over the
-     * run's {@code totalSteps}.
+     * Builds the model one run trains: the MoE model, or the MoGE model with the sigma schedule
+     * over the run's {@code totalSteps}.
      *
      * @param moge true for MoGE, false for plain MoE
      * @param totalSteps T of the sigma schedule, the run's optimizer steps
@@ -220,8 +221,8 @@ public final class InvarianceExperiment {
     }
 
     /**
-     * Builds the loss one run trains with: cross-entropy, plus lambda L_gs for MoGE (no 0.01 auxiliary
-     * factor in this setting).
+     * Builds the loss one run trains with: cross-entropy, plus lambda L_gs for MoGE (no 0.01
+     * auxiliary factor in this setting).
      *
      * @param moge true for MoGE, false for plain MoE
      * @return the loss
@@ -234,14 +235,15 @@ public final class InvarianceExperiment {
     }
 
     /**
-     * Trains (or resumes) and evaluates one model through the shared {@link TrainingRun}: checkpoints,
-     * {@code metrics.csv} and {@code epochs.csv} go to {@code runDirectory}.
+     * Trains (or resumes) and evaluates one model through the shared {@link TrainingRun}:
+     * checkpoints, {@code metrics.csv} and {@code epochs.csv} go to {@code runDirectory}.
      *
      * @param moge true for MoGE, false for plain MoE
      * @param train the training set (flattened)
      * @param test the test set (flattened)
      * @param runDirectory the model's run directory
-     * @param resume whether to resume the run in {@code runDirectory} (a finished run is only loaded)
+     * @param resume whether to resume the run in {@code runDirectory} (a finished run is only
+     *     loaded)
      * @return the result
      * @throws IOException if the run directory cannot be used
      */
@@ -260,9 +262,10 @@ public final class InvarianceExperiment {
         int stepsPerEpoch = (n + settings.batchSize - 1) / settings.batchSize;
         int totalSteps = stepsPerEpoch * settings.epochs;
         int warmupSteps =
-                (int) Math.min(
-                        totalSteps - 1L,
-                        Math.round(settings.effectiveWarmupEpochs() * stepsPerEpoch));
+                (int)
+                        Math.min(
+                                totalSteps - 1L,
+                                Math.round(settings.effectiveWarmupEpochs() * stepsPerEpoch));
 
         // Same seed for both models: same initial weights (the regularizer has no parameters), same
         // per-step noise and the same data order (TrainingRun derives all three from the seed).
@@ -327,13 +330,18 @@ public final class InvarianceExperiment {
                             .setSeed(settings.seed)
                             .optConfiguration(settings.toConfiguration().with(identity))
                             .optLog(log)
-                            .optProgressEvery(settings.progress ? Math.max(1, stepsPerEpoch / 5) : 0);
+                            .optProgressEvery(
+                                    settings.progress ? Math.max(1, stepsPerEpoch / 5) : 0);
             runOptions.apply(builder, runDirectory);
             TrainingRun run = builder.build();
             TrainingSummary summary = resume ? run.resume(runDirectory) : run.run(runDirectory);
             if (!summary.isCompleted()) {
                 throw new IllegalStateException(
-                        name + " training stopped at step " + summary.getStep() + " of " + totalSteps
+                        name
+                                + " training stopped at step "
+                                + summary.getStep()
+                                + " of "
+                                + totalSteps
                                 + "; resume it with --resume");
             }
 
@@ -397,8 +405,8 @@ public final class InvarianceExperiment {
     }
 
     /**
-     * Returns the training batches a run reads: the settings' batch size, shuffled per epoch from the seed,
-     * normalised as the settings say.
+     * Returns the training batches a run reads: the settings' batch size, shuffled per epoch from
+     * the seed, normalised as the settings say.
      *
      * @param train the training set (flattened)
      * @return the batch source
@@ -407,8 +415,11 @@ public final class InvarianceExperiment {
         if (meanImage == null) {
             meanImage = InputNormalization.meanImage(train);
         }
-        return ImageBatches.builder().setData(train).setBatchSize(settings.batchSize)
-                .optTransform(this::normalize).build();
+        return ImageBatches.builder()
+                .setData(train)
+                .setBatchSize(settings.batchSize)
+                .optTransform(this::normalize)
+                .build();
     }
 
     private NDArray normalize(NDArray images) {
@@ -416,8 +427,8 @@ public final class InvarianceExperiment {
     }
 
     /**
-     * After every epoch: test accuracy and the largest number of test tokens one expert receives in a
-     * batch of the training batch size (the dropless padding the experts run on).
+     * After every epoch: test accuracy and the largest number of test tokens one expert receives in
+     * a batch of the training batch size (the dropless padding the experts run on).
      */
     private final class TestEvaluation implements EpochEvaluation {
 
@@ -450,12 +461,15 @@ public final class InvarianceExperiment {
                     NDArray x = normalize(test.getImages(sub, idx));
                     NDArray y = test.getLabels(sub, idx);
                     NDArray logits = trainer.evaluate(new NDList(x)).head();
-                    correct += logits.argMax(1).toType(DataType.FLOAT32, false).eq(y).sum().getLong();
+                    correct +=
+                            logits.argMax(1).toType(DataType.FLOAT32, false).eq(y).sum().getLong();
                     RoutingResult routing = invariance.route(store, x);
                     NDArray counts =
                             routing.getExperts()
                                     .reshape(-1)
-                                    .oneHot(invariance.getMoeBlock().getNumExperts(), DataType.INT64)
+                                    .oneHot(
+                                            invariance.getMoeBlock().getNumExperts(),
+                                            DataType.INT64)
                                     .sum(new int[] {0});
                     maxLoad = Math.max(maxLoad, counts.max().getLong());
                 }
@@ -463,7 +477,6 @@ public final class InvarianceExperiment {
             return new double[] {(double) correct / n, maxLoad};
         }
     }
-
 
     private ModelResult evaluate(
             String name,
@@ -481,7 +494,10 @@ public final class InvarianceExperiment {
         RoutingStatistics usage = RoutingStatistics.create(experts);
         RoutingInvariance invarianceMeter =
                 new RoutingInvariance(
-                        Imed.of(map.rows(), map.cols()), settings.transforms.transforms(settings.seed), SIDE, SIDE);
+                        Imed.of(map.rows(), map.cols()),
+                        settings.transforms.transforms(settings.seed),
+                        SIDE,
+                        SIDE);
         double[][] classSums = new double[classes][experts];
         long[] classCounts = new long[classes];
         int n = Math.toIntExact(test.size());
@@ -510,14 +526,17 @@ public final class InvarianceExperiment {
                         classCounts[test.getLabel(i)]++;
                     }
                     invarianceMeter.update(
-                            raw, z, images -> invariance.route(store, normalize(images)).getRoutingInput());
+                            raw,
+                            z,
+                            images -> invariance.route(store, normalize(images)).getRoutingInput());
                 }
             }
         }
         float[][] classMaps = new float[classes][experts];
         for (int c = 0; c < classes; c++) {
             for (int e = 0; e < experts; e++) {
-                classMaps[c][e] = classCounts[c] == 0 ? 0f : (float) (classSums[c][e] / classCounts[c]);
+                classMaps[c][e] =
+                        classCounts[c] == 0 ? 0f : (float) (classSums[c][e] / classCounts[c]);
             }
         }
         double evalSeconds = (System.nanoTime() - evalStart) / 1e9;

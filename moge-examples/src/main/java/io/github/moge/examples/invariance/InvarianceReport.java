@@ -23,7 +23,8 @@ public final class InvarianceReport {
 
     /** Header of {@code metrics.csv}. */
     public static final String METRICS_HEADER =
-            "epoch,model,train_loss,train_cross_entropy,train_group_sparse,train_accuracy,test_accuracy,"
+            "epoch,model,train_loss,train_cross_entropy,train_group_sparse,train_accuracy,"
+                    + "test_accuracy,"
                     + "seconds,images_per_second,max_tokens_per_expert";
 
     /** File names the run writes, relative to the output directory. */
@@ -106,7 +107,8 @@ public final class InvarianceReport {
     }
 
     /**
-     * Writes {@code invariance.md}: a Table-1-style comparison, accuracies, expert usage and timings.
+     * Writes {@code invariance.md}: a Table-1-style comparison, accuracies, expert usage and
+     * timings.
      *
      * @param out the writer
      * @param moe the MoE result
@@ -126,9 +128,9 @@ public final class InvarianceReport {
         }
         sb.append("Settings: ").append(settings).append("\n\n");
         sb.append(
-                "Mean IMED distance d (s = 1, on the 20 x 20 routing map z = softmax over all experts,"
-                        + " router in evaluation mode) between each test image and its transformed copy;"
-                        + " lower is more invariant.\n\n");
+                "Mean IMED distance d (s = 1, on the 20 x 20 routing map z = softmax over all"
+                        + " experts, router in evaluation mode) between each test image and its"
+                        + " transformed copy; lower is more invariant.\n\n");
         sb.append("| transform | parameter | MoE | MoGE | lower |\n");
         sb.append("|---|---|---:|---:|---|\n");
         for (int i = 0; i < transforms.size(); i++) {
@@ -186,17 +188,21 @@ public final class InvarianceReport {
      * @param command the command line, or null
      * @throws IOException if writing fails
      */
-    public static void writeAll(Path dir, List<ModelResult> results, String settings, String command)
+    public static void writeAll(
+            Path dir, List<ModelResult> results, String settings, String command)
             throws IOException {
         ModelResult moe = results.get(0);
         ModelResult moge = results.get(1);
-        try (Writer w = Files.newBufferedWriter(dir.resolve("invariance.csv"), StandardCharsets.UTF_8)) {
+        try (Writer w =
+                Files.newBufferedWriter(dir.resolve("invariance.csv"), StandardCharsets.UTF_8)) {
             writeInvarianceCsv(w, moe, moge);
         }
-        try (Writer w = Files.newBufferedWriter(dir.resolve("invariance.md"), StandardCharsets.UTF_8)) {
+        try (Writer w =
+                Files.newBufferedWriter(dir.resolve("invariance.md"), StandardCharsets.UTF_8)) {
             writeMarkdown(w, moe, moge, settings, command);
         }
-        try (Writer w = Files.newBufferedWriter(dir.resolve("metrics.csv"), StandardCharsets.UTF_8)) {
+        try (Writer w =
+                Files.newBufferedWriter(dir.resolve("metrics.csv"), StandardCharsets.UTF_8)) {
             writeMetricsCsv(w, results);
         }
         Path figure = dir.resolve(RoutingMapFigure.FILE_NAME);

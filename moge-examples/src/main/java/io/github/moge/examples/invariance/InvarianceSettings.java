@@ -303,7 +303,9 @@ public final class InvarianceSettings implements Cloneable {
         }
         if (!(sigmaMin > 0) || !(sigmaMax >= sigmaMin) || Float.isInfinite(sigmaMax)) {
             return "sigma must satisfy 0 < --sigma-min <= --sigma-max (finite), got min "
-                    + sigmaMin + " and max " + sigmaMax;
+                    + sigmaMin
+                    + " and max "
+                    + sigmaMax;
         }
         if (!(sigmaPower >= 0) || Float.isInfinite(sigmaPower)) {
             return "--sigma-power must be finite and >= 0, got " + sigmaPower;
@@ -367,9 +369,9 @@ public final class InvarianceSettings implements Cloneable {
     public String describe() {
         return String.format(
                 java.util.Locale.ROOT,
-                "epochs %d, train images %s, test images %s, batch %d, AdamW lr %g wd %g, warm-up %.3g"
-                        + " epochs then cosine, E %d (hidden %d), lambda %g, sigma %g -> %g (p %g),"
-                        + " f %d, input %s, transforms %s, seed %d",
+                "epochs %d, train images %s, test images %s, batch %d, AdamW lr %g wd %g, warm-up"
+                        + " %.3g epochs then cosine, E %d (hidden %d), lambda %g, sigma %g -> %g (p"
+                        + " %g), f %d, input %s, transforms %s, seed %d",
                 epochs,
                 trainLimit == 0 ? "all" : Integer.toString(trainLimit),
                 testLimit == 0 ? "all" : Integer.toString(testLimit),

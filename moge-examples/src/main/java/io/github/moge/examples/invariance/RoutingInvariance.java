@@ -11,8 +11,8 @@ import java.util.function.Function;
  * Accumulates the mean IMED distance d between the routing maps of original and transformed images
  * over batches, one mean per transform (the quantity of the paper's Table 1).
  *
- * <p>d = sqrt(max(d^2, 0)) per image, d^2 from {@link Imed#squaredDistance(NDArray, NDArray)}; all work
- * is batched on the device, and only one sum per transform and batch is read back.
+ * <p>d = sqrt(max(d^2, 0)) per image, d^2 from {@link Imed#squaredDistance(NDArray, NDArray)}; all
+ * work is batched on the device, and only one sum per transform and batch is read back.
  */
 public final class RoutingInvariance {
 
@@ -27,7 +27,8 @@ public final class RoutingInvariance {
      * Creates an accumulator.
      *
      * @param imed the distance on the routing map (rows x cols = E)
-     * @param transforms the transforms to compare against, e.g. {@link InvarianceTransforms#paper(long)}
+     * @param transforms the transforms to compare against, e.g. {@link
+     *     InvarianceTransforms#paper(long)}
      * @param height image height
      * @param width image width
      */
@@ -41,8 +42,8 @@ public final class RoutingInvariance {
     }
 
     /**
-     * Returns the IMED distance d of each pair of maps: sqrt of the squared distance, rounding-level
-     * negatives taken as 0.
+     * Returns the IMED distance d of each pair of maps: sqrt of the squared distance,
+     * rounding-level negatives taken as 0.
      *
      * @param imed the distance
      * @param a maps [B, E]
@@ -56,8 +57,8 @@ public final class RoutingInvariance {
     /**
      * Adds one batch of images.
      *
-     * @param images flattened images [B, height * width], the next of the data set (their index starts at
-     *     the number of images added so far, which seeds per-image random transforms)
+     * @param images flattened images [B, height * width], the next of the data set (their index
+     *     starts at the number of images added so far, which seeds per-image random transforms)
      * @param originalMaps the routing maps of {@code images}, [B, E]
      * @param mapsOf computes routing maps [B, E] of a batch of images
      */
@@ -65,7 +66,8 @@ public final class RoutingInvariance {
         long batch = images.getShape().get(0);
         for (int t = 0; t < transforms.size(); t++) {
             try (NDManager scope = images.getManager().newSubManager()) {
-                NDArray moved = transforms.get(t).getWarp().warpFlattened(images, height, width, count);
+                NDArray moved =
+                        transforms.get(t).getWarp().warpFlattened(images, height, width, count);
                 moved.attach(scope);
                 NDArray maps = mapsOf.apply(moved);
                 maps.attach(scope);

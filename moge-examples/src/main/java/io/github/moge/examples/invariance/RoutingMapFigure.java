@@ -16,9 +16,10 @@ import java.util.Locale;
 import javax.imageio.ImageIO;
 
 /**
- * Draws the per-class mean routing maps (the paper's Fig. 2 style): one row per model, one column per
- * class, every map on one shared linear colour scale, with class labels and a colour bar. Uses only
- * {@link BufferedImage} and {@link ImageIO}; it works headless ({@code -Djava.awt.headless=true}).
+ * Draws the per-class mean routing maps (the paper's Fig. 2 style): one row per model, one column
+ * per class, every map on one shared linear colour scale, with class labels and a colour bar. Uses
+ * only {@link BufferedImage} and {@link ImageIO}; it works headless ({@code
+ * -Djava.awt.headless=true}).
  */
 public final class RoutingMapFigure {
 
@@ -129,7 +130,8 @@ public final class RoutingMapFigure {
                 float value = max * (1f - t / 4f);
                 int y = barTop + Math.round(t / 4f * (barHeight - 1));
                 g.drawLine(barX + BAR_WIDTH, y, barX + BAR_WIDTH + 4, y);
-                g.drawString(String.format(Locale.ROOT, "%.3g", value), barX + BAR_WIDTH + 7, y + 4);
+                g.drawString(
+                        String.format(Locale.ROOT, "%.3g", value), barX + BAR_WIDTH + 7, y + 4);
             }
             g.drawString("mean z", barX - 4, barTop - 8);
         } finally {

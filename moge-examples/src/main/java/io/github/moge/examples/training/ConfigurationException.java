@@ -3,8 +3,8 @@ package io.github.moge.examples.training;
 import java.util.List;
 
 /**
- * A run configuration that cannot work, found before any compute. The message is one line per problem,
- * each naming the setting and the fix.
+ * A run configuration that cannot work, found before any compute. The message is one line per
+ * problem, each naming the setting and the fix.
  */
 public final class ConfigurationException extends IllegalArgumentException {
 

@@ -11,8 +11,8 @@ import java.util.Locale;
 import java.util.TreeSet;
 
 /**
- * Checks a command's settings before any compute and reports every problem at once, one line each with
- * the fix. Option names are passed in so messages name the flag the user typed.
+ * Checks a command's settings before any compute and reports every problem at once, one line each
+ * with the fix. Option names are passed in so messages name the flag the user typed.
  *
  * <pre>{@code
  * new ConfigurationValidator()
@@ -40,10 +40,16 @@ public final class ConfigurationValidator {
      * @param known the accepted names
      * @return this validator
      */
-    public ConfigurationValidator requireKnown(String option, String value, Collection<String> known) {
+    public ConfigurationValidator requireKnown(
+            String option, String value, Collection<String> known) {
         if (value == null || !known.contains(value)) {
-            problems.add(String.format(Locale.ROOT, "unknown %s '%s': choose one of %s",
-                    option, value, String.join(", ", new TreeSet<>(known))));
+            problems.add(
+                    String.format(
+                            Locale.ROOT,
+                            "unknown %s '%s': choose one of %s",
+                            option,
+                            value,
+                            String.join(", ", new TreeSet<>(known))));
         }
         return this;
     }
@@ -57,7 +63,8 @@ public final class ConfigurationValidator {
      * @param filterSize f
      * @return this validator
      */
-    public ConfigurationValidator requireMapFits(String option, TopographicMap map, int filterSize) {
+    public ConfigurationValidator requireMapFits(
+            String option, TopographicMap map, int filterSize) {
         try {
             map.requireFits(filterSize);
         } catch (IllegalArgumentException e) {
@@ -75,13 +82,22 @@ public final class ConfigurationValidator {
      * @param experts E
      * @return this validator
      */
-    public ConfigurationValidator requireTopK(String topKOption, int topK, String expertsOption, int experts) {
+    public ConfigurationValidator requireTopK(
+            String topKOption, int topK, String expertsOption, int experts) {
         if (topK < 1 || topK > experts) {
-            problems.add(String.format(Locale.ROOT,
-                    "%s %d is not in 1..%d (%s %d): each token picks k of the E experts; set %s to at most"
-                            + " %d or raise %s",
-                    topKOption, topK, experts, expertsOption, experts, topKOption, Math.max(1, experts),
-                    expertsOption));
+            problems.add(
+                    String.format(
+                            Locale.ROOT,
+                            "%s %d is not in 1..%d (%s %d): each token picks k of the E experts;"
+                                    + " set %s to at most %d or raise %s",
+                            topKOption,
+                            topK,
+                            experts,
+                            expertsOption,
+                            experts,
+                            topKOption,
+                            Math.max(1, experts),
+                            expertsOption));
         }
         return this;
     }
@@ -94,12 +110,21 @@ public final class ConfigurationValidator {
      * @param devices the number of devices the batch is split over
      * @return this validator
      */
-    public ConfigurationValidator requireBatchCoversDevices(String option, int batchSize, int devices) {
+    public ConfigurationValidator requireBatchCoversDevices(
+            String option, int batchSize, int devices) {
         if (batchSize < Math.max(1, devices)) {
-            problems.add(String.format(Locale.ROOT,
-                    "%s %d is smaller than the %d devices it is split over: every device needs at least one"
-                            + " sample; set %s to at least %d (ideally a multiple of %d) or use fewer devices",
-                    option, batchSize, devices, option, Math.max(1, devices), Math.max(1, devices)));
+            problems.add(
+                    String.format(
+                            Locale.ROOT,
+                            "%s %d is smaller than the %d devices it is split over: every device"
+                                    + " needs at least one sample; set %s to at least %d (ideally a"
+                                    + " multiple of %d) or use fewer devices",
+                            option,
+                            batchSize,
+                            devices,
+                            option,
+                            Math.max(1, devices),
+                            Math.max(1, devices)));
         }
         return this;
     }
@@ -115,21 +140,30 @@ public final class ConfigurationValidator {
         if (path == null) {
             problems.add(option + " is not set: point it at the dataset files");
         } else if (!Files.exists(path)) {
-            problems.add(String.format(Locale.ROOT,
-                    "%s %s does not exist: point %s at the downloaded dataset (see the command's --help)",
-                    option, path, option));
+            problems.add(
+                    String.format(
+                            Locale.ROOT,
+                            "%s %s does not exist: point %s at the downloaded dataset (see the"
+                                    + " command's --help)",
+                            option,
+                            path,
+                            option));
         } else if (!Files.isReadable(path)) {
-            problems.add(String.format(Locale.ROOT,
-                    "%s %s is not readable by this user: fix its permissions or copy the data elsewhere",
-                    option, path));
+            problems.add(
+                    String.format(
+                            Locale.ROOT,
+                            "%s %s is not readable by this user: fix its permissions or copy the"
+                                    + " data elsewhere",
+                            option,
+                            path));
         }
         return this;
     }
 
     /**
-     * Requires that an output directory exists and is writable, or can be created (its nearest existing
-     * ancestor is a writable directory). Probes by creating and deleting a temporary file; nothing else is
-     * created.
+     * Requires that an output directory exists and is writable, or can be created (its nearest
+     * existing ancestor is a writable directory). Probes by creating and deleting a temporary file;
+     * nothing else is created.
      *
      * @param option the option that sets it, e.g. "--output"
      * @param directory the directory
@@ -148,11 +182,23 @@ public final class ConfigurationValidator {
         if (probe == null) {
             problems.add(option + " " + directory + " has no existing parent directory" + fix);
         } else if (!Files.isDirectory(probe)) {
-            problems.add(String.format(Locale.ROOT, "%s %s cannot be created: %s is a file, not a directory%s",
-                    option, directory, probe, fix));
+            problems.add(
+                    String.format(
+                            Locale.ROOT,
+                            "%s %s cannot be created: %s is a file, not a directory%s",
+                            option,
+                            directory,
+                            probe,
+                            fix));
         } else if (!canWrite(probe)) {
-            problems.add(String.format(Locale.ROOT, "%s %s is not writable (%s refuses new files)%s",
-                    option, directory, probe, fix));
+            problems.add(
+                    String.format(
+                            Locale.ROOT,
+                            "%s %s is not writable (%s refuses new files)%s",
+                            option,
+                            directory,
+                            probe,
+                            fix));
         }
         return this;
     }

@@ -5,8 +5,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * Options a command applies to each {@link TrainingRun.Builder} it creates, knowing the run directory
- * (a command may train several runs below one output); {@link TrainingRunOptions#configure} is one.
+ * Options a command applies to each {@link TrainingRun.Builder} it creates, knowing the run
+ * directory (a command may train several runs below one output); {@link
+ * TrainingRunOptions#configure} is one.
  */
 @FunctionalInterface
 public interface RunCustomizer {

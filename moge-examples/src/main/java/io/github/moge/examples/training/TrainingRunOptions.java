@@ -35,13 +35,17 @@ public final class TrainingRunOptions {
     @Option(
             names = "--resume",
             paramLabel = "DIR",
-            description = "Continue the run in DIR from its newest intact checkpoint, with its saved settings.")
+            description =
+                    "Continue the run in DIR from its newest intact checkpoint, with its saved"
+                            + " settings.")
     Path resume;
 
     @PerInvocation
     @Option(
             names = "--allow-fallback",
-            description = "With --resume: if the newest checkpoint is corrupt, use the previous intact one.")
+            description =
+                    "With --resume: if the newest checkpoint is corrupt, use the previous intact"
+                            + " one.")
     boolean allowFallback;
 
     @PerInvocation
@@ -52,27 +56,35 @@ public final class TrainingRunOptions {
     int checkpointEvery;
 
     @PerInvocation
-    @Option(names = "--keep-checkpoints", defaultValue = "3", description = "Checkpoints kept (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--keep-checkpoints",
+            defaultValue = "3",
+            description = "Checkpoints kept (default: ${DEFAULT-VALUE}).")
     int keepCheckpoints;
 
     @PerInvocation
     @Option(
             names = "--clip-grad-norm",
-            description = "Clip gradients to this global L2 norm (default: 0, off; with --resume: the run's).")
+            description =
+                    "Clip gradients to this global L2 norm (default: 0, off; with --resume: the"
+                            + " run's).")
     Float clipGradNorm;
 
     @PerInvocation
     @Option(
             names = "--pull-every",
             defaultValue = "10",
-            description = "Measure the regularizer's pull on the routers every N steps (metrics.csv columns"
-                    + " router_grad_task, router_grad_gs, gs_pull; default: ${DEFAULT-VALUE}; 0: never).")
+            description =
+                    "Measure the regularizer's pull on the routers every N steps (metrics.csv"
+                            + " columns router_grad_task, router_grad_gs, gs_pull; default:"
+                            + " ${DEFAULT-VALUE}; 0: never).")
     int pullEvery;
 
     @PerInvocation
     @Option(
             names = "--skip-non-finite",
-            description = "Skip updates with a non-finite loss or gradient instead of stopping the run.")
+            description =
+                    "Skip updates with a non-finite loss or gradient instead of stopping the run.")
     boolean skipNonFinite;
 
     /** Returns whether this invocation resumes a run. */
@@ -106,8 +118,8 @@ public final class TrainingRunOptions {
     }
 
     /**
-     * Returns the configuration saved in a run directory below the resumed one (for commands that train
-     * several models, each in its own run directory).
+     * Returns the configuration saved in a run directory below the resumed one (for commands that
+     * train several models, each in its own run directory).
      *
      * @param runDirectory the run directory
      * @return the configuration
@@ -139,9 +151,20 @@ public final class TrainingRunOptions {
             return CommandSettings.fromConfiguration(commandName, saved, type);
         } catch (IllegalArgumentException e) {
             Path file = runDirectory.resolve(RunConfiguration.FILE_NAME);
-            throw new IllegalArgumentException("--resume " + resume + ": " + file + " is not a "
-                    + commandName + " run configuration (" + e.getMessage() + "): give the --output"
-                    + " directory of an earlier 'moge " + commandName + "' run", e);
+            throw new IllegalArgumentException(
+                    "--resume "
+                            + resume
+                            + ": "
+                            + file
+                            + " is not a "
+                            + commandName
+                            + " run configuration ("
+                            + e.getMessage()
+                            + "): give the --output"
+                            + " directory of an earlier 'moge "
+                            + commandName
+                            + "' run",
+                    e);
         }
     }
 
@@ -155,41 +178,61 @@ public final class TrainingRunOptions {
      * @param output the command's output directory
      * @return the validator
      */
-    public ConfigurationValidator validate(ConfigurationValidator validator, boolean outputGiven, Path output) {
-        validator.check(!outputGiven || resume == null,
-                "--output and --resume both given: --resume continues the run in its own directory; drop"
-                        + " --output");
-        validator.check(!allowFallback || resume != null, "--allow-fallback applies to --resume only: add"
-                + " --resume DIR or drop --allow-fallback");
-        validator.check(checkpointEvery >= 0 && pullEvery >= 0 && keepCheckpoints >= 1
+    public ConfigurationValidator validate(
+            ConfigurationValidator validator, boolean outputGiven, Path output) {
+        validator.check(
+                !outputGiven || resume == null,
+                "--output and --resume both given: --resume continues the run in its own directory;"
+                        + " drop --output");
+        validator.check(
+                !allowFallback || resume != null,
+                "--allow-fallback applies to --resume only: add"
+                        + " --resume DIR or drop --allow-fallback");
+        validator.check(
+                checkpointEvery >= 0
+                        && pullEvery >= 0
+                        && keepCheckpoints >= 1
                         && (clipGradNorm == null || clipGradNorm >= 0),
-                "--checkpoint-every, --clip-grad-norm and --pull-every must be >= 0 and --keep-checkpoints >= 1");
+                "--checkpoint-every, --clip-grad-norm and --pull-every must be >= 0 and"
+                        + " --keep-checkpoints >= 1");
         if (resume != null) {
             List<String> given =
                     command == null ? List.of() : CommandSettings.givenRunDefiningOptions(command);
             String names = String.join(", ", given);
-            validator.check(given.isEmpty(), names + " given with --resume: a resumed run keeps the"
-                    + " settings saved in " + resume.resolve(RunConfiguration.FILE_NAME) + "; drop "
-                    + names + " (or start a new run with --output)");
-            validator.check(Files.isDirectory(resume), "--resume " + resume + " does not exist: give the run"
-                    + " directory (the --output) of an earlier run of this command");
+            validator.check(
+                    given.isEmpty(),
+                    names
+                            + " given with --resume: a resumed run keeps the"
+                            + " settings saved in "
+                            + resume.resolve(RunConfiguration.FILE_NAME)
+                            + "; drop "
+                            + names
+                            + " (or start a new run with --output)");
+            validator.check(
+                    Files.isDirectory(resume),
+                    "--resume "
+                            + resume
+                            + " does not exist: give the run"
+                            + " directory (the --output) of an earlier run of this command");
         }
-        validator.requireWritableOutput(resume != null ? "--resume" : "--output", runDirectory(output));
+        validator.requireWritableOutput(
+                resume != null ? "--resume" : "--output", runDirectory(output));
         return validator;
     }
 
     /**
      * Applies the checkpoint, clipping and guard options to a run builder. When resuming without an
-     * explicit {@code --clip-grad-norm}, the clipping norm is the one saved with the run (a different
-     * explicit value makes the resume refuse, naming the key).
+     * explicit {@code --clip-grad-norm}, the clipping norm is the one saved with the run (a
+     * different explicit value makes the resume refuse, naming the key).
      *
      * @param builder the builder
-     * @param runDirectory the directory of the run the builder trains (below {@code --resume} for commands
-     *     that train several models)
+     * @param runDirectory the directory of the run the builder trains (below {@code --resume} for
+     *     commands that train several models)
      * @return the builder
      * @throws IOException if the saved configuration cannot be read
      */
-    public TrainingRun.Builder configure(TrainingRun.Builder builder, Path runDirectory) throws IOException {
+    public TrainingRun.Builder configure(TrainingRun.Builder builder, Path runDirectory)
+            throws IOException {
         forRun(runDirectory).accept(builder);
         return builder;
     }
@@ -215,7 +258,8 @@ public final class TrainingRunOptions {
      * @return the options to apply to the run's builder
      * @throws IOException if the saved configuration cannot be read
      */
-    public Consumer<TrainingRun.Builder> forRun(Path runDirectory, float defaultClip) throws IOException {
+    public Consumer<TrainingRun.Builder> forRun(Path runDirectory, float defaultClip)
+            throws IOException {
         float clip = clipGradNorm != null ? clipGradNorm : defaultClip;
         if (resume != null && clipGradNorm == null) {
             RunConfiguration saved = RunConfiguration.read(runDirectory);
@@ -224,12 +268,13 @@ public final class TrainingRunOptions {
             }
         }
         float clipNorm = clip;
-        return builder -> builder.optCheckpointEvery(checkpointEvery)
-                .optKeepCheckpoints(keepCheckpoints)
-                .optClipGradNorm(clipNorm)
-                .optSkipNonFinite(skipNonFinite)
-                .optAllowFallback(allowFallback)
-                .addStepDiagnostic(new RegularizerPull(pullEvery));
+        return builder ->
+                builder.optCheckpointEvery(checkpointEvery)
+                        .optKeepCheckpoints(keepCheckpoints)
+                        .optClipGradNorm(clipNorm)
+                        .optSkipNonFinite(skipNonFinite)
+                        .optAllowFallback(allowFallback)
+                        .addStepDiagnostic(new RegularizerPull(pullEvery));
     }
 
     /**

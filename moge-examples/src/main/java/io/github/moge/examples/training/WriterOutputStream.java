@@ -6,8 +6,9 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Bytes to a picocli command's {@link PrintWriter}, decoded as UTF-8 a line at a time: lets a training
- * loop that logs to a {@code PrintStream} write where the command's output goes (and where tests read it).
+ * Bytes to a picocli command's {@link PrintWriter}, decoded as UTF-8 a line at a time: lets a
+ * training loop that logs to a {@code PrintStream} write where the command's output goes (and where
+ * tests read it).
  */
 public final class WriterOutputStream extends OutputStream {
 

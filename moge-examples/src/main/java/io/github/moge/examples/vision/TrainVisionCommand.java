@@ -39,8 +39,8 @@ import picocli.CommandLine.Spec;
  * {@code train-vision}: trains a vision preset (ViT / SwinV2 / SwinV1 with MoE or MoGE layers) on
  * Fashion-MNIST, CIFAR-100, Tiny-ImageNet or an ImageNet-style folder, with the paper's
  * augmentations, AdamW with warm-up + cosine decay and optional gradient clipping; prints progress
- * lines and trains through the shared {@code TrainingRun} (checkpoints, exact {@code --resume}, divergence
- * guard), and ends with the test Acc@1 / Acc@5.
+ * lines and trains through the shared {@code TrainingRun} (checkpoints, exact {@code --resume},
+ * divergence guard), and ends with the test Acc@1 / Acc@5.
  */
 @Command(
         name = "train-vision",
@@ -56,7 +56,8 @@ import picocli.CommandLine.Spec;
         footer = {
             "",
             "Example (Fashion-MNIST, a few minutes on a CPU):",
-            "  moge train-vision --preset vit-moge-xs-fmnist --epochs 3 --train-limit 6000 --output runs/fmnist"
+            "  moge train-vision --preset vit-moge-xs-fmnist --epochs 3 --train-limit 6000 --output"
+                    + " runs/fmnist"
         })
 public final class TrainVisionCommand implements Callable<Integer> {
 
@@ -67,13 +68,19 @@ public final class TrainVisionCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    @Option(names = "--preset", description = "Model preset name (listed above); required for a new run.")
+    @Option(
+            names = "--preset",
+            description = "Model preset name (listed above); required for a new run.")
     String preset;
 
-    @Option(names = "--data", description = "Dataset directory (default: $MOGE_DATA, then the system directory).")
+    @Option(
+            names = "--data",
+            description = "Dataset directory (default: $MOGE_DATA, then the system directory).")
     Path data;
 
-    @Option(names = "--dataset", description = "fmnist, cifar100, tiny-imagenet or imagenet (default: the preset's).")
+    @Option(
+            names = "--dataset",
+            description = "fmnist, cifar100, tiny-imagenet or imagenet (default: the preset's).")
     String dataset;
 
     @Option(names = "--epochs", description = "Epochs (default: the recipe's, see --print-recipe).")
@@ -85,26 +92,44 @@ public final class TrainVisionCommand implements Callable<Integer> {
     @Option(names = "--top-k", description = "Experts per token k (default: the preset's).")
     Integer topK;
 
-    @Option(names = "--moge", negatable = true,
-            description = "Use the MoGE (--moge) or plain MoE (--no-moge) variant of the preset (default: as named).")
+    @Option(
+            names = "--moge",
+            negatable = true,
+            description =
+                    "Use the MoGE (--moge) or plain MoE (--no-moge) variant of the preset (default:"
+                            + " as named).")
     Boolean moge;
 
-    @Option(names = "--lambda", description = "Raw lambda of L_gs; the loss weight is 0.01 * lambda (default: the preset's).")
+    @Option(
+            names = "--lambda",
+            description =
+                    "Raw lambda of L_gs; the loss weight is 0.01 * lambda (default: the preset's).")
     Float lambda;
 
     @Option(names = "--batch-size", description = "Training batch size (default: the recipe's).")
     Integer batchSize;
 
-    @Option(names = "--lr", defaultValue = "1e-3", description = "Peak AdamW learning rate (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--lr",
+            defaultValue = "1e-3",
+            description = "Peak AdamW learning rate (default: ${DEFAULT-VALUE}).")
     float lr;
 
-    @Option(names = "--min-lr", defaultValue = "1e-5", description = "Final learning rate of the cosine decay (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--min-lr",
+            defaultValue = "1e-5",
+            description = "Final learning rate of the cosine decay (default: ${DEFAULT-VALUE}).")
     float minLr;
 
-    @Option(names = "--weight-decay", defaultValue = "0.05", description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--weight-decay",
+            defaultValue = "0.05",
+            description = "AdamW weight decay (default: ${DEFAULT-VALUE}).")
     float weightDecay;
 
-    @Option(names = "--warmup-epochs", description = "Linear warm-up epochs (default: the recipe's).")
+    @Option(
+            names = "--warmup-epochs",
+            description = "Linear warm-up epochs (default: the recipe's).")
     Float warmupEpochs;
 
     @Option(names = "--mixup", description = "Mixup Beta alpha; 0 = off (default: the recipe's).")
@@ -113,36 +138,57 @@ public final class TrainVisionCommand implements Callable<Integer> {
     @Option(names = "--cutmix", description = "CutMix Beta alpha; 0 = off (default: the recipe's).")
     Float cutmix;
 
-    @Option(names = "--label-smoothing", description = "Label smoothing epsilon (default: the recipe's).")
+    @Option(
+            names = "--label-smoothing",
+            description = "Label smoothing epsilon (default: the recipe's).")
     Float labelSmoothing;
 
-    @Option(names = "--random-erasing", description = "Random erasing probability (default: the recipe's).")
+    @Option(
+            names = "--random-erasing",
+            description = "Random erasing probability (default: the recipe's).")
     Float randomErasing;
 
-    @Option(names = "--color-jitter", description = "Colour jitter strength (default: the recipe's).")
+    @Option(
+            names = "--color-jitter",
+            description = "Colour jitter strength (default: the recipe's).")
     Float colorJitter;
 
     @Option(names = "--flip", description = "Horizontal flip probability (default: the recipe's).")
     Float flip;
 
-    @Option(names = "--crop-padding", description = "Random crop padding in pixels (default: the recipe's).")
+    @Option(
+            names = "--crop-padding",
+            description = "Random crop padding in pixels (default: the recipe's).")
     Integer cropPadding;
 
     @PerInvocation
-    @Option(names = "--print-recipe", description = "Print the training recipe of --preset (and --dataset) and exit.")
+    @Option(
+            names = "--print-recipe",
+            description = "Print the training recipe of --preset (and --dataset) and exit.")
     boolean printRecipe;
 
-    @Option(names = "--train-limit", defaultValue = "0", description = "Use a seeded subset of this many training images; 0 = all.")
+    @Option(
+            names = "--train-limit",
+            defaultValue = "0",
+            description = "Use a seeded subset of this many training images; 0 = all.")
     long trainLimit;
 
-    @Option(names = "--test-limit", defaultValue = "0", description = "Evaluate on the first N test images; 0 = all.")
+    @Option(
+            names = "--test-limit",
+            defaultValue = "0",
+            description = "Evaluate on the first N test images; 0 = all.")
     long testLimit;
 
-    @Option(names = "--eval-batch-size", defaultValue = "0", description = "Evaluation batch size (default: the training batch size).")
+    @Option(
+            names = "--eval-batch-size",
+            defaultValue = "0",
+            description = "Evaluation batch size (default: the training batch size).")
     int evalBatchSize;
 
     @PerInvocation
-    @Option(names = "--output", description = "Run directory for a new run (default: runs/<preset>).")
+    @Option(
+            names = "--output",
+            description = "Run directory for a new run (default: runs/<preset>).")
     Path output;
 
     @PerInvocation
@@ -151,7 +197,12 @@ public final class TrainVisionCommand implements Callable<Integer> {
 
     @Mixin TrainingRunOptions runOptions = new TrainingRunOptions();
 
-    @Option(names = "--seed", defaultValue = "42", description = "Seed of initialisation, shuffling and augmentation (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            defaultValue = "42",
+            description =
+                    "Seed of initialisation, shuffling and augmentation (default:"
+                            + " ${DEFAULT-VALUE}).")
     long seed;
 
     /**
@@ -168,8 +219,8 @@ public final class TrainVisionCommand implements Callable<Integer> {
     }
 
     /**
-     * Runs the training: a new run in {@code --output}, or with {@code --resume DIR} the run in DIR with the
-     * options saved in its {@code config.json}.
+     * Runs the training: a new run in {@code --output}, or with {@code --resume DIR} the run in DIR
+     * with the options saved in its {@code config.json}.
      *
      * @return 0 on success
      * @throws IOException if data or the run directory cannot be read or written
@@ -181,22 +232,32 @@ public final class TrainVisionCommand implements Callable<Integer> {
         VisionRunSettings s = settings();
         if (runOptions.isResume()) {
             runOptions.validate(new ConfigurationValidator(), outputGiven, output).validate();
-            s = runOptions.savedSettings(
-                    runOptions.getResume(), VisionRunSettings.COMMAND, VisionRunSettings.class);
+            s =
+                    runOptions.savedSettings(
+                            runOptions.getResume(),
+                            VisionRunSettings.COMMAND,
+                            VisionRunSettings.class);
         }
-        ConfigurationValidator validator = new ConfigurationValidator()
-                .check(s.preset() != null, "--preset is required for a new run: choose one listed in --help, or"
-                        + " continue a run with --resume DIR");
+        ConfigurationValidator validator =
+                new ConfigurationValidator()
+                        .check(
+                                s.preset() != null,
+                                "--preset is required for a new run: choose one listed in --help,"
+                                        + " or continue a run with --resume DIR");
         validator.validate();
         String presetName = resolvePresetName(s.preset(), s.moge());
         validator.requireKnown("--preset", presetName, VisionPreset.names()).validate();
         VisionPreset p = VisionPreset.get(presetName);
-        Path runDirectory = runOptions.runDirectory(output != null ? output : Path.of("runs", p.getName()));
+        Path runDirectory =
+                runOptions.runDirectory(output != null ? output : Path.of("runs", p.getName()));
         if (!runOptions.isResume()) {
             runOptions.validate(validator, outputGiven, runDirectory);
         }
         if (p.getKind() != VisionPreset.Kind.DENSE) {
-            validator.requireTopK("--top-k", s.topK() != null ? s.topK() : p.getTopK(), "--experts",
+            validator.requireTopK(
+                    "--top-k",
+                    s.topK() != null ? s.topK() : p.getTopK(),
+                    "--experts",
                     Math.max(1, s.experts() != null ? s.experts() : p.getExperts()));
         }
         int expertCount = s.experts() != null ? s.experts() : p.getExperts();
@@ -204,16 +265,18 @@ public final class TrainVisionCommand implements Callable<Integer> {
         if (p.getKind() == VisionPreset.Kind.MOGE && expertCount >= 1) {
             validator.requireMapFits("--experts", TopographicMap.forExperts(expertCount), 3);
         }
-        validator.check(s.lambda() == null || p.getKind() == VisionPreset.Kind.MOGE,
+        validator.check(
+                s.lambda() == null || p.getKind() == VisionPreset.Kind.MOGE,
                 "--lambda needs a MoGE preset (or --moge); " + p.getName() + " has no regularizer");
         if (s.data() != null) {
             validator.requireDataPath("--data", s.data());
         }
         validator.validate();
 
-        String ds = s.dataset() != null
-                ? s.dataset().toLowerCase(Locale.ROOT)
-                : canonicalDataset(p.getDataset());
+        String ds =
+                s.dataset() != null
+                        ? s.dataset().toLowerCase(Locale.ROOT)
+                        : canonicalDataset(p.getDataset());
         VisionRecipe recipe = p.recipe(ds);
         if (printRecipe) {
             out.println(p.getName() + ": " + recipe);
@@ -226,40 +289,66 @@ public final class TrainVisionCommand implements Callable<Integer> {
         ImageClassificationData train = openData(s.data(), ds, p, Dataset.Usage.TRAIN);
         ImageClassificationData test = openData(s.data(), ds, p, Dataset.Usage.TEST);
         if (train.getNumClasses() != p.getClasses()) {
-            throw new IllegalArgumentException("preset " + p.getName() + " has " + p.getClasses()
-                    + " classes but " + ds + " has " + train.getNumClasses());
+            throw new IllegalArgumentException(
+                    "preset "
+                            + p.getName()
+                            + " has "
+                            + p.getClasses()
+                            + " classes but "
+                            + ds
+                            + " has "
+                            + train.getNumClasses());
         }
         Shape image = train.getImageShape();
         if (image.get(0) != p.getChannels()) {
-            throw new IllegalArgumentException("preset " + p.getName() + " expects " + p.getChannels()
-                    + " channels, " + ds + " images have " + image.get(0));
+            throw new IllegalArgumentException(
+                    "preset "
+                            + p.getName()
+                            + " expects "
+                            + p.getChannels()
+                            + " channels, "
+                            + ds
+                            + " images have "
+                            + image.get(0));
         }
         float smoothing =
                 s.labelSmoothing() != null ? s.labelSmoothing() : recipe.getLabelSmoothing();
         float mix = s.mixup() != null ? s.mixup() : recipe.getMixup();
         float cut = s.cutmix() != null ? s.cutmix() : recipe.getCutmix();
         int crop = s.cropPadding() != null ? s.cropPadding() : recipe.getCropPadding();
-        AugmentationPipeline aug = AugmentationPipeline.builder()
-                .optPadTo(image.get(1) < p.getImageSize() ? p.getImageSize() : 0)
-                .optRandomCrop(crop)
-                .optFlip(s.flip() != null ? s.flip() : recipe.getFlip())
-                .optColorJitter(s.colorJitter() != null ? s.colorJitter() : recipe.getColorJitter())
-                .optNormalize(recipe.getMean(), recipe.getStd())
-                .optRandomErasing(
-                        s.randomErasing() != null ? s.randomErasing() : recipe.getRandomErasing())
-                .optMixupCutmix(mix, cut)
-                .optLabelSmoothing(smoothing)
-                .optNumClasses(p.getClasses())
-                .optSeed(s.seed())
-                .build();
-        TrainingSettings.Builder sb = TrainingSettings.builder().setEpochs(epochs).optBatchSize(batchSize)
-                .optLearningRate(s.learningRate()).optMinLearningRate(s.minLearningRate())
-                .optWeightDecay(s.weightDecay())
-                .optWarmupEpochs(
-                        s.warmupEpochs() != null ? s.warmupEpochs() : recipe.getWarmupEpochs())
-                .optLabelSmoothing(aug.producesSoftTargets() ? 0f : smoothing)
-                .optTrainLimit(s.trainLimit()).optTestLimit(s.testLimit()).optSeed(s.seed())
-                .optProgress(!noProgress);
+        AugmentationPipeline aug =
+                AugmentationPipeline.builder()
+                        .optPadTo(image.get(1) < p.getImageSize() ? p.getImageSize() : 0)
+                        .optRandomCrop(crop)
+                        .optFlip(s.flip() != null ? s.flip() : recipe.getFlip())
+                        .optColorJitter(
+                                s.colorJitter() != null ? s.colorJitter() : recipe.getColorJitter())
+                        .optNormalize(recipe.getMean(), recipe.getStd())
+                        .optRandomErasing(
+                                s.randomErasing() != null
+                                        ? s.randomErasing()
+                                        : recipe.getRandomErasing())
+                        .optMixupCutmix(mix, cut)
+                        .optLabelSmoothing(smoothing)
+                        .optNumClasses(p.getClasses())
+                        .optSeed(s.seed())
+                        .build();
+        TrainingSettings.Builder sb =
+                TrainingSettings.builder()
+                        .setEpochs(epochs)
+                        .optBatchSize(batchSize)
+                        .optLearningRate(s.learningRate())
+                        .optMinLearningRate(s.minLearningRate())
+                        .optWeightDecay(s.weightDecay())
+                        .optWarmupEpochs(
+                                s.warmupEpochs() != null
+                                        ? s.warmupEpochs()
+                                        : recipe.getWarmupEpochs())
+                        .optLabelSmoothing(aug.producesSoftTargets() ? 0f : smoothing)
+                        .optTrainLimit(s.trainLimit())
+                        .optTestLimit(s.testLimit())
+                        .optSeed(s.seed())
+                        .optProgress(!noProgress);
         if (s.evalBatchSize() > 0) {
             sb.optEvalBatchSize(s.evalBatchSize());
         }
@@ -270,27 +359,41 @@ public final class TrainVisionCommand implements Callable<Integer> {
                 p.newLoss(
                         new SoftTargetCrossEntropyLoss("ce", settings.getLabelSmoothing()),
                         overrides);
-        out.printf(Locale.ROOT, "train-vision: %s on %s (%d train%s / %d test images), %d epochs, %d steps%n",
-                p.getName(), ds, train.size(),
-                s.trainLimit() > 0 ? ", limit " + s.trainLimit() : "", test.size(), epochs,
+        out.printf(
+                Locale.ROOT,
+                "train-vision: %s on %s (%d train%s / %d test images), %d epochs, %d steps%n",
+                p.getName(),
+                ds,
+                train.size(),
+                s.trainLimit() > 0 ? ", limit " + s.trainLimit() : "",
+                test.size(),
+                epochs,
                 totalSteps);
         out.flush();
-        VisionTrainer trainer = VisionTrainer.builder()
-                .setBlock(p.newModel(totalSteps, overrides))
-                .setLoss(loss)
-                .setData(train, test)
-                .setAugmentation(aug)
-                .setInputShape(p.inputShape(1).slice(1))
-                .setSettings(settings)
-                .optConfiguration(s.toConfiguration())
-                .optRunOptions(runOptions.forRun(runDirectory, recipe.getClipGradNorm()))
-                .optLog(new PrintStream(new WriterOutputStream(out), true, StandardCharsets.UTF_8))
-                .build();
-        List<EpochMetrics> history = runOptions.isResume() ? trainer.resume(runDirectory) : trainer.run(runDirectory);
+        VisionTrainer trainer =
+                VisionTrainer.builder()
+                        .setBlock(p.newModel(totalSteps, overrides))
+                        .setLoss(loss)
+                        .setData(train, test)
+                        .setAugmentation(aug)
+                        .setInputShape(p.inputShape(1).slice(1))
+                        .setSettings(settings)
+                        .optConfiguration(s.toConfiguration())
+                        .optRunOptions(runOptions.forRun(runDirectory, recipe.getClipGradNorm()))
+                        .optLog(
+                                new PrintStream(
+                                        new WriterOutputStream(out), true, StandardCharsets.UTF_8))
+                        .build();
+        List<EpochMetrics> history =
+                runOptions.isResume() ? trainer.resume(runDirectory) : trainer.run(runDirectory);
         if (trainer.getSummary().isCompleted() && !history.isEmpty()) {
             EpochMetrics last = history.get(history.size() - 1);
-            out.printf(Locale.ROOT, "final: Acc@1 %.2f%%  Acc@5 %.2f%%  (%s)%n", 100 * last.getAcc1(),
-                    100 * last.getAcc5(), runDirectory);
+            out.printf(
+                    Locale.ROOT,
+                    "final: Acc@1 %.2f%%  Acc@5 %.2f%%  (%s)%n",
+                    100 * last.getAcc1(),
+                    100 * last.getAcc5(),
+                    runDirectory);
         }
         out.flush();
         return 0;
@@ -303,15 +406,36 @@ public final class TrainVisionCommand implements Callable<Integer> {
      * @return the settings
      */
     VisionRunSettings settings() {
-        return new VisionRunSettings(preset, data, dataset, epochs, experts, topK, moge, lambda,
-                batchSize, lr, minLr, weightDecay, warmupEpochs, mixup, cutmix, labelSmoothing,
-                randomErasing, colorJitter, flip, cropPadding, trainLimit, testLimit, evalBatchSize,
+        return new VisionRunSettings(
+                preset,
+                data,
+                dataset,
+                epochs,
+                experts,
+                topK,
+                moge,
+                lambda,
+                batchSize,
+                lr,
+                minLr,
+                weightDecay,
+                warmupEpochs,
+                mixup,
+                cutmix,
+                labelSmoothing,
+                randomErasing,
+                colorJitter,
+                flip,
+                cropPadding,
+                trainLimit,
+                testLimit,
+                evalBatchSize,
                 seed);
     }
 
     /**
-     * Applies {@code --moge/--no-moge} to a preset name: {@code vit-moe-s-cifar100} with {@code --moge}
-     * becomes {@code vit-moge-s-cifar100}, and the reverse; a dense name gains the suffix.
+     * Applies {@code --moge/--no-moge} to a preset name: {@code vit-moe-s-cifar100} with {@code
+     * --moge} becomes {@code vit-moge-s-cifar100}, and the reverse; a dense name gains the suffix.
      *
      * @param name the preset name given
      * @param moge the flag, or null to keep the name
@@ -344,21 +468,45 @@ public final class TrainVisionCommand implements Callable<Integer> {
         RandomAccessDataset d;
         switch (ds) {
             case "fmnist":
-                d = FashionMnistDataset.builder().optDataDir(data).optUsage(usage).setSampling(1, false).build();
+                d =
+                        FashionMnistDataset.builder()
+                                .optDataDir(data)
+                                .optUsage(usage)
+                                .setSampling(1, false)
+                                .build();
                 break;
             case "cifar100":
-                d = Cifar100Dataset.builder().optDataDir(data).optUsage(usage).setSampling(1, false).build();
+                d =
+                        Cifar100Dataset.builder()
+                                .optDataDir(data)
+                                .optUsage(usage)
+                                .setSampling(1, false)
+                                .build();
                 break;
             case "tiny-imagenet":
-                d = TinyImageNetDataset.builder().optDataDir(data).optUsage(usage).optImageSize(p.getImageSize())
-                        .optCacheInMemory(true).setSampling(1, false).build();
+                d =
+                        TinyImageNetDataset.builder()
+                                .optDataDir(data)
+                                .optUsage(usage)
+                                .optImageSize(p.getImageSize())
+                                .optCacheInMemory(true)
+                                .setSampling(1, false)
+                                .build();
                 break;
             case "imagenet":
-                d = ImageFolderDataset.builder().optDataDir(data).optUsage(usage).optImageSize(p.getImageSize())
-                        .setSampling(1, false).build();
+                d =
+                        ImageFolderDataset.builder()
+                                .optDataDir(data)
+                                .optUsage(usage)
+                                .optImageSize(p.getImageSize())
+                                .setSampling(1, false)
+                                .build();
                 break;
             default:
-                throw new IllegalArgumentException("unknown --dataset " + ds + "; use fmnist, cifar100, tiny-imagenet or imagenet");
+                throw new IllegalArgumentException(
+                        "unknown --dataset "
+                                + ds
+                                + "; use fmnist, cifar100, tiny-imagenet or imagenet");
         }
         try {
             d.prepare();
@@ -380,7 +528,8 @@ public final class TrainVisionCommand implements Callable<Integer> {
                 (experts != null && experts != p.getExperts())
                         || (topK != null && topK != p.getTopK());
         if (moe && p.getKind() == VisionPreset.Kind.DENSE) {
-            throw new IllegalArgumentException("--experts/--top-k need an MoE or MoGE preset; " + p.getName() + " is dense");
+            throw new IllegalArgumentException(
+                    "--experts/--top-k need an MoE or MoGE preset; " + p.getName() + " is dense");
         }
         return VisionPreset.Overrides.of(moe ? experts : null, moe ? topK : null, lambda);
     }

@@ -25,11 +25,13 @@ class InvarianceReportTest {
             maps[c][0] += 0.1f;
         }
         EpochMetrics e1 = new EpochMetrics(1, name, 1.5, 1.25, 0.25, 0.5, 0.625, 10.0, 600.0, 17);
-        EpochMetrics e2 = new EpochMetrics(2, name, 0.75, 0.5, 0.25, 0.75, accuracy, 12.5, 480.0, 20);
+        EpochMetrics e2 =
+                new EpochMetrics(2, name, 0.75, 0.5, 0.25, 0.75, accuracy, 12.5, 480.0, 20);
         return new ModelResult(name, accuracy, imed, maps, 123, 22.5, 4.0, 60, List.of(e1, e2));
     }
 
-    // MoE 0.010 + 0.001 i, MoGE 0.0146 + 0.0005 i: MoGE is lower iff i > 9.2, i.e. in rows 10 and 11
+    // MoE 0.010 + 0.001 i, MoGE 0.0146 + 0.0005 i: MoGE is lower iff i > 9.2, i.e. in rows 10 and
+    // 11
     private static final ModelResult MOE = result("MoE", 0.010, 0.001, 0.8);
     private static final ModelResult MOGE = result("MoGE", 0.0146, 0.0005, 0.8125);
 
@@ -77,8 +79,10 @@ class InvarianceReportTest {
                 "epoch,model,train_loss,train_cross_entropy,train_group_sparse,train_accuracy,"
                         + "test_accuracy,seconds,images_per_second,max_tokens_per_expert",
                 lines[0]);
-        assertEquals("1,MoE,1.500000,1.250000,0.250000,0.500000,0.625000,10.000,600.0,17", lines[1]);
-        assertEquals("2,MoGE,0.750000,0.500000,0.250000,0.750000,0.812500,12.500,480.0,20", lines[4]);
+        assertEquals(
+                "1,MoE,1.500000,1.250000,0.250000,0.500000,0.625000,10.000,600.0,17", lines[1]);
+        assertEquals(
+                "2,MoGE,0.750000,0.500000,0.250000,0.750000,0.812500,12.500,480.0,20", lines[4]);
     }
 
     @Test

@@ -44,14 +44,16 @@ class InvarianceResumeTest {
                 Files.isDirectory(Paths.get(FashionMnistDataset.SYSTEM_DATA_DIR))
                         || System.getenv(FashionMnistDataset.ENV_DATA_DIR) != null,
                 "Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)");
-        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        PrintStream quiet =
+                new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
         InvarianceExperiment experiment = new InvarianceExperiment(small(), quiet);
         FashionMnistDataset train = experiment.load(Dataset.Usage.TRAIN);
         FashionMnistDataset test = experiment.load(Dataset.Usage.TEST);
 
         Path straight = temp.resolve("straight");
         ModelResult expected =
-                experiment.optRunOptions((b, dir) -> b.optCheckpointEvery(1))
+                experiment
+                        .optRunOptions((b, dir) -> b.optCheckpointEvery(1))
                         .trainAndEvaluate(true, train, test, straight, false);
         assertEquals(4, expected.steps());
         assertEquals(2, expected.epochs().size());
@@ -59,12 +61,20 @@ class InvarianceResumeTest {
         Path killed = temp.resolve("killed");
         InvarianceExperiment crashing =
                 new InvarianceExperiment(small(), quiet)
-                        .optRunOptions((b, dir) -> b.optCheckpointEvery(1).addStepListener(r -> {
-                            if (r.getStep() == 2) {
-                                throw new IllegalStateException("simulated kill after step 2");
-                            }
-                        }));
-        assertThrows(IllegalStateException.class, () -> crashing.trainAndEvaluate(true, train, test, killed, false));
+                        .optRunOptions(
+                                (b, dir) ->
+                                        b.optCheckpointEvery(1)
+                                                .addStepListener(
+                                                        r -> {
+                                                            if (r.getStep() == 2) {
+                                                                throw new IllegalStateException(
+                                                                        "simulated kill after step"
+                                                                                + " 2");
+                                                            }
+                                                        }));
+        assertThrows(
+                IllegalStateException.class,
+                () -> crashing.trainAndEvaluate(true, train, test, killed, false));
 
         ModelResult resumed =
                 new InvarianceExperiment(small(), quiet)
@@ -75,20 +85,31 @@ class InvarianceResumeTest {
         assertArrayEquals(expected.meanImed(), resumed.meanImed());
         assertEquals(2, resumed.epochs().size(), "epochs before the resume come from epochs.csv");
         assertEquals(expected.epochs().get(0).trainLoss(), resumed.epochs().get(0).trainLoss());
-        assertEquals(expected.epochs().get(1).testAccuracy(), resumed.epochs().get(1).testAccuracy());
+        assertEquals(
+                expected.epochs().get(1).testAccuracy(), resumed.epochs().get(1).testAccuracy());
         // The saved configuration rebuilds the same settings (what --resume uses).
-        InvarianceSettings saved = InvarianceSettings.fromConfiguration(RunConfiguration.read(killed));
+        InvarianceSettings saved =
+                InvarianceSettings.fromConfiguration(RunConfiguration.read(killed));
         assertEquals(small().describe(), saved.describe());
     }
 
     private int execute(StringWriter err, String... args) {
-        return MogeCli.newCommandLine(new PrintWriter(new StringWriter()), new PrintWriter(err)).execute(args);
+        return MogeCli.newCommandLine(new PrintWriter(new StringWriter()), new PrintWriter(err))
+                .execute(args);
     }
 
     @Test
     void resumeFlagIsCheckedBeforeAnyCompute() throws IOException {
         StringWriter err = new StringWriter();
-        assertEquals(2, execute(err, "invariance", "--resume", temp.toString(), "--output", temp.toString()));
+        assertEquals(
+                2,
+                execute(
+                        err,
+                        "invariance",
+                        "--resume",
+                        temp.toString(),
+                        "--output",
+                        temp.toString()));
         assertTrue(err.toString().contains("--output and --resume both given"), err.toString());
 
         err = new StringWriter();
@@ -105,7 +126,11 @@ class InvarianceResumeTest {
         Files.writeString(run.resolve("train-moe/config.json"), "{}");
         err = new StringWriter();
         assertEquals(2, execute(err, "invariance", "--output", run.toString()));
-        assertTrue(err.toString().contains("already holds a training run (train-moe): continue it with --resume"),
+        assertTrue(
+                err.toString()
+                        .contains(
+                                "already holds a training run (train-moe): continue it with"
+                                        + " --resume"),
                 err.toString());
     }
 }

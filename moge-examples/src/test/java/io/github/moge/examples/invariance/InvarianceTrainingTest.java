@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import ai.djl.training.dataset.Dataset;
 import io.github.moge.vision.data.FashionMnistDataset;
-import java.io.PrintStream;
 import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Paths;
@@ -26,7 +26,8 @@ class InvarianceTrainingTest {
                 new InvarianceSettings().epochs(1).trainLimit(6000).testLimit(1000).progress(false);
         ByteArrayOutputStream buffer = new ByteArrayOutputStream();
         InvarianceExperiment experiment =
-                new InvarianceExperiment(settings, new PrintStream(buffer, true, StandardCharsets.UTF_8));
+                new InvarianceExperiment(
+                        settings, new PrintStream(buffer, true, StandardCharsets.UTF_8));
         FashionMnistDataset train = experiment.load(Dataset.Usage.TRAIN);
         FashionMnistDataset test = experiment.load(Dataset.Usage.TEST);
         assertEquals(6000, train.size());
@@ -39,7 +40,8 @@ class InvarianceTrainingTest {
         assertEquals(1, moge.epochs().size());
         EpochMetrics epoch = moge.epochs().get(0);
         assertTrue(epoch.trainGroupSparse() > 0, log);
-        assertEquals(epoch.trainLoss(), epoch.trainCrossEntropy() + epoch.trainGroupSparse(), 1e-3, log);
+        assertEquals(
+                epoch.trainLoss(), epoch.trainCrossEntropy() + epoch.trainGroupSparse(), 1e-3, log);
         assertTrue(moge.activeExperts() > 1 && moge.activeExperts() <= 400, log);
         for (double d : moge.meanImed()) {
             assertTrue(d > 0 && Double.isFinite(d), log);

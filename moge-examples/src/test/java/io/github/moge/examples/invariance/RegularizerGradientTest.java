@@ -28,11 +28,12 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * The gradient that training applies for lambda * L_gs in the invariance model, end to end: the model,
- * loss and batches the command builds, one step's forward and backward with and without the regularizer
- * from identical parameters, batch and noise, at a step well inside the sigma schedule. The difference of
- * the two gradients must be lambda times dL_gs/dW on the gate, with dL_gs/dW taken by central differences
- * of an independent float64 L_gs(softmax(x W)), and zero on the experts and the classifier.
+ * The gradient that training applies for lambda * L_gs in the invariance model, end to end: the
+ * model, loss and batches the command builds, one step's forward and backward with and without the
+ * regularizer from identical parameters, batch and noise, at a step well inside the sigma schedule.
+ * The difference of the two gradients must be lambda times dL_gs/dW on the gate, with dL_gs/dW
+ * taken by central differences of an independent float64 L_gs(softmax(x W)), and zero on the
+ * experts and the classifier.
  */
 class RegularizerGradientTest {
 
@@ -49,9 +50,13 @@ class RegularizerGradientTest {
                         || System.getenv(FashionMnistDataset.ENV_DATA_DIR) != null,
                 "Fashion-MNIST not installed (apt-get install dataset-fashion-mnist)");
         InvarianceSettings settings =
-                new InvarianceSettings().trainLimit(1000).progress(false).inputNormalization(normalization);
+                new InvarianceSettings()
+                        .trainLimit(1000)
+                        .progress(false)
+                        .inputNormalization(normalization);
         InvarianceExperiment experiment =
-                new InvarianceExperiment(settings, new PrintStream(OutputStream.nullOutputStream()));
+                new InvarianceExperiment(
+                        settings, new PrintStream(OutputStream.nullOutputStream()));
         FashionMnistDataset train = experiment.load(Dataset.Usage.TRAIN);
         InvarianceModel model = experiment.newModel(true, TOTAL_STEPS);
         float lambda = experiment.newLoss(true).getGroupSparseWeight();
@@ -61,7 +66,8 @@ class RegularizerGradientTest {
                 new RegularizerGradientProbe(
                         model.getBlock(), experiment.newLoss(true), SEED, new Shape(200, 784))) {
             probe.setScheduleStep(STEP);
-            Batch batch = experiment.trainingBatches(train).getBatch(probe.getManager(), SEED, 0, 0);
+            Batch batch =
+                    experiment.trainingBatches(train).getBatch(probe.getManager(), SEED, 0, 0);
             RegularizerGradientProbe.Pass with =
                     probe.run(TrainingStep.STANDARD, batch.getData(), batch.getLabels(), true, 99);
             RegularizerGradientProbe.Pass without =
@@ -77,7 +83,8 @@ class RegularizerGradientTest {
                     gate = name;
                 } else {
                     // Experts and classifier: L_gs depends on the router only.
-                    assertArrayEquals(without.gradients.get(name), with.gradients.get(name), 0.0, name);
+                    assertArrayEquals(
+                            without.gradients.get(name), with.gradients.get(name), 0.0, name);
                 }
             }
             assertTrue(gate != null, "no router gate among " + with.gradients.keySet());
@@ -98,10 +105,16 @@ class RegularizerGradientTest {
                         lambda
                                 * GroupSparseReference.gateDerivative(
                                         x, logits, i, j, 1e-6, map.rows(), map.cols(), 3, sigma);
-                // The difference of two float32 gradients of the task's size: its rounding is about 1e-7 of
-                // the task gradient, up to a thousand times the regularizer's (measured: at most 1e-3 of the
-                // largest entry). A weight off by 1%, or a detached routing input, is far outside this.
-                assertEquals(expected, difference[index], 1e-4 * Math.abs(expected) + 3e-3 * largest,
+                // The difference of two float32 gradients of the task's size: its rounding is about
+                // 1e-7 of
+                // the task gradient, up to a thousand times the regularizer's (measured: at most
+                // 1e-3 of the
+                // largest entry). A weight off by 1%, or a detached routing input, is far outside
+                // this.
+                assertEquals(
+                        expected,
+                        difference[index],
+                        1e-4 * Math.abs(expected) + 3e-3 * largest,
                         "gate[" + i + "][" + j + "]");
             }
 
@@ -112,13 +125,20 @@ class RegularizerGradientTest {
             double task = RegularizerGradientProbe.norm(without.gradients.get(gate));
             assertEquals(task, pull.get(RegularizerPull.TASK), 1e-3 * task);
             assertEquals(pull.get(RegularizerPull.GS) / task, pull.get(RegularizerPull.PULL), 1e-3);
-            System.out.printf("%s: |lambda dLgs/dW| %.4g, |task| %.4g, pull %.4g, loss %.6f vs %.6f%n",
-                    normalization, pull.get(RegularizerPull.GS), task, pull.get(RegularizerPull.PULL),
-                    with.loss, without.loss);
+            System.out.printf(
+                    "%s: |lambda dLgs/dW| %.4g, |task| %.4g, pull %.4g, loss %.6f vs %.6f%n",
+                    normalization,
+                    pull.get(RegularizerPull.GS),
+                    task,
+                    pull.get(RegularizerPull.PULL),
+                    with.loss,
+                    without.loss);
         }
     }
 
-    /** The 10 largest differences and 10 random gate entries whose input feature is not always zero. */
+    /**
+     * The 10 largest differences and 10 random gate entries whose input feature is not always zero.
+     */
     private static List<Integer> sample(double[] difference, double[][] x, int experts) {
         List<Integer> order = new ArrayList<>();
         for (int k = 0; k < difference.length; k++) {

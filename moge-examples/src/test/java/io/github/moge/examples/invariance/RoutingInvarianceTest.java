@@ -25,7 +25,12 @@ class RoutingInvarianceTest {
         Imed imed = Imed.of(rows, cols);
         List<InvarianceTransforms.Entry> transforms = InvarianceTransforms.all();
         try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray gate = manager.randomNormal(0f, 0.2f, new Shape(784, rows * cols), ai.djl.ndarray.types.DataType.FLOAT32);
+            NDArray gate =
+                    manager.randomNormal(
+                            0f,
+                            0.2f,
+                            new Shape(784, rows * cols),
+                            ai.djl.ndarray.types.DataType.FLOAT32);
             Function<NDArray, NDArray> mapsOf = x -> x.matMul(gate).softmax(-1);
             NDArray x = manager.randomUniform(0f, 1f, new Shape(images, 784));
 
@@ -42,7 +47,8 @@ class RoutingInvarianceTest {
                 double sum = 0;
                 for (int i = 0; i < images; i++) {
                     NDArray image = x.get(i); // [784]
-                    NDArray moved = transforms.get(t).getTransform().transformFlattened(image, 28, 28);
+                    NDArray moved =
+                            transforms.get(t).getTransform().transformFlattened(image, 28, 28);
                     float[] a = mapsOf.apply(image.reshape(1, 784)).toFloatArray();
                     float[] b = mapsOf.apply(moved.reshape(1, 784)).toFloatArray();
                     sum += imed.distance(a, b);
@@ -58,11 +64,15 @@ class RoutingInvarianceTest {
     void identicalMapsHaveZeroDistanceAndEmptyMeterGivesNaN() {
         try (NDManager manager = NDManager.newBaseManager()) {
             Imed imed = Imed.of(2, 2);
-            NDArray a = manager.create(new float[] {0.1f, 0.2f, 0.3f, 0.4f, 0.25f, 0.25f, 0.25f, 0.25f}, new Shape(2, 4));
+            NDArray a =
+                    manager.create(
+                            new float[] {0.1f, 0.2f, 0.3f, 0.4f, 0.25f, 0.25f, 0.25f, 0.25f},
+                            new Shape(2, 4));
             float[] d = RoutingInvariance.distances(imed, a, a).toFloatArray();
             assertEquals(0f, d[0]);
             assertEquals(0f, d[1]);
-            RoutingInvariance meter = new RoutingInvariance(imed, InvarianceTransforms.all(), 28, 28);
+            RoutingInvariance meter =
+                    new RoutingInvariance(imed, InvarianceTransforms.all(), 28, 28);
             assertTrue(Double.isNaN(meter.means()[0]));
         }
     }

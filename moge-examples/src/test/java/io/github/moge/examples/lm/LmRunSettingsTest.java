@@ -12,7 +12,10 @@ import java.nio.file.Path;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** The run-defining LM settings: published defaults, and what config.json saves and --resume restores. */
+/**
+ * The run-defining LM settings: published defaults, and what config.json saves and --resume
+ * restores.
+ */
 class LmRunSettingsTest {
 
     private static final Path CORPUS = Path.of("brown");
@@ -28,8 +31,11 @@ class LmRunSettingsTest {
         assertEquals(1.5f, s.sigmaMin());
         assertEquals(0.3f, s.sigmaPower());
         assertEquals(0, s.batchesPerEpoch());
-        assertEquals(0f, LmRunSettings.defaults(LmPreset.SMOE_SMALL, BROWN, CORPUS).build()
-                .groupSparseWeight());
+        assertEquals(
+                0f,
+                LmRunSettings.defaults(LmPreset.SMOE_SMALL, BROWN, CORPUS)
+                        .build()
+                        .groupSparseWeight());
     }
 
     @Test
@@ -83,8 +89,12 @@ class LmRunSettingsTest {
         b.evalLimit = 100;
         b.seed = 4;
         LmRunSettings s = b.build();
-        RunConfiguration saved = SettingsAssertions.assertRoundTrip(
-                defaults, s, LmRunSettings::toConfiguration, LmRunSettings::fromConfiguration);
+        RunConfiguration saved =
+                SettingsAssertions.assertRoundTrip(
+                        defaults,
+                        s,
+                        LmRunSettings::toConfiguration,
+                        LmRunSettings::fromConfiguration);
         assertEquals(s, LmRunSettings.fromConfiguration(saved));
         assertEquals("train-lm", saved.getString("command"));
         assertEquals(3, saved.getInt("top_k"));
@@ -93,13 +103,20 @@ class LmRunSettingsTest {
 
     @Test
     void aConfigurationFromBeforeTheConventionIsRefused() {
-        String json = LmRunSettings.defaults(LmPreset.SMOGE_SMALL, BROWN, CORPUS).build()
-                .toConfiguration().toJson();
-        String old = json.lines().filter(l -> !l.contains("\"sigma_max\"") && !l.contains("\"aux_weight\""))
-                .collect(Collectors.joining("\n"));
+        String json =
+                LmRunSettings.defaults(LmPreset.SMOGE_SMALL, BROWN, CORPUS)
+                        .build()
+                        .toConfiguration()
+                        .toJson();
+        String old =
+                json.lines()
+                        .filter(l -> !l.contains("\"sigma_max\"") && !l.contains("\"aux_weight\""))
+                        .collect(Collectors.joining("\n"));
         assertTrue(json.contains("\"sigma_max\"") && !old.contains("sigma_max"), old);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> LmRunSettings.fromConfiguration(RunConfiguration.fromJson(old)));
+        IllegalArgumentException e =
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> LmRunSettings.fromConfiguration(RunConfiguration.fromJson(old)));
         assertTrue(e.getMessage().contains("start a new run"), e.getMessage());
     }
 }

@@ -139,7 +139,7 @@ class CommandSettingsTest {
                                         "train-lm",
                                         RunConfiguration.fromJson(
                                                 "{\"command\": \"train-lm\", \"sigma_max\":"
-                                                    + " \"ten\"}"),
+                                                        + " \"ten\"}"),
                                         WithProgress.class));
         assertTrue(wrongType.getMessage().contains("does not fit"), wrongType.getMessage());
     }

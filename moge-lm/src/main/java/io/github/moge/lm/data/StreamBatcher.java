@@ -7,14 +7,15 @@ import ai.djl.ndarray.types.Shape;
 import java.util.Arrays;
 
 /**
- * Lays a token stream out as B contiguous rows (BPTT style) and cuts it into blocks of M columns, so that
- * block j+1 of row b continues block j of row b and a model's memory can be carried from one block to the
- * next.
+ * Lays a token stream out as B contiguous rows (BPTT style) and cuts it into blocks of M columns,
+ * so that block j+1 of row b continues block j of row b and a model's memory can be carried from
+ * one block to the next.
  *
- * <p>Row b holds tokens {@code [b * n, (b + 1) * n)} of the stream with n = floor(length / B); the tail that
- * does not fill a row is dropped (fewer than B tokens). Block j has inputs at columns {@code [j M, j M + m)}
- * and labels one column later, where m = M except possibly for the last block ({@code includePartial}),
- * so every one of the B (n - 1) predictable tokens is predicted exactly once.
+ * <p>Row b holds tokens {@code [b * n, (b + 1) * n)} of the stream with n = floor(length / B); the
+ * tail that does not fill a row is dropped (fewer than B tokens). Block j has inputs at columns
+ * {@code [j M, j M + m)} and labels one column later, where m = M except possibly for the last
+ * block ({@code includePartial}), so every one of the B (n - 1) predictable tokens is predicted
+ * exactly once.
  */
 public final class StreamBatcher {
 
@@ -30,7 +31,8 @@ public final class StreamBatcher {
      * @param stream the token ids
      * @param batch B, the number of rows
      * @param block M, columns per block
-     * @param includePartial whether to emit a last, shorter block (evaluation) or drop it (training)
+     * @param includePartial whether to emit a last, shorter block (evaluation) or drop it
+     *     (training)
      */
     public StreamBatcher(int[] stream, int batch, int block, boolean includePartial) {
         if (batch < 1 || block < 1) {

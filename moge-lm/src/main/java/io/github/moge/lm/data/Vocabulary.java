@@ -34,8 +34,8 @@ public final class Vocabulary {
 
     /**
      * Builds a vocabulary from training words: every word seen more than {@code maxRareCount} times
-     * keeps its own id, in order of first appearance; the others share {@link #UNK}, which is always
-     * present.
+     * keeps its own id, in order of first appearance; the others share {@link #UNK}, which is
+     * always present.
      *
      * @param trainingWords the training stream
      * @param maxRareCount words seen this many times or fewer map to UNK (0 keeps every word)

@@ -10,19 +10,22 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Reads word-level WikiText-103 or WikiText-2: a directory holding {@code wiki.train.tokens}, {@code
- * wiki.valid.tokens} and {@code wiki.test.tokens} (the "wikitext-103" / "wikitext-2" archives, not the
- * "-raw" ones). Every line is split on spaces and followed by {@code <eos>}, empty lines included, as in
- * the reference language-model code; the vocabulary is every word of the training file (WikiText already
- * maps rare words to {@code <unk>}), and words of valid/test absent from it map to {@code <unk>}.
+ * Reads word-level WikiText-103 or WikiText-2: a directory holding {@code wiki.train.tokens},
+ * {@code wiki.valid.tokens} and {@code wiki.test.tokens} (the "wikitext-103" / "wikitext-2"
+ * archives, not the "-raw" ones). Every line is split on spaces and followed by {@code <eos>},
+ * empty lines included, as in the reference language-model code; the vocabulary is every word of
+ * the training file (WikiText already maps rare words to {@code <unk>}), and words of valid/test
+ * absent from it map to {@code <unk>}.
  *
- * <p>Nothing is downloaded. DJL's {@code ai.djl.basicdataset.nlp.WikiText2} can fetch WikiText-2 when
- * online; this reader needs the files on disk.
+ * <p>Nothing is downloaded. DJL's {@code ai.djl.basicdataset.nlp.WikiText2} can fetch WikiText-2
+ * when online; this reader needs the files on disk.
  */
 public final class WikiTextCorpus {
 
     /** The three file names. */
-    public static final String[] FILES = {"wiki.train.tokens", "wiki.valid.tokens", "wiki.test.tokens"};
+    public static final String[] FILES = {
+        "wiki.train.tokens", "wiki.valid.tokens", "wiki.test.tokens"
+    };
 
     private WikiTextCorpus() {}
 
@@ -39,7 +42,8 @@ public final class WikiTextCorpus {
                 throw new NoSuchFileException(
                         directory.resolve(file).toString(),
                         null,
-                        "WikiText needs wiki.train.tokens, wiki.valid.tokens and wiki.test.tokens in "
+                        "WikiText needs wiki.train.tokens, wiki.valid.tokens and wiki.test.tokens"
+                                + " in "
                                 + directory.toAbsolutePath()
                                 + ". Unpack wikitext-103-v1.zip (or wikitext-2-v1.zip) from the"
                                 + " WikiText release there; this machine cannot download it.");

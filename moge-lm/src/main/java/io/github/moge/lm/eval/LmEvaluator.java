@@ -7,9 +7,9 @@ import io.github.moge.lm.data.StreamBatcher;
 import java.util.function.Function;
 
 /**
- * Perplexity of a language model on a token stream, evaluated block after block with the memory carried
- * across blocks of the same rows, so every token is scored with the same context it would have in one long
- * pass (up to the attention span). Each block runs in its own NDManager scope.
+ * Perplexity of a language model on a token stream, evaluated block after block with the memory
+ * carried across blocks of the same rows, so every token is scored with the same context it would
+ * have in one long pass (up to the attention span). Each block runs in its own NDManager scope.
  */
 public final class LmEvaluator {
 
@@ -38,7 +38,8 @@ public final class LmEvaluator {
                 try (NDManager scope = manager.newSubManager()) {
                     NDList batch = data.get(scope, j);
                     NDList out = step.apply(batch.get(0), memory);
-                    NDArray nll = TokenCrossEntropyLoss.negativeLogLikelihood(out.head(), batch.get(1));
+                    NDArray nll =
+                            TokenCrossEntropyLoss.negativeLogLikelihood(out.head(), batch.get(1));
                     perplexity.add(nll.sum().getFloat(), nll.size());
                     NDList next = new NDList();
                     for (int l = 0; l < memory.size(); l++) {

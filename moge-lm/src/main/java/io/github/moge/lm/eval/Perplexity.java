@@ -1,7 +1,8 @@
 package io.github.moge.lm.eval;
 
 /**
- * Accumulates token negative log-likelihoods (in nats) and reports perplexity = exp(total / tokens).
+ * Accumulates token negative log-likelihoods (in nats) and reports perplexity = exp(total /
+ * tokens).
  */
 public final class Perplexity {
 

@@ -6,9 +6,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.training.loss.Loss;
 
 /**
- * Mean next-token cross-entropy (nats per token) of logits [B, M, V] against labels [B, M]. It flattens to
- * [B*M, V] before picking the label's log-probability, which sidesteps DJL's SoftmaxCrossEntropyLoss
- * breaking on (B, T, V) when B != T.
+ * Mean next-token cross-entropy (nats per token) of logits [B, M, V] against labels [B, M]. It
+ * flattens to [B*M, V] before picking the label's log-probability, which sidesteps DJL's
+ * SoftmaxCrossEntropyLoss breaking on (B, T, V) when B != T.
  */
 public final class TokenCrossEntropyLoss extends Loss {
 

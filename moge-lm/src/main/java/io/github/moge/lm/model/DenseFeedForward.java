@@ -11,9 +11,10 @@ import ai.djl.util.PairList;
 import io.github.moge.core.experts.StackedExperts;
 
 /**
- * A dense feed-forward sub-layer d -&gt; h -&gt; d that computes exactly what one MoE expert computes
- * (GELU, dropout between the two linear maps), applied to every token. With h = k times the expert width it
- * is the dense baseline with the same active parameters per token as a top-k MoE layer.
+ * A dense feed-forward sub-layer d -&gt; h -&gt; d that computes exactly what one MoE expert
+ * computes (GELU, dropout between the two linear maps), applied to every token. With h = k times
+ * the expert width it is the dense baseline with the same active parameters per token as a top-k
+ * MoE layer.
  */
 public final class DenseFeedForward extends AbstractBlock {
 
@@ -60,7 +61,8 @@ public final class DenseFeedForward extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         long width = inputShapes[0].get(inputShapes[0].dimension() - 1);
         expert.initialize(manager, dataType, new Shape(1, 1, width));
     }

@@ -8,20 +8,21 @@ import java.util.Locale;
  * Named model and optimisation settings of the paper's language-modelling runs (Table 3, after the
  * MomentumSMoE reference on WikiText-103), plus dense baselines with the same active parameters.
  *
- * <p>small: 3 layers, width 128, expert width 128, 8 heads, block 256, span 256, dropout 0.7, batch 96,
- * Adam 1e-3 with 3000 warm-up steps. medium: 6 layers, width 352, expert width 352, 8 heads, block 512,
- * span 1024, dropout 0.1, batch 48, 4000 warm-up steps. MoE layers: 16 experts, top-2 (the reference
- * default), dropless, no balancing loss. SMoGE adds the group-sparse regularizer on a 4 x 4 map with the
- * sigma schedule of {@link LmSigmaSetting} (paper Table 10 by default).
+ * <p>small: 3 layers, width 128, expert width 128, 8 heads, block 256, span 256, dropout 0.7, batch
+ * 96, Adam 1e-3 with 3000 warm-up steps. medium: 6 layers, width 352, expert width 352, 8 heads,
+ * block 512, span 1024, dropout 0.1, batch 48, 4000 warm-up steps. MoE layers: 16 experts, top-2
+ * (the reference default), dropless, no balancing loss. SMoGE adds the group-sparse regularizer on
+ * a 4 x 4 map with the sigma schedule of {@link LmSigmaSetting} (paper Table 10 by default).
  *
- * <p>Group-sparse weight, with the convention of the vision presets: every layer adds lambda * L_gs and the
- * loss multiplies the sum over layers by {@link #AUX_WEIGHT} = 0.01 (the reference trainer's factor on the
- * gates' losses). The reference's lambda is 1e-5 on an L_gs without the 1/f^2 of DESIGN.md's formula
- * ({@link #GROUP_SPARSE_LAMBDA_REFERENCE}); on this library's L_gs (f = 3) that is {@link
- * #GROUP_SPARSE_LAMBDA} = 9e-5, and the loss weight is {@link #groupSparseWeight(float)} = 9e-7.
+ * <p>Group-sparse weight, with the convention of the vision presets: every layer adds lambda * L_gs
+ * and the loss multiplies the sum over layers by {@link #AUX_WEIGHT} = 0.01 (the reference
+ * trainer's factor on the gates' losses). The reference's lambda is 1e-5 on an L_gs without the
+ * 1/f^2 of DESIGN.md's formula ({@link #GROUP_SPARSE_LAMBDA_REFERENCE}); on this library's L_gs (f
+ * = 3) that is {@link #GROUP_SPARSE_LAMBDA} = 9e-5, and the loss weight is {@link
+ * #groupSparseWeight(float)} = 9e-7.
  *
- * <p>Momentum: mu 0.7, gamma 1; Adam: beta1 0.9, beta2 0.999, gamma 1. The dense model's feed-forward is
- * k * 128 (or k * 352) wide.
+ * <p>Momentum: mu 0.7, gamma 1; Adam: beta1 0.9, beta2 0.999, gamma 1. The dense model's
+ * feed-forward is k * 128 (or k * 352) wide.
  *
  * <p>{@link #newModel(int, int, Overrides)} builds the model of a run, with the sigma schedule over
  * its optimizer steps and the values a command may change ({@link Overrides}); without overrides it
@@ -57,10 +58,15 @@ public enum LmPreset {
     /** AdamSMoE with the regularizer, medium. */
     ADAM_SMOGE_MEDIUM(Size.MEDIUM, 16, true, MomentumRule.Kind.ADAM);
 
-    /** Per-layer lambda of the released SMoGE scripts in the reference's units (L_gs without 1/f^2): 1e-5. */
+    /**
+     * Per-layer lambda of the released SMoGE scripts in the reference's units (L_gs without 1/f^2):
+     * 1e-5.
+     */
     public static final float GROUP_SPARSE_LAMBDA_REFERENCE = 1e-5f;
 
-    /** f^2 for the published 3 x 3 filter: the reference's L_gs is this many times the library's. */
+    /**
+     * f^2 for the published 3 x 3 filter: the reference's L_gs is this many times the library's.
+     */
     static final float FILTER_AREA = 9f;
 
     /** The same per-layer lambda on this library's L_gs (with 1/f^2): 9e-5. */
@@ -69,15 +75,18 @@ public enum LmPreset {
     /** Experts per token k of every MoE preset (the reference default). */
     public static final int TOP_K = 2;
 
-    /** Factor on the sum over layers of the auxiliary terms, as the reference trainer's load_balance 0.01. */
+    /**
+     * Factor on the sum over layers of the auxiliary terms, as the reference trainer's load_balance
+     * 0.01.
+     */
     public static final float AUX_WEIGHT = 0.01f;
 
     /** The loss weight on the sum over layers of L_gs in the published runs: 0.01 * 9e-5 = 9e-7. */
     public static final float GROUP_SPARSE_WEIGHT = AUX_WEIGHT * GROUP_SPARSE_LAMBDA;
 
     /**
-     * Returns the loss weight on the sum over layers of L_gs for a per-layer lambda: {@code AUX_WEIGHT *
-     * lambda}.
+     * Returns the loss weight on the sum over layers of L_gs for a per-layer lambda: {@code
+     * AUX_WEIGHT * lambda}.
      *
      * @param lambda the per-layer lambda in this library's units, e.g. {@link #GROUP_SPARSE_LAMBDA}
      * @return the weight for {@code MoeLoss} (9e-7 for the published lambda)
@@ -101,7 +110,16 @@ public enum LmPreset {
         final int batch;
         final int warmup;
 
-        Size(int layers, int width, int hidden, int heads, int block, int span, float dropout, int batch, int warmup) {
+        Size(
+                int layers,
+                int width,
+                int hidden,
+                int heads,
+                int block,
+                int span,
+                float dropout,
+                int batch,
+                int warmup) {
             this.layers = layers;
             this.width = width;
             this.hidden = hidden;
@@ -154,7 +172,8 @@ public enum LmPreset {
      * Returns a model builder with this preset's architecture.
      *
      * @param vocabularySize V
-     * @param sigmaSchedule the sigma schedule (sized to the run's optimizer steps); used by SMoGE presets
+     * @param sigmaSchedule the sigma schedule (sized to the run's optimizer steps); used by SMoGE
+     *     presets
      * @return the builder, to adjust further if needed
      */
     public MoeTransformerLm.Builder modelBuilder(int vocabularySize, Tracker sigmaSchedule) {
@@ -301,10 +320,14 @@ public enum LmPreset {
                 Locale.ROOT,
                 "%s: %s, %d layers, width %d, %s, dropout %.1f, block %d, span %d, batch %d",
                 cliName(),
-                experts == 0 ? "dense FFN " + 2 * size.hidden : "E=16 top-2" + (groupSparse ? " + L_gs" : ""),
+                experts == 0
+                        ? "dense FFN " + 2 * size.hidden
+                        : "E=16 top-2" + (groupSparse ? " + L_gs" : ""),
                 size.layers,
                 size.width,
-                momentum == MomentumRule.Kind.PLAIN ? "plain residual" : momentum.name().toLowerCase(Locale.ROOT),
+                momentum == MomentumRule.Kind.PLAIN
+                        ? "plain residual"
+                        : momentum.name().toLowerCase(Locale.ROOT),
                 size.dropout,
                 size.block,
                 size.span,

@@ -25,9 +25,10 @@ import java.util.Collections;
 import java.util.List;
 
 /**
- * A word-level Transformer language model with an MoE (SMoE), MoGE (SMoGE) or dense feed-forward sub-layer
- * in every layer, attention over the current block plus a cached memory of the preceding tokens, and learned
- * relative position embeddings, following the MomentumSMoE reference language model.
+ * A word-level Transformer language model with an MoE (SMoE), MoGE (SMoGE) or dense feed-forward
+ * sub-layer in every layer, attention over the current block plus a cached memory of the preceding
+ * tokens, and learned relative position embeddings, following the MomentumSMoE reference language
+ * model.
  *
  * <pre>
  *   x_0 = Embedding(tokens)                       (no scaling, no dropout)
@@ -35,17 +36,18 @@ import java.util.List;
  *   logits = x_L W_out^T + b_out                  (untied output layer, as the reference)
  * </pre>
  *
- * <p>Inputs: {@code (tokens [B, M], memory_0 [B, S, D], ..., memory_{n-1} [B, S, D])} with S the attention
- * span; {@link #initialMemory} gives the zero memory of a stream's first block (the reference starts from
- * zeros too). Output: {@code (logits [B, M, V], nextMemory_0, ..., nextMemory_{n-1}, auxiliary terms...)}.
- * The next memory of layer l is the last S rows of {@code [memory_l; x_l]} with the gradient stopped, so a
- * training loop feeds it to the next block of the same streams. Running two blocks one after the other this
- * way gives exactly the outputs of running their concatenation in one block.
+ * <p>Inputs: {@code (tokens [B, M], memory_0 [B, S, D], ..., memory_{n-1} [B, S, D])} with S the
+ * attention span; {@link #initialMemory} gives the zero memory of a stream's first block (the
+ * reference starts from zeros too). Output: {@code (logits [B, M, V], nextMemory_0, ...,
+ * nextMemory_{n-1}, auxiliary terms...)}. The next memory of layer l is the last S rows of {@code
+ * [memory_l; x_l]} with the gradient stopped, so a training loop feeds it to the next block of the
+ * same streams. Running two blocks one after the other this way gives exactly the outputs of
+ * running their concatenation in one block.
  *
  * <p>MoE layers route top-k on the raw logits then softmax over the k ({@link
  * RoutingOrder#TOPK_THEN_SOFTMAX}), dropless; a MoGE model adds the group-sparse regularizer on the
- * softmax over all E experts. The expert activation is GELU (the {@code StackedExperts} of moge-core; the
- * reference uses ReLU).
+ * softmax over all E experts. The expert activation is GELU (the {@code StackedExperts} of
+ * moge-core; the reference uses ReLU).
  */
 public final class MoeTransformerLm extends AbstractBlock {
 
@@ -138,8 +140,7 @@ public final class MoeTransformerLm extends AbstractBlock {
         NDArray momentum = null;
         for (int l = 0; l < layers.size(); l++) {
             NDArray memory = inputs.get(l + 1);
-            nextMemory.add(
-                    memory.concat(x, 1).get(new NDIndex(":, {}:", block)).stopGradient());
+            nextMemory.add(memory.concat(x, 1).get(new NDIndex(":, {}:", block)).stopGradient());
             NDList layerInputs = new NDList(x, memory, pe);
             if (momentum != null) {
                 layerInputs.add(momentum);
@@ -186,7 +187,8 @@ public final class MoeTransformerLm extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         long batch = inputShapes[0].get(0);
         long block = inputShapes[0].get(1);
         Shape x = new Shape(batch, block, width);
@@ -268,7 +270,8 @@ public final class MoeTransformerLm extends AbstractBlock {
          */
         public Builder setVocabularySize(int vocabularySize) {
             if (vocabularySize < 2) {
-                throw new IllegalArgumentException("vocabularySize must be >= 2, got " + vocabularySize);
+                throw new IllegalArgumentException(
+                        "vocabularySize must be >= 2, got " + vocabularySize);
             }
             this.vocabularySize = vocabularySize;
             return this;
@@ -308,8 +311,8 @@ public final class MoeTransformerLm extends AbstractBlock {
         }
 
         /**
-         * Sets the attention span S, the number of preceding tokens each token attends to and the memory
-         * length (default 256).
+         * Sets the attention span S, the number of preceding tokens each token attends to and the
+         * memory length (default 256).
          *
          * @param span S
          * @return this builder
@@ -331,15 +334,16 @@ public final class MoeTransformerLm extends AbstractBlock {
         }
 
         /**
-         * Sets the number of experts E (default 16); 0 builds the dense model with a feed-forward of width
-         * topK * hiddenSize, the same active parameters per token.
+         * Sets the number of experts E (default 16); 0 builds the dense model with a feed-forward
+         * of width topK * hiddenSize, the same active parameters per token.
          *
          * @param experts E, or 0 for dense
          * @return this builder
          */
         public Builder optExperts(int experts) {
             if (experts < 0) {
-                throw new IllegalArgumentException("experts must be >= 0 (0 = dense), got " + experts);
+                throw new IllegalArgumentException(
+                        "experts must be >= 0 (0 = dense), got " + experts);
             }
             this.experts = experts;
             return this;
@@ -357,8 +361,8 @@ public final class MoeTransformerLm extends AbstractBlock {
         }
 
         /**
-         * Sets the dropout rate used on attention probabilities, inside experts and on the feed-forward
-         * output (default 0).
+         * Sets the dropout rate used on attention probabilities, inside experts and on the
+         * feed-forward output (default 0).
          *
          * @param dropout 0 &lt;= p &lt; 1
          * @return this builder
@@ -372,7 +376,8 @@ public final class MoeTransformerLm extends AbstractBlock {
         }
 
         /**
-         * Makes every MoE layer emit the Switch balancing loss (default off, as the published runs).
+         * Makes every MoE layer emit the Switch balancing loss (default off, as the published
+         * runs).
          *
          * @param switchBalance whether to emit it
          * @return this builder
@@ -383,8 +388,8 @@ public final class MoeTransformerLm extends AbstractBlock {
         }
 
         /**
-         * Adds N(0, (1/E)^2) noise to the router logits in training (default off, as the published runs;
-         * V-MoE's noisy routing).
+         * Adds N(0, (1/E)^2) noise to the router logits in training (default off, as the published
+         * runs; V-MoE's noisy routing).
          *
          * @param trainingNoise whether to add noise
          * @return this builder
@@ -395,8 +400,8 @@ public final class MoeTransformerLm extends AbstractBlock {
         }
 
         /**
-         * Makes every MoE layer a MoGE layer: it emits L_gs on the softmax over all E at the schedule's
-         * sigma. The weight lambda is applied by the loss ({@code MoeLoss}).
+         * Makes every MoE layer a MoGE layer: it emits L_gs on the softmax over all E at the
+         * schedule's sigma. The weight lambda is applied by the loss ({@code MoeLoss}).
          *
          * @param sigmaSchedule sigma per optimizer step, or null for plain MoE
          * @return this builder
@@ -438,7 +443,8 @@ public final class MoeTransformerLm extends AbstractBlock {
             }
             if (sigmaSchedule != null) {
                 moe.optRegularizer(
-                        GroupSparseRegularizer.builder().setExperts(experts).build(), sigmaSchedule);
+                        GroupSparseRegularizer.builder().setExperts(experts).build(),
+                        sigmaSchedule);
             }
             return moe.build();
         }
@@ -462,8 +468,8 @@ public final class MoeTransformerLm extends AbstractBlock {
             }
             if (experts == 0 && (sigmaSchedule != null || switchBalance)) {
                 throw new IllegalArgumentException(
-                        "the dense model (experts = 0) has no router: drop the group-sparse regularizer"
-                                + " and the balancing loss, or set experts >= 1");
+                        "the dense model (experts = 0) has no router: drop the group-sparse"
+                                + " regularizer and the balancing loss, or set experts >= 1");
             }
             return new MoeTransformerLm(this);
         }

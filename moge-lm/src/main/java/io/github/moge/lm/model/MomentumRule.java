@@ -4,13 +4,13 @@ import ai.djl.ndarray.NDArray;
 import io.github.moge.core.ops.ScalarOps;
 
 /**
- * How the output of each layer's feed-forward (MoE) sub-layer enters the residual stream: plainly (SMoE),
- * through heavy-ball momentum across layers (MomentumSMoE), or through an Adam-style step in the first
- * layer followed by heavy-ball momentum (AdamSMoE), as defined by Teo and Nguyen (2024), "MomentumSMoE:
- * Integrating Momentum into Sparse Mixture of Experts".
+ * How the output of each layer's feed-forward (MoE) sub-layer enters the residual stream: plainly
+ * (SMoE), through heavy-ball momentum across layers (MomentumSMoE), or through an Adam-style step
+ * in the first layer followed by heavy-ball momentum (AdamSMoE), as defined by Teo and Nguyen
+ * (2024), "MomentumSMoE: Integrating Momentum into Sparse Mixture of Experts".
  *
- * <p>With a_l the layer's post-attention activations, u_l the (dropped-out) MoE output on a_l and the
- * layer output x_{l+1} = LayerNorm(a_l + s_l), the increment s_l is
+ * <p>With a_l the layer's post-attention activations, u_l the (dropped-out) MoE output on a_l and
+ * the layer output x_{l+1} = LayerNorm(a_l + s_l), the increment s_l is
  *
  * <pre>
  *   PLAIN:    s_l = u_l
@@ -20,9 +20,10 @@ import io.github.moge.core.ops.ScalarOps;
  *             layer l &gt;= 1: as MOMENTUM
  * </pre>
  *
- * The momentum buffer m travels from layer to layer within one forward pass (per token, not across time).
- * Defaults are the released ones: mu = 0.7, gamma = 1, adamGamma = 1, beta1 = 0.9, beta2 = 0.999, eps =
- * 1e-8. See docs/lm.md for the sign convention relative to the paper's gradient-descent notation.
+ * The momentum buffer m travels from layer to layer within one forward pass (per token, not across
+ * time). Defaults are the released ones: mu = 0.7, gamma = 1, adamGamma = 1, beta1 = 0.9, beta2 =
+ * 0.999, eps = 1e-8. See docs/lm.md for the sign convention relative to the paper's
+ * gradient-descent notation.
  */
 public final class MomentumRule {
 
@@ -138,12 +139,23 @@ public final class MomentumRule {
             case MOMENTUM:
                 return "momentum(mu=" + mu + ", gamma=" + gamma + ")";
             default:
-                return "adam(gamma1=" + adamGamma + ", beta1=" + beta1 + ", beta2=" + beta2
-                        + ", then momentum mu=" + mu + ", gamma=" + gamma + ")";
+                return "adam(gamma1="
+                        + adamGamma
+                        + ", beta1="
+                        + beta1
+                        + ", beta2="
+                        + beta2
+                        + ", then momentum mu="
+                        + mu
+                        + ", gamma="
+                        + gamma
+                        + ")";
         }
     }
 
-    /** One layer's result: the increment added to the residual and the momentum buffer passed on. */
+    /**
+     * One layer's result: the increment added to the residual and the momentum buffer passed on.
+     */
     public static final class Step {
 
         private final NDArray increment;

@@ -14,20 +14,20 @@ import ai.djl.util.PairList;
 import io.github.moge.core.ops.ScalarOps;
 
 /**
- * Multi-head causal self-attention over a fixed span of preceding tokens, part of which may come from a
- * cached memory of earlier blocks, with learned relative position embeddings.
+ * Multi-head causal self-attention over a fixed span of preceding tokens, part of which may come
+ * from a cached memory of earlier blocks, with learned relative position embeddings.
  *
- * <p>Inputs: {@code x} [B, M, D] (the current block), {@code memory} [B, L, D] (the layer inputs of the L
- * tokens that precede the block, no gradient flows into them) and {@code keyPe} [D/H, L] (one learned
- * vector per relative distance, shared by the heads). Output: [B, M, D].
+ * <p>Inputs: {@code x} [B, M, D] (the current block), {@code memory} [B, L, D] (the layer inputs of
+ * the L tokens that precede the block, no gradient flows into them) and {@code keyPe} [D/H, L] (one
+ * learned vector per relative distance, shared by the heads). Output: [B, M, D].
  *
- * <p>Query position i of the block attends to exactly the L tokens at distances 1..L before it, taken from
- * the concatenation {@code [memory; x]}: never to itself (the residual path carries the token) and never
- * to a later token. The score of a key at distance delta is {@code (q . k + q . keyPe[:, L - delta]) /
- * sqrt(D/H)}; the softmax runs over the L keys. The band is extracted with the skew/unskew reshape trick,
- * so no mask and no loop over positions is needed. Dropout is applied to the attention probabilities. This
- * is the attention of the MomentumSMoE reference language model (an adaptive-span style Transformer
- * without the adaptive span).
+ * <p>Query position i of the block attends to exactly the L tokens at distances 1..L before it,
+ * taken from the concatenation {@code [memory; x]}: never to itself (the residual path carries the
+ * token) and never to a later token. The score of a key at distance delta is {@code (q . k + q .
+ * keyPe[:, L - delta]) / sqrt(D/H)}; the softmax runs over the L keys. The band is extracted with
+ * the skew/unskew reshape trick, so no mask and no loop over positions is needed. Dropout is
+ * applied to the attention probabilities. This is the attention of the MomentumSMoE reference
+ * language model (an adaptive-span style Transformer without the adaptive span).
  */
 public final class RelativeMemoryAttention extends AbstractBlock {
 
@@ -81,7 +81,11 @@ public final class RelativeMemoryAttention extends AbstractBlock {
         long headDim = width / heads;
         if (keyPe.getShape().get(1) != span || keyPe.getShape().get(0) != headDim) {
             throw new IllegalArgumentException(
-                    "keyPe must have shape [" + headDim + ", " + span + "] (head width, memory span), got "
+                    "keyPe must have shape ["
+                            + headDim
+                            + ", "
+                            + span
+                            + "] (head width, memory span), got "
                             + keyPe.getShape());
         }
         NDArray all = memory.concat(x, 1);
@@ -98,7 +102,9 @@ public final class RelativeMemoryAttention extends AbstractBlock {
         }
         NDArray mixed = skew(probs).batchMatMul(v); // [BH, M, hd]
         NDArray merged =
-                mixed.reshape(batch, heads, block, headDim).transpose(0, 2, 1, 3).reshape(batch, block, width);
+                mixed.reshape(batch, heads, block, headDim)
+                        .transpose(0, 2, 1, 3)
+                        .reshape(batch, block, width);
         return new NDList(forwardChild(out, parameterStore, merged, training));
     }
 
@@ -116,8 +122,8 @@ public final class RelativeMemoryAttention extends AbstractBlock {
     }
 
     /**
-     * Takes the band of a score matrix: X [N, M, L + M] -&gt; Y [N, M, L] with Y[i, l] = X[i, i + l], the
-     * key at concatenated index i + l, which lies at distance L - l before query i.
+     * Takes the band of a score matrix: X [N, M, L + M] -&gt; Y [N, M, L] with Y[i, l] = X[i, i +
+     * l], the key at concatenated index i + l, which lies at distance L - l before query i.
      *
      * @param scores the scores of each query against all L + M keys
      * @param span L
@@ -129,13 +135,14 @@ public final class RelativeMemoryAttention extends AbstractBlock {
         long m = shape.get(1);
         long cols = shape.get(2);
         NDArray flat = scores.reshape(n, m * cols);
-        NDArray padded = flat.concat(scores.getManager().zeros(new Shape(n, m), scores.getDataType()), 1);
+        NDArray padded =
+                flat.concat(scores.getManager().zeros(new Shape(n, m), scores.getDataType()), 1);
         return padded.reshape(n, m, cols + 1).get(new NDIndex(":, :, :{}", span));
     }
 
     /**
-     * Inverse placement of {@link #unskew}: Y [N, M, L] -&gt; X [N, M, L + M] with X[i, i + l] = Y[i, l] and
-     * zeros elsewhere.
+     * Inverse placement of {@link #unskew}: Y [N, M, L] -&gt; X [N, M, L + M] with X[i, i + l] =
+     * Y[i, l] and zeros elsewhere.
      *
      * @param banded the banded matrix
      * @return the matrix over all L + M keys
@@ -146,14 +153,17 @@ public final class RelativeMemoryAttention extends AbstractBlock {
         long m = shape.get(1);
         long span = shape.get(2);
         NDArray padded =
-                banded.concat(banded.getManager().zeros(new Shape(n, m, m + 1), banded.getDataType()), 2);
-        NDArray flat = padded.reshape(n, m * (span + m + 1)).get(new NDIndex(":, :{}", m * (span + m)));
+                banded.concat(
+                        banded.getManager().zeros(new Shape(n, m, m + 1), banded.getDataType()), 2);
+        NDArray flat =
+                padded.reshape(n, m * (span + m + 1)).get(new NDIndex(":, :{}", m * (span + m)));
         return flat.reshape(n, m, span + m);
     }
 
     /** {@inheritDoc} */
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         Shape x = inputShapes[0];
         width = (int) x.get(x.dimension() - 1);
         if (width % heads != 0) {

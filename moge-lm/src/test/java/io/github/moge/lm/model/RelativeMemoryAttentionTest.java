@@ -38,6 +38,7 @@ class RelativeMemoryAttentionTest {
         NDArray band = manager.create(new float[] {1, 2, 3, 4, 5, 6}).reshape(1, 2, 3);
         NDArray full = RelativeMemoryAttention.skew(band);
         assertArrayEquals(new float[] {1, 2, 3, 0, 0, 0, 4, 5, 6, 0}, full.toFloatArray());
-        assertArrayEquals(band.toFloatArray(), RelativeMemoryAttention.unskew(full, 3).toFloatArray());
+        assertArrayEquals(
+                band.toFloatArray(), RelativeMemoryAttention.unskew(full, 3).toFloatArray());
     }
 }

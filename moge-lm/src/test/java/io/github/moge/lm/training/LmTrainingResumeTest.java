@@ -36,10 +36,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The language model on the shared training loop resumes exactly: a tiny SMoGE LM with everything that
- * carries state (attention memory, dropout, noisy routing, balance and group-sparse losses on a sigma
- * schedule, Adam on a warm-up) on a synthetic token stream, interrupted in the middle of an epoch and
- * resumed, gives the uninterrupted run's per-step metrics bit for bit.
+ * The language model on the shared training loop resumes exactly: a tiny SMoGE LM with everything
+ * that carries state (attention memory, dropout, noisy routing, balance and group-sparse losses on
+ * a sigma schedule, Adam on a warm-up) on a synthetic token stream, interrupted in the middle of an
+ * epoch and resumed, gives the uninterrupted run's per-step metrics bit for bit.
  */
 class LmTrainingResumeTest {
 
@@ -48,7 +48,11 @@ class LmTrainingResumeTest {
     private static final int BLOCK = 8;
     private static final int EPOCHS = 2;
     private static final int STEPS_PER_EPOCH = 6;
-    /** The step after which the interrupted run crashes: epoch 2, batch 3, so the memory is not zero. */
+
+    /**
+     * The step after which the interrupted run crashes: epoch 2, batch 3, so the memory is not
+     * zero.
+     */
     private static final int CRASH_AFTER = 8;
 
     @TempDir Path temp;
@@ -56,12 +60,18 @@ class LmTrainingResumeTest {
     private final PrintStream quiet =
             new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
 
-    /** A stream with structure to learn: mostly next = 3 * previous + 1 (mod V), 1 in 4 tokens random. */
+    /**
+     * A stream with structure to learn: mostly next = 3 * previous + 1 (mod V), 1 in 4 tokens
+     * random.
+     */
     private static int[] stream(int length, long seed) {
         Random random = new Random(seed);
         int[] out = new int[length];
         for (int i = 1; i < length; i++) {
-            out[i] = random.nextInt(4) == 0 ? random.nextInt(VOCABULARY) : (3 * out[i - 1] + 1) % VOCABULARY;
+            out[i] =
+                    random.nextInt(4) == 0
+                            ? random.nextInt(VOCABULARY)
+                            : (3 * out[i - 1] + 1) % VOCABULARY;
         }
         return out;
     }
@@ -71,7 +81,11 @@ class LmTrainingResumeTest {
         for (int i = 0; i < VOCABULARY; i++) {
             words.add("w" + i);
         }
-        return new Corpus("synthetic", Vocabulary.fromTraining(words, 0), stream(2000, 1), stream(300, 2),
+        return new Corpus(
+                "synthetic",
+                Vocabulary.fromTraining(words, 0),
+                stream(2000, 1),
+                stream(300, 2),
                 stream(300, 3));
     }
 
@@ -119,11 +133,15 @@ class LmTrainingResumeTest {
     }
 
     private static LmTraining.RunOptions crashAfter(int step) {
-        return (b, dir) -> b.optCheckpointEvery(1).addStepListener(r -> {
-            if (r.getStep() == step) {
-                throw new IllegalStateException("simulated kill after step " + step);
-            }
-        });
+        return (b, dir) ->
+                b.optCheckpointEvery(1)
+                        .addStepListener(
+                                r -> {
+                                    if (r.getStep() == step) {
+                                        throw new IllegalStateException(
+                                                "simulated kill after step " + step);
+                                    }
+                                });
     }
 
     private static String loss(List<String> rows, int step) {
@@ -150,8 +168,12 @@ class LmTrainingResumeTest {
         assertEquals(EPOCHS * STEPS_PER_EPOCH, expected.getSteps());
         List<String> rows = stepRows(straight);
         assertEquals(1 + EPOCHS * STEPS_PER_EPOCH, rows.size());
-        assertTrue(rows.get(0).startsWith("step,epoch,batch,loss,ce,balance_loss,group_sparse_loss,grad_norm,"
-                + "learning_rate"), rows.get(0));
+        assertTrue(
+                rows.get(0)
+                        .startsWith(
+                                "step,epoch,batch,loss,ce,balance_loss,group_sparse_loss,grad_norm,"
+                                        + "learning_rate"),
+                rows.get(0));
         assertTrue(Files.isRegularFile(straight.resolve("lm-best-0000.params")));
 
         Path killed = temp.resolve("killed");
@@ -168,10 +190,14 @@ class LmTrainingResumeTest {
         assertEquals(expected.getValidPerplexity(), resumed.getValidPerplexity());
         assertEquals(expected.getBestEpoch(), resumed.getBestEpoch());
         assertEquals(expected.getTestPerplexity(), resumed.getTestPerplexity());
-        assertTrue(Double.isFinite(expected.getTestPerplexity()) && expected.getTestPerplexity() > 1);
+        assertTrue(
+                Double.isFinite(expected.getTestPerplexity()) && expected.getTestPerplexity() > 1);
     }
 
-    /** Delegates to the real step but ignores the memory in the checkpoint, as a step without it would. */
+    /**
+     * Delegates to the real step but ignores the memory in the checkpoint, as a step without it
+     * would.
+     */
     private static final class ForgetfulStep implements TrainingStep {
         private final TrainingStep step;
 
@@ -214,8 +240,12 @@ class LmTrainingResumeTest {
                 (b, dir) -> {
                     Model model = current.get().getModel();
                     b.optCheckpointEvery(1)
-                            .optTrainingStep(new ForgetfulStep(new LmTrainingStep(
-                                    (MoeTransformerLm) model.getBlock(), ROWS, model.getNDManager())));
+                            .optTrainingStep(
+                                    new ForgetfulStep(
+                                            new LmTrainingStep(
+                                                    (MoeTransformerLm) model.getBlock(),
+                                                    ROWS,
+                                                    model.getNDManager())));
                 };
         try (LmTraining training = training(forgetful).build()) {
             current.set(training);
@@ -247,10 +277,15 @@ class LmTrainingResumeTest {
         assertEquals(CRASH_AFTER + 1, partial.getSteps());
         assertEquals(1, partial.getEpochsFinished());
         assertEquals(0, partial.getBestEpoch());
-        assertTrue(Files.isDirectory(stopped.resolve("checkpoints/step-00000009")), "the stop checkpoints");
-        assertTrue(Files.readString(stopped.resolve(LmTraining.SUMMARY_FILE)).contains("\"completed\": false"));
+        assertTrue(
+                Files.isDirectory(stopped.resolve("checkpoints/step-00000009")),
+                "the stop checkpoints");
+        assertTrue(
+                Files.readString(stopped.resolve(LmTraining.SUMMARY_FILE))
+                        .contains("\"completed\": false"));
 
-        // A second budget, spent after two more steps: the resumed run also stops with a checkpoint.
+        // A second budget, spent after two more steps: the resumed run also stops with a
+        // checkpoint.
         AtomicLong again = new AtomicLong();
         try (LmTraining training =
                 training((b, dir) -> {})
@@ -261,14 +296,24 @@ class LmTrainingResumeTest {
         }
         assertFalse(partial.isCompleted());
         assertEquals(CRASH_AFTER + 3, partial.getSteps());
-        assertTrue(Files.isDirectory(stopped.resolve("checkpoints/step-00000011")), "the second stop checkpoints");
+        assertTrue(
+                Files.isDirectory(stopped.resolve("checkpoints/step-00000011")),
+                "the second stop checkpoints");
 
         LmTraining.Summary resumed;
-        try (LmTraining training = training((b, dir) -> b.addStepListener(r -> {
-                    if (r.getStep() < CRASH_AFTER + 3) {
-                        throw new IllegalStateException("step " + r.getStep() + " was trained twice");
-                    }
-                })).build()) {
+        try (LmTraining training =
+                training(
+                                (b, dir) ->
+                                        b.addStepListener(
+                                                r -> {
+                                                    if (r.getStep() < CRASH_AFTER + 3) {
+                                                        throw new IllegalStateException(
+                                                                "step "
+                                                                        + r.getStep()
+                                                                        + " was trained twice");
+                                                    }
+                                                }))
+                        .build()) {
             resumed = training.resume(stopped);
         }
         assertTrue(resumed.isCompleted());
@@ -280,15 +325,20 @@ class LmTrainingResumeTest {
 
     @Test
     void epochsThatContinueTheStreamCarryTheMemoryAcrossTheirBoundary() throws IOException {
-        // Two epochs of 6 continuing batches see blocks 0..11 with the memory carried throughout, exactly as
+        // Two epochs of 6 continuing batches see blocks 0..11 with the memory carried throughout,
+        // exactly as
         // one epoch of 12 batches does: every step's loss, gradient norm and learning rate agree.
         Path continuing = temp.resolve("continuing");
-        try (LmTraining training = training((b, dir) -> {}).optMaxStepsPerEpoch(0).optBatchesPerEpoch(6).build()) {
+        try (LmTraining training =
+                training((b, dir) -> {}).optMaxStepsPerEpoch(0).optBatchesPerEpoch(6).build()) {
             training.run(continuing);
         }
         Path single = temp.resolve("single");
         try (LmTraining training =
-                training((b, dir) -> {}).setEpochs(1).optMaxStepsPerEpoch(EPOCHS * STEPS_PER_EPOCH).build()) {
+                training((b, dir) -> {})
+                        .setEpochs(1)
+                        .optMaxStepsPerEpoch(EPOCHS * STEPS_PER_EPOCH)
+                        .build()) {
             training.run(single);
         }
         List<String> a = stepRows(continuing);
@@ -298,7 +348,9 @@ class LmTrainingResumeTest {
         for (int i = 1; i < a.size(); i++) {
             assertEquals(afterPosition(b.get(i)), afterPosition(a.get(i)), "step " + (i - 1));
         }
-        assertThrows(IllegalArgumentException.class, () -> training((b2, dir) -> {}).optBatchesPerEpoch(6).build());
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> training((b2, dir) -> {}).optBatchesPerEpoch(6).build());
     }
 
     private static String afterPosition(String row) {
@@ -311,15 +363,25 @@ class LmTrainingResumeTest {
         List<Integer> counts = new ArrayList<>();
         AtomicReference<LmTraining> current = new AtomicReference<>();
         try (LmTraining training =
-                training((b, dir) -> b.optCheckpointEvery(2).addStepListener(r -> counts.add(
-                                current.get().getModel().getNDManager().getManagedArrays().size())))
+                training(
+                                (b, dir) ->
+                                        b.optCheckpointEvery(2)
+                                                .addStepListener(
+                                                        r ->
+                                                                counts.add(
+                                                                        current.get()
+                                                                                .getModel()
+                                                                                .getNDManager()
+                                                                                .getManagedArrays()
+                                                                                .size())))
                         .build()) {
             current.set(training);
             training.run(temp.resolve("run"));
         }
         assertEquals(EPOCHS * STEPS_PER_EPOCH, counts.size());
         for (int i = 1; i < counts.size(); i++) {
-            assertEquals(counts.get(0), counts.get(i), "arrays alive after step " + i + ": " + counts);
+            assertEquals(
+                    counts.get(0), counts.get(i), "arrays alive after step " + i + ": " + counts);
         }
     }
 }

@@ -28,7 +28,8 @@ class LmTrainingTest {
     void smogeLearnsBrownWellBelowUnigramPerplexity() throws Exception {
         Path brown = BrownCorpus.locate();
         assumeTrue(brown != null, "Brown corpus absent: set MOGE_BROWN_DIR or run .ci/run");
-        // Brown at small size: the first 40,000 words train (vocabulary: words seen > 3 times there),
+        // Brown at small size: the first 40,000 words train (vocabulary: words seen > 3 times
+        // there),
         // the next 20,000 validate, 20,000 after them test; several passes over the training part
         Corpus head = BrownCorpus.load(brown, true, 40_000, 20_000);
         Corpus corpus =
@@ -44,7 +45,12 @@ class LmTrainingTest {
         int epochs = Integer.getInteger("moge.lm.testEpochs", 2);
         int steps = epochs * LmTraining.stepsPerEpoch(corpus.getTrain(), batch, block, 0, 0);
         SigmaSchedule sigma =
-                SigmaSchedule.builder().setMax(10f).setMin(1.5f).setPower(0.3f).setTotalSteps(steps).build();
+                SigmaSchedule.builder()
+                        .setMax(10f)
+                        .setMin(1.5f)
+                        .setPower(0.3f)
+                        .setTotalSteps(steps)
+                        .build();
         MoeTransformerLm lm =
                 MoeTransformerLm.builder()
                         .setVocabularySize(corpus.getVocabulary().size())
@@ -81,16 +87,23 @@ class LmTrainingTest {
         double before = Math.exp(Double.parseDouble(rows.get(1).split(",")[ce]));
         List<EpochRecord> epochRecords = EpochRecord.readAll(run);
         System.out.printf(
-                "brown smoke: V=%d unigram valid ppl %.1f, first step %.1f, after %d steps: valid %.1f test %.1f,"
-                        + " %.0f tok/s%n",
-                corpus.getVocabulary().size(), unigram, before, steps, summary.getValidPerplexity(),
-                summary.getTestPerplexity(), summary.getTokensPerSecond());
+                "brown smoke: V=%d unigram valid ppl %.1f, first step %.1f, after %d steps: valid"
+                        + " %.1f test %.1f, %.0f tok/s%n",
+                corpus.getVocabulary().size(),
+                unigram,
+                before,
+                steps,
+                summary.getValidPerplexity(),
+                summary.getTestPerplexity(),
+                summary.getTokensPerSecond());
         // an untrained model is near-uniform over V, far above the unigram model
         assertTrue(before > unigram, "untrained " + before + " vs unigram " + unigram);
         // the training cross-entropy falls from epoch to epoch
         assertEquals(epochs, epochRecords.size());
         for (int e = 1; e < epochs; e++) {
-            assertTrue(epochRecords.get(e).getTraining().get("ce") < epochRecords.get(e - 1).getTraining().get("ce"),
+            assertTrue(
+                    epochRecords.get(e).getTraining().get("ce")
+                            < epochRecords.get(e - 1).getTraining().get("ce"),
                     "train ce of epoch " + (e + 1) + " did not fall: " + log);
         }
         assertTrue(
@@ -98,8 +111,12 @@ class LmTrainingTest {
                 summary.getValidPerplexity() < 0.9 * unigram,
                 "valid ppl " + summary.getValidPerplexity() + " not well below unigram " + unigram);
         for (int e = 1; e < epochs; e++) {
-            assertTrue(epochRecords.get(e).getValidation().get(PerplexityEvaluation.NAME)
-                            < epochRecords.get(e - 1).getValidation().get(PerplexityEvaluation.NAME),
+            assertTrue(
+                    epochRecords.get(e).getValidation().get(PerplexityEvaluation.NAME)
+                            < epochRecords
+                                    .get(e - 1)
+                                    .getValidation()
+                                    .get(PerplexityEvaluation.NAME),
                     "valid ppl of epoch " + (e + 1) + " did not fall: " + log);
         }
         assertTrue(summary.getTestPerplexity() < unigram);
@@ -107,8 +124,11 @@ class LmTrainingTest {
         assertEquals(steps, summary.getSteps());
         assertEquals(1 + steps, rows.size());
         assertTrue(Files.isRegularFile(run.resolve("lm-best-0000.params")));
-        double bestRecorded = epochRecords.stream()
-                .mapToDouble(r -> r.getValidation().get(PerplexityEvaluation.NAME)).min().orElseThrow();
+        double bestRecorded =
+                epochRecords.stream()
+                        .mapToDouble(r -> r.getValidation().get(PerplexityEvaluation.NAME))
+                        .min()
+                        .orElseThrow();
         assertEquals(bestRecorded, summary.getValidPerplexity());
     }
 }

@@ -11,7 +11,10 @@ import ai.djl.training.dataset.Batch;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 
-/** Epochs as one pass, or as a fixed number of batches that continue the stream (the reference's epoch). */
+/**
+ * Epochs as one pass, or as a fixed number of batches that continue the stream (the reference's
+ * epoch).
+ */
 class StreamBatchesTest {
 
     /** 42 tokens in 2 rows of 21: 20 predictable positions, 5 blocks of 4. */
@@ -55,9 +58,14 @@ class StreamBatchesTest {
     @Test
     void aContinuedBatchHoldsTheTokensOfItsBlock() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            Batch batch = StreamBatches.continuing(STREAM, 2, 4, 3).getBatch(manager, 1, 1, 1); // block 4
-            assertArrayEquals(new int[] {16, 17, 18, 19, 37, 38, 39, 40}, batch.getData().head().toIntArray());
-            assertArrayEquals(new int[] {17, 18, 19, 20, 38, 39, 40, 41}, batch.getLabels().head().toIntArray());
+            Batch batch =
+                    StreamBatches.continuing(STREAM, 2, 4, 3).getBatch(manager, 1, 1, 1); // block 4
+            assertArrayEquals(
+                    new int[] {16, 17, 18, 19, 37, 38, 39, 40},
+                    batch.getData().head().toIntArray());
+            assertArrayEquals(
+                    new int[] {17, 18, 19, 20, 38, 39, 40, 41},
+                    batch.getLabels().head().toIntArray());
         }
     }
 }

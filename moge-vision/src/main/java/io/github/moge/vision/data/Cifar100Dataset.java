@@ -20,12 +20,12 @@ import org.slf4j.LoggerFactory;
  * training and 10000 test examples) read from the binary version and held in memory.
  *
  * <p>{@link Usage#TRAIN} reads {@code train.bin} and {@link Usage#TEST} {@code test.bin} (there is
- * no validation split). The binary files are sequences of {@value
- * #RECORD_BYTES}-byte records: one coarse label byte ({@code 0..19}), one fine label byte ({@code
- * 0..99}), then 3072 pixel bytes, the 1024 red values, the 1024 green values and the 1024 blue
- * values of the image, each plane row-major. {@link Builder#optLabelType(LabelType)} picks which
- * label the records carry (fine by default). Records hold a float32 image in {@code [0, 1]} of
- * shape {@code [3, 32, 32]} and the float32 label.
+ * no validation split). The binary files are sequences of {@value #RECORD_BYTES}-byte records: one
+ * coarse label byte ({@code 0..19}), one fine label byte ({@code 0..99}), then 3072 pixel bytes,
+ * the 1024 red values, the 1024 green values and the 1024 blue values of the image, each plane
+ * row-major. {@link Builder#optLabelType(LabelType)} picks which label the records carry (fine by
+ * default). Records hold a float32 image in {@code [0, 1]} of shape {@code [3, 32, 32]} and the
+ * float32 label.
  *
  * <p>{@link #prepare(Progress)} looks, in this order, in the directory given to {@link
  * Builder#optDataDir(Path)}, in {@code $MOGE_DATA}, {@code $MOGE_DATA/cifar-100} and {@code
@@ -34,9 +34,9 @@ import org.slf4j.LoggerFactory;
  * published archive {@value #ARCHIVE_NAME}, which is then extracted next to itself by {@link
  * SafeTarExtractor} (links, escaping names and oversized entries refused; the MD5 {@value
  * #ARCHIVE_MD5} is verified when the archive has the published size, otherwise the content is only
- * validated structurally). Files are validated: size a whole number of records (a file of
- * 3073-byte records is recognised as CIFAR-10 and refused with that explanation) and every label
- * in range. Nothing found gives one {@link DataException} listing every place tried.
+ * validated structurally). Files are validated: size a whole number of records (a file of 3073-byte
+ * records is recognised as CIFAR-10 and refused with that explanation) and every label in range.
+ * Nothing found gives one {@link DataException} listing every place tried.
  */
 public final class Cifar100Dataset extends LocalImageDataset {
 
@@ -77,6 +77,7 @@ public final class Cifar100Dataset extends LocalImageDataset {
 
     private static final Logger logger = LoggerFactory.getLogger(Cifar100Dataset.class);
     private static final int PIXELS = 3 * IMAGE_SIZE * IMAGE_SIZE;
+
     /** train.bin is 153.7 MB and test.bin 30.7 MB; anything beyond this is not CIFAR-100. */
     private static final long MAX_ENTRY_BYTES = 200L << 20;
 
@@ -107,14 +108,24 @@ public final class Cifar100Dataset extends LocalImageDataset {
         String file = fileName();
         Path bin =
                 search().find(
-                        this::probe,
-                        "CIFAR-100 " + (getUsage() == Usage.TRAIN ? "training" : "test") + " data ("
-                                + file + " or " + ARCHIVE_NAME + ")",
-                        "To get the data: download " + ARCHIVE_NAME
-                                + " (binary version) from https://www.cs.toronto.edu/~kriz/cifar.html"
-                                + " and put it (or its extracted " + ARCHIVE_DIR + " folder) in a"
-                                + " directory given by --data, or set "
-                                + FashionMnistDataset.ENV_DATA_DIR + "=<dir>.");
+                                this::probe,
+                                "CIFAR-100 "
+                                        + (getUsage() == Usage.TRAIN ? "training" : "test")
+                                        + " data ("
+                                        + file
+                                        + " or "
+                                        + ARCHIVE_NAME
+                                        + ")",
+                                "To get the data: download "
+                                        + ARCHIVE_NAME
+                                        + " (binary version) from"
+                                        + " https://www.cs.toronto.edu/~kriz/cifar.html and put it"
+                                        + " (or its extracted "
+                                        + ARCHIVE_DIR
+                                        + " folder) in a"
+                                        + " directory given by --data, or set "
+                                        + FashionMnistDataset.ENV_DATA_DIR
+                                        + "=<dir>.");
         load(bin);
     }
 
@@ -134,12 +145,19 @@ public final class Cifar100Dataset extends LocalImageDataset {
             extractArchive(archive, dir);
             Path p = dir.resolve(ARCHIVE_DIR).resolve(file);
             if (!Files.isRegularFile(p)) {
-                throw new DataException(archive + ": the archive holds no " + ARCHIVE_DIR + "/" + file);
+                throw new DataException(
+                        archive + ": the archive holds no " + ARCHIVE_DIR + "/" + file);
             }
             return p;
         }
-        reason.append("no ").append(file).append(", ").append(ARCHIVE_DIR).append('/').append(file)
-                .append(" or ").append(ARCHIVE_NAME);
+        reason.append("no ")
+                .append(file)
+                .append(", ")
+                .append(ARCHIVE_DIR)
+                .append('/')
+                .append(file)
+                .append(" or ")
+                .append(ARCHIVE_NAME);
         return null;
     }
 
@@ -149,17 +167,26 @@ public final class Cifar100Dataset extends LocalImageDataset {
             String md5 = SafeTarExtractor.md5(archive);
             if (!md5.equals(ARCHIVE_MD5)) {
                 throw new DataException(
-                        archive + ": MD5 " + md5 + " differs from the published " + ARCHIVE_MD5
+                        archive
+                                + ": MD5 "
+                                + md5
+                                + " differs from the published "
+                                + ARCHIVE_MD5
                                 + "; the download is corrupt, delete it and download again");
             }
         } else {
             logger.warn(
                     "{} is {} bytes, not the published {}: MD5 not checked, content validated only",
-                    archive, size, ARCHIVE_BYTES);
+                    archive,
+                    size,
+                    ARCHIVE_BYTES);
         }
         if (!Files.isWritable(dir)) {
             throw new DataException(
-                    archive + ": cannot extract, " + dir + " is not writable; extract it elsewhere"
+                    archive
+                            + ": cannot extract, "
+                            + dir
+                            + " is not writable; extract it elsewhere"
                             + " (tar xzf) and pass that directory with --data");
         }
         logger.info("Extracting {} into {}", archive, dir);
@@ -174,12 +201,17 @@ public final class Cifar100Dataset extends LocalImageDataset {
         if (bytes % RECORD_BYTES != 0) {
             String hint =
                     bytes % (RECORD_BYTES - 1) == 0
-                            ? " (it is a whole number of 3073-byte records: that is CIFAR-10, which has"
-                                    + " one label byte, not CIFAR-100)"
+                            ? " (it is a whole number of 3073-byte records: that is CIFAR-10, which"
+                                    + " has one label byte, not CIFAR-100)"
                             : " (truncated download or not a CIFAR-100 binary file)";
             throw new DataException(
-                    bin + ": size " + bytes + " is not a multiple of the " + RECORD_BYTES
-                            + "-byte CIFAR-100 record" + hint);
+                    bin
+                            + ": size "
+                            + bytes
+                            + " is not a multiple of the "
+                            + RECORD_BYTES
+                            + "-byte CIFAR-100 record"
+                            + hint);
         }
         if (bytes > MAX_ENTRY_BYTES) {
             throw new DataException(bin + ": " + bytes + " bytes is far more than CIFAR-100 has");
@@ -192,9 +224,14 @@ public final class Cifar100Dataset extends LocalImageDataset {
             if (coarse >= COARSE_CLASSES || fine >= FINE_CLASSES) {
                 throw new DataException(
                         String.format(
-                                "%s: record %d (byte offset %d) has coarse label %d (valid 0..%d) and"
-                                        + " fine label %d (valid 0..%d)",
-                                bin, i, (long) i * RECORD_BYTES, coarse, COARSE_CLASSES - 1, fine,
+                                "%s: record %d (byte offset %d) has coarse label %d (valid 0..%d)"
+                                        + " and fine label %d (valid 0..%d)",
+                                bin,
+                                i,
+                                (long) i * RECORD_BYTES,
+                                coarse,
+                                COARSE_CLASSES - 1,
+                                fine,
                                 FINE_CLASSES - 1));
             }
         }

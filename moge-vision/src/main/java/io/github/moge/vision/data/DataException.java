@@ -6,8 +6,8 @@ import java.io.IOException;
  * Signals that a dataset could not be found or that a data file is malformed.
  *
  * <p>It is an {@link IOException}, so callers that already handle I/O failures handle it too. The
- * message always names the file (or, for a missing dataset, every place that was searched) and
- * the problem, so it can be shown to a user as is.
+ * message always names the file (or, for a missing dataset, every place that was searched) and the
+ * problem, so it can be shown to a user as is.
  */
 public class DataException extends IOException {
 

@@ -16,9 +16,9 @@ import org.slf4j.LoggerFactory;
  * <p>The order is always: the explicit directory ({@code optDataDir}/{@code --data}), then the
  * directory in {@code $MOGE_DATA} and/or its dataset-specific subdirectories, then a system
  * directory, then an optional fallback that is not a directory (a download). A candidate that is
- * not an existing directory is passed over without asking the dataset; when the explicit
- * directory does not match and the search goes on, a warning says so. Instances are immutable:
- * each {@link #find} records its own attempts.
+ * not an existing directory is passed over without asking the dataset; when the explicit directory
+ * does not match and the search goes on, a warning says so. Instances are immutable: each {@link
+ * #find} records its own attempts.
  */
 final class DataSearch {
 
@@ -99,8 +99,12 @@ final class DataSearch {
      * @throws IOException if reading fails for another reason
      */
     <T> T find(
-            Probe<T> probe, String fallbackLabel, Fallback<T> fallback, String header,
-            String howToGet) throws IOException {
+            Probe<T> probe,
+            String fallbackLabel,
+            Fallback<T> fallback,
+            String header,
+            String howToGet)
+            throws IOException {
         List<Path> dirs = new ArrayList<>();
         List<String> labels = new ArrayList<>();
         List<String> tried = new ArrayList<>();

@@ -19,15 +19,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Fashion-MNIST (Zalando, 28 x 28 grey images, 10 classes, 60000 training and 10000 test
- * examples) read from local IDX files and held in memory.
+ * Fashion-MNIST (Zalando, 28 x 28 grey images, 10 classes, 60000 training and 10000 test examples)
+ * read from local IDX files and held in memory.
  *
- * <p>Each record's data is one float32 image scaled to {@code [0, 1]}, shape {@code [1, 28, 28]}
- * or {@code [784]} when built with {@link Builder#optFlatten(boolean) optFlatten(true)}; its label
- * is the float32 class index (a scalar), as DJL's own classification datasets do. {@link
+ * <p>Each record's data is one float32 image scaled to {@code [0, 1]}, shape {@code [1, 28, 28]} or
+ * {@code [784]} when built with {@link Builder#optFlatten(boolean) optFlatten(true)}; its label is
+ * the float32 class index (a scalar), as DJL's own classification datasets do. {@link
  * Builder#optLimit(long)} keeps the first N examples.
  *
  * <p>{@link #prepare(Progress)} locates the files, trying in this order:
+ *
  * <ol>
  *   <li>the directory given to {@link Builder#optDataDir(Path)};
  *   <li>the directory in the environment variable {@value #ENV_DATA_DIR}, then its {@code
@@ -37,6 +38,7 @@ import org.slf4j.LoggerFactory;
  *       .FashionMnist} uses, downloaded into DJL's cache), only when the system property {@code
  *       offline} is not {@code "true"}.
  * </ol>
+ *
  * A directory matches when it holds both {@code <p>-images-idx3-ubyte[.gz]} and {@code
  * <p>-labels-idx1-ubyte[.gz]}, with {@code p} = {@code train} or {@code t10k}. When nothing is
  * found, a {@link DataException} lists every place tried and how to get the data. Every file is
@@ -104,17 +106,24 @@ public final class FashionMnistDataset extends LocalImageDataset {
         String prefix = prefix();
         loadedFrom =
                 search().find(
-                        this::probe,
-                        "DJL download of Fashion-MNIST",
-                        reason -> download(progress, reason),
-                        "Fashion-MNIST " + (getUsage() == Usage.TRAIN ? "training" : "test")
-                                + " data not found: looked for " + prefix
-                                + "-images-idx3-ubyte[.gz] and " + prefix
-                                + "-labels-idx1-ubyte[.gz] in:",
-                        "To get the data: `apt-get install dataset-fashion-mnist` (installs to "
-                                + SYSTEM_DATA_DIR + "), or put the four IDX files in a directory"
-                                + " and set " + ENV_DATA_DIR + "=<dir> or pass --data <dir>, or run"
-                                + " without -Doffline=true to let DJL download them.");
+                                this::probe,
+                                "DJL download of Fashion-MNIST",
+                                reason -> download(progress, reason),
+                                "Fashion-MNIST "
+                                        + (getUsage() == Usage.TRAIN ? "training" : "test")
+                                        + " data not found: looked for "
+                                        + prefix
+                                        + "-images-idx3-ubyte[.gz] and "
+                                        + prefix
+                                        + "-labels-idx1-ubyte[.gz] in:",
+                                "To get the data: `apt-get install dataset-fashion-mnist` (installs"
+                                        + " to "
+                                        + SYSTEM_DATA_DIR
+                                        + "), or put the four IDX files in a directory"
+                                        + " and set "
+                                        + ENV_DATA_DIR
+                                        + "=<dir> or pass --data <dir>, or run"
+                                        + " without -Doffline=true to let DJL download them.");
     }
 
     private String prefix() {
@@ -143,9 +152,9 @@ public final class FashionMnistDataset extends LocalImageDataset {
     }
 
     /**
-     * Builds the images at the given indices as one float32 NDArray scaled to {@code [0, 1]}:
-     * shape {@code [n, 784]} when flattened, otherwise {@code [n, 1, 28, 28]}. The bytes are
-     * copied image by image and converted to float on the manager's device.
+     * Builds the images at the given indices as one float32 NDArray scaled to {@code [0, 1]}: shape
+     * {@code [n, 784]} when flattened, otherwise {@code [n, 1, 28, 28]}. The bytes are copied image
+     * by image and converted to float on the manager's device.
      *
      * @param manager the manager (and device) of the result
      * @param indices example indices, each in {@code 0..size()-1}
@@ -237,10 +246,12 @@ public final class FashionMnistDataset extends LocalImageDataset {
         if (img == null && lbl == null) {
             reason.append("no ").append(prefix).append(" image or label files");
         } else if (img == null) {
-            reason.append("label file present but no ").append(prefix)
+            reason.append("label file present but no ")
+                    .append(prefix)
                     .append("-images-idx3-ubyte[.gz]");
         } else if (lbl == null) {
-            reason.append("image file present but no ").append(prefix)
+            reason.append("image file present but no ")
+                    .append(prefix)
                     .append("-labels-idx1-ubyte[.gz]");
         } else {
             return load(img, lbl);
@@ -314,8 +325,15 @@ public final class FashionMnistDataset extends LocalImageDataset {
         IdxReader.checkSameCount(img, lbl, labelSource);
         if (img.getRows() != IMAGE_SIZE || img.getCols() != IMAGE_SIZE) {
             throw new DataException(
-                    img.getSource() + ": images are " + img.getRows() + " x " + img.getCols()
-                            + ", Fashion-MNIST images are " + IMAGE_SIZE + " x " + IMAGE_SIZE);
+                    img.getSource()
+                            + ": images are "
+                            + img.getRows()
+                            + " x "
+                            + img.getCols()
+                            + ", Fashion-MNIST images are "
+                            + IMAGE_SIZE
+                            + " x "
+                            + IMAGE_SIZE);
         }
         images = img.getPixels();
         labels = lbl;
@@ -348,7 +366,8 @@ public final class FashionMnistDataset extends LocalImageDataset {
         protected void checkUsage(Usage usage) {
             if (usage != Usage.TRAIN && usage != Usage.TEST) {
                 throw new IllegalArgumentException(
-                        "Fashion-MNIST has only TRAIN and TEST splits, got " + usage
+                        "Fashion-MNIST has only TRAIN and TEST splits, got "
+                                + usage
                                 + "; use RandomAccessDataset.randomSplit for a validation set");
             }
         }

@@ -4,8 +4,8 @@ package io.github.moge.vision.data;
  * The content of an IDX image file: {@code count} images of {@code rows x cols} unsigned bytes,
  * stored row-major and image after image in one array.
  *
- * <p>The pixel array is shared, not copied (an MNIST-sized training set is 47 MB); callers must
- * not modify it.
+ * <p>The pixel array is shared, not copied (an MNIST-sized training set is 47 MB); callers must not
+ * modify it.
  */
 public final class IdxImages {
 
@@ -28,8 +28,15 @@ public final class IdxImages {
     public IdxImages(String source, int count, int rows, int cols, byte[] pixels) {
         if ((long) count * rows * cols != pixels.length) {
             throw new IllegalArgumentException(
-                    source + ": " + pixels.length + " pixel bytes do not match " + count + " x "
-                            + rows + " x " + cols);
+                    source
+                            + ": "
+                            + pixels.length
+                            + " pixel bytes do not match "
+                            + count
+                            + " x "
+                            + rows
+                            + " x "
+                            + cols);
         }
         this.source = source;
         this.count = count;

@@ -16,16 +16,17 @@ import java.util.zip.ZipException;
  * <p>An IDX file is a big-endian header followed by the data: a magic number {@code 0x0000TTDD}
  * ({@code TT} the element type, {@code 0x08} for unsigned bytes; {@code DD} the number of
  * dimensions), then one 32-bit size per dimension, then the elements. This reader accepts
+ *
  * <ul>
  *   <li>image files: magic {@code 0x00000803} (unsigned bytes, 3 dimensions: count, rows, cols);
  *   <li>label files: magic {@code 0x00000801} (unsigned bytes, 1 dimension: count).
  * </ul>
  *
- * <p>Files are decompressed when their name ends with {@code .gz} or when their content starts
- * with the gzip magic bytes {@code 1f 8b}; otherwise they are read raw. Every check failure is a
- * {@link DataException} whose message names the file and the problem: wrong magic number,
- * implausible dimensions, truncated data (with the expected and actual byte counts), trailing
- * bytes after the data, labels outside {@code 0..numClasses-1}, and image/label count mismatch.
+ * <p>Files are decompressed when their name ends with {@code .gz} or when their content starts with
+ * the gzip magic bytes {@code 1f 8b}; otherwise they are read raw. Every check failure is a {@link
+ * DataException} whose message names the file and the problem: wrong magic number, implausible
+ * dimensions, truncated data (with the expected and actual byte counts), trailing bytes after the
+ * data, labels outside {@code 0..numClasses-1}, and image/label count mismatch.
  */
 public final class IdxReader {
 
@@ -35,7 +36,9 @@ public final class IdxReader {
     /** Magic number of an IDX file of unsigned bytes with 1 dimension (labels). */
     public static final int LABELS_MAGIC = 0x00000801;
 
-    /** Largest accepted image side; far beyond any MNIST-like data, small enough to catch garbage. */
+    /**
+     * Largest accepted image side; far beyond any MNIST-like data, small enough to catch garbage.
+     */
     public static final int MAX_SIDE = 4096;
 
     /** Largest number of data bytes a file may declare (the limit of one Java array). */
@@ -79,14 +82,29 @@ public final class IdxReader {
             }
             if (rows <= 0 || rows > MAX_SIDE || cols <= 0 || cols > MAX_SIDE) {
                 throw new DataException(
-                        source + ": implausible image size " + rows + " x " + cols
-                                + " (each side must be 1.." + MAX_SIDE + ")");
+                        source
+                                + ": implausible image size "
+                                + rows
+                                + " x "
+                                + cols
+                                + " (each side must be 1.."
+                                + MAX_SIDE
+                                + ")");
             }
             long bytes = (long) count * rows * cols;
             if (bytes > MAX_DATA_BYTES) {
                 throw new DataException(
-                        source + ": implausible header: " + count + " images of " + rows + " x "
-                                + cols + " = " + bytes + " bytes, more than " + MAX_DATA_BYTES);
+                        source
+                                + ": implausible header: "
+                                + count
+                                + " images of "
+                                + rows
+                                + " x "
+                                + cols
+                                + " = "
+                                + bytes
+                                + " bytes, more than "
+                                + MAX_DATA_BYTES);
             }
             byte[] pixels = readExactly(data, (int) bytes, source, 16);
             return new IdxImages(source, count, rows, cols, pixels);
@@ -139,8 +157,13 @@ public final class IdxReader {
                 int label = labels[i] & 0xFF;
                 if (label >= numClasses) {
                     throw new DataException(
-                            source + ": label " + label + " at index " + i
-                                    + " is out of range 0.." + (numClasses - 1));
+                            source
+                                    + ": label "
+                                    + label
+                                    + " at index "
+                                    + i
+                                    + " is out of range 0.."
+                                    + (numClasses - 1));
                 }
             }
             return labels;
@@ -161,15 +184,22 @@ public final class IdxReader {
             throws DataException {
         if (images.getCount() != labels.length) {
             throw new DataException(
-                    "image/label count mismatch: " + images.getSource() + " has "
-                            + images.getCount() + " images but " + labelSource + " has "
-                            + labels.length + " labels");
+                    "image/label count mismatch: "
+                            + images.getSource()
+                            + " has "
+                            + images.getCount()
+                            + " images but "
+                            + labelSource
+                            + " has "
+                            + labels.length
+                            + " labels");
         }
     }
 
     private static InputStream open(Path file) throws IOException {
         if (!Files.isRegularFile(file)) {
-            throw new DataException(file + ": no such file", new NoSuchFileException(file.toString()));
+            throw new DataException(
+                    file + ": no such file", new NoSuchFileException(file.toString()));
         }
         InputStream raw = Files.newInputStream(file);
         try {
@@ -187,7 +217,9 @@ public final class IdxReader {
             return in;
         }
         BufferedInputStream buffered =
-                in instanceof BufferedInputStream ? (BufferedInputStream) in : new BufferedInputStream(in, 1 << 16);
+                in instanceof BufferedInputStream
+                        ? (BufferedInputStream) in
+                        : new BufferedInputStream(in, 1 << 16);
         buffered.mark(2);
         int b0 = buffered.read();
         int b1 = buffered.read();
@@ -198,8 +230,13 @@ public final class IdxReader {
         }
         if (!gzipMagic) {
             throw new DataException(
-                    source + ": the name ends with .gz but the content is not gzip data"
-                            + " (first bytes " + hex(b0) + " " + hex(b1) + ")");
+                    source
+                            + ": the name ends with .gz but the content is not gzip data"
+                            + " (first bytes "
+                            + hex(b0)
+                            + " "
+                            + hex(b1)
+                            + ")");
         }
         try {
             return new GZIPInputStream(buffered, 1 << 16);
@@ -248,8 +285,13 @@ public final class IdxReader {
         byte[] data = in.readNBytes(n);
         if (data.length < n) {
             throw new DataException(
-                    source + ": truncated data: the header promises " + n + " bytes after the "
-                            + headerBytes + "-byte header, but only " + data.length
+                    source
+                            + ": truncated data: the header promises "
+                            + n
+                            + " bytes after the "
+                            + headerBytes
+                            + "-byte header, but only "
+                            + data.length
                             + " are present");
         }
         long extra = 0;
@@ -260,7 +302,11 @@ public final class IdxReader {
         }
         if (extra > 0) {
             throw new DataException(
-                    source + ": " + extra + " trailing bytes after the expected " + n
+                    source
+                            + ": "
+                            + extra
+                            + " trailing bytes after the expected "
+                            + n
                             + " data bytes (wrong header counts or garbage at the end)");
         }
         return data;

@@ -9,10 +9,10 @@ import java.util.List;
  * An image classification dataset that can build whole batches directly as NDArrays.
  *
  * <p>Every dataset of this package implements it next to DJL's {@link
- * ai.djl.training.dataset.RandomAccessDataset}: the DJL record pipeline creates one small array
- * per example, while {@link #getImages(NDManager, long[])} copies the bytes of a whole batch in
- * one go and converts them to float on the manager's device, which is what a training loop that
- * augments batches on the accelerator wants.
+ * ai.djl.training.dataset.RandomAccessDataset}: the DJL record pipeline creates one small array per
+ * example, while {@link #getImages(NDManager, long[])} copies the bytes of a whole batch in one go
+ * and converts them to float on the manager's device, which is what a training loop that augments
+ * batches on the accelerator wants.
  *
  * <p>Images are float32 in {@code [0, 1]} with layout {@code [channels, height, width]}; labels are
  * float32 class indices, as in DJL's own classification datasets.

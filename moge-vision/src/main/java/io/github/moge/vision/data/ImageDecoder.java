@@ -31,7 +31,10 @@ public final class ImageDecoder {
     public ImageDecoder(int size, int resizeShorter) {
         if (size < 1 || resizeShorter < size) {
             throw new IllegalArgumentException(
-                    "need 1 <= size <= resizeShorter, got size " + size + ", resizeShorter " + resizeShorter);
+                    "need 1 <= size <= resizeShorter, got size "
+                            + size
+                            + ", resizeShorter "
+                            + resizeShorter);
         }
         this.size = size;
         this.resizeShorter = resizeShorter;
@@ -65,7 +68,8 @@ public final class ImageDecoder {
             throw new DataException(file + ": cannot decode image (" + e.getMessage() + ")", e);
         }
         if (img == null) {
-            throw new DataException(file + ": not an image in a format Java can read (JPEG, PNG, BMP, GIF)");
+            throw new DataException(
+                    file + ": not an image in a format Java can read (JPEG, PNG, BMP, GIF)");
         }
         return toPlanar(fit(toRgb(img)), size);
     }
@@ -76,7 +80,8 @@ public final class ImageDecoder {
      * gamma-encodes them, which would turn a stored 200 into about 229.
      */
     private static BufferedImage toRgb(BufferedImage img) {
-        if (img.getRaster().getNumBands() != 1 || img.getColorModel() instanceof java.awt.image.IndexColorModel) {
+        if (img.getRaster().getNumBands() != 1
+                || img.getColorModel() instanceof java.awt.image.IndexColorModel) {
             return img;
         }
         int w = img.getWidth();
@@ -105,7 +110,8 @@ public final class ImageDecoder {
         BufferedImage out = new BufferedImage(size, size, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = out.createGraphics();
         try {
-            g.setRenderingHint(RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
+            g.setRenderingHint(
+                    RenderingHints.KEY_INTERPOLATION, RenderingHints.VALUE_INTERPOLATION_BILINEAR);
             g.setRenderingHint(RenderingHints.KEY_RENDERING, RenderingHints.VALUE_RENDER_QUALITY);
             // Draw the resized image shifted so that its centre square lands on the output.
             g.drawImage(img, -(nw - size) / 2, -(nh - size) / 2, nw, nh, null);

@@ -12,8 +12,8 @@ import java.util.List;
 import java.util.stream.IntStream;
 
 /**
- * Base of the datasets whose examples are image files on disk with a class label each (Tiny-ImageNet,
- * ImageNet-style folders).
+ * Base of the datasets whose examples are image files on disk with a class label each
+ * (Tiny-ImageNet, ImageNet-style folders).
  *
  * <p>A subclass lists the files and labels in {@link #list()}; this class decodes them with an
  * {@link ImageDecoder} to a fixed {@code [3, size, size]} on access (a batch is decoded in
@@ -108,7 +108,10 @@ public abstract class ImageFileDataset extends LocalImageDataset {
         }
         IntStream.range(0, indices.length)
                 .parallel()
-                .forEach(i -> System.arraycopy(pixels((int) indices[i]), 0, buf, i * pixels, pixels));
+                .forEach(
+                        i ->
+                                System.arraycopy(
+                                        pixels((int) indices[i]), 0, buf, i * pixels, pixels));
         return toFloatImages(manager, buf, new Shape(indices.length, 3, size, size));
     }
 
@@ -220,8 +223,8 @@ public abstract class ImageFileDataset extends LocalImageDataset {
         }
 
         /**
-         * Sets the shorter side an image is resized to before the central crop (default: the
-         * image size, i.e. no margin; ImageNet evaluation uses size * 8 / 7, e.g. 256 for 224).
+         * Sets the shorter side an image is resized to before the central crop (default: the image
+         * size, i.e. no margin; ImageNet evaluation uses size * 8 / 7, e.g. 256 for 224).
          *
          * @param side the shorter side in pixels, at least the image size
          * @return this builder

@@ -20,17 +20,17 @@ import java.util.stream.Stream;
  *
  * <p>{@link Usage#TRAIN} reads {@code train/}, the other splits {@code val/}. The classes are the
  * sorted subfolder names of {@code train/} (of the split folder when there is no {@code train/}),
- * so both splits share one label numbering; a validation class absent from
- * {@code train/} is an error. A root without {@code train/} and {@code val/} is itself read as one
- * split. Images are decoded with {@link ImageDecoder}: resized on the shorter side to {@code
- * optResizeShorter} (default 8/7 of the size, 256 for 224) and centre-cropped to {@code optImageSize}
- * (default 224); records hold float32 {@code [3, size, size]} in {@code [0, 1]}.
+ * so both splits share one label numbering; a validation class absent from {@code train/} is an
+ * error. A root without {@code train/} and {@code val/} is itself read as one split. Images are
+ * decoded with {@link ImageDecoder}: resized on the shorter side to {@code optResizeShorter}
+ * (default 8/7 of the size, 256 for 224) and centre-cropped to {@code optImageSize} (default 224);
+ * records hold float32 {@code [3, size, size]} in {@code [0, 1]}.
  *
- * <p>{@link #prepare()} looks in the directory given to {@link Builder#optDataDir(Path)} (the
- * root, holding {@code train/} and {@code val/} or class folders), then {@code
- * $MOGE_DATA/imagenet}, then {@value #SYSTEM_DATA_DIR}. (Unlike DJL's {@code ImageFolder},
- * it knows the split layout, builds fixed-size batches for {@link ImageClassificationData} and
- * validates with this package's messages.)
+ * <p>{@link #prepare()} looks in the directory given to {@link Builder#optDataDir(Path)} (the root,
+ * holding {@code train/} and {@code val/} or class folders), then {@code $MOGE_DATA/imagenet}, then
+ * {@value #SYSTEM_DATA_DIR}. (Unlike DJL's {@code ImageFolder}, it knows the split layout, builds
+ * fixed-size batches for {@link ImageClassificationData} and validates with this package's
+ * messages.)
  */
 public final class ImageFolderDataset extends ImageFileDataset {
 
@@ -62,11 +62,13 @@ public final class ImageFolderDataset extends ImageFileDataset {
     protected Listing list() throws IOException {
         return listSplit(
                 search().find(
-                        this::probe,
-                        "Image folder data (" + splitName() + "/<class>/<images>)",
-                        "Lay the data out as <root>/train/<class>/*.JPEG and <root>/val/<class>/*.JPEG"
-                                + " and pass <root> with --data, or put it in $"
-                                + FashionMnistDataset.ENV_DATA_DIR + "/imagenet."));
+                                this::probe,
+                                "Image folder data (" + splitName() + "/<class>/<images>)",
+                                "Lay the data out as <root>/train/<class>/*.JPEG and"
+                                    + " <root>/val/<class>/*.JPEG and pass <root> with --data, or"
+                                    + " put it in $"
+                                        + FashionMnistDataset.ENV_DATA_DIR
+                                        + "/imagenet."));
     }
 
     /** Returns the root when it matches (the root holds the split, or is itself class folders). */
@@ -86,7 +88,8 @@ public final class ImageFolderDataset extends ImageFileDataset {
     }
 
     private Listing listSplit(Path root) throws IOException {
-        Path split = Files.isDirectory(root.resolve(splitName())) ? root.resolve(splitName()) : root;
+        Path split =
+                Files.isDirectory(root.resolve(splitName())) ? root.resolve(splitName()) : root;
         Path classSource = Files.isDirectory(root.resolve("train")) ? root.resolve("train") : split;
         List<String> classes = classDirs(classSource);
         if (classes.isEmpty()) {
@@ -98,11 +101,16 @@ public final class ImageFolderDataset extends ImageFileDataset {
             int label = classes.indexOf(c);
             if (label < 0) {
                 throw new DataException(
-                        split.resolve(c) + ": class folder " + c + " has no counterpart in " + classSource);
+                        split.resolve(c)
+                                + ": class folder "
+                                + c
+                                + " has no counterpart in "
+                                + classSource);
             }
             List<Path> images = TinyImageNetDataset.imagesIn(split.resolve(c));
             if (images.isEmpty()) {
-                throw new DataException(split.resolve(c) + ": no images (jpg, jpeg, png, bmp, gif)");
+                throw new DataException(
+                        split.resolve(c) + ": no images (jpg, jpeg, png, bmp, gif)");
             }
             for (Path p : images) {
                 files.add(p);
@@ -139,7 +147,8 @@ public final class ImageFolderDataset extends ImageFileDataset {
         }
 
         /**
-         * Sets the image side and, unless set afterwards, the shorter side before cropping to 8/7 of it.
+         * Sets the image side and, unless set afterwards, the shorter side before cropping to 8/7
+         * of it.
          *
          * @param size the side in pixels
          * @return this builder

@@ -49,8 +49,8 @@ public abstract class LocalImageDataset extends RandomAccessDataset
      * Locates, reads and validates the chosen split; does nothing when already prepared. Unlike
      * {@link Dataset#prepare()} it throws no {@code TranslateException}.
      *
-     * @throws DataException if the data cannot be found (the message lists every place tried)
-     *     or is malformed (the message names the file and the problem)
+     * @throws DataException if the data cannot be found (the message lists every place tried) or is
+     *     malformed (the message names the file and the problem)
      * @throws IOException if reading fails for another reason
      */
     @Override
@@ -62,8 +62,8 @@ public abstract class LocalImageDataset extends RandomAccessDataset
      * Locates, reads and validates the chosen split; does nothing when already prepared.
      *
      * @param progress passed to a download where the dataset has one, otherwise ignored
-     * @throws DataException if the data cannot be found (the message lists every place tried)
-     *     or is malformed (the message names the file and the problem)
+     * @throws DataException if the data cannot be found (the message lists every place tried) or is
+     *     malformed (the message names the file and the problem)
      * @throws IOException if reading fails for another reason
      */
     @Override
@@ -147,14 +147,17 @@ public abstract class LocalImageDataset extends RandomAccessDataset
         long size = size();
         if (index < 0 || index >= size) {
             throw new IndexOutOfBoundsException(
-                    getClass().getSimpleName() + " index " + index + " out of range 0.."
+                    getClass().getSimpleName()
+                            + " index "
+                            + index
+                            + " out of range 0.."
                             + (size - 1));
         }
     }
 
     /**
-     * Copies the pixel bytes of some examples out of one array that holds every example at a
-     * fixed stride, checking each index.
+     * Copies the pixel bytes of some examples out of one array that holds every example at a fixed
+     * stride, checking each index.
      *
      * @param data the examples
      * @param indices example indices
@@ -191,9 +194,9 @@ public abstract class LocalImageDataset extends RandomAccessDataset
     /**
      * The settings every local dataset has: the split and where to look for the files.
      *
-     * <p>The search order is fixed: the directory given to {@link #optDataDir(Path)}, then
-     * {@code $MOGE_DATA} and the dataset's subdirectories of it, then the dataset's system
-     * directory; what a matching directory holds is described on each dataset class.
+     * <p>The search order is fixed: the directory given to {@link #optDataDir(Path)}, then {@code
+     * $MOGE_DATA} and the dataset's subdirectories of it, then the dataset's system directory; what
+     * a matching directory holds is described on each dataset class.
      *
      * @param <T> the concrete builder
      */
@@ -218,8 +221,8 @@ public abstract class LocalImageDataset extends RandomAccessDataset
         }
 
         /**
-         * Sets the split (default {@link Usage#TRAIN}); the dataset class says which splits it
-         * has and what each reads.
+         * Sets the split (default {@link Usage#TRAIN}); the dataset class says which splits it has
+         * and what each reads.
          *
          * @param usage the split
          * @return this builder

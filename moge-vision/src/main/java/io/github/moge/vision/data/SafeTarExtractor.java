@@ -27,8 +27,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
- * Extracts a tar archive (optionally gzip-compressed) into a directory, refusing anything a
- * dataset archive has no reason to contain.
+ * Extracts a tar archive (optionally gzip-compressed) into a directory, refusing anything a dataset
+ * archive has no reason to contain.
  *
  * <p>The archive is read with commons-compress's {@link TarArchiveInputStream}, which resolves GNU
  * long names and pax headers; every check below applies to the resulting entry. Refused, with a
@@ -36,11 +36,10 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * {@code ..} or otherwise resolve outside the target directory; symbolic and hard links, devices,
  * FIFOs and sparse entries; entries larger than the per-entry limit and archives whose total
  * content exceeds the total limit (both checked from the header before any byte is written, and
- * again while copying); metadata (long names, pax headers) over {@value #MAX_METADATA_BYTES}
- * bytes; headers with a wrong checksum; truncated headers and entries. Regular files are written
- * to a temporary name and moved into place when complete, so an interrupted extraction never
- * leaves a truncated file under the final name; existing links at a destination are never
- * followed.
+ * again while copying); metadata (long names, pax headers) over {@value #MAX_METADATA_BYTES} bytes;
+ * headers with a wrong checksum; truncated headers and entries. Regular files are written to a
+ * temporary name and moved into place when complete, so an interrupted extraction never leaves a
+ * truncated file under the final name; existing links at a destination are never followed.
  */
 public final class SafeTarExtractor {
 
@@ -113,7 +112,11 @@ public final class SafeTarExtractor {
             raw.reset();
             InputStream in = b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(raw, 1 << 16) : raw;
             Budget budget = new Budget(in, archive.toString());
-            extract(new TarStream(budget, archive.toString()), budget, archive.toString(), root,
+            extract(
+                    new TarStream(budget, archive.toString()),
+                    budget,
+                    archive.toString(),
+                    root,
                     written);
         } catch (ZipException | EOFException e) {
             throw new DataException(
@@ -136,14 +139,22 @@ public final class SafeTarExtractor {
             previous = name;
             if (!entry.isCheckSumOK()) {
                 throw new DataException(
-                        source + ": bad tar header checksum at entry " + name
+                        source
+                                + ": bad tar header checksum at entry "
+                                + name
                                 + "; not a tar archive or corrupt");
             }
             long size = entry.getSize();
             if (size > maxEntryBytes) {
                 throw new DataException(
-                        source + ": entry " + name + " declares " + size + " bytes, more than the "
-                                + maxEntryBytes + " a dataset file may have");
+                        source
+                                + ": entry "
+                                + name
+                                + " declares "
+                                + size
+                                + " bytes, more than the "
+                                + maxEntryBytes
+                                + " a dataset file may have");
             }
             char type = (char) entry.getLinkFlag();
             switch (type) {
@@ -157,17 +168,26 @@ public final class SafeTarExtractor {
                 case '1':
                 case '2':
                     throw new DataException(
-                            source + ": entry " + name + " is a "
+                            source
+                                    + ": entry "
+                                    + name
+                                    + " is a "
                                     + (type == '1' ? "hard" : "symbolic")
                                     + " link; links are refused in dataset archives");
                 default:
                     throw new DataException(
-                            source + ": entry " + name + " has unsupported type '" + type
+                            source
+                                    + ": entry "
+                                    + name
+                                    + " has unsupported type '"
+                                    + type
                                     + "' (devices, FIFOs and unknown entries are refused)");
             }
             if (entry.isSparse()) {
                 throw new DataException(
-                        source + ": entry " + name
+                        source
+                                + ": entry "
+                                + name
                                 + " is a sparse file; refused in dataset archives");
             }
             if (entry.isDirectory()) {
@@ -178,12 +198,17 @@ public final class SafeTarExtractor {
             total += size;
             if (total > maxTotalBytes) {
                 throw new DataException(
-                        source + ": archive content exceeds " + maxTotalBytes
-                                + " bytes at entry " + name + "; refusing to extract more");
+                        source
+                                + ": archive content exceeds "
+                                + maxTotalBytes
+                                + " bytes at entry "
+                                + name
+                                + "; refusing to extract more");
             }
             Path dest = safeResolve(root, name, source);
             if (Files.isDirectory(dest, LinkOption.NOFOLLOW_LINKS)) {
-                throw new DataException(source + ": entry " + name + " would overwrite a directory");
+                throw new DataException(
+                        source + ": entry " + name + " would overwrite a directory");
             }
             Files.createDirectories(dest.getParent());
             Path part = dest.resolveSibling(dest.getFileName() + ".part");
@@ -200,7 +225,11 @@ public final class SafeTarExtractor {
                 Files.deleteIfExists(part);
                 throw e;
             }
-            Files.move(part, dest, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(
+                    part,
+                    dest,
+                    StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
             written.add(dest);
         }
     }
@@ -210,27 +239,43 @@ public final class SafeTarExtractor {
             throw new DataException(source + ": entry with an empty name");
         }
         if (name.startsWith("/") || name.contains("\\") || name.indexOf('\0') >= 0) {
-            throw new DataException(source + ": entry " + name + " has an absolute or unsafe name; refused");
+            throw new DataException(
+                    source + ": entry " + name + " has an absolute or unsafe name; refused");
         }
         for (String part : name.split("/")) {
             if (part.equals("..")) {
                 throw new DataException(
-                        source + ": entry " + name + " contains '..' and could escape the target directory; refused");
+                        source
+                                + ": entry "
+                                + name
+                                + " contains '..' and could escape the target directory; refused");
             }
         }
         Path dest = root.resolve(name).normalize();
         if (!dest.startsWith(root) || dest.equals(root)) {
-            throw new DataException(source + ": entry " + name + " resolves outside " + root + "; refused");
+            throw new DataException(
+                    source + ": entry " + name + " resolves outside " + root + "; refused");
         }
         // A link planted inside the target must not redirect the write either.
         for (Path p = dest.getParent(); p != null && !p.equals(root); p = p.getParent()) {
             if (Files.isSymbolicLink(p)) {
                 throw new DataException(
-                        source + ": entry " + name + " would be written through the symbolic link " + p + "; refused");
+                        source
+                                + ": entry "
+                                + name
+                                + " would be written through the symbolic link "
+                                + p
+                                + "; refused");
             }
         }
         if (Files.isSymbolicLink(dest)) {
-            throw new DataException(source + ": entry " + name + " would overwrite the symbolic link " + dest + "; refused");
+            throw new DataException(
+                    source
+                            + ": entry "
+                            + name
+                            + " would overwrite the symbolic link "
+                            + dest
+                            + "; refused");
         }
         return dest;
     }
@@ -259,15 +304,21 @@ public final class SafeTarExtractor {
     }
 
     private static String truncated(String source, String name, long size, long left) {
-        return source + ": truncated entry " + name + ": " + (size - left) + " of " + size
+        return source
+                + ": truncated entry "
+                + name
+                + ": "
+                + (size - left)
+                + " of "
+                + size
                 + " bytes present";
     }
 
     /**
      * A tar stream that reports a header cut short as an error ({@link TarArchiveInputStream} on
      * its own takes it for the end of the archive) and keeps the raw long names and pax records it
-     * reads, so that an absolute name is refused there too: commons-compress would silently make
-     * it relative.
+     * reads, so that an absolute name is refused there too: commons-compress would silently make it
+     * relative.
      */
     private static final class TarStream extends TarArchiveInputStream {
 
@@ -291,9 +342,12 @@ public final class SafeTarExtractor {
                 throw e;
             } catch (IOException | IllegalArgumentException e) {
                 throw new DataException(
-                        source + ": malformed or truncated tar data"
-                                + (previous == null ? "" : " after entry " + previous) + " ("
-                                + e.getMessage() + "); not a tar archive or corrupt",
+                        source
+                                + ": malformed or truncated tar data"
+                                + (previous == null ? "" : " after entry " + previous)
+                                + " ("
+                                + e.getMessage()
+                                + "); not a tar archive or corrupt",
                         e);
             }
             for (Map.Entry<TarArchiveEntry, ByteArrayOutputStream> r : records.entrySet()) {
@@ -301,7 +355,9 @@ public final class SafeTarExtractor {
                 for (String raw : rawNames(r.getKey(), text)) {
                     if (raw.startsWith("/")) {
                         throw new DataException(
-                                source + ": entry " + raw
+                                source
+                                        + ": entry "
+                                        + raw
                                         + " has an absolute or unsafe name; refused");
                     }
                 }
@@ -337,8 +393,10 @@ public final class SafeTarExtractor {
         public int read(byte[] buf, int off, int len) throws IOException {
             int r = super.read(buf, off, len);
             TarArchiveEntry current = getCurrentEntry();
-            if (r > 0 && current != null
-                    && (current.isGNULongNameEntry() || current.isPaxHeader()
+            if (r > 0
+                    && current != null
+                    && (current.isGNULongNameEntry()
+                            || current.isPaxHeader()
                             || current.isGlobalPaxHeader())) {
                 // Bounded by the metadata allowance of the budget.
                 records.computeIfAbsent(current, k -> new ByteArrayOutputStream())
@@ -360,8 +418,8 @@ public final class SafeTarExtractor {
 
     /**
      * Counts the tar bytes read and refuses to read more than the current allowance, so that
-     * neither an entry nor the metadata before one (which commons-compress reads into memory)
-     * can grow beyond what the header check allowed.
+     * neither an entry nor the metadata before one (which commons-compress reads into memory) can
+     * grow beyond what the header check allowed.
      */
     private static final class Budget extends FilterInputStream {
 
@@ -393,9 +451,13 @@ public final class SafeTarExtractor {
             }
             if (left <= 0) {
                 throw new DataException(
-                        source + ": more than " + MAX_METADATA_BYTES + " bytes of tar metadata"
+                        source
+                                + ": more than "
+                                + MAX_METADATA_BYTES
+                                + " bytes of tar metadata"
                                 + " (long names, pax headers)"
-                                + (after == null ? "" : " after entry " + after) + "; refused");
+                                + (after == null ? "" : " after entry " + after)
+                                + "; refused");
             }
             int r = in.read(b, off, (int) Math.min(len, left));
             if (r > 0) {

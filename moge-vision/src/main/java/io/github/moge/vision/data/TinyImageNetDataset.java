@@ -21,11 +21,11 @@ import java.util.stream.Stream;
  *   val/val_annotations.txt            per line: file name, wnid, x0, y0, x1, y1 (tab-separated)
  * </pre>
  *
- * <p>Labels index the <em>sorted</em> wnids, the order of an image-folder reader over {@code train/},
- * so labels agree with models trained by folder-based tools. {@link Usage#TRAIN} reads {@code train/};
- * {@link Usage#VALIDATION} and {@link Usage#TEST} both read {@code val/}, the labelled split that
- * papers report (the published {@code test/} has no labels). Records hold float32 {@code [3, 64, 64]}
- * images in {@code [0, 1]}; {@code optImageSize} resizes.
+ * <p>Labels index the <em>sorted</em> wnids, the order of an image-folder reader over {@code
+ * train/}, so labels agree with models trained by folder-based tools. {@link Usage#TRAIN} reads
+ * {@code train/}; {@link Usage#VALIDATION} and {@link Usage#TEST} both read {@code val/}, the
+ * labelled split that papers report (the published {@code test/} has no labels). Records hold
+ * float32 {@code [3, 64, 64]} images in {@code [0, 1]}; {@code optImageSize} resizes.
  *
  * <p>{@link #prepare()} looks, in this order, in the directory given to {@link
  * Builder#optDataDir(Path)}, in {@code $MOGE_DATA} and {@code $MOGE_DATA/tiny-imagenet-200}, and in
@@ -62,12 +62,15 @@ public final class TinyImageNetDataset extends ImageFileDataset {
     protected Listing list() throws IOException {
         Path root =
                 search().find(
-                        TinyImageNetDataset::probe,
-                        "Tiny-ImageNet (" + ROOT_NAME + "/wnids.txt)",
-                        "To get the data: download tiny-imagenet-200.zip (http://cs231n.stanford.edu/"
-                                + "tiny-imagenet-200.zip), unzip it and pass the folder with --data, or"
-                                + " set " + FashionMnistDataset.ENV_DATA_DIR + "=<dir containing "
-                                + ROOT_NAME + ">.");
+                                TinyImageNetDataset::probe,
+                                "Tiny-ImageNet (" + ROOT_NAME + "/wnids.txt)",
+                                "To get the data: download tiny-imagenet-200.zip"
+                                    + " (http://cs231n.stanford.edu/tiny-imagenet-200.zip), unzip"
+                                    + " it and pass the folder with --data, or set "
+                                        + FashionMnistDataset.ENV_DATA_DIR
+                                        + "=<dir containing "
+                                        + ROOT_NAME
+                                        + ">.");
         List<String> wnids = readWnids(root.resolve("wnids.txt"));
         Map<String, Integer> index = new HashMap<>();
         for (int i = 0; i < wnids.size(); i++) {
@@ -98,10 +101,16 @@ public final class TinyImageNetDataset extends ImageFileDataset {
             }
             if (!id.matches("[A-Za-z0-9_\\-]+")) {
                 throw new DataException(
-                        file + ":" + (i + 1) + ": malformed class id '" + id + "' (expected e.g. n01443537)");
+                        file
+                                + ":"
+                                + (i + 1)
+                                + ": malformed class id '"
+                                + id
+                                + "' (expected e.g. n01443537)");
             }
             if (wnids.contains(id)) {
-                throw new DataException(file + ":" + (i + 1) + ": class id " + id + " listed twice");
+                throw new DataException(
+                        file + ":" + (i + 1) + ": class id " + id + " listed twice");
             }
             wnids.add(id);
         }
@@ -119,8 +128,12 @@ public final class TinyImageNetDataset extends ImageFileDataset {
             Path dir = root.resolve("train").resolve(wnids.get(c)).resolve("images");
             if (!Files.isDirectory(dir)) {
                 throw new DataException(
-                        dir + ": missing; wnids.txt lists class " + wnids.get(c)
-                                + " but train/" + wnids.get(c) + "/images does not exist");
+                        dir
+                                + ": missing; wnids.txt lists class "
+                                + wnids.get(c)
+                                + " but train/"
+                                + wnids.get(c)
+                                + "/images does not exist");
             }
             List<Path> images = imagesIn(dir);
             if (images.isEmpty()) {
@@ -139,7 +152,8 @@ public final class TinyImageNetDataset extends ImageFileDataset {
         Path ann = root.resolve("val").resolve("val_annotations.txt");
         Path images = root.resolve("val").resolve("images");
         if (!Files.isRegularFile(ann)) {
-            throw new DataException(ann + ": missing; the validation split needs it for its labels");
+            throw new DataException(
+                    ann + ": missing; the validation split needs it for its labels");
         }
         List<String> lines = Files.readAllLines(ann, StandardCharsets.UTF_8);
         List<Path> files = new ArrayList<>();
@@ -152,17 +166,30 @@ public final class TinyImageNetDataset extends ImageFileDataset {
             String[] f = line.split("\t");
             if (f.length < 2 || f[0].isBlank() || f[1].isBlank()) {
                 throw new DataException(
-                        ann + ":" + (i + 1) + ": malformed line '" + line
+                        ann
+                                + ":"
+                                + (i + 1)
+                                + ": malformed line '"
+                                + line
                                 + "' (expected file<TAB>wnid<TAB>x0<TAB>y0<TAB>x1<TAB>y1)");
             }
             String name = f[0].strip();
-            if (name.contains("/") || name.contains("\\") || name.equals("..") || name.equals(".")) {
-                throw new DataException(ann + ":" + (i + 1) + ": file name '" + name + "' is not a plain name");
+            if (name.contains("/")
+                    || name.contains("\\")
+                    || name.equals("..")
+                    || name.equals(".")) {
+                throw new DataException(
+                        ann + ":" + (i + 1) + ": file name '" + name + "' is not a plain name");
             }
             Integer label = index.get(f[1].strip());
             if (label == null) {
                 throw new DataException(
-                        ann + ":" + (i + 1) + ": class id " + f[1].strip() + " is not in wnids.txt");
+                        ann
+                                + ":"
+                                + (i + 1)
+                                + ": class id "
+                                + f[1].strip()
+                                + " is not in wnids.txt");
             }
             Path p = images.resolve(name);
             if (!Files.isRegularFile(p)) {
@@ -181,8 +208,12 @@ public final class TinyImageNetDataset extends ImageFileDataset {
     static List<Path> imagesIn(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(Files::isRegularFile)
-                    .filter(p -> p.getFileName().toString().toLowerCase(java.util.Locale.ROOT)
-                            .matches(".*\\.(jpe?g|png|bmp|gif)"))
+                    .filter(
+                            p ->
+                                    p.getFileName()
+                                            .toString()
+                                            .toLowerCase(java.util.Locale.ROOT)
+                                            .matches(".*\\.(jpe?g|png|bmp|gif)"))
                     .sorted()
                     .collect(java.util.stream.Collectors.toList());
         }

@@ -5,8 +5,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * Reshapes between token layout [B, T, D] and per-head layout [B, heads, T, D / heads], the plumbing
- * every multi-head attention in this package shares.
+ * Reshapes between token layout [B, T, D] and per-head layout [B, heads, T, D / heads], the
+ * plumbing every multi-head attention in this package shares.
  */
 public final class AttentionHeads {
 
@@ -28,7 +28,8 @@ public final class AttentionHeads {
     }
 
     /**
-     * Splits the output of a fused query-key-value projection into per-head queries, keys and values.
+     * Splits the output of a fused query-key-value projection into per-head queries, keys and
+     * values.
      *
      * @param qkv shape [B, T, 3 * D], laid out as (q, k, v) each with its heads consecutive
      * @param heads the number of heads
@@ -51,6 +52,7 @@ public final class AttentionHeads {
      */
     public static NDArray merge(NDArray x) {
         Shape shape = x.getShape();
-        return x.transpose(0, 2, 1, 3).reshape(shape.get(0), shape.get(2), shape.get(1) * shape.get(3));
+        return x.transpose(0, 2, 1, 3)
+                .reshape(shape.get(0), shape.get(2), shape.get(1) * shape.get(3));
     }
 }

@@ -8,8 +8,9 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /**
- * Stochastic depth: in training, zeroes a residual branch for a whole sample with probability p and scales
- * the kept samples by 1 / (1 - p), so the expectation equals the input; the identity in evaluation.
+ * Stochastic depth: in training, zeroes a residual branch for a whole sample with probability p and
+ * scales the kept samples by 1 / (1 - p), so the expectation equals the input; the identity in
+ * evaluation.
  *
  * <p>The mask has one Bernoulli draw per sample (first axis) and broadcasts over every other axis.
  */
@@ -54,7 +55,9 @@ public final class DropPath extends AbstractBlock {
         maskShape[0] = x.getShape().get(0);
         float keep = 1f - rate;
         NDArray uniform =
-                x.getManager().randomUniform(0f, 1f, new Shape(maskShape), x.getDataType(), x.getDevice());
+                x.getManager()
+                        .randomUniform(
+                                0f, 1f, new Shape(maskShape), x.getDataType(), x.getDevice());
         NDArray mask = uniform.add(keep).floor().div(keep);
         return x.mul(mask);
     }

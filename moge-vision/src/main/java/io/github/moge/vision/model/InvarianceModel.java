@@ -15,8 +15,8 @@ import io.github.moge.core.routing.RoutingResult;
 /**
  * The model of the MoGE paper's routing-invariance study (Section 2.4, Table 1, Fig. 2): each
  * flattened image is one token, routed by a single MoE layer with E experts (400 = a 20 x 20
- * topographic map), top-1, softmax then top-k, dropless, no balancing loss; every expert is
- * d -&gt; h -&gt; d (784 -&gt; 64 -&gt; 784 for Fashion-MNIST); a linear classifier follows.
+ * topographic map), top-1, softmax then top-k, dropless, no balancing loss; every expert is d -&gt;
+ * h -&gt; d (784 -&gt; 64 -&gt; 784 for Fashion-MNIST); a linear classifier follows.
  *
  * <pre>
  *   x [B, 784] -&gt; MoeBlock(E, h) -&gt; [B, 784] -&gt; Linear(classes) -&gt; logits [B, classes]

@@ -13,13 +13,13 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /**
- * The dense Transformer feed-forward d -&gt; h -&gt; d: {@code fc2(dropout(gelu(fc1(x))))}, on the last
- * axis of any input.
+ * The dense Transformer feed-forward d -&gt; h -&gt; d: {@code fc2(dropout(gelu(fc1(x))))}, on the
+ * last axis of any input.
  *
- * <p>It computes exactly what one expert of {@link io.github.moge.core.experts.StackedExperts} computes
- * (GELU and dropout between the layers, nothing after the second), so a dense checkpoint can be sparse
- * upcycled into a MoE layer ({@link SparseUpcycling}). Children: {@link #FC1} (weight [h, d], bias [h])
- * and {@link #FC2} (weight [d, h], bias [d]).
+ * <p>It computes exactly what one expert of {@link io.github.moge.core.experts.StackedExperts}
+ * computes (GELU and dropout between the layers, nothing after the second), so a dense checkpoint
+ * can be sparse upcycled into a MoE layer ({@link SparseUpcycling}). Children: {@link #FC1} (weight
+ * [h, d], bias [h]) and {@link #FC2} (weight [d, h], bias [d]).
  */
 public final class MlpBlock extends AbstractBlock {
 
@@ -72,7 +72,8 @@ public final class MlpBlock extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         Shape input = inputShapes[0];
         fc1.initialize(manager, dataType, input);
         fc2.initialize(manager, dataType, fc1.getOutputShapes(new Shape[] {input})[0]);
@@ -86,7 +87,8 @@ public final class MlpBlock extends AbstractBlock {
             boolean training,
             PairList<String, Object> params) {
         NDArray hidden =
-                Activation.gelu(fc1.forward(parameterStore, new NDList(inputs.head()), training).head());
+                Activation.gelu(
+                        fc1.forward(parameterStore, new NDList(inputs.head()), training).head());
         if (dropout > 0f) {
             hidden = Dropout.dropout(hidden, dropout, training).singletonOrThrow();
         }

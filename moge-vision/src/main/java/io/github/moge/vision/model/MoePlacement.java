@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.TreeSet;
 
 /**
- * Which Transformer blocks of a model hold a MoE feed-forward, as 0-based block indices counted over the
- * whole model (for Swin, across all stages in order), with the paper's standard placements.
+ * Which Transformer blocks of a model hold a MoE feed-forward, as 0-based block indices counted
+ * over the whole model (for Swin, across all stages in order), with the paper's standard
+ * placements.
  */
 public final class MoePlacement {
 
@@ -28,7 +29,8 @@ public final class MoePlacement {
     public static MoePlacement of(List<Integer> indices) {
         for (Integer index : indices) {
             if (index == null || index < 0) {
-                throw new IllegalArgumentException("MoE block indices must be >= 0, got " + indices);
+                throw new IllegalArgumentException(
+                        "MoE block indices must be >= 0, got " + indices);
             }
         }
         return new MoePlacement(List.copyOf(new TreeSet<>(indices)));
@@ -40,8 +42,8 @@ public final class MoePlacement {
     }
 
     /**
-     * V-MoE's "Last-n": the last n even-numbered blocks counting from 1 (0-based odd indices), e.g. blocks
-     * 5 and 7 of 8 for n = 2.
+     * V-MoE's "Last-n": the last n even-numbered blocks counting from 1 (0-based odd indices), e.g.
+     * blocks 5 and 7 of 8 for n = 2.
      *
      * @param depth the number of blocks
      * @param n how many MoE layers
@@ -62,8 +64,8 @@ public final class MoePlacement {
     }
 
     /**
-     * Swin-MoE's CIFAR/Tiny-ImageNet placement: every second block (local indices 1, 3, 5, ...) of each of
-     * the last {@code stages} stages.
+     * Swin-MoE's CIFAR/Tiny-ImageNet placement: every second block (local indices 1, 3, 5, ...) of
+     * each of the last {@code stages} stages.
      *
      * @param depths blocks per stage
      * @param stages how many final stages get MoE layers
@@ -123,7 +125,8 @@ public final class MoePlacement {
     }
 
     /**
-     * Builds the feed-forward of one block: a MoE layer where placed, else a dense {@link MlpBlock}.
+     * Builds the feed-forward of one block: a MoE layer where placed, else a dense {@link
+     * MlpBlock}.
      *
      * @param index the block's index
      * @param width the model width at that block

@@ -16,9 +16,9 @@ import io.github.moge.core.ops.ScalarOps;
  * Global multi-head self-attention over tokens [B, T, D] (the ViT attention): a fused projection to
  * queries, keys and values, {@code softmax(q k^T / sqrt(Dh)) v} per head, and an output projection.
  *
- * <p>Written with {@code matMul} and {@code softmax} because DJL 0.25's Transformer blocks are BERT-style
- * (post-norm with BatchNorm). Children: {@code qkv} (Linear D -&gt; 3D, with bias) and {@code proj} (Linear
- * D -&gt; D).
+ * <p>Written with {@code matMul} and {@code softmax} because DJL 0.25's Transformer blocks are
+ * BERT-style (post-norm with BatchNorm). Children: {@code qkv} (Linear D -&gt; 3D, with bias) and
+ * {@code proj} (Linear D -&gt; D).
  */
 public final class MultiHeadSelfAttention extends AbstractBlock {
 
@@ -39,7 +39,8 @@ public final class MultiHeadSelfAttention extends AbstractBlock {
      * @param attentionDropout dropout on the attention weights
      * @param projectionDropout dropout after the output projection
      */
-    public MultiHeadSelfAttention(int width, int heads, float attentionDropout, float projectionDropout) {
+    public MultiHeadSelfAttention(
+            int width, int heads, float attentionDropout, float projectionDropout) {
         super(VERSION);
         AttentionHeads.headWidth(width, heads);
         this.width = width;
@@ -59,9 +60,11 @@ public final class MultiHeadSelfAttention extends AbstractBlock {
             PairList<String, Object> params) {
         NDArray x = inputs.head();
         NDList qkvHeads =
-                AttentionHeads.splitQkv(qkv.forward(parameterStore, new NDList(x), training).head(), heads);
+                AttentionHeads.splitQkv(
+                        qkv.forward(parameterStore, new NDList(x), training).head(), heads);
         double scale = 1.0 / Math.sqrt((double) width / heads);
-        NDArray scores = ScalarOps.mul(qkvHeads.get(0), scale).matMul(qkvHeads.get(1).transpose(0, 1, 3, 2));
+        NDArray scores =
+                ScalarOps.mul(qkvHeads.get(0), scale).matMul(qkvHeads.get(1).transpose(0, 1, 3, 2));
         NDArray weights = scores.softmax(-1);
         if (attentionDropout > 0f) {
             weights = Dropout.dropout(weights, attentionDropout, training).singletonOrThrow();
@@ -76,7 +79,8 @@ public final class MultiHeadSelfAttention extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         checkInput(inputShapes[0]);
         qkv.initialize(manager, dataType, inputShapes[0]);
         proj.initialize(manager, dataType, inputShapes[0]);

@@ -12,9 +12,9 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /**
- * Cuts an image [B, C, H, W] into non-overlapping p x p patches and embeds each linearly: a DJL {@link
- * Conv2d} with kernel and stride p, flattened to tokens [B, (H/p)(W/p), D] in row-major patch order,
- * optionally followed by a LayerNorm (Swin's patch norm).
+ * Cuts an image [B, C, H, W] into non-overlapping p x p patches and embeds each linearly: a DJL
+ * {@link Conv2d} with kernel and stride p, flattened to tokens [B, (H/p)(W/p), D] in row-major
+ * patch order, optionally followed by a LayerNorm (Swin's patch norm).
  */
 public final class PatchEmbedding extends AbstractBlock {
 
@@ -97,7 +97,8 @@ public final class PatchEmbedding extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         checkInput(inputShapes[0]);
         proj.initialize(manager, dataType, inputShapes[0]);
         if (norm != null) {
@@ -110,7 +111,9 @@ public final class PatchEmbedding extends AbstractBlock {
     public Shape[] getOutputShapes(Shape[] inputShapes) {
         Shape s = inputShapes[0];
         checkInput(s);
-        return new Shape[] {new Shape(s.get(0), (s.get(2) / patchSize) * (s.get(3) / patchSize), width)};
+        return new Shape[] {
+            new Shape(s.get(0), (s.get(2) / patchSize) * (s.get(3) / patchSize), width)
+        };
     }
 
     /** Returns the patch size p. */

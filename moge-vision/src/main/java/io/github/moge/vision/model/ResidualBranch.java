@@ -13,14 +13,15 @@ import ai.djl.util.PairList;
 import io.github.moge.core.AuxiliaryTerms;
 
 /**
- * One residual sub-layer of a Transformer block over tokens [B, T, D]: {@code x + dropPath(body(norm(x)))}
- * (pre-norm) or {@code x + dropPath(norm(body(x)))} (Swin V2 residual post-norm).
+ * One residual sub-layer of a Transformer block over tokens [B, T, D]: {@code x +
+ * dropPath(body(norm(x)))} (pre-norm) or {@code x + dropPath(norm(body(x)))} (Swin V2 residual
+ * post-norm).
  *
  * <p>The body may be any block whose output head has the input's shape, in particular a {@link
- * io.github.moge.core.MoeBlock}: the branch passes the body's {@link AuxiliaryTerms} on after its own head,
- * so the output is {@code (y, terms of the body...)}. This is the one place where ViT and Swin blocks add a
- * (possibly MoE) feed-forward or attention to the residual stream. Children: {@code norm} (LayerNorm over
- * the last axis) and {@code body}.
+ * io.github.moge.core.MoeBlock}: the branch passes the body's {@link AuxiliaryTerms} on after its
+ * own head, so the output is {@code (y, terms of the body...)}. This is the one place where ViT and
+ * Swin blocks add a (possibly MoE) feed-forward or attention to the residual stream. Children:
+ * {@code norm} (LayerNorm over the last axis) and {@code body}.
  */
 public final class ResidualBranch extends AbstractBlock {
 
@@ -79,10 +80,12 @@ public final class ResidualBranch extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         Shape input = inputShapes[0];
         if (input.dimension() != 3) {
-            throw new IllegalArgumentException("ResidualBranch expects tokens [B, T, D], got " + input);
+            throw new IllegalArgumentException(
+                    "ResidualBranch expects tokens [B, T, D], got " + input);
         }
         norm.initialize(manager, dataType, input);
         body.initialize(manager, dataType, input);

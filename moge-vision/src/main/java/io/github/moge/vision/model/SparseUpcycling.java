@@ -11,15 +11,17 @@ import java.util.Map;
 
 /**
  * Sparse upcycling: initialises a MoE model from a dense checkpoint of the same architecture. Every
- * parameter the two models share (embeddings, attention, norms, head, dense feed-forwards) is copied;
- * every expert of each MoE layer gets the weights of the dense {@link MlpBlock} at the same block path
- * (W1 = fc1.weight^T, b1 = fc1.bias, W2 = fc2.weight^T, b2 = fc2.bias, the same in each of the E slices of
- * {@link io.github.moge.core.experts.StackedExperts}); routers keep their fresh initialisation.
+ * parameter the two models share (embeddings, attention, norms, head, dense feed-forwards) is
+ * copied; every expert of each MoE layer gets the weights of the dense {@link MlpBlock} at the same
+ * block path (W1 = fc1.weight^T, b1 = fc1.bias, W2 = fc2.weight^T, b2 = fc2.bias, the same in each
+ * of the E slices of {@link io.github.moge.core.experts.StackedExperts}); routers keep their fresh
+ * initialisation.
  *
- * <p>Paths are DJL parameter names as {@link Block#getParameters()} returns them: for a MoE layer at path
- * {@code P} (the key prefix of its parameters), the dense parameters are {@code P + "01fc1_weight"},
- * {@code P + "01fc1_bias"}, {@code P + "02fc2_weight"} and {@code P + "02fc2_bias"}. The models of this
- * package name a feed-forward's block the same whether it is dense or MoE, so the paths line up.
+ * <p>Paths are DJL parameter names as {@link Block#getParameters()} returns them: for a MoE layer
+ * at path {@code P} (the key prefix of its parameters), the dense parameters are {@code P +
+ * "01fc1_weight"}, {@code P + "01fc1_bias"}, {@code P + "02fc2_weight"} and {@code P +
+ * "02fc2_bias"}. The models of this package name a feed-forward's block the same whether it is
+ * dense or MoE, so the paths line up.
  */
 public final class SparseUpcycling {
 
@@ -36,7 +38,8 @@ public final class SparseUpcycling {
         Map<String, NDArray> parameters = new LinkedHashMap<>();
         for (Pair<String, Parameter> p : dense.getParameters()) {
             if (!p.getValue().isInitialized()) {
-                throw new IllegalArgumentException("the dense model is not initialised: " + p.getKey());
+                throw new IllegalArgumentException(
+                        "the dense model is not initialised: " + p.getKey());
             }
             parameters.put(p.getKey(), p.getValue().getArray());
         }
@@ -114,14 +117,21 @@ public final class SparseUpcycling {
 
     private static void copy(NDArray source, Parameter target, String key) {
         if (!target.isInitialized()) {
-            throw new IllegalArgumentException("initialise the MoE model before upcycling (" + key + ")");
+            throw new IllegalArgumentException(
+                    "initialise the MoE model before upcycling (" + key + ")");
         }
         NDArray array = target.getArray();
         if (!array.getShape().equals(source.getShape())) {
             throw new IllegalArgumentException(
-                    "shape mismatch for " + key + ": dense " + source.getShape() + ", MoE " + array.getShape());
+                    "shape mismatch for "
+                            + key
+                            + ": dense "
+                            + source.getShape()
+                            + ", MoE "
+                            + array.getShape());
         }
-        NDArray value = source.toType(array.getDataType(), false).toDevice(array.getDevice(), false);
+        NDArray value =
+                source.toType(array.getDataType(), false).toDevice(array.getDevice(), false);
         array.set(value.toByteBuffer());
     }
 }

@@ -14,8 +14,8 @@ import io.github.moge.core.MoeBlock;
 /**
  * A Transformer block over tokens [B, T, D]: an attention {@link ResidualBranch} followed by a
  * feed-forward {@link ResidualBranch}, the feed-forward being a dense {@link MlpBlock} or a {@link
- * MoeBlock}. Output {@code (y, terms...)}: the auxiliary terms of both branches (in practice those of a
- * MoE feed-forward). Children: {@link #ATTENTION} and {@link #FEED_FORWARD}.
+ * MoeBlock}. Output {@code (y, terms...)}: the auxiliary terms of both branches (in practice those
+ * of a MoE feed-forward). Children: {@link #ATTENTION} and {@link #FEED_FORWARD}.
  */
 public final class TransformerLayer extends AbstractBlock {
 
@@ -38,9 +38,11 @@ public final class TransformerLayer extends AbstractBlock {
      * @param placement pre-norm or residual post-norm, for both branches
      * @param dropPath the stochastic depth rate of both branches
      */
-    public TransformerLayer(Block attention, Block feedForward, NormPlacement placement, float dropPath) {
+    public TransformerLayer(
+            Block attention, Block feedForward, NormPlacement placement, float dropPath) {
         super(VERSION);
-        this.attention = addChildBlock(ATTENTION, new ResidualBranch(attention, placement, dropPath));
+        this.attention =
+                addChildBlock(ATTENTION, new ResidualBranch(attention, placement, dropPath));
         this.feedForward =
                 addChildBlock(FEED_FORWARD, new ResidualBranch(feedForward, placement, dropPath));
     }
@@ -52,8 +54,10 @@ public final class TransformerLayer extends AbstractBlock {
             NDList inputs,
             boolean training,
             PairList<String, Object> params) {
-        NDList first = attention.forward(parameterStore, new NDList(inputs.head()), training, params);
-        NDList second = feedForward.forward(parameterStore, new NDList(first.head()), training, params);
+        NDList first =
+                attention.forward(parameterStore, new NDList(inputs.head()), training, params);
+        NDList second =
+                feedForward.forward(parameterStore, new NDList(first.head()), training, params);
         return new NDList(second.head())
                 .addAll(AuxiliaryTerms.of(first))
                 .addAll(AuxiliaryTerms.of(second));
@@ -61,7 +65,8 @@ public final class TransformerLayer extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         attention.initialize(manager, dataType, inputShapes[0]);
         feedForward.initialize(manager, dataType, inputShapes[0]);
     }

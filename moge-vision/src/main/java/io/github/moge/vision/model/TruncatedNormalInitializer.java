@@ -8,12 +8,14 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.initializer.Initializer;
 
 /**
- * Draws from a normal distribution N(0, std^2) truncated to absolute bounds [low, high]: values outside are
- * drawn again until every value lies inside, which gives exactly the truncated distribution.
+ * Draws from a normal distribution N(0, std^2) truncated to absolute bounds [low, high]: values
+ * outside are drawn again until every value lies inside, which gives exactly the truncated
+ * distribution.
  *
- * <p>The vision reference initialises its weights with std 0.02 within [-2, 2]: those bounds are absolute
- * values, 100 standard deviations away, so in practice no value is ever redrawn and the result is the plain
- * normal. (DJL's own {@code TruncatedNormalInitializer} cuts at 2 standard deviations instead.)
+ * <p>The vision reference initialises its weights with std 0.02 within [-2, 2]: those bounds are
+ * absolute values, 100 standard deviations away, so in practice no value is ever redrawn and the
+ * result is the plain normal. (DJL's own {@code TruncatedNormalInitializer} cuts at 2 standard
+ * deviations instead.)
  */
 public final class TruncatedNormalInitializer implements Initializer {
 
@@ -34,8 +36,13 @@ public final class TruncatedNormalInitializer implements Initializer {
     public TruncatedNormalInitializer(float std, float low, float high) {
         if (!(std > 0) || Float.isInfinite(std) || !(low < 0) || !(high > 0)) {
             throw new IllegalArgumentException(
-                    "need std > 0 (finite) and bounds low < 0 < high around the mean 0, got std " + std
-                            + ", bounds [" + low + ", " + high + "]");
+                    "need std > 0 (finite) and bounds low < 0 < high around the mean 0, got std "
+                            + std
+                            + ", bounds ["
+                            + low
+                            + ", "
+                            + high
+                            + "]");
         }
         this.std = std;
         this.low = low;
@@ -45,7 +52,8 @@ public final class TruncatedNormalInitializer implements Initializer {
     /** {@inheritDoc} */
     @Override
     public NDArray initialize(NDManager manager, Shape shape, DataType dataType) {
-        // The masks and discarded draws live in a scope of their own, so only the result stays on manager.
+        // The masks and discarded draws live in a scope of their own, so only the result stays on
+        // manager.
         try (NDManager scope = manager.newSubManager()) {
             NDArray values = scope.randomNormal(0f, std, shape, dataType);
             for (int round = 0; round < MAX_ROUNDS; round++) {
@@ -54,11 +62,21 @@ public final class TruncatedNormalInitializer implements Initializer {
                     values.attach(manager);
                     return values;
                 }
-                values = NDArrays.where(outside, scope.randomNormal(0f, std, shape, dataType), values);
+                values =
+                        NDArrays.where(
+                                outside, scope.randomNormal(0f, std, shape, dataType), values);
             }
         }
-        throw new IllegalStateException("values outside [" + low + ", " + high + "] after " + MAX_ROUNDS
-                + " redraws at std " + std + ": the bounds hold almost none of the distribution");
+        throw new IllegalStateException(
+                "values outside ["
+                        + low
+                        + ", "
+                        + high
+                        + "] after "
+                        + MAX_ROUNDS
+                        + " redraws at std "
+                        + std
+                        + ": the bounds hold almost none of the distribution");
     }
 
     /** Returns the standard deviation before truncation. */

@@ -1,7 +1,6 @@
 package io.github.moge.vision.model;
 
 import ai.djl.training.tracker.Tracker;
-
 import io.github.moge.core.GroupSparseRegularizer;
 import io.github.moge.core.MoeBlock;
 import io.github.moge.core.balance.ImportanceLoadLoss;

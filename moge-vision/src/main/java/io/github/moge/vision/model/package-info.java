@@ -7,8 +7,9 @@
  * depends on neither subpackage; the presets that choose between them are in {@code
  * io.github.moge.vision.preset}.
  *
- * <p>Model output contract: in training a model returns {@code (logits [B, classes], terms...)}, the terms
- * being the named scalars of {@link io.github.moge.core.AuxiliaryTerms} of every MoE layer in order; in
- * evaluation it returns {@code (logits)}. {@link io.github.moge.core.MoeLoss} consumes that list.
+ * <p>Model output contract: in training a model returns {@code (logits [B, classes], terms...)},
+ * the terms being the named scalars of {@link io.github.moge.core.AuxiliaryTerms} of every MoE
+ * layer in order; in evaluation it returns {@code (logits)}. {@link io.github.moge.core.MoeLoss}
+ * consumes that list.
  */
 package io.github.moge.vision.model;

@@ -24,17 +24,17 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * Named model settings: the paper's vision runs (Table 8 and Table 10 of the MoGE paper, see DESIGN.md),
- * their MoE and dense baselines, the sparse-upcycled fine-tuning variants, and a small {@code *-fmnist}
- * family for Fashion-MNIST padded to 32 px that trains quickly on a CPU.
+ * Named model settings: the paper's vision runs (Table 8 and Table 10 of the MoGE paper, see
+ * DESIGN.md), their MoE and dense baselines, the sparse-upcycled fine-tuning variants, and a small
+ * {@code *-fmnist} family for Fashion-MNIST padded to 32 px that trains quickly on a CPU.
  *
  * <p>Naming: {@code <family>[-moe|-moge]-<size>-<dataset>[-ft]}, e.g. {@code vit-moge-s-cifar100},
- * {@code swinv2-moe-t-tinyimagenet}, {@code vit-s-imagenet} (dense), {@code swinv1-moge-t-imagenet-ft}.
- * Usage:
+ * {@code swinv2-moe-t-tinyimagenet}, {@code vit-s-imagenet} (dense), {@code
+ * swinv1-moge-t-imagenet-ft}. Usage:
  *
  * <pre>{@code
  * VisionPreset preset = VisionPreset.get("vit-moge-s-cifar100");
- * Block net = preset.newModel(totalSteps);        // totalSteps drives the sigma schedule of MoGE layers
+ * Block net = preset.newModel(totalSteps);        // totalSteps: the sigma schedule of MoGE layers
  * MoeLoss loss = preset.newLoss();                 // CE + 0.01 * balance + 0.01 * lambda * L_gs
  * VisionRecipe recipe = preset.recipe();           // epochs, batch, augmentations of its dataset
  * trainer.initialize(preset.inputShape(batch));    // [B, channels, imageSize, imageSize]
@@ -43,9 +43,9 @@ import java.util.Map;
  * <p>A run that changes E, k or lambda passes {@link Overrides} ({@code newModel(totalSteps,
  * overrides)}, {@code newLoss(baseLoss, overrides)}); every other value stays the preset's.
  *
- * <p>The lambda of a preset is the raw per-layer weight of L_gs as the paper states it; the loss weight is
- * {@link #effectiveLambda()} = 0.01 * lambda because the vision reference scales the sum of the layers'
- * auxiliary terms by 0.01.
+ * <p>The lambda of a preset is the raw per-layer weight of L_gs as the paper states it; the loss
+ * weight is {@link #effectiveLambda()} = 0.01 * lambda because the vision reference scales the sum
+ * of the layers' auxiliary terms by 0.01.
  */
 public final class VisionPreset {
 
@@ -165,7 +165,8 @@ public final class VisionPreset {
         return s;
     }
 
-    private static Spec swin(Family family, String dataset, int image, int classes, int patch, int window) {
+    private static Spec swin(
+            Family family, String dataset, int image, int classes, int patch, int window) {
         Spec s = new Spec();
         s.family = family;
         s.dataset = dataset;
@@ -225,7 +226,8 @@ public final class VisionPreset {
         swinImagenet.sigma = SigmaSchedule.VISION_IMAGENET;
         register("swinv2", "t", "", swinImagenet, all);
 
-        // Sparse-upcycled fine-tuning from dense ImageNet checkpoints: ViT-S/16 (width 384, 12 blocks, 6 heads,
+        // Sparse-upcycled fine-tuning from dense ImageNet checkpoints: ViT-S/16 (width 384, 12
+        // blocks, 6 heads,
         // the dense vit-s-imagenet-ft) and swinv1-t-imagenet.
         Spec vitFinetune = vit("imagenet", 224, 3, 1000, 16);
         vitFinetune.width = 384;
@@ -278,7 +280,10 @@ public final class VisionPreset {
         VisionPreset preset = PRESETS.get(name == null ? "" : name.toLowerCase(Locale.ROOT));
         if (preset == null) {
             throw new IllegalArgumentException(
-                    "unknown vision preset '" + name + "'; known presets: " + String.join(", ", names()));
+                    "unknown vision preset '"
+                            + name
+                            + "'; known presets: "
+                            + String.join(", ", names()));
         }
         return preset;
     }
@@ -332,12 +337,14 @@ public final class VisionPreset {
     }
 
     /**
-     * Builds a freshly initialisable model of this preset, with the reference's initialisation ({@link
-     * ReferenceInitialization}) unless {@link #usesReferenceInitialization()} says otherwise.
+     * Builds a freshly initialisable model of this preset, with the reference's initialisation
+     * ({@link ReferenceInitialization}) unless {@link #usesReferenceInitialization()} says
+     * otherwise.
      *
-     * @param totalSteps T, the optimizer steps of the run (drives the sigma schedule of MoGE layers; any
-     *     positive value for dense and MoE presets)
-     * @return the model block; output {@code (logits, terms...)} in training, {@code (logits)} otherwise
+     * @param totalSteps T, the optimizer steps of the run (drives the sigma schedule of MoGE
+     *     layers; any positive value for dense and MoE presets)
+     * @return the model block; output {@code (logits, terms...)} in training, {@code (logits)}
+     *     otherwise
      */
     public Block newModel(int totalSteps) {
         return newModel(totalSteps, Overrides.NONE);
@@ -360,10 +367,11 @@ public final class VisionPreset {
     }
 
     /**
-     * Returns whether {@link #newModel} sets the reference's initialisation: true for every published
-     * preset; the project's small Fashion-MNIST presets ({@code *-xs-fmnist}) keep DJL's defaults, with
-     * which their few-minute CPU runs reach over 70 % (with std 0.02 they reach 0.57 to 0.66 in the same
-     * steps, and the zeroed Swin V2 post-norms leave the block bodies without gradient at step 0).
+     * Returns whether {@link #newModel} sets the reference's initialisation: true for every
+     * published preset; the project's small Fashion-MNIST presets ({@code *-xs-fmnist}) keep DJL's
+     * defaults, with which their few-minute CPU runs reach over 70 % (with std 0.02 they reach 0.57
+     * to 0.66 in the same steps, and the zeroed Swin V2 post-norms leave the block bodies without
+     * gradient at step 0).
      *
      * @return whether the model gets {@link ReferenceInitialization}
      */
@@ -404,8 +412,8 @@ public final class VisionPreset {
     }
 
     /**
-     * Builds the training loss: softmax cross-entropy on the logits plus {@link #AUX_WEIGHT} times the
-     * balancing losses and {@link #effectiveLambda()} times the L_gs terms of all layers.
+     * Builds the training loss: softmax cross-entropy on the logits plus {@link #AUX_WEIGHT} times
+     * the balancing losses and {@link #effectiveLambda()} times the L_gs terms of all layers.
      *
      * @return the loss
      */
@@ -477,7 +485,13 @@ public final class VisionPreset {
     public String summary() {
         String arch =
                 family == Family.VIT
-                        ? String.format(Locale.ROOT, "ViT p%d d%d L%d h%d", patchSize, width, depths[0], heads[0])
+                        ? String.format(
+                                Locale.ROOT,
+                                "ViT p%d d%d L%d h%d",
+                                patchSize,
+                                width,
+                                depths[0],
+                                heads[0])
                         : String.format(
                                 Locale.ROOT,
                                 "Swin%s p%d C%d depths %s heads %s w%d",
@@ -523,7 +537,9 @@ public final class VisionPreset {
     /** Returns a Markdown table of all presets (the one in docs/vision.md). */
     public static String markdownTable() {
         StringBuilder sb = new StringBuilder();
-        sb.append("| preset | image | ch | classes | patch | width | depth | heads | window | MoE blocks |")
+        sb.append(
+                        "| preset | image | ch | classes | patch | width | depth | heads | window |"
+                                + " MoE blocks |")
                 .append(" E | k | C | lambda (raw) | lambda (eff.) | sigma max/min/p |\n");
         sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (VisionPreset p : PRESETS.values()) {
@@ -532,7 +548,8 @@ public final class VisionPreset {
             sb.append(
                     String.format(
                             Locale.ROOT,
-                            "| `%s` | %d | %d | %d | %d | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
+                            "| `%s` | %d | %d | %d | %d | %d | %s | %s | %s | %s | %s | %s | %s |"
+                                    + " %s | %s | %s |\n",
                             p.name,
                             p.imageSize,
                             p.channels,
@@ -569,7 +586,9 @@ public final class VisionPreset {
         return String.join(",", parts);
     }
 
-    /** Four significant digits, plain notation, no trailing zeros (0.01 * 4e-3 prints as 0.00004). */
+    /**
+     * Four significant digits, plain notation, no trailing zeros (0.01 * 4e-3 prints as 0.00004).
+     */
     private static String trim(float value) {
         return new BigDecimal(value).round(new MathContext(4)).stripTrailingZeros().toPlainString();
     }

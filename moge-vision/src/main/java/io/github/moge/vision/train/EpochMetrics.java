@@ -6,15 +6,16 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * What one epoch of a vision run measured, read from the run's {@code epochs.csv}: the sample-weighted
- * mean training loss and its components (cross-entropy, weighted balancing loss, weighted group-sparse
- * loss), test Acc@1 and Acc@5 and the epoch's wall time. Per-step values (gradient norm, learning rate,
- * throughput) are in {@code metrics.csv}.
+ * What one epoch of a vision run measured, read from the run's {@code epochs.csv}: the
+ * sample-weighted mean training loss and its components (cross-entropy, weighted balancing loss,
+ * weighted group-sparse loss), test Acc@1 and Acc@5 and the epoch's wall time. Per-step values
+ * (gradient norm, learning rate, throughput) are in {@code metrics.csv}.
  */
 public final class EpochMetrics {
 
     /** The name of the test top-1 accuracy in {@code epochs.csv} ({@code validation_acc1}). */
     public static final String ACC1 = "acc1";
+
     /** The name of the test top-5 accuracy in {@code epochs.csv} ({@code validation_acc5}). */
     public static final String ACC5 = "acc5";
 
@@ -50,51 +51,75 @@ public final class EpochMetrics {
         return new EpochMetrics(record, baseLossName);
     }
 
-    /** @return the epoch, from 1 */
+    /**
+     * @return the epoch, from 1
+     */
     public int getEpoch() {
         return epoch;
     }
 
-    /** @return the mean total training loss */
+    /**
+     * @return the mean total training loss
+     */
     public double getLoss() {
         return loss;
     }
 
-    /** @return the mean cross-entropy */
+    /**
+     * @return the mean cross-entropy
+     */
     public double getCrossEntropy() {
         return ce;
     }
 
-    /** @return the mean weighted balancing loss */
+    /**
+     * @return the mean weighted balancing loss
+     */
     public double getBalance() {
         return balance;
     }
 
-    /** @return the mean weighted group-sparse loss */
+    /**
+     * @return the mean weighted group-sparse loss
+     */
     public double getGroupSparse() {
         return groupSparse;
     }
 
-    /** @return test top-1 accuracy */
+    /**
+     * @return test top-1 accuracy
+     */
     public double getAcc1() {
         return acc1;
     }
 
-    /** @return test top-5 accuracy */
+    /**
+     * @return test top-5 accuracy
+     */
     public double getAcc5() {
         return acc5;
     }
 
-    /** @return the training time of the epoch in seconds */
+    /**
+     * @return the training time of the epoch in seconds
+     */
     public double getSeconds() {
         return seconds;
     }
 
     @Override
     public String toString() {
-        return String.format(Locale.ROOT,
-                "epoch %d: loss %.4f (ce %.4f, balance %.3g, group-sparse %.3g), test Acc@1 %.2f%% Acc@5 %.2f%%,"
-                        + " %.1f s",
-                epoch, loss, ce, balance, groupSparse, 100 * acc1, 100 * acc5, seconds);
+        return String.format(
+                Locale.ROOT,
+                "epoch %d: loss %.4f (ce %.4f, balance %.3g, group-sparse %.3g), test Acc@1 %.2f%%"
+                        + " Acc@5 %.2f%%, %.1f s",
+                epoch,
+                loss,
+                ce,
+                balance,
+                groupSparse,
+                100 * acc1,
+                100 * acc5,
+                seconds);
     }
 }

@@ -14,12 +14,12 @@ import java.util.Random;
 import java.util.function.UnaryOperator;
 
 /**
- * Batches of an {@link ImageClassificationData} as a function of (seed, epoch, index), built whole on the
- * batch manager's device ({@link ImageClassificationData#getImages}): the shuffled order of an epoch is
- * {@link RunSeeds#epochOrder}, so a resumed run can start at any batch.
+ * Batches of an {@link ImageClassificationData} as a function of (seed, epoch, index), built whole
+ * on the batch manager's device ({@link ImageClassificationData#getImages}): the shuffled order of
+ * an epoch is {@link RunSeeds#epochOrder}, so a resumed run can start at any batch.
  *
- * <p>A limit with shuffling uses a fixed, seeded subset of the examples (the same subset every epoch and
- * on resume); without shuffling (evaluation) the first examples.
+ * <p>A limit with shuffling uses a fixed, seeded subset of the examples (the same subset every
+ * epoch and on resume); without shuffling (evaluation) the first examples.
  */
 public final class ImageBatches implements BatchSource {
 
@@ -45,8 +45,8 @@ public final class ImageBatches implements BatchSource {
     }
 
     /**
-     * Returns the examples a limit selects: all of them, the first {@code limit} in data order, or (random)
-     * the first {@code limit} of a permutation seeded by {@code seed}.
+     * Returns the examples a limit selects: all of them, the first {@code limit} in data order, or
+     * (random) the first {@code limit} of a permutation seeded by {@code seed}.
      */
     private static long[] pool(long size, long limit, boolean random, long seed) {
         long[] all = new long[Math.toIntExact(size)];
@@ -89,8 +89,15 @@ public final class ImageBatches implements BatchSource {
         }
         NDArray x = transform.apply(data.getImages(manager, indices));
         NDArray y = data.getLabels(manager, indices);
-        return new Batch(manager, new NDList(x), new NDList(y), indices.length, Batchifier.STACK,
-                Batchifier.STACK, index, batchesPerEpoch());
+        return new Batch(
+                manager,
+                new NDList(x),
+                new NDList(y),
+                indices.length,
+                Batchifier.STACK,
+                Batchifier.STACK,
+                index,
+                batchesPerEpoch());
     }
 
     /** Builds {@link ImageBatches}. */
@@ -129,8 +136,8 @@ public final class ImageBatches implements BatchSource {
         }
 
         /**
-         * Sets whether each epoch visits the examples in a (seed, epoch)-determined random order (default
-         * true; false for evaluation).
+         * Sets whether each epoch visits the examples in a (seed, epoch)-determined random order
+         * (default true; false for evaluation).
          *
          * @param shuffle whether to shuffle
          * @return this builder
@@ -141,8 +148,8 @@ public final class ImageBatches implements BatchSource {
         }
 
         /**
-         * Sets whether a last, smaller batch is dropped (default false; a training loop whose model was
-         * initialized with one batch size drops it).
+         * Sets whether a last, smaller batch is dropped (default false; a training loop whose model
+         * was initialized with one batch size drops it).
          *
          * @param dropLast whether to drop it
          * @return this builder
@@ -185,8 +192,12 @@ public final class ImageBatches implements BatchSource {
         public ImageBatches build() {
             if (data == null || batchSize < 1 || limit < 0) {
                 throw new IllegalArgumentException(
-                        "ImageBatches needs data, a batch size >= 1 and a limit >= 0 (got batch size " + batchSize
-                                + ", limit " + limit + ")");
+                        "ImageBatches needs data, a batch size >= 1 and a limit >= 0 (got batch"
+                                + " size "
+                                + batchSize
+                                + ", limit "
+                                + limit
+                                + ")");
             }
             return new ImageBatches(this);
         }

@@ -12,11 +12,11 @@ import ai.djl.training.loss.Loss;
  *   loss = mean over the batch of  - sum_k t_k log softmax(logits)_k
  * </pre>
  *
- * <p>Labels of shape {@code [B, K]} are used as the targets t (e.g. from mixup/CutMix, which already
- * include smoothing). Labels of shape {@code [B]} are class indices and become {@code t = (1 -
- * epsilon) onehot + epsilon / K}; epsilon = 0 is the ordinary cross-entropy. The predictions' head
- * is the logits {@code [B, K]}. Unlike DJL's {@code SoftmaxCrossEntropyLoss} it returns the batch
- * mean, so it is the per-example loss the paper reports.
+ * <p>Labels of shape {@code [B, K]} are used as the targets t (e.g. from mixup/CutMix, which
+ * already include smoothing). Labels of shape {@code [B]} are class indices and become {@code t =
+ * (1 - epsilon) onehot + epsilon / K}; epsilon = 0 is the ordinary cross-entropy. The predictions'
+ * head is the logits {@code [B, K]}. Unlike DJL's {@code SoftmaxCrossEntropyLoss} it returns the
+ * batch mean, so it is the per-example loss the paper reports.
  */
 public final class SoftTargetCrossEntropyLoss extends Loss {
 
@@ -31,7 +31,8 @@ public final class SoftTargetCrossEntropyLoss extends Loss {
     public SoftTargetCrossEntropyLoss(String name, float smoothing) {
         super(name);
         if (!(smoothing >= 0 && smoothing < 1)) {
-            throw new IllegalArgumentException("label smoothing must be in [0, 1), got " + smoothing);
+            throw new IllegalArgumentException(
+                    "label smoothing must be in [0, 1), got " + smoothing);
         }
         this.smoothing = smoothing;
     }
@@ -58,14 +59,21 @@ public final class SoftTargetCrossEntropyLoss extends Loss {
         if (label.getShape().dimension() == 2) {
             if (!label.getShape().equals(logits.getShape())) {
                 throw new IllegalArgumentException(
-                        "soft labels " + label.getShape() + " do not match logits " + logits.getShape());
+                        "soft labels "
+                                + label.getShape()
+                                + " do not match logits "
+                                + logits.getShape());
             }
             target = label.toType(logits.getDataType(), false);
         } else {
             float off = smoothing / k;
             // oneHot(depth, on, off, type) is not implemented on PyTorch in DJL 0.25.
-            target = label.toType(DataType.INT64, false).reshape(-1).oneHot(k, logits.getDataType())
-                    .mul(1f - smoothing).add(off);
+            target =
+                    label.toType(DataType.INT64, false)
+                            .reshape(-1)
+                            .oneHot(k, logits.getDataType())
+                            .mul(1f - smoothing)
+                            .add(off);
         }
         NDArray logp = logits.logSoftmax(1);
         return target.mul(logp).sum(new int[] {1}).neg().mean();

@@ -4,8 +4,8 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
-import io.github.moge.core.training.data.BatchSource;
 import io.github.moge.core.training.EpochEvaluation;
+import io.github.moge.core.training.data.BatchSource;
 import java.io.IOException;
 import java.util.List;
 

@@ -1,10 +1,9 @@
 package io.github.moge.vision.train;
 
-
 /**
  * The optimisation settings of a vision run: epochs, batch size, AdamW with linear warm-up then
- * cosine decay, gradient clipping by global norm, label smoothing, training and test subsets, seed and
- * whether progress is printed.
+ * cosine decay, gradient clipping by global norm, label smoothing, training and test subsets, seed
+ * and whether progress is printed.
  */
 public final class TrainingSettings {
 
@@ -48,67 +47,93 @@ public final class TrainingSettings {
         return new Builder();
     }
 
-    /** @return the number of epochs */
+    /**
+     * @return the number of epochs
+     */
     public int getEpochs() {
         return epochs;
     }
 
-    /** @return the training batch size */
+    /**
+     * @return the training batch size
+     */
     public int getBatchSize() {
         return batchSize;
     }
 
-    /** @return the evaluation batch size */
+    /**
+     * @return the evaluation batch size
+     */
     public int getEvalBatchSize() {
         return evalBatchSize;
     }
 
-    /** @return the peak learning rate (after warm-up) */
+    /**
+     * @return the peak learning rate (after warm-up)
+     */
     public float getLearningRate() {
         return learningRate;
     }
 
-    /** @return the learning rate at the end of the cosine decay */
+    /**
+     * @return the learning rate at the end of the cosine decay
+     */
     public float getMinLearningRate() {
         return minLearningRate;
     }
 
-    /** @return AdamW's decoupled weight decay */
+    /**
+     * @return AdamW's decoupled weight decay
+     */
     public float getWeightDecay() {
         return weightDecay;
     }
 
-    /** @return warm-up length in epochs (may be fractional) */
+    /**
+     * @return warm-up length in epochs (may be fractional)
+     */
     public float getWarmupEpochs() {
         return warmupEpochs;
     }
 
-    /** @return the global gradient norm limit, 0 for none */
+    /**
+     * @return the global gradient norm limit, 0 for none
+     */
     public float getClipGradNorm() {
         return clipGradNorm;
     }
 
-    /** @return label smoothing epsilon */
+    /**
+     * @return label smoothing epsilon
+     */
     public float getLabelSmoothing() {
         return labelSmoothing;
     }
 
-    /** @return the number of training examples used per epoch, 0 for all */
+    /**
+     * @return the number of training examples used per epoch, 0 for all
+     */
     public long getTrainLimit() {
         return trainLimit;
     }
 
-    /** @return the number of test examples evaluated, 0 for all */
+    /**
+     * @return the number of test examples evaluated, 0 for all
+     */
     public long getTestLimit() {
         return testLimit;
     }
 
-    /** @return the seed of shuffling, augmentation and initialisation */
+    /**
+     * @return the seed of shuffling, augmentation and initialisation
+     */
     public long getSeed() {
         return seed;
     }
 
-    /** @return whether progress lines are printed */
+    /**
+     * @return whether progress lines are printed
+     */
     public boolean isProgress() {
         return progress;
     }
@@ -213,7 +238,8 @@ public final class TrainingSettings {
          */
         public Builder optLabelSmoothing(float epsilon) {
             if (!(epsilon >= 0 && epsilon < 1)) {
-                throw new IllegalArgumentException("label smoothing must be in [0, 1), got " + epsilon);
+                throw new IllegalArgumentException(
+                        "label smoothing must be in [0, 1), got " + epsilon);
             }
             this.labelSmoothing = epsilon;
             return this;

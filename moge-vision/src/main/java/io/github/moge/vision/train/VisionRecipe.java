@@ -5,27 +5,28 @@ import java.util.Arrays;
 import java.util.Locale;
 
 /**
- * The training recipe of a dataset's runs (paper Table 8, built with timm in the reference): optimisation
- * length and warm-up, batch, augmentations, normalisation, label smoothing and gradient clipping. Each
- * dataset has its own, so one dataset's values never leak into another's; command-line flags override
- * single values. A preset's recipe is {@code VisionPreset.recipe()}.
+ * The training recipe of a dataset's runs (paper Table 8, built with timm in the reference):
+ * optimisation length and warm-up, batch, augmentations, normalisation, label smoothing and
+ * gradient clipping. Each dataset has its own, so one dataset's values never leak into another's;
+ * command-line flags override single values. A preset's recipe is {@code VisionPreset.recipe()}.
  *
  * <table>
  *   <caption>Recipes</caption>
  *   <tr><th>dataset</th><th>values</th></tr>
- *   <tr><td>cifar100, tiny-imagenet</td><td>150 epochs, 10 warm-up, batch 128, flip 0.5, random crop
- *       (padding 4 at 32 px, 8 at 64 px), mixup 0.25, CutMix 0.25, random erasing 0.25, colour jitter
- *       0.12 (CIFAR) / 0.15 (Tiny), label smoothing 0.1, no clipping</td></tr>
- *   <tr><td>imagenet</td><td>batch 1024, 15 warm-up epochs, no flip, no crop padding, mixup 0.8, CutMix
- *       1.0, random erasing 0.25, jitter 0.4, label smoothing 0.1, clipping 5.0; 300 epochs (not recorded
- *       in DESIGN.md: the usual DeiT length)</td></tr>
- *   <tr><td>imagenet fine-tuning ({@code -ft} presets)</td><td>as imagenet but batch 256, 30 epochs, 5
- *       warm-up</td></tr>
- *   <tr><td>fmnist (project's CPU presets)</td><td>100 epochs, 5 warm-up, batch 128, flip 0.5, nothing
- *       else</td></tr>
+ *   <tr><td>cifar100, tiny-imagenet</td><td>150 epochs, 10 warm-up, batch 128, flip 0.5,
+ *       random crop (padding 4 at 32 px, 8 at 64 px), mixup 0.25, CutMix 0.25, random erasing
+ *       0.25, colour jitter 0.12 (CIFAR) / 0.15 (Tiny), label smoothing 0.1, no clipping</td></tr>
+ *   <tr><td>imagenet</td><td>batch 1024, 15 warm-up epochs, no flip, no crop padding, mixup 0.8,
+ *       CutMix 1.0, random erasing 0.25, jitter 0.4, label smoothing 0.1, clipping 5.0; 300
+ *       epochs (not recorded in DESIGN.md: the usual DeiT length)</td></tr>
+ *   <tr><td>imagenet fine-tuning ({@code -ft} presets)</td><td>as imagenet but batch 256, 30
+ *       epochs, 5 warm-up</td></tr>
+ *   <tr><td>fmnist (project's CPU presets)</td><td>100 epochs, 5 warm-up, batch 128, flip 0.5,
+ *       nothing else</td></tr>
  * </table>
  *
- * <p>The reference's AutoAugment (timm RandAugment {@code rand-m9-mstd0.5-inc1}) is not implemented.
+ * <p>The reference's AutoAugment (timm RandAugment {@code rand-m9-mstd0.5-inc1}) is not
+ * implemented.
  */
 public final class VisionRecipe {
 
@@ -44,9 +45,21 @@ public final class VisionRecipe {
     private final float[] mean;
     private final float[] std;
 
-    private VisionRecipe(String dataset, int epochs, float warmupEpochs, int batchSize, float flip, int cropPadding,
-            float mixup, float cutmix, float randomErasing, float colorJitter, float labelSmoothing,
-            float clipGradNorm, float[] mean, float[] std) {
+    private VisionRecipe(
+            String dataset,
+            int epochs,
+            float warmupEpochs,
+            int batchSize,
+            float flip,
+            int cropPadding,
+            float mixup,
+            float cutmix,
+            float randomErasing,
+            float colorJitter,
+            float labelSmoothing,
+            float clipGradNorm,
+            float[] mean,
+            float[] std) {
         this.dataset = dataset;
         this.epochs = epochs;
         this.warmupEpochs = warmupEpochs;
@@ -68,7 +81,8 @@ public final class VisionRecipe {
      *
      * @param dataset fmnist, cifar100, tiny-imagenet (or tinyimagenet) or imagenet
      * @param fineTuning whether the run fine-tunes an upcycled model (ImageNet {@code -ft} presets)
-     * @param imageSize the model's input size (the crop padding of the small datasets depends on it)
+     * @param imageSize the model's input size (the crop padding of the small datasets depends on
+     *     it)
      * @return the recipe
      * @throws IllegalArgumentException for an unknown dataset
      */
@@ -76,19 +90,91 @@ public final class VisionRecipe {
         String ds = dataset.toLowerCase(Locale.ROOT).replace("tinyimagenet", "tiny-imagenet");
         int padding = imageSize >= 64 ? 8 : 4;
         return switch (ds) {
-            case "cifar100" -> new VisionRecipe(ds, 150, 10, 128, 0.5f, padding, 0.25f, 0.25f, 0.25f, 0.12f, 0.1f,
-                    0f, Normalize.CIFAR100_MEAN, Normalize.CIFAR100_STD);
-            case "tiny-imagenet" -> new VisionRecipe(ds, 150, 10, 128, 0.5f, padding, 0.25f, 0.25f, 0.25f, 0.15f,
-                    0.1f, 0f, Normalize.IMAGENET_MEAN, Normalize.IMAGENET_STD);
-            case "imagenet" -> fineTuning
-                    ? new VisionRecipe(ds + " fine-tuning", 30, 5, 256, 0f, 0, 0.8f, 1.0f, 0.25f, 0.4f, 0.1f, 5f,
-                            Normalize.IMAGENET_MEAN, Normalize.IMAGENET_STD)
-                    : new VisionRecipe(ds, 300, 15, 1024, 0f, 0, 0.8f, 1.0f, 0.25f, 0.4f, 0.1f, 5f,
-                            Normalize.IMAGENET_MEAN, Normalize.IMAGENET_STD);
-            case "fmnist" -> new VisionRecipe(ds, 100, 5, 128, 0.5f, 0, 0f, 0f, 0f, 0f, 0f, 0f,
-                    Normalize.FASHION_MNIST_MEAN, Normalize.FASHION_MNIST_STD);
-            default -> throw new IllegalArgumentException("no training recipe for dataset '" + dataset
-                    + "': expected fmnist, cifar100, tiny-imagenet or imagenet");
+            case "cifar100" ->
+                    new VisionRecipe(
+                            ds,
+                            150,
+                            10,
+                            128,
+                            0.5f,
+                            padding,
+                            0.25f,
+                            0.25f,
+                            0.25f,
+                            0.12f,
+                            0.1f,
+                            0f,
+                            Normalize.CIFAR100_MEAN,
+                            Normalize.CIFAR100_STD);
+            case "tiny-imagenet" ->
+                    new VisionRecipe(
+                            ds,
+                            150,
+                            10,
+                            128,
+                            0.5f,
+                            padding,
+                            0.25f,
+                            0.25f,
+                            0.25f,
+                            0.15f,
+                            0.1f,
+                            0f,
+                            Normalize.IMAGENET_MEAN,
+                            Normalize.IMAGENET_STD);
+            case "imagenet" ->
+                    fineTuning
+                            ? new VisionRecipe(
+                                    ds + " fine-tuning",
+                                    30,
+                                    5,
+                                    256,
+                                    0f,
+                                    0,
+                                    0.8f,
+                                    1.0f,
+                                    0.25f,
+                                    0.4f,
+                                    0.1f,
+                                    5f,
+                                    Normalize.IMAGENET_MEAN,
+                                    Normalize.IMAGENET_STD)
+                            : new VisionRecipe(
+                                    ds,
+                                    300,
+                                    15,
+                                    1024,
+                                    0f,
+                                    0,
+                                    0.8f,
+                                    1.0f,
+                                    0.25f,
+                                    0.4f,
+                                    0.1f,
+                                    5f,
+                                    Normalize.IMAGENET_MEAN,
+                                    Normalize.IMAGENET_STD);
+            case "fmnist" ->
+                    new VisionRecipe(
+                            ds,
+                            100,
+                            5,
+                            128,
+                            0.5f,
+                            0,
+                            0f,
+                            0f,
+                            0f,
+                            0f,
+                            0f,
+                            0f,
+                            Normalize.FASHION_MNIST_MEAN,
+                            Normalize.FASHION_MNIST_STD);
+            default ->
+                    throw new IllegalArgumentException(
+                            "no training recipe for dataset '"
+                                    + dataset
+                                    + "': expected fmnist, cifar100, tiny-imagenet or imagenet");
         };
     }
 
@@ -165,12 +251,25 @@ public final class VisionRecipe {
     /** Returns the recipe, one value per line, as {@code train-vision --print-recipe} shows it. */
     @Override
     public String toString() {
-        return String.format(Locale.ROOT,
-                "recipe %s%n  epochs %d, warm-up epochs %s, batch %d%n  flip %s, crop padding %d, mixup %s,"
-                        + " cutmix %s, random erasing %s, colour jitter %s%n  label smoothing %s, clip grad"
-                        + " norm %s%n  mean %s, std %s%n  auto-augment: not implemented (the reference uses timm"
-                        + " rand-m9-mstd0.5-inc1)",
-                dataset, epochs, warmupEpochs, batchSize, flip, cropPadding, mixup, cutmix, randomErasing,
-                colorJitter, labelSmoothing, clipGradNorm, Arrays.toString(mean), Arrays.toString(std));
+        return String.format(
+                Locale.ROOT,
+                "recipe %s%n  epochs %d, warm-up epochs %s, batch %d%n  flip %s, crop padding %d,"
+                    + " mixup %s, cutmix %s, random erasing %s, colour jitter %s%n  label smoothing"
+                    + " %s, clip grad norm %s%n  mean %s, std %s%n  auto-augment: not implemented"
+                    + " (the reference uses timm rand-m9-mstd0.5-inc1)",
+                dataset,
+                epochs,
+                warmupEpochs,
+                batchSize,
+                flip,
+                cropPadding,
+                mixup,
+                cutmix,
+                randomErasing,
+                colorJitter,
+                labelSmoothing,
+                clipGradNorm,
+                Arrays.toString(mean),
+                Arrays.toString(std));
     }
 }

@@ -10,11 +10,11 @@ import ai.djl.training.tracker.Tracker;
 import ai.djl.training.tracker.WarmUpTracker;
 import io.github.moge.core.MoeLoss;
 import io.github.moge.core.SigmaScheduleListener;
-import io.github.moge.core.training.log.EpochRecord;
 import io.github.moge.core.training.RunConfiguration;
-import io.github.moge.core.training.optim.StatefulAdamW;
 import io.github.moge.core.training.TrainingRun;
 import io.github.moge.core.training.TrainingSummary;
+import io.github.moge.core.training.log.EpochRecord;
+import io.github.moge.core.training.optim.StatefulAdamW;
 import io.github.moge.vision.data.ImageClassificationData;
 import io.github.moge.vision.transform.AugmentationPipeline;
 import java.io.IOException;
@@ -25,18 +25,19 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * Trains an image classifier with MoE/MoGE layers through the shared, checkpointed {@link TrainingRun}
- * and evaluates it every epoch.
+ * Trains an image classifier with MoE/MoGE layers through the shared, checkpointed {@link
+ * TrainingRun} and evaluates it every epoch.
  *
  * <p>What it assembles: {@link ImageBatches} (the epoch order a function of (seed, epoch), a seeded
- * training subset, whole batches built on the device), an {@link AugmentedTrainingStep} (augmentation on
- * the device, seeded per step, then forward and {@link MoeLoss}: cross-entropy on the head plus the
- * weighted balance and group-sparse terms), {@link StatefulAdamW} with linear warm-up then cosine decay
- * ({@link #learningRateSchedule}), a {@link SigmaScheduleListener}, global-norm clipping and test Acc@1 /
- * Acc@5 after every epoch ({@link TestAccuracyEvaluation}). The run directory then holds {@code
- * config.json}, {@code metrics.csv} (every step), {@code epochs.csv} (every epoch, with {@code
- * validation_acc1}/{@code validation_acc5}) and {@code checkpoints/}; {@link #resume(Path)} continues an
- * interrupted run exactly (AdamW moments, schedules, data order and augmentation included).
+ * training subset, whole batches built on the device), an {@link AugmentedTrainingStep}
+ * (augmentation on the device, seeded per step, then forward and {@link MoeLoss}: cross-entropy on
+ * the head plus the weighted balance and group-sparse terms), {@link StatefulAdamW} with linear
+ * warm-up then cosine decay ({@link #learningRateSchedule}), a {@link SigmaScheduleListener},
+ * global-norm clipping and test Acc@1 / Acc@5 after every epoch ({@link TestAccuracyEvaluation}).
+ * The run directory then holds {@code config.json}, {@code metrics.csv} (every step), {@code
+ * epochs.csv} (every epoch, with {@code validation_acc1}/{@code validation_acc5}) and {@code
+ * checkpoints/}; {@link #resume(Path)} continues an interrupted run exactly (AdamW moments,
+ * schedules, data order and augmentation included).
  */
 public final class VisionTrainer {
 
@@ -87,7 +88,10 @@ public final class VisionTrainer {
      * @return the steps per epoch (the last, partial batch is dropped)
      */
     public static int stepsPerEpoch(long trainSize, TrainingSettings settings) {
-        long n = settings.getTrainLimit() > 0 ? Math.min(trainSize, settings.getTrainLimit()) : trainSize;
+        long n =
+                settings.getTrainLimit() > 0
+                        ? Math.min(trainSize, settings.getTrainLimit())
+                        : trainSize;
         return (int) Math.max(1, n / settings.getBatchSize());
     }
 
@@ -101,20 +105,26 @@ public final class VisionTrainer {
     public static Tracker learningRateSchedule(TrainingSettings settings, int stepsPerEpoch) {
         int total = settings.getEpochs() * stepsPerEpoch;
         int warmup = Math.min(total - 1, Math.round(settings.getWarmupEpochs() * stepsPerEpoch));
-        CosineTracker cosine = CosineTracker.builder()
-                .setBaseValue(settings.getLearningRate())
-                .optFinalValue(Math.min(settings.getMinLearningRate(), settings.getLearningRate()))
-                .setMaxUpdates(Math.max(1, total - Math.max(0, warmup)))
-                .build();
+        CosineTracker cosine =
+                CosineTracker.builder()
+                        .setBaseValue(settings.getLearningRate())
+                        .optFinalValue(
+                                Math.min(settings.getMinLearningRate(), settings.getLearningRate()))
+                        .setMaxUpdates(Math.max(1, total - Math.max(0, warmup)))
+                        .build();
         if (warmup <= 0) {
             return cosine;
         }
-        return WarmUpTracker.builder().setMainTracker(cosine).optWarmUpSteps(warmup).optWarmUpBeginValue(0f).build();
+        return WarmUpTracker.builder()
+                .setMainTracker(cosine)
+                .optWarmUpSteps(warmup)
+                .optWarmUpBeginValue(0f)
+                .build();
     }
 
     /**
-     * Starts a new run in {@code runDirectory} (refused if it already holds one) and trains all epochs,
-     * unless stopped.
+     * Starts a new run in {@code runDirectory} (refused if it already holds one) and trains all
+     * epochs, unless stopped.
      *
      * @param runDirectory the run directory, created
      * @return the metrics of every finished epoch
@@ -125,20 +135,21 @@ public final class VisionTrainer {
     }
 
     /**
-     * Continues the run in {@code runDirectory} from its newest intact checkpoint; the trainer must be
-     * built with the run's saved settings.
+     * Continues the run in {@code runDirectory} from its newest intact checkpoint; the trainer must
+     * be built with the run's saved settings.
      *
      * @param runDirectory the run directory
      * @return the metrics of every finished epoch, also those finished before the interruption
-     * @throws IOException if the directory is not a run, its checkpoint is corrupt, or data cannot be read
+     * @throws IOException if the directory is not a run, its checkpoint is corrupt, or data cannot
+     *     be read
      */
     public List<EpochMetrics> resume(Path runDirectory) throws IOException {
         return train(runDirectory, true);
     }
 
     /**
-     * Returns the summary of the last {@link #run} or {@link #resume} (whether it completed, its last
-     * checkpoint), or null before.
+     * Returns the summary of the last {@link #run} or {@link #resume} (whether it completed, its
+     * last checkpoint), or null before.
      *
      * @return the summary
      */
@@ -148,32 +159,46 @@ public final class VisionTrainer {
 
     private List<EpochMetrics> train(Path runDirectory, boolean resume) throws IOException {
         int batchSize = settings.getBatchSize();
-        ImageBatches trainBatches = ImageBatches.builder().setData(train).setBatchSize(batchSize)
-                .optDropLast(true).optLimit(settings.getTrainLimit(), settings.getSeed()).build();
-        ImageBatches testBatches = ImageBatches.builder().setData(test).setBatchSize(settings.getEvalBatchSize())
-                .optShuffle(false).optLimit(settings.getTestLimit(), 0).optTransform(augmentation::eval).build();
+        ImageBatches trainBatches =
+                ImageBatches.builder()
+                        .setData(train)
+                        .setBatchSize(batchSize)
+                        .optDropLast(true)
+                        .optLimit(settings.getTrainLimit(), settings.getSeed())
+                        .build();
+        ImageBatches testBatches =
+                ImageBatches.builder()
+                        .setData(test)
+                        .setBatchSize(settings.getEvalBatchSize())
+                        .optShuffle(false)
+                        .optLimit(settings.getTestLimit(), 0)
+                        .optTransform(augmentation::eval)
+                        .build();
         int steps = trainBatches.batchesPerEpoch();
         try (Model model = Model.newInstance(MODEL_NAME, device)) {
             model.setBlock(block);
-            TrainingRun.Builder builder = TrainingRun.builder()
-                    .setModel(model)
-                    .setLoss(loss)
-                    .setOptimizer(StatefulAdamW.builder()
-                            .optLearningRateTracker(learningRateSchedule(settings, steps))
-                            .optWeightDecays(settings.getWeightDecay())
-                            .build())
-                    .setTrainingData(trainBatches)
-                    .optTrainingStep(new AugmentedTrainingStep(augmentation))
-                    .addListener(new SigmaScheduleListener())
-                    .addEpochEvaluation(new TestAccuracyEvaluation(testBatches))
-                    .setInputShapes(new Shape(batchSize).addAll(inputShape))
-                    .setEpochs(settings.getEpochs())
-                    .setSeed(settings.getSeed())
-                    .optDevice(device)
-                    .optConfiguration(configuration)
-                    .optClipGradNorm(settings.getClipGradNorm())
-                    .optLog(log)
-                    .optProgressEvery(settings.isProgress() ? Math.max(1, steps / 10) : 0);
+            TrainingRun.Builder builder =
+                    TrainingRun.builder()
+                            .setModel(model)
+                            .setLoss(loss)
+                            .setOptimizer(
+                                    StatefulAdamW.builder()
+                                            .optLearningRateTracker(
+                                                    learningRateSchedule(settings, steps))
+                                            .optWeightDecays(settings.getWeightDecay())
+                                            .build())
+                            .setTrainingData(trainBatches)
+                            .optTrainingStep(new AugmentedTrainingStep(augmentation))
+                            .addListener(new SigmaScheduleListener())
+                            .addEpochEvaluation(new TestAccuracyEvaluation(testBatches))
+                            .setInputShapes(new Shape(batchSize).addAll(inputShape))
+                            .setEpochs(settings.getEpochs())
+                            .setSeed(settings.getSeed())
+                            .optDevice(device)
+                            .optConfiguration(configuration)
+                            .optClipGradNorm(settings.getClipGradNorm())
+                            .optLog(log)
+                            .optProgressEvery(settings.isProgress() ? Math.max(1, steps / 10) : 0);
             runOptions.accept(builder);
             TrainingRun run = builder.build();
             summary = resume ? run.resume(runDirectory) : run.run(runDirectory);
@@ -270,8 +295,8 @@ public final class VisionTrainer {
         }
 
         /**
-         * @param configuration the settings that define the run, saved as {@code config.json} and compared
-         *     on resume (a command saves everything it needs to rebuild the trainer)
+         * @param configuration the settings that define the run, saved as {@code config.json} and
+         *     compared on resume (a command saves everything it needs to rebuild the trainer)
          * @return this builder
          */
         public Builder optConfiguration(RunConfiguration configuration) {
@@ -302,10 +327,16 @@ public final class VisionTrainer {
          * @return the trainer
          */
         public VisionTrainer build() {
-            if (block == null || loss == null || train == null || test == null || augmentation == null
-                    || inputShape == null || settings == null) {
+            if (block == null
+                    || loss == null
+                    || train == null
+                    || test == null
+                    || augmentation == null
+                    || inputShape == null
+                    || settings == null) {
                 throw new IllegalArgumentException(
-                        "block, loss, data, augmentation, input shape and settings must all be set");
+                        "block, loss, data, augmentation, input shape and settings must all be"
+                                + " set");
             }
             return new VisionTrainer(this);
         }

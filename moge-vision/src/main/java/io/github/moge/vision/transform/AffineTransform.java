@@ -16,10 +16,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <h2>Convention (torchvision, tensor path)</h2>
  *
- * Pixel {@code (x, y)} is column {@code x}, row {@code y}, with {@code y} pointing down; the
- * centre is {@code c = ((W - 1) / 2, (H - 1) / 2)} in these pixel-index coordinates (the same
- * point as {@code (W / 2, H / 2)} when pixel centres sit at half-integers, which is what
- * torchvision's PIL path uses). The forward map of a point {@code p} is
+ * Pixel {@code (x, y)} is column {@code x}, row {@code y}, with {@code y} pointing down; the centre
+ * is {@code c = ((W - 1) / 2, (H - 1) / 2)} in these pixel-index coordinates (the same point as
+ * {@code (W / 2, H / 2)} when pixel centres sit at half-integers, which is what torchvision's PIL
+ * path uses). The forward map of a point {@code p} is
  *
  * <pre>
  *   q = c + t + s * R(a) * SHy(sy) * SHx(sx) * (p - c)
@@ -27,10 +27,10 @@ import java.util.concurrent.ConcurrentHashMap;
  *   SHx(sx) = [1, -tan sx; 0, 1]       SHy(sy) = [1, 0; -tan sy, 1]
  * </pre>
  *
- * and every output pixel {@code q} samples the input at the inverse image {@code p = c + (1/s)
- * (R SHy SHx)^-1 (q - c - t)}, bilinearly from its four neighbours; neighbours outside the image
- * count as zero (torch {@code grid_sample(padding_mode="zeros", align_corners=False)}, which is
- * what torchvision uses when {@code fill} is None).
+ * and every output pixel {@code q} samples the input at the inverse image {@code p = c + (1/s) (R
+ * SHy SHx)^-1 (q - c - t)}, bilinearly from its four neighbours; neighbours outside the image count
+ * as zero (torch {@code grid_sample(padding_mode="zeros", align_corners=False)}, which is what
+ * torchvision uses when {@code fill} is None).
  *
  * <ul>
  *   <li><b>Rotation</b> {@code a} (degrees): with the y axis pointing down, a positive angle turns
@@ -57,8 +57,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * The sampling plan (four source indices and four bilinear weights per output pixel) depends only
  * on the parameters and the image size. It is computed once per {@code H x W} in double precision
  * and cached; each call then uploads it to the input's device and applies it to all images and
- * channels at once with NDArray ops (one row gather on the flattened pixels, a multiply and a
- * sum). The result has the input's shape, data type and device.
+ * channels at once with NDArray ops (one row gather on the flattened pixels, a multiply and a sum).
+ * The result has the input's shape, data type and device.
  */
 public final class AffineTransform implements Transform, FlatImageWarp {
 
@@ -67,8 +67,8 @@ public final class AffineTransform implements Transform, FlatImageWarp {
         /** Bilinear from the four neighbours (the default). */
         BILINEAR,
         /**
-         * The nearest pixel, the source position rounded half to even as torch's {@code grid_sample(mode=
-         * "nearest")}; torchvision's {@code RandomAffine} default.
+         * The nearest pixel, the source position rounded half to even as torch's {@code
+         * grid_sample(mode= "nearest")}; torchvision's {@code RandomAffine} default.
          */
         NEAREST
     }
@@ -111,8 +111,7 @@ public final class AffineTransform implements Transform, FlatImageWarp {
 
     /**
      * Warps one image or a batch: the last two axes are {@code H, W}, any leading axes (channels,
-     * batch) are warped alike. Accepts {@code [H, W]}, {@code [C, H, W]} and {@code [B, C, H,
-     * W]}.
+     * batch) are warped alike. Accepts {@code [H, W]}, {@code [C, H, W]} and {@code [B, C, H, W]}.
      *
      * @param array a floating-point image array with at least 2 axes
      * @return the warped array, same shape, type and device
@@ -124,8 +123,10 @@ public final class AffineTransform implements Transform, FlatImageWarp {
         Shape shape = array.getShape();
         if (shape.dimension() < 2) {
             throw new IllegalArgumentException(
-                    "AffineTransform needs an image [..., H, W], got shape " + shape
-                            + "; for flattened images call transformFlattened(array, height, width)");
+                    "AffineTransform needs an image [..., H, W], got shape "
+                            + shape
+                            + "; for flattened images call transformFlattened(array, height,"
+                            + " width)");
         }
         int h = Math.toIntExact(shape.get(shape.dimension() - 2));
         int w = Math.toIntExact(shape.get(shape.dimension() - 1));
@@ -144,8 +145,8 @@ public final class AffineTransform implements Transform, FlatImageWarp {
     }
 
     /**
-     * Warps images whose pixels are flattened into the last axis, e.g. {@code [B, H * W]} or
-     * {@code [H * W]}.
+     * Warps images whose pixels are flattened into the last axis, e.g. {@code [B, H * W]} or {@code
+     * [H * W]}.
      *
      * @param images floating-point images with last axis of length {@code height * width}
      * @param height the image height
@@ -156,13 +157,19 @@ public final class AffineTransform implements Transform, FlatImageWarp {
     public NDArray transformFlattened(NDArray images, int height, int width) {
         Shape shape = images.getShape();
         if (height <= 0 || width <= 0) {
-            throw new IllegalArgumentException("height and width must be positive, got "
-                    + height + " x " + width);
+            throw new IllegalArgumentException(
+                    "height and width must be positive, got " + height + " x " + width);
         }
         if (shape.dimension() < 1 || shape.get(shape.dimension() - 1) != (long) height * width) {
             throw new IllegalArgumentException(
-                    "transformFlattened: last axis of shape " + shape + " is not " + height
-                            + " * " + width + " = " + (long) height * width);
+                    "transformFlattened: last axis of shape "
+                            + shape
+                            + " is not "
+                            + height
+                            + " * "
+                            + width
+                            + " = "
+                            + (long) height * width);
         }
         return apply(images, height, width);
     }
@@ -208,7 +215,8 @@ public final class AffineTransform implements Transform, FlatImageWarp {
         double m11 = a / scale;
         double cx = (width - 1) / 2.0;
         double cy = (height - 1) / 2.0;
-        // Float.toString gives the shortest decimal of the float: 0.1f becomes 0.1, not 0.10000000149.
+        // Float.toString gives the shortest decimal of the float: 0.1f becomes 0.1, not
+        // 0.10000000149.
         double tx = Double.parseDouble(Float.toString(translateX)) * width;
         double ty = Double.parseDouble(Float.toString(translateY)) * height;
         if (roundTranslation) {
@@ -281,14 +289,21 @@ public final class AffineTransform implements Transform, FlatImageWarp {
         return String.format(
                 Locale.ROOT,
                 "AffineTransform(rotation=%s, translate=(%s, %s)%s, scale=%s, shear=(%s, %s)%s)",
-                angle, translateX, translateY, roundTranslation ? " rounded" : "", scale,
-                shearX, shearY, interpolation == Interpolation.NEAREST ? ", nearest" : "");
+                angle,
+                translateX,
+                translateY,
+                roundTranslation ? " rounded" : "",
+                scale,
+                shearX,
+                shearY,
+                interpolation == Interpolation.NEAREST ? ", nearest" : "");
     }
 
     private NDArray apply(NDArray array, int h, int w) {
         if (!array.getDataType().isFloating()) {
             throw new IllegalArgumentException(
-                    "AffineTransform needs a floating-point image, got " + array.getDataType()
+                    "AffineTransform needs a floating-point image, got "
+                            + array.getDataType()
                             + "; convert first, e.g. array.toType(DataType.FLOAT32, false)");
         }
         Plan plan = plan(h, w);
@@ -300,7 +315,8 @@ public final class AffineTransform implements Transform, FlatImageWarp {
             array.tempAttach(scope);
             NDArray index = scope.create(plan.index);
             NDArray weight =
-                    scope.create(plan.weight, new Shape(4, hw, 1)).toType(array.getDataType(), false);
+                    scope.create(plan.weight, new Shape(4, hw, 1))
+                            .toType(array.getDataType(), false);
             NDArray columns = array.reshape(rows, hw).transpose(); // [HW, rows]
             NDArray gathered = columns.get(new NDIndex("{}", index)).reshape(4, hw, rows);
             NDArray result = gathered.mul(weight).sum(new int[] {0}).transpose().reshape(shape);
@@ -341,7 +357,9 @@ public final class AffineTransform implements Transform, FlatImageWarp {
         return plans.computeIfAbsent(((long) h << 32) | w, k -> new Plan(h, w));
     }
 
-    /** Four source indices and weights per output pixel, neighbour-major (nearest: one of weight 1). */
+    /**
+     * Four source indices and weights per output pixel, neighbour-major (nearest: one of weight 1).
+     */
     final class Plan {
 
         final long[] index;
@@ -442,8 +460,8 @@ public final class AffineTransform implements Transform, FlatImageWarp {
 
         /**
          * Sets whether the translation in pixels is rounded to whole pixels, as torchvision's
-         * {@code RandomAffine} does (default false: the exact fractional shift, as {@code
-         * F.affine} applies it to tensors).
+         * {@code RandomAffine} does (default false: the exact fractional shift, as {@code F.affine}
+         * applies it to tensors).
          *
          * @param round true to round
          * @return this builder
@@ -461,7 +479,8 @@ public final class AffineTransform implements Transform, FlatImageWarp {
          */
         public Builder optScale(float scale) {
             if (!(scale > 0) || Float.isInfinite(scale)) {
-                throw new IllegalArgumentException("scale must be positive and finite, got " + scale);
+                throw new IllegalArgumentException(
+                        "scale must be positive and finite, got " + scale);
             }
             this.scale = scale;
             return this;
@@ -488,7 +507,10 @@ public final class AffineTransform implements Transform, FlatImageWarp {
             if (!(Math.abs(degreesX) < 90) || !(Math.abs(degreesY) < 90)) {
                 throw new IllegalArgumentException(
                         "shear angles must be strictly between -90 and 90 degrees, got ("
-                                + degreesX + ", " + degreesY + ")");
+                                + degreesX
+                                + ", "
+                                + degreesY
+                                + ")");
             }
             this.shearX = degreesX;
             this.shearY = degreesY;

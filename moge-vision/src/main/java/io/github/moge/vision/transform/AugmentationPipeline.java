@@ -14,10 +14,10 @@ import ai.djl.ndarray.NDList;
  * </pre>
  *
  * <p>Every random step has its own generator seeded from one seed, so a run is repeatable; {@link
- * #train(NDArray, NDArray, long)} restarts them all from a per-batch seed, so that a batch's augmentation
- * does not depend on the batches before it (what an exactly resumable training loop needs). Without
- * mixup/CutMix the labels stay class indices {@code [B]} (label smoothing is then the loss's job);
- * with them they become soft targets {@code [B, K]}.
+ * #train(NDArray, NDArray, long)} restarts them all from a per-batch seed, so that a batch's
+ * augmentation does not depend on the batches before it (what an exactly resumable training loop
+ * needs). Without mixup/CutMix the labels stay class indices {@code [B]} (label smoothing is then
+ * the loss's job); with them they become soft targets {@code [B, K]}.
  */
 public final class AugmentationPipeline {
 
@@ -36,10 +36,21 @@ public final class AugmentationPipeline {
         this.flip = b.flip > 0 ? new RandomHorizontalFlip(b.flip, seed + 2) : null;
         this.jitter = b.jitter > 0 ? new ColorJitter(b.jitter, b.jitter, b.jitter, seed + 3) : null;
         this.normalize = b.mean != null ? new Normalize(b.mean, b.std) : null;
-        this.erasing = b.erasing > 0 ? new RandomErasing(b.erasing, RandomErasing.Mode.PIXEL, seed + 4) : null;
-        this.mix = (b.mixupAlpha > 0 || b.cutmixAlpha > 0)
-                ? new MixupCutmix(b.mixupAlpha, b.cutmixAlpha, 0.5f, 1f, b.smoothing, b.numClasses, seed + 5)
-                : null;
+        this.erasing =
+                b.erasing > 0
+                        ? new RandomErasing(b.erasing, RandomErasing.Mode.PIXEL, seed + 4)
+                        : null;
+        this.mix =
+                (b.mixupAlpha > 0 || b.cutmixAlpha > 0)
+                        ? new MixupCutmix(
+                                b.mixupAlpha,
+                                b.cutmixAlpha,
+                                0.5f,
+                                1f,
+                                b.smoothing,
+                                b.numClasses,
+                                seed + 5)
+                        : null;
     }
 
     /**
@@ -86,8 +97,8 @@ public final class AugmentationPipeline {
 
     /**
      * Augments a training batch with every generator restarted from {@code seed} first: the result
-     * depends only on the batch and the seed (engine-side draws, such as random erasing's noise, also
-     * depend on the engine's seed).
+     * depends only on the batch and the seed (engine-side draws, such as random erasing's noise,
+     * also depend on the engine's seed).
      *
      * @param images {@code [B, C, H, W]} in {@code [0, 1]}
      * @param labels {@code [B]} class indices
@@ -233,7 +244,8 @@ public final class AugmentationPipeline {
         }
 
         /**
-         * Label smoothing folded into mixup/CutMix targets (when those are off, give it to the loss).
+         * Label smoothing folded into mixup/CutMix targets (when those are off, give it to the
+         * loss).
          *
          * @param epsilon the smoothing
          * @return this builder

@@ -17,7 +17,8 @@ final class BatchShapes {
             return x.expandDims(0);
         }
         if (s.dimension() != 4) {
-            throw new IllegalArgumentException(who + " expects [B, C, H, W] or [C, H, W] images, got " + s);
+            throw new IllegalArgumentException(
+                    who + " expects [B, C, H, W] or [C, H, W] images, got " + s);
         }
         return x;
     }
@@ -62,6 +63,8 @@ final class BatchShapes {
 
     /** A [B, 1, 1, 1] float array from per-sample values, on the device of {@code like}. */
     static NDArray perSample(NDArray like, float[] values) {
-        return like.getManager().create(values, new Shape(values.length, 1, 1, 1)).toType(like.getDataType(), false);
+        return like.getManager()
+                .create(values, new Shape(values.length, 1, 1, 1))
+                .toType(like.getDataType(), false);
     }
 }

@@ -4,7 +4,8 @@ import java.util.Random;
 
 /**
  * Draws from the symmetric Beta(alpha, alpha) distribution as X / (X + Y) of two Gamma(alpha, 1)
- * draws, Gamma by Marsaglia and Tsang's method (with the {@code U^(1/alpha)} boost for alpha &lt; 1).
+ * draws, Gamma by Marsaglia and Tsang's method (with the {@code U^(1/alpha)} boost for alpha &lt;
+ * 1).
  */
 final class BetaSampler {
 

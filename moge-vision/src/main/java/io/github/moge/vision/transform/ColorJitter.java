@@ -75,7 +75,8 @@ public final class ColorJitter implements Reseedable {
      * @param saturation per-image saturation factors, or null to skip
      * @return the adjusted batch
      */
-    public static NDArray apply(NDArray images, float[] brightness, float[] contrast, float[] saturation) {
+    public static NDArray apply(
+            NDArray images, float[] brightness, float[] contrast, float[] saturation) {
         NDArray x = images;
         if (brightness != null) {
             x = x.mul(BatchShapes.perSample(x, brightness)).clip(0f, 1f);
@@ -97,8 +98,10 @@ public final class ColorJitter implements Reseedable {
         if (x.getShape().get(1) == 1) {
             return x;
         }
-        NDArray w = x.getManager().create(new float[] {0.299f, 0.587f, 0.114f}, new Shape(1, 3, 1, 1))
-                .toType(x.getDataType(), false);
+        NDArray w =
+                x.getManager()
+                        .create(new float[] {0.299f, 0.587f, 0.114f}, new Shape(1, 3, 1, 1))
+                        .toType(x.getDataType(), false);
         return x.mul(w).sum(new int[] {1}, true);
     }
 

@@ -3,9 +3,9 @@ package io.github.moge.vision.transform;
 import ai.djl.ndarray.NDArray;
 
 /**
- * A geometric warp of flattened images that may depend on each image's position in a data set: a fixed
- * {@link AffineTransform} ignores it, a {@link RandomAffine} draws the parameters of image i from its
- * seed and i, so every image gets the same warp however the data set is cut into batches.
+ * A geometric warp of flattened images that may depend on each image's position in a data set: a
+ * fixed {@link AffineTransform} ignores it, a {@link RandomAffine} draws the parameters of image i
+ * from its seed and i, so every image gets the same warp however the data set is cut into batches.
  */
 public interface FlatImageWarp {
 

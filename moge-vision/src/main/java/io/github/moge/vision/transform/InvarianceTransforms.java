@@ -9,11 +9,12 @@ import java.util.stream.Collectors;
  * The twelve transforms of the routing-invariance evaluation (MoGE paper, Table 1): test images are
  * transformed and the routing maps of the original and transformed image are compared.
  *
- * <p>{@link #paper(long)} is the paper's protocol, torchvision's {@code RandomAffine} defaults with the
- * table's values as ranges ({@link RandomAffine}): the angle, shear and translation of every image drawn
- * uniformly within +- the value (translations in whole pixels), nearest interpolation, fill 0, the scale
- * a fixed factor, seeded. {@link #all()} is the fixed-maximum variant described below (every image
- * warped by exactly the value, bilinear), a useful extra but not the paper's protocol.
+ * <p>{@link #paper(long)} is the paper's protocol, torchvision's {@code RandomAffine} defaults with
+ * the table's values as ranges ({@link RandomAffine}): the angle, shear and translation of every
+ * image drawn uniformly within +- the value (translations in whole pixels), nearest interpolation,
+ * fill 0, the scale a fixed factor, seeded. {@link #all()} is the fixed-maximum variant described
+ * below (every image warped by exactly the value, bilinear), a useful extra but not the paper's
+ * protocol.
  *
  * <table>
  *   <caption>Entries, in table order</caption>
@@ -55,11 +56,17 @@ public final class InvarianceTransforms {
                     new Entry(SCALE, "0.5", AffineTransform.builder().optScale(0.5f).build()),
                     new Entry(SCALE, "0.8", AffineTransform.builder().optScale(0.8f).build()),
                     new Entry(SCALE, "1.1", AffineTransform.builder().optScale(1.1f).build()),
-                    new Entry(TRANSLATION, "(0,0.1)",
+                    new Entry(
+                            TRANSLATION,
+                            "(0,0.1)",
                             AffineTransform.builder().optTranslate(0f, 0.1f).build()),
-                    new Entry(TRANSLATION, "(0.1,0)",
+                    new Entry(
+                            TRANSLATION,
+                            "(0.1,0)",
                             AffineTransform.builder().optTranslate(0.1f, 0f).build()),
-                    new Entry(TRANSLATION, "(0.1,0.1)",
+                    new Entry(
+                            TRANSLATION,
+                            "(0.1,0.1)",
                             AffineTransform.builder().optTranslate(0.1f, 0.1f).build()),
                     new Entry(SHEAR, "5", AffineTransform.builder().optShear(5f).build()),
                     new Entry(SHEAR, "10", AffineTransform.builder().optShear(10f).build()),
@@ -81,8 +88,8 @@ public final class InvarianceTransforms {
     }
 
     /**
-     * Returns the paper's twelve random transforms ({@code RandomAffine} with the table's values as ranges,
-     * nearest interpolation), in table order, with the same names as {@link #all()}.
+     * Returns the paper's twelve random transforms ({@code RandomAffine} with the table's values as
+     * ranges, nearest interpolation), in table order, with the same names as {@link #all()}.
      *
      * @param seed the seed of the per-image draws (each entry gets its own stream)
      * @return an immutable list of entries
@@ -112,11 +119,21 @@ public final class InvarianceTransforms {
      */
     public static List<Entry> family(String family) {
         List<Entry> out =
-                TABLE_1.stream().filter(e -> e.getFamily().equals(family)).collect(Collectors.toList());
+                TABLE_1.stream()
+                        .filter(e -> e.getFamily().equals(family))
+                        .collect(Collectors.toList());
         if (out.isEmpty()) {
             throw new IllegalArgumentException(
-                    "unknown transform family '" + family + "'; expected one of " + ROTATION + ", "
-                            + SCALE + ", " + TRANSLATION + ", " + SHEAR);
+                    "unknown transform family '"
+                            + family
+                            + "'; expected one of "
+                            + ROTATION
+                            + ", "
+                            + SCALE
+                            + ", "
+                            + TRANSLATION
+                            + ", "
+                            + SHEAR);
         }
         return out;
     }
@@ -154,8 +171,7 @@ public final class InvarianceTransforms {
         }
 
         /**
-         * Returns family and parameter, e.g. {@code "rotation 5"} or {@code "translation
-         * (0.1,0)"}.
+         * Returns family and parameter, e.g. {@code "rotation 5"} or {@code "translation (0.1,0)"}.
          *
          * @return the display name
          */
@@ -167,13 +183,15 @@ public final class InvarianceTransforms {
          * Returns the fixed transform of a fixed-maximum entry ({@link #all()}).
          *
          * @return the affine warp
-         * @throws IllegalStateException for a random entry ({@link #paper(long)}): use {@link #getWarp()}
+         * @throws IllegalStateException for a random entry ({@link #paper(long)}): use {@link
+         *     #getWarp()}
          */
         public AffineTransform getTransform() {
             if (warp instanceof AffineTransform fixed) {
                 return fixed;
             }
-            throw new IllegalStateException(getName() + " is drawn per image (" + warp + "): use getWarp()");
+            throw new IllegalStateException(
+                    getName() + " is drawn per image (" + warp + "): use getWarp()");
         }
 
         /**

@@ -9,16 +9,17 @@ import java.util.Random;
 /**
  * Batch-level mixup (Zhang et al., 2018) and CutMix (Yun et al., 2019) with soft labels, following
  * timm's batch mode: each image is paired with the image at the mirrored position of the batch
- * ({@code i} with {@code B - 1 - i}), and one mixing coefficient lambda ~ Beta(alpha, alpha) is drawn
- * per batch.
+ * ({@code i} with {@code B - 1 - i}), and one mixing coefficient lambda ~ Beta(alpha, alpha) is
+ * drawn per batch.
  *
  * <ul>
  *   <li>mixup: {@code x' = lambda x + (1 - lambda) x_pair};
  *   <li>CutMix: a box of side ratio {@code sqrt(1 - lambda)} centred at a uniform point (clipped at
- *       the border) is pasted from the paired image, and lambda becomes {@code 1 - box area / (H W)};
- *   <li>targets: {@code lambda t(y) + (1 - lambda) t(y_pair)}, where {@code t} is the one-hot vector
- *       smoothed by epsilon ({@code 1 - epsilon + epsilon / K} on the class, {@code epsilon / K}
- *       elsewhere).
+ *       the border) is pasted from the paired image, and lambda becomes {@code 1 - box area / (H
+ *       W)};
+ *   <li>targets: {@code lambda t(y) + (1 - lambda) t(y_pair)}, where {@code t} is the one-hot
+ *       vector smoothed by epsilon ({@code 1 - epsilon + epsilon / K} on the class, {@code epsilon
+ *       / K} elsewhere).
  * </ul>
  *
  * When both are enabled, CutMix is chosen with probability {@code switchProbability}; the whole
@@ -47,10 +48,18 @@ public final class MixupCutmix implements Reseedable {
      * @param numClasses the number of classes K
      * @param seed the seed of the lambda and box generator
      */
-    public MixupCutmix(float mixupAlpha, float cutmixAlpha, float switchProbability, float probability,
-            float labelSmoothing, int numClasses, long seed) {
-        if (!(mixupAlpha >= 0 && cutmixAlpha >= 0) || !(switchProbability >= 0 && switchProbability <= 1)
-                || !(probability >= 0 && probability <= 1) || !(labelSmoothing >= 0 && labelSmoothing < 1)
+    public MixupCutmix(
+            float mixupAlpha,
+            float cutmixAlpha,
+            float switchProbability,
+            float probability,
+            float labelSmoothing,
+            int numClasses,
+            long seed) {
+        if (!(mixupAlpha >= 0 && cutmixAlpha >= 0)
+                || !(switchProbability >= 0 && switchProbability <= 1)
+                || !(probability >= 0 && probability <= 1)
+                || !(labelSmoothing >= 0 && labelSmoothing < 1)
                 || numClasses < 1) {
             throw new IllegalArgumentException("invalid mixup/cutmix settings");
         }
@@ -82,7 +91,8 @@ public final class MixupCutmix implements Reseedable {
             lastLambda = 1f;
             return mixup(images, labels, 1f);
         }
-        boolean cut = cutmixAlpha > 0 && (mixupAlpha == 0 || random.nextFloat() < switchProbability);
+        boolean cut =
+                cutmixAlpha > 0 && (mixupAlpha == 0 || random.nextFloat() < switchProbability);
         float lambda = (float) BetaSampler.beta(random, cut ? cutmixAlpha : mixupAlpha);
         if (!cut) {
             lastLambda = lambda;
@@ -114,7 +124,8 @@ public final class MixupCutmix implements Reseedable {
      * @return (mixed images, soft targets)
      */
     public NDList mixup(NDArray images, NDArray labels, float lambda) {
-        NDArray mixed = lambda == 1f ? images : images.mul(lambda).add(images.flip(0).mul(1f - lambda));
+        NDArray mixed =
+                lambda == 1f ? images : images.mul(lambda).add(images.flip(0).mul(1f - lambda));
         return new NDList(mixed, targets(labels, lambda));
     }
 
@@ -133,8 +144,10 @@ public final class MixupCutmix implements Reseedable {
         NDManager m = images.getManager();
         NDArray rows = m.arange(0, h, 1, DataType.INT32);
         NDArray cols = m.arange(0, w, 1, DataType.INT32);
-        NDArray inRows = rows.gte(box[0]).logicalAnd(rows.lt(box[1])).toType(images.getDataType(), false);
-        NDArray inCols = cols.gte(box[2]).logicalAnd(cols.lt(box[3])).toType(images.getDataType(), false);
+        NDArray inRows =
+                rows.gte(box[0]).logicalAnd(rows.lt(box[1])).toType(images.getDataType(), false);
+        NDArray inCols =
+                cols.gte(box[2]).logicalAnd(cols.lt(box[3])).toType(images.getDataType(), false);
         NDArray mask = inRows.reshape(1, 1, h, 1).mul(inCols.reshape(1, 1, 1, w));
         NDArray mixed = images.add(images.flip(0).sub(images).mul(mask));
         return new NDList(mixed, targets(labels, lambda));
@@ -176,7 +189,10 @@ public final class MixupCutmix implements Reseedable {
         float off = labelSmoothing / numClasses;
         float on = 1f - labelSmoothing + off;
         // oneHot(depth, on, off, type) is not implemented on PyTorch in DJL 0.25.
-        return labels.toType(DataType.INT64, false).oneHot(numClasses, DataType.FLOAT32).mul(on - off).add(off);
+        return labels.toType(DataType.INT64, false)
+                .oneHot(numClasses, DataType.FLOAT32)
+                .mul(on - off)
+                .add(off);
     }
 
     private NDArray targets(NDArray labels, float lambda) {

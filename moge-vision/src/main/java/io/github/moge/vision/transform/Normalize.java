@@ -57,7 +57,11 @@ public final class Normalize implements Transform {
         int c = (int) x.getShape().get(1);
         if (c != mean.length) {
             throw new IllegalArgumentException(
-                    "Normalize has " + mean.length + " channel constants but the images have " + c + " channels");
+                    "Normalize has "
+                            + mean.length
+                            + " channel constants but the images have "
+                            + c
+                            + " channels");
         }
         Shape s = new Shape(1, c, 1, 1);
         NDArray m = x.getManager().create(mean, s).toType(x.getDataType(), false);

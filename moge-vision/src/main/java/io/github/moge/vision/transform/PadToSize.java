@@ -50,10 +50,17 @@ public final class PadToSize implements Transform {
         long w = x.getShape().get(3);
         if (h > size || w > size) {
             throw new IllegalArgumentException(
-                    "PadToSize(" + size + "): image is " + h + " x " + w + ", larger than the target");
+                    "PadToSize("
+                            + size
+                            + "): image is "
+                            + h
+                            + " x "
+                            + w
+                            + ", larger than the target");
         }
         int dh = (int) (size - h);
         int dw = (int) (size - w);
-        return BatchShapes.restore(BatchShapes.pad(x, dh / 2, dh - dh / 2, dw / 2, dw - dw / 2), array);
+        return BatchShapes.restore(
+                BatchShapes.pad(x, dh / 2, dh - dh / 2, dw / 2, dw - dw / 2), array);
     }
 }

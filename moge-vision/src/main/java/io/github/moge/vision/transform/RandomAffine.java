@@ -8,11 +8,12 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 
 /**
- * Random affine warps with torchvision's {@code RandomAffine} semantics, one draw per image: the angle from
- * U(-degrees, degrees), the horizontal and vertical shifts from U(-a W, a W) and U(-b H, b H) rounded to
- * whole pixels, the x shear from U(-shear, shear) (no y shear), the scale a fixed factor, nearest
- * interpolation and fill 0 by default. The draws for image i come from the seed and i alone (in the order
- * angle, shifts, shear), so a run is reproducible and independent of the batch size.
+ * Random affine warps with torchvision's {@code RandomAffine} semantics, one draw per image: the
+ * angle from U(-degrees, degrees), the horizontal and vertical shifts from U(-a W, a W) and U(-b H,
+ * b H) rounded to whole pixels, the x shear from U(-shear, shear) (no y shear), the scale a fixed
+ * factor, nearest interpolation and fill 0 by default. The draws for image i come from the seed and
+ * i alone (in the order angle, shifts, shear), so a run is reproducible and independent of the
+ * batch size.
  */
 public final class RandomAffine implements FlatImageWarp {
 
@@ -85,8 +86,15 @@ public final class RandomAffine implements FlatImageWarp {
         Shape shape = images.getShape();
         int hw = height * width;
         if (shape.dimension() != 2 || shape.get(1) != hw || !images.getDataType().isFloating()) {
-            throw new IllegalArgumentException("RandomAffine warps floating-point images [B, " + height + " * "
-                    + width + "], got " + shape + " " + images.getDataType());
+            throw new IllegalArgumentException(
+                    "RandomAffine warps floating-point images [B, "
+                            + height
+                            + " * "
+                            + width
+                            + "], got "
+                            + shape
+                            + " "
+                            + images.getDataType());
         }
         int batch = Math.toIntExact(shape.get(0));
         long[] index = new long[4 * batch * hw];
@@ -105,8 +113,11 @@ public final class RandomAffine implements FlatImageWarp {
         try (NDManager scope = parent.newSubManager(images.getDevice())) {
             images.tempAttach(scope);
             NDArray flat = images.reshape(-1, 1); // [B HW, 1]
-            NDArray gathered = flat.get(new NDIndex("{}", scope.create(index))).reshape(4, batch * hw);
-            NDArray w = scope.create(weight, new Shape(4, batch * hw)).toType(images.getDataType(), false);
+            NDArray gathered =
+                    flat.get(new NDIndex("{}", scope.create(index))).reshape(4, batch * hw);
+            NDArray w =
+                    scope.create(weight, new Shape(4, batch * hw))
+                            .toType(images.getDataType(), false);
             NDArray result = gathered.mul(w).sum(new int[] {0}).reshape(shape);
             result.attach(parent);
             return result;
@@ -116,9 +127,16 @@ public final class RandomAffine implements FlatImageWarp {
     /** {@inheritDoc} */
     @Override
     public String toString() {
-        return String.format(Locale.ROOT,
-                "RandomAffine(degrees=%s, translate=(%s, %s), scale=%s, shear=%s, %s, seed=%d)", degrees,
-                translateX, translateY, scale, shear, interpolation.name().toLowerCase(Locale.ROOT), seed);
+        return String.format(
+                Locale.ROOT,
+                "RandomAffine(degrees=%s, translate=(%s, %s), scale=%s, shear=%s, %s, seed=%d)",
+                degrees,
+                translateX,
+                translateY,
+                scale,
+                shear,
+                interpolation.name().toLowerCase(Locale.ROOT),
+                seed);
     }
 
     /** Builds a {@link RandomAffine}; every range defaults to 0 and the scale to 1. */
@@ -166,7 +184,8 @@ public final class RandomAffine implements FlatImageWarp {
          */
         public Builder optScale(float scale) {
             if (!(scale > 0) || Float.isInfinite(scale)) {
-                throw new IllegalArgumentException("scale must be positive and finite, got " + scale);
+                throw new IllegalArgumentException(
+                        "scale must be positive and finite, got " + scale);
             }
             this.scale = scale;
             return this;
@@ -180,7 +199,8 @@ public final class RandomAffine implements FlatImageWarp {
          */
         public Builder optShear(float shear) {
             if (!(shear >= 0 && shear < 90)) {
-                throw new IllegalArgumentException("shear must be in [0, 90) degrees, got " + shear);
+                throw new IllegalArgumentException(
+                        "shear must be in [0, 90) degrees, got " + shear);
             }
             this.shear = shear;
             return this;

@@ -11,8 +11,8 @@ import java.util.Random;
  * each image is padded by {@code p} pixels on every side and an {@code H x W} window is cut at an
  * offset drawn uniformly from {@code 0..2p} on each axis, independently per image.
  *
- * <p>The whole batch is cropped with two gathers on its own device; only the per-image offsets
- * come from the host generator, so a seed gives the same crops on CPU and GPU.
+ * <p>The whole batch is cropped with two gathers on its own device; only the per-image offsets come
+ * from the host generator, so a seed gives the same crops on CPU and GPU.
  */
 public final class RandomCropWithPadding implements Reseedable {
 
@@ -85,11 +85,13 @@ public final class RandomCropWithPadding implements Reseedable {
         NDArray padded = BatchShapes.pad(x, padding, padding, padding, padding);
         long wp = w + 2L * padding;
         NDArray rows =
-                m.arange(0, (int) h, 1, DataType.INT64).reshape(1, 1, h, 1)
+                m.arange(0, (int) h, 1, DataType.INT64)
+                        .reshape(1, 1, h, 1)
                         .add(m.create(toLong(dy), new Shape(b, 1, 1, 1)))
                         .broadcast(new Shape(b, c, h, wp));
         NDArray cols =
-                m.arange(0, (int) w, 1, DataType.INT64).reshape(1, 1, 1, w)
+                m.arange(0, (int) w, 1, DataType.INT64)
+                        .reshape(1, 1, 1, w)
                         .add(m.create(toLong(dx), new Shape(b, 1, 1, 1)))
                         .broadcast(new Shape(b, c, h, w));
         NDArray out = padded.gather(rows, 2).gather(cols, 3);

@@ -60,9 +60,16 @@ public final class RandomErasing implements Reseedable {
      * @param mode what fills the rectangle
      * @param seed the seed of the box generator
      */
-    public RandomErasing(float probability, float minArea, float maxArea, float minRatio, float maxRatio,
-            Mode mode, long seed) {
-        if (!(probability >= 0 && probability <= 1) || !(minArea > 0 && minArea <= maxArea && maxArea <= 1)
+    public RandomErasing(
+            float probability,
+            float minArea,
+            float maxArea,
+            float minRatio,
+            float maxRatio,
+            Mode mode,
+            long seed) {
+        if (!(probability >= 0 && probability <= 1)
+                || !(minArea > 0 && minArea <= maxArea && maxArea <= 1)
                 || !(minRatio > 0 && minRatio <= maxRatio)) {
             throw new IllegalArgumentException("invalid random erasing settings");
         }
@@ -90,11 +97,13 @@ public final class RandomErasing implements Reseedable {
     public NDArray apply(NDArray images) {
         NDArray x = BatchShapes.asBatch(images, "RandomErasing");
         Shape s = x.getShape();
-        NDArray mask = sampleMask(x.getManager(), (int) s.get(0), (int) s.get(2), (int) s.get(3))
-                .toType(x.getDataType(), false);
-        NDArray fill = mode == Mode.PIXEL
-                ? x.getManager().randomNormal(0f, 1f, s, x.getDataType())
-                : x.getManager().zeros(s, x.getDataType());
+        NDArray mask =
+                sampleMask(x.getManager(), (int) s.get(0), (int) s.get(2), (int) s.get(3))
+                        .toType(x.getDataType(), false);
+        NDArray fill =
+                mode == Mode.PIXEL
+                        ? x.getManager().randomNormal(0f, 1f, s, x.getDataType())
+                        : x.getManager().zeros(s, x.getDataType());
         NDArray out = x.add(fill.sub(x).mul(mask));
         return BatchShapes.restore(out, images);
     }
@@ -120,7 +129,8 @@ public final class RandomErasing implements Reseedable {
             double area = height * (double) width;
             for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
                 double target = area * (minArea + (maxArea - minArea) * random.nextDouble());
-                double ratio = Math.exp(logMinRatio + (logMaxRatio - logMinRatio) * random.nextDouble());
+                double ratio =
+                        Math.exp(logMinRatio + (logMaxRatio - logMinRatio) * random.nextDouble());
                 int h = (int) Math.round(Math.sqrt(target * ratio));
                 int w = (int) Math.round(Math.sqrt(target / ratio));
                 if (h >= 1 && w >= 1 && h < height && w < width) {

@@ -26,7 +26,10 @@ class FashionMnistDatasetTest {
 
     private static FashionMnistDataset.Builder isolated() {
         // No $MOGE_DATA, no system directory, no download: only what the test sets.
-        return FashionMnistDataset.builder().envDataDir(null).systemDir(null).optAllowDownload(false);
+        return FashionMnistDataset.builder()
+                .envDataDir(null)
+                .systemDir(null)
+                .optAllowDownload(false);
     }
 
     @Test
@@ -37,8 +40,12 @@ class FashionMnistDatasetTest {
         train.prepare();
         assertEquals(12, train.size());
         FashionMnistDataset test =
-                isolated().optDataDir(dir).optUsage(Dataset.Usage.TEST).optFlatten(true)
-                        .setSampling(5, false).build();
+                isolated()
+                        .optDataDir(dir)
+                        .optUsage(Dataset.Usage.TEST)
+                        .optFlatten(true)
+                        .setSampling(5, false)
+                        .build();
         test.prepare();
         assertEquals(5, test.size());
         byte[] expected = IdxFiles.pixels(12, 28, 28);
@@ -63,7 +70,8 @@ class FashionMnistDatasetTest {
             }
             assertArrayEquals(new float[] {7, 0, 3}, train.getLabels(m, idx).toFloatArray(), 0f);
             assertEquals(new Shape(2, 784), test.getImages(m, new long[] {0, 4}).getShape());
-            assertThrows(IndexOutOfBoundsException.class, () -> train.getImages(m, new long[] {12}));
+            assertThrows(
+                    IndexOutOfBoundsException.class, () -> train.getImages(m, new long[] {12}));
 
             // The DJL batch pipeline works.
             int batches = 0;
@@ -80,7 +88,8 @@ class FashionMnistDatasetTest {
     @Test
     void limitKeepsFirstExamples() throws IOException {
         IdxFiles.writeSplit(dir, "train", 12, false);
-        FashionMnistDataset ds = isolated().optDataDir(dir).optLimit(5).setSampling(1, false).build();
+        FashionMnistDataset ds =
+                isolated().optDataDir(dir).optLimit(5).setSampling(1, false).build();
         ds.prepare();
         assertEquals(5, ds.size());
         assertEquals(4, ds.getLabel(4));
@@ -92,8 +101,11 @@ class FashionMnistDatasetTest {
         Path sub = Files.createDirectories(dir.resolve("fashion-mnist"));
         IdxFiles.writeSplit(sub, "t10k", 3, true);
         FashionMnistDataset ds =
-                isolated().envDataDir(dir.toString()).optUsage(Dataset.Usage.TEST)
-                        .setSampling(1, false).build();
+                isolated()
+                        .envDataDir(dir.toString())
+                        .optUsage(Dataset.Usage.TEST)
+                        .setSampling(1, false)
+                        .build();
         ds.prepare();
         assertEquals(3, ds.size());
         assertEquals(sub.toString(), ds.getSource());
@@ -106,8 +118,8 @@ class FashionMnistDatasetTest {
         IdxFiles.write(labels, IdxFiles.labelBytes(IdxReader.LABELS_MAGIC, 5, new byte[5]));
         FashionMnistDataset ds = isolated().optDataDir(dir).setSampling(1, false).build();
         DataException e = assertThrows(DataException.class, ds::prepare);
-        IdxReaderTest.assertContains(e.getMessage(), "mismatch", "4 images", "5 labels",
-                labels.toString());
+        IdxReaderTest.assertContains(
+                e.getMessage(), "mismatch", "4 images", "5 labels", labels.toString());
     }
 
     @Test
@@ -116,19 +128,32 @@ class FashionMnistDatasetTest {
         Path env = dir.resolve("env");
         Path system = dir.resolve("system");
         FashionMnistDataset ds =
-                FashionMnistDataset.builder().optDataDir(explicit).envDataDir(env.toString())
-                        .systemDir(system).setSampling(1, false).build();
+                FashionMnistDataset.builder()
+                        .optDataDir(explicit)
+                        .envDataDir(env.toString())
+                        .systemDir(system)
+                        .setSampling(1, false)
+                        .build();
         DataException e = assertThrows(DataException.class, ds::prepare);
         String msg = e.getMessage();
-        IdxReaderTest.assertContains(msg, "train-images-idx3-ubyte[.gz]", explicit.toString(),
-                env.toString(), env.resolve("fashion-mnist").toString(), system.toString(),
-                "MOGE_DATA", "DJL download", "offline", "apt-get install dataset-fashion-mnist",
+        IdxReaderTest.assertContains(
+                msg,
+                "train-images-idx3-ubyte[.gz]",
+                explicit.toString(),
+                env.toString(),
+                env.resolve("fashion-mnist").toString(),
+                system.toString(),
+                "MOGE_DATA",
+                "DJL download",
+                "offline",
+                "apt-get install dataset-fashion-mnist",
                 "--data");
     }
 
     @Test
     void rejectsValidationAndUnpreparedUse() {
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> FashionMnistDataset.builder().optUsage(Dataset.Usage.VALIDATION));
         FashionMnistDataset ds = isolated().setSampling(1, false).build();
         assertThrows(IllegalStateException.class, ds::size);
@@ -144,10 +169,14 @@ class FashionMnistDatasetTest {
         check(sys, Dataset.Usage.TEST, 10000, 0.2868);
     }
 
-    private static void check(Path sys, Dataset.Usage usage, int n, double mean) throws IOException {
+    private static void check(Path sys, Dataset.Usage usage, int n, double mean)
+            throws IOException {
         FashionMnistDataset ds =
-                FashionMnistDataset.builder().optDataDir(sys).optUsage(usage)
-                        .setSampling(100, true).build();
+                FashionMnistDataset.builder()
+                        .optDataDir(sys)
+                        .optUsage(usage)
+                        .setSampling(100, true)
+                        .build();
         ds.prepare();
         assertEquals(n, ds.size());
         int[] counts = new int[10];

@@ -31,12 +31,18 @@ class ImageFolderDatasetTest {
         ImageFiles.solid(dir.resolve("train/zebra/d.png"), 16, 16, 0x102030, "png");
         Files.writeString(dir.resolve("train/zebra/notes.txt"), "ignored");
         ImageFiles.solid(dir.resolve("val/zebra/e.png"), 16, 16, 0x405060, "png");
-        ImageFolderDataset train = isolated().optDataDir(dir).optImageSize(16).optResizeShorter(16).build();
+        ImageFolderDataset train =
+                isolated().optDataDir(dir).optImageSize(16).optResizeShorter(16).build();
         train.prepare();
         assertEquals(4, train.size());
         assertEquals(List.of("cat", "dog", "zebra"), train.getClassNames());
-        ImageFolderDataset val = isolated().optDataDir(dir).optUsage(Dataset.Usage.VALIDATION).optImageSize(16)
-                .optResizeShorter(16).build();
+        ImageFolderDataset val =
+                isolated()
+                        .optDataDir(dir)
+                        .optUsage(Dataset.Usage.VALIDATION)
+                        .optImageSize(16)
+                        .optResizeShorter(16)
+                        .build();
         val.prepare();
         assertEquals(1, val.size());
         assertEquals(2, val.getLabel(0));
@@ -55,7 +61,8 @@ class ImageFolderDatasetTest {
     void resizesShorterSideAndCropsCentre() throws IOException {
         // 64 x 32 image: left half red, right half blue; after resize to 16 on the short side it is
         // 32 x 16, and the central 16 x 16 crop spans both halves equally.
-        java.awt.image.BufferedImage img = new java.awt.image.BufferedImage(64, 32, java.awt.image.BufferedImage.TYPE_INT_RGB);
+        java.awt.image.BufferedImage img =
+                new java.awt.image.BufferedImage(64, 32, java.awt.image.BufferedImage.TYPE_INT_RGB);
         for (int y = 0; y < 32; y++) {
             for (int x = 0; x < 64; x++) {
                 img.setRGB(x, y, x < 32 ? 0xFF0000 : 0x0000FF);
@@ -78,18 +85,37 @@ class ImageFolderDatasetTest {
     void malformedFoldersAreExplained() throws IOException {
         ImageFiles.solid(dir.resolve("train/a/x.png"), 4, 4, 0, "png");
         Files.createDirectories(dir.resolve("train/b"));
-        DataException e = assertThrows(DataException.class, () -> isolated().optDataDir(dir).optImageSize(4).build().prepare());
+        DataException e =
+                assertThrows(
+                        DataException.class,
+                        () -> isolated().optDataDir(dir).optImageSize(4).build().prepare());
         assertTrue(e.getMessage().contains("no images"), e.getMessage());
         ImageFiles.solid(dir.resolve("train/b/y.png"), 4, 4, 0, "png");
         ImageFiles.solid(dir.resolve("val/c/z.png"), 4, 4, 0, "png");
-        e = assertThrows(DataException.class,
-                () -> isolated().optDataDir(dir).optUsage(Dataset.Usage.TEST).optImageSize(4).build().prepare());
+        e =
+                assertThrows(
+                        DataException.class,
+                        () ->
+                                isolated()
+                                        .optDataDir(dir)
+                                        .optUsage(Dataset.Usage.TEST)
+                                        .optImageSize(4)
+                                        .build()
+                                        .prepare());
         assertTrue(e.getMessage().contains("no counterpart"), e.getMessage());
         Files.delete(dir.resolve("val/c/z.png"));
         Files.delete(dir.resolve("val/c"));
         Files.delete(dir.resolve("val"));
-        e = assertThrows(DataException.class,
-                () -> isolated().optDataDir(dir).optUsage(Dataset.Usage.TEST).optImageSize(4).build().prepare());
+        e =
+                assertThrows(
+                        DataException.class,
+                        () ->
+                                isolated()
+                                        .optDataDir(dir)
+                                        .optUsage(Dataset.Usage.TEST)
+                                        .optImageSize(4)
+                                        .build()
+                                        .prepare());
         assertTrue(e.getMessage().contains("has no val/ folder"), e.getMessage());
     }
 }

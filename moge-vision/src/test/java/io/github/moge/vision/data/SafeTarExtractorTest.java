@@ -22,7 +22,9 @@ class SafeTarExtractorTest {
         tar.writeGz(archive);
         Path target = dir.resolve("out");
         DataException e =
-                assertThrows(DataException.class, () -> new SafeTarExtractor(maxEntry, maxTotal).extract(archive, target));
+                assertThrows(
+                        DataException.class,
+                        () -> new SafeTarExtractor(maxEntry, maxTotal).extract(archive, target));
         return e.getMessage();
     }
 
@@ -30,7 +32,10 @@ class SafeTarExtractorTest {
     void extractsRegularFilesAndDirectories() throws IOException {
         byte[] data = "hello".getBytes(StandardCharsets.UTF_8);
         Path archive = dir.resolve("ok.tar.gz");
-        new TarFiles().entry("d/", '5', new byte[0], 0, "").file("d/e/f.txt", data).file("g.bin", new byte[700])
+        new TarFiles()
+                .entry("d/", '5', new byte[0], 0, "")
+                .file("d/e/f.txt", data)
+                .file("g.bin", new byte[700])
                 .writeGz(archive);
         List<Path> out = new SafeTarExtractor(1000, 2000).extract(archive, dir.resolve("t"));
         assertEquals(2, out.size());
@@ -46,21 +51,42 @@ class SafeTarExtractorTest {
     @Test
     void refusesEscapesLinksAndAbsurdSizes() throws IOException {
         assertTrue(refused(new TarFiles().file("a/../../x", new byte[1]), 100, 100).contains(".."));
-        assertTrue(refused(new TarFiles().file("/etc/x", new byte[1]), 100, 100).contains("absolute"));
-        assertTrue(refused(new TarFiles().entry("l", '2', new byte[0], 0, "/etc/passwd"), 100, 100).contains("symbolic link"));
-        assertTrue(refused(new TarFiles().entry("h", '1', new byte[0], 0, "x"), 100, 100).contains("hard link"));
-        assertTrue(refused(new TarFiles().entry("c", '3', new byte[0], 0, ""), 100, 100).contains("unsupported type"));
-        String big = refused(new TarFiles().entry("big", '0', new byte[0], 1L << 32, ""), 1000, 1000);
+        assertTrue(
+                refused(new TarFiles().file("/etc/x", new byte[1]), 100, 100).contains("absolute"));
+        assertTrue(
+                refused(new TarFiles().entry("l", '2', new byte[0], 0, "/etc/passwd"), 100, 100)
+                        .contains("symbolic link"));
+        assertTrue(
+                refused(new TarFiles().entry("h", '1', new byte[0], 0, "x"), 100, 100)
+                        .contains("hard link"));
+        assertTrue(
+                refused(new TarFiles().entry("c", '3', new byte[0], 0, ""), 100, 100)
+                        .contains("unsupported type"));
+        String big =
+                refused(new TarFiles().entry("big", '0', new byte[0], 1L << 32, ""), 1000, 1000);
         assertTrue(big.contains("4294967296") && big.contains("more than"), big);
-        String total = refused(new TarFiles().file("a", new byte[600]).file("b", new byte[600]), 1000, 1000);
+        String total =
+                refused(
+                        new TarFiles().file("a", new byte[600]).file("b", new byte[600]),
+                        1000,
+                        1000);
         assertTrue(total.contains("exceeds 1000"), total);
-        assertTrue(Files.notExists(dir.resolve("out/a")) || Files.size(dir.resolve("out/a")) == 600);
+        assertTrue(
+                Files.notExists(dir.resolve("out/a")) || Files.size(dir.resolve("out/a")) == 600);
         assertTrue(Files.notExists(dir.resolve("out/b")));
         Path cut = dir.resolve("cut.tar");
-        Files.write(cut, java.util.Arrays.copyOf(new TarFiles().entry("t", '0', new byte[10], 600, "").bytes(), 522));
-        DataException e = assertThrows(DataException.class, () -> new SafeTarExtractor(1000, 1000).extract(cut, dir.resolve("o2")));
+        Files.write(
+                cut,
+                java.util.Arrays.copyOf(
+                        new TarFiles().entry("t", '0', new byte[10], 600, "").bytes(), 522));
+        DataException e =
+                assertThrows(
+                        DataException.class,
+                        () -> new SafeTarExtractor(1000, 1000).extract(cut, dir.resolve("o2")));
         assertTrue(e.getMessage().contains("truncated entry t: 10 of 600"), e.getMessage());
-        assertTrue(Files.notExists(dir.resolve("o2/t")), "a truncated entry never appears under its name");
+        assertTrue(
+                Files.notExists(dir.resolve("o2/t")),
+                "a truncated entry never appears under its name");
         assertTrue(Files.notExists(dir.resolve("o2/t.part")), "nor as a partial file");
     }
 
@@ -71,7 +97,10 @@ class SafeTarExtractorTest {
         Files.createSymbolicLink(target.resolve("sub"), outside);
         Path archive = dir.resolve("a.tar.gz");
         new TarFiles().file("sub/x", new byte[3]).writeGz(archive);
-        DataException e = assertThrows(DataException.class, () -> new SafeTarExtractor(100, 100).extract(archive, target));
+        DataException e =
+                assertThrows(
+                        DataException.class,
+                        () -> new SafeTarExtractor(100, 100).extract(archive, target));
         assertTrue(e.getMessage().contains("symbolic link"), e.getMessage());
         assertTrue(Files.notExists(outside.resolve("x")));
     }
@@ -82,7 +111,10 @@ class SafeTarExtractorTest {
         byte[] junk = new byte[1024];
         junk[0] = 'x';
         Files.write(archive, junk);
-        DataException e = assertThrows(DataException.class, () -> new SafeTarExtractor(100, 100).extract(archive, dir.resolve("o")));
+        DataException e =
+                assertThrows(
+                        DataException.class,
+                        () -> new SafeTarExtractor(100, 100).extract(archive, dir.resolve("o")));
         assertTrue(e.getMessage().contains("checksum"), e.getMessage());
     }
 
@@ -91,8 +123,12 @@ class SafeTarExtractorTest {
         String longName = "d/" + "n".repeat(120) + ".bin";
         byte[] data = {1, 2, 3};
         Path archive = dir.resolve("long.tar.gz");
-        new TarFiles().longName(longName).file("ignored", data)
-                .pax("path", "p/renamed.txt").file("short", data).writeGz(archive);
+        new TarFiles()
+                .longName(longName)
+                .file("ignored", data)
+                .pax("path", "p/renamed.txt")
+                .file("short", data)
+                .writeGz(archive);
         List<Path> out = new SafeTarExtractor(100, 100).extract(archive, dir.resolve("t"));
         assertEquals(2, out.size());
         assertArrayEquals(data, Files.readAllBytes(dir.resolve("t").resolve(longName)));
@@ -100,15 +136,19 @@ class SafeTarExtractorTest {
         assertTrue(Files.notExists(dir.resolve("t/ignored")));
         assertTrue(Files.notExists(dir.resolve("t/short")));
         // The name after the long-name or pax record is the one checked.
-        assertTrue(refused(new TarFiles().longName("a/../../x").file("ok", new byte[1]), 100, 100)
-                .contains(".."));
-        assertTrue(refused(new TarFiles().pax("path", "../x").file("ok", new byte[1]), 100, 100)
-                .contains(".."));
+        assertTrue(
+                refused(new TarFiles().longName("a/../../x").file("ok", new byte[1]), 100, 100)
+                        .contains(".."));
+        assertTrue(
+                refused(new TarFiles().pax("path", "../x").file("ok", new byte[1]), 100, 100)
+                        .contains(".."));
         // commons-compress would strip the leading '/' of these; they are refused instead.
-        assertTrue(refused(new TarFiles().longName("/etc/x").file("ok", new byte[1]), 100, 100)
-                .contains("absolute"));
-        assertTrue(refused(new TarFiles().pax("path", "/etc/x").file("ok", new byte[1]), 100, 100)
-                .contains("absolute"));
+        assertTrue(
+                refused(new TarFiles().longName("/etc/x").file("ok", new byte[1]), 100, 100)
+                        .contains("absolute"));
+        assertTrue(
+                refused(new TarFiles().pax("path", "/etc/x").file("ok", new byte[1]), 100, 100)
+                        .contains("absolute"));
         TarFiles link =
                 new TarFiles().pax("linkpath", "/etc/passwd").entry("ok", '2', new byte[0], 0, "");
         assertTrue(refused(link, 100, 100).contains("symbolic link"));
@@ -119,10 +159,12 @@ class SafeTarExtractorTest {
 
     @Test
     void refusesFifosSparseFilesAndOversizedMetadata() throws IOException {
-        assertTrue(refused(new TarFiles().entry("f", '6', new byte[0], 0, ""), 100, 100)
-                .contains("unsupported type"));
-        assertTrue(refused(new TarFiles().entry("s", 'S', new byte[0], 0, ""), 100, 100)
-                .contains("unsupported type"));
+        assertTrue(
+                refused(new TarFiles().entry("f", '6', new byte[0], 0, ""), 100, 100)
+                        .contains("unsupported type"));
+        assertTrue(
+                refused(new TarFiles().entry("s", 'S', new byte[0], 0, ""), 100, 100)
+                        .contains("unsupported type"));
         String name = "x".repeat(SafeTarExtractor.MAX_METADATA_BYTES + 1);
         String meta = refused(new TarFiles().longName(name).file("ok", new byte[1]), 100, 100);
         assertTrue(meta.contains("metadata"), meta);

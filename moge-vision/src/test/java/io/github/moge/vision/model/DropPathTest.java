@@ -37,7 +37,11 @@ class DropPathTest {
                 dropped += zero ? 1 : 0;
                 for (int j = 0; j < 6; j++) {
                     float expected = zero ? 0f : (j + 1) / (1f - p);
-                    assertEquals(expected, out[s * 6 + j], 1e-5, "sample " + s + " is dropped or scaled as a whole");
+                    assertEquals(
+                            expected,
+                            out[s * 6 + j],
+                            1e-5,
+                            "sample " + s + " is dropped or scaled as a whole");
                     mean[j] += out[s * 6 + j] / samples;
                 }
             }

@@ -14,8 +14,8 @@ import io.github.moge.vision.preset.VisionPreset;
 import org.junit.jupiter.api.Test;
 
 /**
- * ViT-MoGE and SwinV2-/SwinV1-MoGE gradients do not depend on garbage collection between forward and
- * backward (see {@code GcHostileGradients}): attention scaling, SwinV2's cosine attention and
+ * ViT-MoGE and SwinV2-/SwinV1-MoGE gradients do not depend on garbage collection between forward
+ * and backward (see {@code GcHostileGradients}): attention scaling, SwinV2's cosine attention and
  * continuous position bias, the MoE layers and their losses.
  */
 class GcIndependentGradientsTest {

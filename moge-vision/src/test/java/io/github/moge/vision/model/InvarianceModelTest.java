@@ -75,9 +75,11 @@ class InvarianceModelTest {
     @Test
     void rejectsBadSizes() {
         assertThrows(IllegalArgumentException.class, () -> InvarianceModel.builder().optExperts(0));
-        assertThrows(IllegalArgumentException.class, () -> InvarianceModel.builder().optHiddenSize(0));
+        assertThrows(
+                IllegalArgumentException.class, () -> InvarianceModel.builder().optHiddenSize(0));
         assertThrows(IllegalArgumentException.class, () -> InvarianceModel.builder().optClasses(0));
-        // a 2 x 4 map is smaller than the 3 x 3 filter in one direction only: 1 x 2 valid positions;
+        // a 2 x 4 map is smaller than the 3 x 3 filter in one direction only: 1 x 2 valid
+        // positions;
         // a prime E gives a 1 x E map, which the filter cannot cover
         assertThrows(
                 IllegalArgumentException.class,

@@ -19,7 +19,9 @@ import io.github.moge.core.SigmaSchedule;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Shared checks of the model output contract and of gradient flow, used by the model family tests. */
+/**
+ * Shared checks of the model output contract and of gradient flow, used by the model family tests.
+ */
 public final class ModelChecks {
 
     private ModelChecks() {}
@@ -40,8 +42,8 @@ public final class ModelChecks {
     }
 
     /**
-     * Runs one training forward and backward and checks the output contract and that every parameter
-     * received a non-zero gradient.
+     * Runs one training forward and backward and checks the output contract and that every
+     * parameter received a non-zero gradient.
      *
      * @param model an initialised model
      * @param manager the manager of the input
@@ -51,7 +53,12 @@ public final class ModelChecks {
      * @param moge whether the layers are MoGE layers
      */
     public static void checkTrainingContractAndGradients(
-            Block model, NDManager manager, NDArray input, int classes, int moeLayers, boolean moge) {
+            Block model,
+            NDManager manager,
+            NDArray input,
+            int classes,
+            int moeLayers,
+            boolean moge) {
         ParameterStore store = new ParameterStore(manager, false);
         long batch = input.getShape().get(0);
         try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {

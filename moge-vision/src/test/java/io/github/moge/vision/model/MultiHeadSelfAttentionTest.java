@@ -38,10 +38,14 @@ class MultiHeadSelfAttentionTest {
             set(attention, "qkv_bias", new float[6]);
             set(attention, "proj_weight", eye);
             set(attention, "proj_bias", new float[2]);
-            // Tokens e1 and e2: scores = x x^T / sqrt(2) = I / sqrt(2); each token attends to itself with
+            // Tokens e1 and e2: scores = x x^T / sqrt(2) = I / sqrt(2); each token attends to
+            // itself with
             // weight a = sigmoid(1 / sqrt(2)) and to the other with 1 - a.
             NDArray x = manager.create(eye, new Shape(1, 2, 2));
-            NDArray y = attention.forward(new ParameterStore(manager, false), new NDList(x), false).head();
+            NDArray y =
+                    attention
+                            .forward(new ParameterStore(manager, false), new NDList(x), false)
+                            .head();
             float a = (float) (1 / (1 + Math.exp(-1 / Math.sqrt(2))));
             assertArrayEquals(new float[] {a, 1 - a, 1 - a, a}, y.toFloatArray(), 1e-6f);
         }
@@ -50,7 +54,8 @@ class MultiHeadSelfAttentionTest {
     @Test
     void headsSplitTheWidth() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            // Two heads of width 1: head h attends with feature h only, so a token's output feature h is
+            // Two heads of width 1: head h attends with feature h only, so a token's output feature
+            // h is
             // the softmax over the tokens' feature h products.
             MultiHeadSelfAttention attention = new MultiHeadSelfAttention(2, 2, 0f, 0f);
             attention.initialize(manager, DataType.FLOAT32, new Shape(1, 2, 2));
@@ -59,7 +64,11 @@ class MultiHeadSelfAttentionTest {
             set(attention, "proj_weight", new float[] {1, 0, 0, 1});
             set(attention, "proj_bias", new float[2]);
             NDArray x = manager.create(new float[] {1, 2, 3, -1}, new Shape(1, 2, 2));
-            float[] y = attention.forward(new ParameterStore(manager, false), new NDList(x), false).head().toFloatArray();
+            float[] y =
+                    attention
+                            .forward(new ParameterStore(manager, false), new NDList(x), false)
+                            .head()
+                            .toFloatArray();
             float[][] tokens = {{1, 2}, {3, -1}};
             for (int t = 0; t < 2; t++) {
                 for (int h = 0; h < 2; h++) {
@@ -75,7 +84,9 @@ class MultiHeadSelfAttentionTest {
     @Test
     void headsMustDivideTheWidth() {
         IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> new MultiHeadSelfAttention(10, 3, 0f, 0f));
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> new MultiHeadSelfAttention(10, 3, 0f, 0f));
         assertEquals("the number of heads (3) must divide the width (10)", e.getMessage());
     }
 }

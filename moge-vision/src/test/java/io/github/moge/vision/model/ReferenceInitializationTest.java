@@ -21,26 +21,34 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The reference initialisation on every vision preset: the configured initialisers of all presets, and the
- * weight statistics after initialisation of the small ones (the 32-expert ImageNet models take minutes to
- * draw on a CPU; they are built from the same layers).
+ * The reference initialisation on every vision preset: the configured initialisers of all presets,
+ * and the weight statistics after initialisation of the small ones (the 32-expert ImageNet models
+ * take minutes to draw on a CPU; they are built from the same layers).
  */
 class ReferenceInitializationTest {
 
     /**
-     * Initialised for real: three dense published presets, and the small Fashion-MNIST MoE/MoGE models of
-     * both families with the reference initialisation set explicitly (they keep DJL's defaults as presets).
+     * Initialised for real: three dense published presets, and the small Fashion-MNIST MoE/MoGE
+     * models of both families with the reference initialisation set explicitly (they keep DJL's
+     * defaults as presets).
      */
     private static final List<String> MEASURED =
-            List.of("vit-s-cifar100", "swinv2-t-cifar100", "swinv1-t-imagenet", "vit-moge-xs-fmnist",
-                    "swinv2-moe-xs-fmnist", "swinv2-moge-xs-fmnist");
+            List.of(
+                    "vit-s-cifar100",
+                    "swinv2-t-cifar100",
+                    "swinv1-t-imagenet",
+                    "vit-moge-xs-fmnist",
+                    "swinv2-moe-xs-fmnist",
+                    "swinv2-moge-xs-fmnist");
 
     @Test
     void everyPresetConfiguresTheReferenceInitialisers() {
         for (VisionPreset preset : VisionPreset.all()) {
             Block model = preset.newModel(10);
             if (!preset.usesReferenceInitialization()) {
-                assertTrue(preset.getName().endsWith("-xs-fmnist"), preset.getName() + " is a published preset");
+                assertTrue(
+                        preset.getName().endsWith("-xs-fmnist"),
+                        preset.getName() + " is a published preset");
                 continue;
             }
             int zeroNorms = 0;
@@ -67,7 +75,9 @@ class ReferenceInitializationTest {
 
     /** Swin V2: the two residual post-norms of every block start at 0; nothing else does. */
     private static int expectedZeroNorms(VisionPreset preset) {
-        return preset.getFamily() == VisionPreset.Family.SWIN_V2 ? 2 * Arrays.stream(preset.getDepths()).sum() : 0;
+        return preset.getFamily() == VisionPreset.Family.SWIN_V2
+                ? 2 * Arrays.stream(preset.getDepths()).sum()
+                : 0;
     }
 
     @Test
@@ -94,7 +104,9 @@ class ReferenceInitializationTest {
                         case GAMMA -> {
                             float min = a.min().getFloat();
                             float max = a.max().getFloat();
-                            assertTrue(min == max && (min == 1f || min == 0f), where + ": " + min + ".." + max);
+                            assertTrue(
+                                    min == max && (min == 1f || min == 0f),
+                                    where + ": " + min + ".." + max);
                             zeroNorms += min == 0f ? 1 : 0;
                         }
                         default -> {
@@ -107,7 +119,8 @@ class ReferenceInitializationTest {
                 }
                 assertTrue(weights > 10, name);
                 assertEquals(expectedZeroNorms(preset), zeroNorms, name);
-                assertEquals(preset.getFamily() == VisionPreset.Family.VIT ? 1 : 0, classTokens, name);
+                assertEquals(
+                        preset.getFamily() == VisionPreset.Family.VIT ? 1 : 0, classTokens, name);
             }
         }
     }
@@ -125,14 +138,19 @@ class ReferenceInitializationTest {
     @Test
     void boundsTruncateAndBadSettingsAreRefused() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            NDArray a = new TruncatedNormalInitializer(1f, -0.5f, 1f)
-                    .initialize(manager, new Shape(20_000), DataType.FLOAT32);
+            NDArray a =
+                    new TruncatedNormalInitializer(1f, -0.5f, 1f)
+                            .initialize(manager, new Shape(20_000), DataType.FLOAT32);
             assertTrue(a.min().getFloat() >= -0.5f && a.max().getFloat() <= 1f);
-            // the mean of N(0, 1) truncated to [-0.5, 1]: (phi(-0.5) - phi(1)) / (Phi(1) - Phi(-0.5))
+            // the mean of N(0, 1) truncated to [-0.5, 1]: (phi(-0.5) - phi(1)) / (Phi(1) -
+            // Phi(-0.5))
             double expected = (0.3520653 - 0.2419707) / (0.8413447 - 0.3085375);
             assertEquals(expected, a.mean().getFloat(), 0.01);
         }
-        assertThrows(IllegalArgumentException.class, () -> new TruncatedNormalInitializer(0f, -2f, 2f));
-        assertThrows(IllegalArgumentException.class, () -> new TruncatedNormalInitializer(0.02f, 0.1f, 2f));
+        assertThrows(
+                IllegalArgumentException.class, () -> new TruncatedNormalInitializer(0f, -2f, 2f));
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> new TruncatedNormalInitializer(0.02f, 0.1f, 2f));
     }
 }

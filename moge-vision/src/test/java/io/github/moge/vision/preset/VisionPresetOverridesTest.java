@@ -15,17 +15,14 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
-
 import io.github.moge.core.MoeBlock;
 import io.github.moge.core.MoeLoss;
 import io.github.moge.core.SigmaScheduleListener;
 import io.github.moge.vision.model.ResidualBranch;
 import io.github.moge.vision.model.TruncatedNormalInitializer;
-
-import org.junit.jupiter.api.Test;
-
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Test;
 
 /**
  * {@link VisionPreset#newModel(int, VisionPreset.Overrides)} against {@link

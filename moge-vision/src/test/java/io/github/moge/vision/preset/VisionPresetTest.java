@@ -25,18 +25,36 @@ class VisionPresetTest {
         assertEquals(names.size(), new HashSet<>(names).size());
         for (String name :
                 List.of(
-                        "vit-moge-s-cifar100", "vit-moe-s-cifar100", "vit-s-cifar100",
-                        "swinv2-moge-t-cifar100", "swinv2-moe-t-cifar100", "swinv2-t-cifar100",
-                        "vit-moge-s-tinyimagenet", "swinv2-moge-t-tinyimagenet",
-                        "vit-moge-s-imagenet", "swinv2-moge-t-imagenet",
-                        "swinv1-t-imagenet", "swinv1-moge-t-imagenet-ft", "vit-moge-s-imagenet-ft",
-                        "vit-xs-fmnist", "vit-moe-xs-fmnist", "vit-moge-xs-fmnist",
-                        "swinv2-xs-fmnist", "swinv2-moe-xs-fmnist", "swinv2-moge-xs-fmnist")) {
+                        "vit-moge-s-cifar100",
+                        "vit-moe-s-cifar100",
+                        "vit-s-cifar100",
+                        "swinv2-moge-t-cifar100",
+                        "swinv2-moe-t-cifar100",
+                        "swinv2-t-cifar100",
+                        "vit-moge-s-tinyimagenet",
+                        "swinv2-moge-t-tinyimagenet",
+                        "vit-moge-s-imagenet",
+                        "swinv2-moge-t-imagenet",
+                        "swinv1-t-imagenet",
+                        "swinv1-moge-t-imagenet-ft",
+                        "vit-moge-s-imagenet-ft",
+                        "vit-xs-fmnist",
+                        "vit-moe-xs-fmnist",
+                        "vit-moge-xs-fmnist",
+                        "swinv2-xs-fmnist",
+                        "swinv2-moe-xs-fmnist",
+                        "swinv2-moge-xs-fmnist")) {
             assertTrue(names.contains(name), name);
         }
         IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> VisionPreset.get("vit-moge-l-cifar10"));
-        assertTrue(e.getMessage().startsWith("unknown vision preset 'vit-moge-l-cifar10'; known presets: vit-s-cifar100"));
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> VisionPreset.get("vit-moge-l-cifar10"));
+        assertTrue(
+                e.getMessage()
+                        .startsWith(
+                                "unknown vision preset 'vit-moge-l-cifar10'; known presets:"
+                                        + " vit-s-cifar100"));
     }
 
     @Test
@@ -84,7 +102,10 @@ class VisionPresetTest {
             assertEquals(preset.getMoeLayers().size(), layers.size(), preset.getName());
             for (MoeBlock layer : layers) {
                 assertEquals(preset.getExperts(), layer.getNumExperts(), preset.getName());
-                assertEquals(preset.getKind() == VisionPreset.Kind.MOGE, layer.getRegularizer() != null, preset.getName());
+                assertEquals(
+                        preset.getKind() == VisionPreset.Kind.MOGE,
+                        layer.getRegularizer() != null,
+                        preset.getName());
                 assertNotNull(layer.getBalanceLoss(), preset.getName());
             }
             if (preset.getKind() == VisionPreset.Kind.MOGE) {

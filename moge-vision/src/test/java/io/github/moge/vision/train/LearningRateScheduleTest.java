@@ -1,29 +1,22 @@
 package io.github.moge.vision.train;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import ai.djl.Model;
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
-import ai.djl.training.DefaultTrainingConfig;
-import ai.djl.training.GradientCollector;
-import ai.djl.training.Trainer;
-import ai.djl.training.loss.Loss;
 import ai.djl.training.tracker.Tracker;
-import ai.djl.util.Pair;
 import org.junit.jupiter.api.Test;
 
 class LearningRateScheduleTest {
 
     @Test
     void learningRateWarmsUpThenDecays() {
-        TrainingSettings s = TrainingSettings.builder().setEpochs(10).optLearningRate(1e-3f).optMinLearningRate(1e-5f)
-                .optWarmupEpochs(2).optBatchSize(10).build();
+        TrainingSettings s =
+                TrainingSettings.builder()
+                        .setEpochs(10)
+                        .optLearningRate(1e-3f)
+                        .optMinLearningRate(1e-5f)
+                        .optWarmupEpochs(2)
+                        .optBatchSize(10)
+                        .build();
         assertEquals(10, VisionTrainer.stepsPerEpoch(105, s));
         Tracker lr = VisionTrainer.learningRateSchedule(s, 10);
         assertEquals(0f, lr.getNewValue(0), 1e-9f);

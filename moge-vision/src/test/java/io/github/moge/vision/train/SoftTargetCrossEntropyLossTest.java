@@ -25,10 +25,18 @@ class SoftTargetCrossEntropyLossTest {
                 }
             }
             double plain = -(logp[0][0] + logp[1][1]) / 2;
-            float got = new SoftTargetCrossEntropyLoss("ce", 0f).evaluate(new NDList(labels), new NDList(logits)).getFloat();
+            float got =
+                    new SoftTargetCrossEntropyLoss("ce", 0f)
+                            .evaluate(new NDList(labels), new NDList(logits))
+                            .getFloat();
             assertEquals(plain, got, 1e-5);
             // DJL's SoftmaxCrossEntropyLoss agrees (it also averages over the batch).
-            assertEquals(plain, Loss.softmaxCrossEntropyLoss().evaluate(new NDList(labels), new NDList(logits)).getFloat(), 1e-5);
+            assertEquals(
+                    plain,
+                    Loss.softmaxCrossEntropyLoss()
+                            .evaluate(new NDList(labels), new NDList(logits))
+                            .getFloat(),
+                    1e-5);
             double eps = 0.1;
             double smoothed = 0;
             int[] y = {0, 1};
@@ -39,17 +47,26 @@ class SoftTargetCrossEntropyLossTest {
                 }
             }
             smoothed /= 2;
-            float gotSmooth = new SoftTargetCrossEntropyLoss("ce", 0.1f).evaluate(new NDList(labels), new NDList(logits)).getFloat();
+            float gotSmooth =
+                    new SoftTargetCrossEntropyLoss("ce", 0.1f)
+                            .evaluate(new NDList(labels), new NDList(logits))
+                            .getFloat();
             assertEquals(smoothed, gotSmooth, 1e-5);
             // Equivalent form (1 - eps) * NLL + eps * mean(-log p).
             double alt = 0;
             for (int i = 0; i < 2; i++) {
-                alt += (1 - eps) * -logp[i][y[i]] + eps * -(logp[i][0] + logp[i][1] + logp[i][2]) / 3;
+                alt +=
+                        (1 - eps) * -logp[i][y[i]]
+                                + eps * -(logp[i][0] + logp[i][1] + logp[i][2]) / 3;
             }
             assertEquals(alt / 2, gotSmooth, 1e-5);
             // Uniform logits: log K whatever the target.
-            assertEquals(Math.log(3), new SoftTargetCrossEntropyLoss("ce", 0.3f)
-                    .evaluate(new NDList(labels), new NDList(m.zeros(new Shape(2, 3)))).getFloat(), 1e-6);
+            assertEquals(
+                    Math.log(3),
+                    new SoftTargetCrossEntropyLoss("ce", 0.3f)
+                            .evaluate(new NDList(labels), new NDList(m.zeros(new Shape(2, 3))))
+                            .getFloat(),
+                    1e-6);
         }
     }
 
@@ -61,7 +78,12 @@ class SoftTargetCrossEntropyLossTest {
             double lse = Math.log(Math.exp(1) + Math.exp(2) + Math.exp(3));
             double expected = -(0.2 * (1 - lse) + 0.3 * (2 - lse) + 0.5 * (3 - lse));
             // Smoothing does not apply to soft targets.
-            assertEquals(expected, new SoftTargetCrossEntropyLoss("ce", 0.1f).evaluate(new NDList(soft), new NDList(logits)).getFloat(), 1e-5);
+            assertEquals(
+                    expected,
+                    new SoftTargetCrossEntropyLoss("ce", 0.1f)
+                            .evaluate(new NDList(soft), new NDList(logits))
+                            .getFloat(),
+                    1e-5);
         }
     }
 }

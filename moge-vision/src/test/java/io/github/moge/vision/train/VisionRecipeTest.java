@@ -49,7 +49,12 @@ class VisionRecipeTest {
         assertEquals(30, fineTune.getEpochs());
         assertEquals(5f, fineTune.getWarmupEpochs());
         VisionRecipe fmnist = VisionPreset.get("vit-moge-xs-fmnist").recipe();
-        assertEquals(0f, fmnist.getMixup() + fmnist.getCutmix() + fmnist.getColorJitter() + fmnist.getRandomErasing());
+        assertEquals(
+                0f,
+                fmnist.getMixup()
+                        + fmnist.getCutmix()
+                        + fmnist.getColorJitter()
+                        + fmnist.getRandomErasing());
         assertTrue(fineTune.toString().contains("batch 256"), fineTune.toString());
         assertThrows(IllegalArgumentException.class, () -> VisionRecipe.of("mnist", false, 28));
     }

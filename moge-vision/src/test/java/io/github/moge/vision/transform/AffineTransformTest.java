@@ -47,8 +47,13 @@ class AffineTransformTest {
         NDArray img = manager.randomUniform(0f, 1f, new Shape(1, 6, 7));
         AffineTransform none = AffineTransform.builder().build();
         assertArrayEquals(img.toFloatArray(), none.transform(img).toFloatArray(), 0f);
-        AffineTransform neutral = AffineTransform.builder().optRotation(0f).optScale(1f)
-                .optShear(0f).optTranslate(0f, 0f).build();
+        AffineTransform neutral =
+                AffineTransform.builder()
+                        .optRotation(0f)
+                        .optScale(1f)
+                        .optShear(0f)
+                        .optTranslate(0f, 0f)
+                        .build();
         assertArrayEquals(img.toFloatArray(), neutral.transform(img).toFloatArray(), 0f);
         assertArrayEquals(new double[] {1, 0, 0, 0, 1, 0}, neutral.inverseMatrix(6, 7), 0);
     }
@@ -65,7 +70,8 @@ class AffineTransformTest {
                     assertEquals(in[n - 1 - x][y], out[y][x], 0f, "n=" + n + " y=" + y + " x=" + x);
                 }
             }
-            float[][] back = grid(AffineTransform.builder().optRotation(-90f).build().transform(img));
+            float[][] back =
+                    grid(AffineTransform.builder().optRotation(-90f).build().transform(img));
             for (int y = 0; y < n; y++) {
                 for (int x = 0; x < n; x++) {
                     assertEquals(in[x][n - 1 - y], back[y][x], 0f);
@@ -79,7 +85,8 @@ class AffineTransformTest {
         NDArray img = ramp(4, 5);
         float[][] in = grid(img);
         // 0.2 of width 5 = 1 pixel right, 0.5 of height 4 = 2 pixels down.
-        float[][] out = grid(AffineTransform.builder().optTranslate(0.2f, 0.5f).build().transform(img));
+        float[][] out =
+                grid(AffineTransform.builder().optTranslate(0.2f, 0.5f).build().transform(img));
         for (int y = 0; y < 4; y++) {
             for (int x = 0; x < 5; x++) {
                 float expected = (x >= 1 && y >= 2) ? in[y - 2][x - 1] : 0f;
@@ -92,7 +99,8 @@ class AffineTransformTest {
     void halfPixelTranslationAveragesNeighbours() {
         NDArray img = ramp(3, 4);
         float[][] in = grid(img);
-        float[][] out = grid(AffineTransform.builder().optTranslate(0.125f, 0f).build().transform(img));
+        float[][] out =
+                grid(AffineTransform.builder().optTranslate(0.125f, 0f).build().transform(img));
         for (int y = 0; y < 3; y++) {
             for (int x = 0; x < 4; x++) {
                 float left = x >= 1 ? in[y][x - 1] : 0f;
@@ -105,8 +113,12 @@ class AffineTransformTest {
     void roundedTranslationUsesWholePixels() {
         NDArray img = ramp(5, 5);
         // 0.28 * 5 = 1.4 pixels, rounded to 1.
-        NDArray rounded = AffineTransform.builder().optTranslate(0.28f, 0f)
-                .optRoundTranslation(true).build().transform(img);
+        NDArray rounded =
+                AffineTransform.builder()
+                        .optTranslate(0.28f, 0f)
+                        .optRoundTranslation(true)
+                        .build()
+                        .transform(img);
         NDArray one = AffineTransform.builder().optTranslate(0.2f, 0f).build().transform(img);
         assertArrayEquals(one.toFloatArray(), rounded.toFloatArray(), 0f);
     }
@@ -136,8 +148,13 @@ class AffineTransformTest {
 
     @Test
     void batchAndFlattenedEqualPerImage() {
-        AffineTransform t = AffineTransform.builder().optRotation(10f).optScale(0.9f)
-                .optTranslate(0.1f, -0.05f).optShear(5f).build();
+        AffineTransform t =
+                AffineTransform.builder()
+                        .optRotation(10f)
+                        .optScale(0.9f)
+                        .optTranslate(0.1f, -0.05f)
+                        .optShear(5f)
+                        .build();
         NDArray batch = manager.randomUniform(0f, 1f, new Shape(3, 2, 8, 6));
         NDArray out = t.transformBatch(batch);
         assertEquals(batch.getShape(), out.getShape());
@@ -160,10 +177,13 @@ class AffineTransformTest {
         AffineTransform t = AffineTransform.builder().optRotation(15f).build();
         NDArray d = manager.ones(new Shape(4, 4), DataType.FLOAT64);
         assertEquals(DataType.FLOAT64, t.transform(d).getDataType());
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> t.transform(manager.ones(new Shape(4, 4), DataType.UINT8)));
-        assertThrows(IllegalArgumentException.class, () -> t.transform(manager.ones(new Shape(16))));
-        assertThrows(IllegalArgumentException.class,
+        assertThrows(
+                IllegalArgumentException.class, () -> t.transform(manager.ones(new Shape(16))));
+        assertThrows(
+                IllegalArgumentException.class,
                 () -> t.transformFlattened(manager.ones(new Shape(2, 15)), 4, 4));
         assertThrows(IllegalArgumentException.class, () -> AffineTransform.builder().optScale(0f));
         assertThrows(IllegalArgumentException.class, () -> AffineTransform.builder().optShear(90f));

@@ -53,7 +53,9 @@ class BatchAugmentationsTest {
         assertEquals(1f, y.getFloat(0, 0, 2, 2), 0f);
         assertEquals(1f, y.getFloat(1, 0, 29, 29), 0f);
         assertEquals(0f, y.getFloat(1, 0, 30, 29), 0f);
-        assertEquals(new Shape(1, 32, 32), new PadToSize(32).transform(m.ones(new Shape(1, 28, 28))).getShape());
+        assertEquals(
+                new Shape(1, 32, 32),
+                new PadToSize(32).transform(m.ones(new Shape(1, 28, 28))).getShape());
     }
 
     @Test
@@ -61,12 +63,16 @@ class BatchAugmentationsTest {
         NDArray x = ramp(3, 2, 5, 6);
         NDArray same = RandomCropWithPadding.crop(x, 2, new int[] {2, 2, 2}, new int[] {2, 2, 2});
         assertArrayEquals(x.toFloatArray(), same.toFloatArray(), 0f);
-        assertArrayEquals(x.toFloatArray(), RandomCropWithPadding.crop(x, 0, new int[3], new int[3]).toFloatArray(), 0f);
+        assertArrayEquals(
+                x.toFloatArray(),
+                RandomCropWithPadding.crop(x, 0, new int[3], new int[3]).toFloatArray(),
+                0f);
         // Offset (dy, dx) = (3, 1) with padding 2: out[i, j] = x[i + 1, j - 1], zero outside.
         NDArray s = RandomCropWithPadding.crop(x, 2, new int[] {2, 3, 2}, new int[] {2, 1, 2});
         for (int i = 0; i < 5; i++) {
             for (int j = 0; j < 6; j++) {
-                float expected = (i + 1 < 5 && j - 1 >= 0) ? 1000 + 100 + (i + 1) * 10 + (j - 1) : 0f;
+                float expected =
+                        (i + 1 < 5 && j - 1 >= 0) ? 1000 + 100 + (i + 1) * 10 + (j - 1) : 0f;
                 assertEquals(expected, s.getFloat(1, 1, i, j), 0f, "(" + i + "," + j + ")");
             }
         }
@@ -86,7 +92,8 @@ class BatchAugmentationsTest {
         RandomHorizontalFlip always = new RandomHorizontalFlip(1f, 3);
         assertArrayEquals(once.toFloatArray(), always.apply(x).toFloatArray(), 0f);
         assertArrayEquals(x.toFloatArray(), always.apply(always.apply(x)).toFloatArray(), 0f);
-        assertArrayEquals(x.toFloatArray(), new RandomHorizontalFlip(0f, 3).apply(x).toFloatArray(), 0f);
+        assertArrayEquals(
+                x.toFloatArray(), new RandomHorizontalFlip(0f, 3).apply(x).toFloatArray(), 0f);
         // With p = 0.5 every image is either itself or its mirror, and the same seed repeats.
         NDArray big = ramp(32, 1, 2, 3);
         NDArray a = new RandomHorizontalFlip(0.5f, 11).apply(big);
@@ -94,8 +101,12 @@ class BatchAugmentationsTest {
         assertArrayEquals(a.toFloatArray(), b.toFloatArray(), 0f);
         int flipped = 0;
         for (int i = 0; i < 32; i++) {
-            boolean same = java.util.Arrays.equals(a.get(i).toFloatArray(), big.get(i).toFloatArray());
-            boolean mirrored = java.util.Arrays.equals(a.get(i).toFloatArray(), RandomHorizontalFlip.flip(big.get(i)).toFloatArray());
+            boolean same =
+                    java.util.Arrays.equals(a.get(i).toFloatArray(), big.get(i).toFloatArray());
+            boolean mirrored =
+                    java.util.Arrays.equals(
+                            a.get(i).toFloatArray(),
+                            RandomHorizontalFlip.flip(big.get(i)).toFloatArray());
             assertTrue(same || mirrored);
             flipped += mirrored ? 1 : 0;
         }
@@ -105,7 +116,11 @@ class BatchAugmentationsTest {
     @Test
     void colorJitterFactorsActAsDefined() {
         NDArray x = m.randomUniform(0.2f, 0.8f, new Shape(2, 3, 4, 4));
-        assertArrayEquals(x.toFloatArray(), ColorJitter.apply(x, new float[] {1, 1}, new float[] {1, 1}, new float[] {1, 1}).toFloatArray(), 1e-6f);
+        assertArrayEquals(
+                x.toFloatArray(),
+                ColorJitter.apply(x, new float[] {1, 1}, new float[] {1, 1}, new float[] {1, 1})
+                        .toFloatArray(),
+                1e-6f);
         NDArray bright = ColorJitter.apply(x, new float[] {0.5f, 1.2f}, null, null);
         assertArrayEquals(x.get(0).mul(0.5f).toFloatArray(), bright.get(0).toFloatArray(), 1e-6f);
         NDArray flat = ColorJitter.apply(x, null, new float[] {0f, 0f}, null);
@@ -118,7 +133,10 @@ class BatchAugmentationsTest {
         // Saturation 0: all three channels equal the grey image.
         NDArray desat = ColorJitter.apply(x, null, null, new float[] {0f, 0f});
         assertArrayEquals(desat.get(1, 0).toFloatArray(), desat.get(1, 2).toFloatArray(), 1e-6f);
-        assertArrayEquals(ColorJitter.grey(x).get(1, 0).toFloatArray(), desat.get(1, 1).toFloatArray(), 1e-6f);
+        assertArrayEquals(
+                ColorJitter.grey(x).get(1, 0).toFloatArray(),
+                desat.get(1, 1).toFloatArray(),
+                1e-6f);
         NDArray jittered = new ColorJitter(0.4f, 0.4f, 0.4f, 5).apply(x);
         assertTrue(jittered.min().getFloat() >= 0f && jittered.max().getFloat() <= 1f);
         assertNotEquals(x.sum().getFloat(), jittered.sum().getFloat());
@@ -127,7 +145,8 @@ class BatchAugmentationsTest {
     @Test
     void normalizeUsesChannelConstants() {
         NDArray x = m.ones(new Shape(2, 3, 2, 2));
-        NDArray y = new Normalize(new float[] {0.5f, 0f, 1f}, new float[] {0.5f, 2f, 1f}).transform(x);
+        NDArray y =
+                new Normalize(new float[] {0.5f, 0f, 1f}, new float[] {0.5f, 2f, 1f}).transform(x);
         assertEquals(1f, y.getFloat(1, 0, 1, 1), 1e-6f);
         assertEquals(0.5f, y.getFloat(1, 1, 1, 1), 1e-6f);
         assertEquals(0f, y.getFloat(1, 2, 1, 1), 1e-6f);
@@ -144,7 +163,10 @@ class BatchAugmentationsTest {
         for (int i = 0; i < b; i++) {
             float[] px = mask.get(i, 0).toFloatArray();
             int count = 0;
-            int top = h, bottom = -1, left = w, right = -1;
+            int top = h;
+            int bottom = -1;
+            int left = w;
+            int right = -1;
             for (int y = 0; y < h; y++) {
                 for (int x = 0; x < w; x++) {
                     if (px[y * w + x] == 1f) {
@@ -164,11 +186,14 @@ class BatchAugmentationsTest {
                 assertTrue(share >= 0.01 && share <= 0.45, "share " + share);
             }
         }
-        assertTrue(erased >= 60, "almost every image gets a box when p = 1 (some draws never fit): " + erased);
+        assertTrue(
+                erased >= 60,
+                "almost every image gets a box when p = 1 (some draws never fit): " + erased);
         NDArray none = new RandomErasing(0f, RandomErasing.Mode.CONST, 9).sampleMask(m, b, h, w);
         assertEquals(0f, none.sum().getFloat(), 0f);
         int half = 0;
-        NDArray halfMask = new RandomErasing(0.5f, RandomErasing.Mode.CONST, 4).sampleMask(m, 200, h, w);
+        NDArray halfMask =
+                new RandomErasing(0.5f, RandomErasing.Mode.CONST, 4).sampleMask(m, 200, h, w);
         for (int i = 0; i < 200; i++) {
             half += halfMask.get(i).sum().getFloat() > 0 ? 1 : 0;
         }
@@ -179,7 +204,10 @@ class BatchAugmentationsTest {
         RandomErasing same = new RandomErasing(1f, RandomErasing.Mode.CONST, 21);
         NDArray out = a.apply(ones);
         NDArray expectedMask = same.sampleMask(m, 8, h, w);
-        assertArrayEquals(m.ones(new Shape(8, 3, h, w)).sub(expectedMask).toFloatArray(), out.toFloatArray(), 0f);
+        assertArrayEquals(
+                m.ones(new Shape(8, 3, h, w)).sub(expectedMask).toFloatArray(),
+                out.toFloatArray(),
+                0f);
     }
 
     @Test
@@ -189,16 +217,24 @@ class BatchAugmentationsTest {
         MixupCutmix mix = new MixupCutmix(0.8f, 0f, 0.5f, 1f, 0f, 3, 1);
         NDList id = mix.mixup(x, y, 1f);
         assertArrayEquals(x.toFloatArray(), id.get(0).toFloatArray(), 0f);
-        assertArrayEquals(new float[] {1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1}, id.get(1).toFloatArray(), 0f);
+        assertArrayEquals(
+                new float[] {1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 1}, id.get(1).toFloatArray(), 0f);
         NDList mixed = mix.mixup(x, y, 0.3f);
-        assertArrayEquals(x.get(1).mul(0.3f).add(x.get(2).mul(0.7f)).toFloatArray(), mixed.get(0).get(1).toFloatArray(), 1e-4f);
-        // Sample 0 (class 0) pairs with sample 3 (class 2); sample 1 (class 2) with sample 2 (class 1).
+        assertArrayEquals(
+                x.get(1).mul(0.3f).add(x.get(2).mul(0.7f)).toFloatArray(),
+                mixed.get(0).get(1).toFloatArray(),
+                1e-4f);
+        // Sample 0 (class 0) pairs with sample 3 (class 2); sample 1 (class 2) with sample 2 (class
+        // 1).
         assertArrayEquals(new float[] {0.3f, 0f, 0.7f}, mixed.get(1).get(0).toFloatArray(), 1e-6f);
         assertArrayEquals(new float[] {0f, 0.7f, 0.3f}, mixed.get(1).get(1).toFloatArray(), 1e-6f);
         // Label smoothing in the targets: 0.1 over 3 classes.
         MixupCutmix smooth = new MixupCutmix(0.8f, 0f, 0.5f, 1f, 0.1f, 3, 1);
         float off = 0.1f / 3;
-        assertArrayEquals(new float[] {0.9f + off, off, off}, smooth.mixup(x, y, 1f).get(1).get(0).toFloatArray(), 1e-6f);
+        assertArrayEquals(
+                new float[] {0.9f + off, off, off},
+                smooth.mixup(x, y, 1f).get(1).get(0).toFloatArray(),
+                1e-6f);
         // Random draws: targets stay distributions and lambda is in [0, 1].
         for (int t = 0; t < 5; t++) {
             NDList r = new MixupCutmix(0.8f, 1f, 0.5f, 1f, 0.1f, 3, t).apply(x, y);
@@ -220,9 +256,14 @@ class BatchAugmentationsTest {
         int[] box = MixupCutmix.cutmixBox(h, w, 0.75f, 16, 16);
         assertArrayEquals(new int[] {8, 24, 8, 24}, box); // side ratio sqrt(0.25) = 0.5
         NDList out = mix.cutmix(x, y, box);
-        NDArray changed = out.get(0).neq(x).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).sum(new int[] {1, 2, 3});
+        NDArray changed =
+                out.get(0)
+                        .neq(x)
+                        .toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+                        .sum(new int[] {1, 2, 3});
         assertArrayEquals(new float[] {256, 256, 256, 256}, changed.toFloatArray(), 0f);
-        assertArrayEquals(new float[] {0.75f, 0, 0, 0.25f}, out.get(1).get(0).toFloatArray(), 1e-6f);
+        assertArrayEquals(
+                new float[] {0.75f, 0, 0, 0.25f}, out.get(1).get(0).toFloatArray(), 1e-6f);
         // A clipped box at the corner: lambda is corrected to the real area.
         int[] corner = MixupCutmix.cutmixBox(h, w, 0.75f, 0, 0);
         assertArrayEquals(new int[] {0, 8, 0, 8}, corner);
@@ -231,7 +272,14 @@ class BatchAugmentationsTest {
         for (int t = 0; t < 5; t++) {
             MixupCutmix r = new MixupCutmix(0f, 1f, 0.5f, 1f, 0f, 4, 100 + t);
             NDList o = r.apply(x, y);
-            float share = o.get(0).get(0).neq(x.get(0)).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).sum().getFloat() / (h * w);
+            float share =
+                    o.get(0)
+                                    .get(0)
+                                    .neq(x.get(0))
+                                    .toType(ai.djl.ndarray.types.DataType.FLOAT32, false)
+                                    .sum()
+                                    .getFloat()
+                            / (h * w);
             assertEquals(1f - r.getLastLambda(), share, 1e-6f);
             assertEquals(r.getLastLambda(), o.get(1).get(0).getFloat(0), 1e-6f);
         }
@@ -261,9 +309,17 @@ class BatchAugmentationsTest {
     void pipelineIsSeededAndEvalIsDeterministic() {
         NDArray x = m.randomUniform(0f, 1f, new Shape(6, 1, 28, 28));
         NDArray y = m.create(new float[] {0, 1, 2, 3, 4, 5});
-        AugmentationPipeline.Builder b = AugmentationPipeline.builder().optPadTo(32).optRandomCrop(4).optFlip(0.5f)
-                .optColorJitter(0.4f).optNormalize(Normalize.FASHION_MNIST_MEAN, Normalize.FASHION_MNIST_STD)
-                .optMixupCutmix(0.8f, 1f).optLabelSmoothing(0.1f).optNumClasses(10).optSeed(42);
+        AugmentationPipeline.Builder b =
+                AugmentationPipeline.builder()
+                        .optPadTo(32)
+                        .optRandomCrop(4)
+                        .optFlip(0.5f)
+                        .optColorJitter(0.4f)
+                        .optNormalize(Normalize.FASHION_MNIST_MEAN, Normalize.FASHION_MNIST_STD)
+                        .optMixupCutmix(0.8f, 1f)
+                        .optLabelSmoothing(0.1f)
+                        .optNumClasses(10)
+                        .optSeed(42);
         NDList a = b.build().train(x, y);
         NDList c = b.build().train(x, y);
         assertEquals(new Shape(6, 1, 32, 32), a.get(0).getShape());

@@ -15,11 +15,24 @@ class InvarianceTransformsTest {
     @Test
     void listsTheTwelveTransformsOfTable1() {
         List<String> names =
-                InvarianceTransforms.all().stream().map(InvarianceTransforms.Entry::getName)
+                InvarianceTransforms.all().stream()
+                        .map(InvarianceTransforms.Entry::getName)
                         .collect(Collectors.toList());
-        assertEquals(List.of("rotation 5", "rotation 10", "rotation 15", "scale 0.5", "scale 0.8",
-                "scale 1.1", "translation (0,0.1)", "translation (0.1,0)", "translation (0.1,0.1)",
-                "shear 5", "shear 10", "shear 15"), names);
+        assertEquals(
+                List.of(
+                        "rotation 5",
+                        "rotation 10",
+                        "rotation 15",
+                        "scale 0.5",
+                        "scale 0.8",
+                        "scale 1.1",
+                        "translation (0,0.1)",
+                        "translation (0.1,0)",
+                        "translation (0.1,0.1)",
+                        "shear 5",
+                        "shear 10",
+                        "shear 15"),
+                names);
         assertEquals(3, InvarianceTransforms.family(InvarianceTransforms.SHEAR).size());
         assertThrows(IllegalArgumentException.class, () -> InvarianceTransforms.family("flip"));
 

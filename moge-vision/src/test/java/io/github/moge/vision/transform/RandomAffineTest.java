@@ -11,7 +11,9 @@ import ai.djl.ndarray.types.Shape;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The paper's per-image random transforms: sampler ranges, nearest interpolation and exact images. */
+/**
+ * The paper's per-image random transforms: sampler ranges, nearest interpolation and exact images.
+ */
 class RandomAffineTest {
 
     @Test
@@ -35,33 +37,55 @@ class RandomAffineTest {
             assertTrue(Math.abs(dy) <= 3 + 1e-4 && Math.abs(dx) <= 3 + 1e-4, dx + ", " + dy);
             dxCount[(int) Math.rint(dx) + 3]++;
             AffineTransform s = shear.sample(i, 28, 28);
-            assertTrue(Math.abs(s.getShearX()) <= 10f && s.getShearY() == 0f && s.getScale() == 0.8f);
+            assertTrue(
+                    Math.abs(s.getShearX()) <= 10f && s.getShearY() == 0f && s.getScale() == 0.8f);
             assertEquals(0f, s.getRotation());
         }
-        assertTrue(minAngle >= -15 && minAngle < -14.9 && maxAngle <= 15 && maxAngle > 14.9, minAngle + " " + maxAngle);
+        assertTrue(
+                minAngle >= -15 && minAngle < -14.9 && maxAngle <= 15 && maxAngle > 14.9,
+                minAngle + " " + maxAngle);
         assertEquals(0, sum / 4000, 0.5, "uniform around 0");
         // round(U(-2.8, 2.8)): +-3 each with probability 0.3 / 5.6, the others 1 / 5.6
         assertEquals(4000 * 0.3 / 5.6, dxCount[0], 60);
         assertEquals(4000 / 5.6, dxCount[3], 90);
         // the draw of an image depends on the seed and its index only
-        assertEquals(rotation.sample(17, 28, 28).getRotation(), rotation.sample(17, 28, 28).getRotation());
-        assertTrue(rotation.sample(17, 28, 28).getRotation()
-                != RandomAffine.builder().optDegrees(15f).optSeed(4).build().sample(17, 28, 28).getRotation());
+        assertEquals(
+                rotation.sample(17, 28, 28).getRotation(),
+                rotation.sample(17, 28, 28).getRotation());
+        assertTrue(
+                rotation.sample(17, 28, 28).getRotation()
+                        != RandomAffine.builder()
+                                .optDegrees(15f)
+                                .optSeed(4)
+                                .build()
+                                .sample(17, 28, 28)
+                                .getRotation());
     }
 
     @Test
     void nearestTakesTheClosestPixelAndFillsZero() {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray ramp = manager.arange(1f, 17f).reshape(4, 4);
-            // 0.1 * 4 = 0.4 pixels: every output pixel's source is 0.4 to its left, nearest is itself
-            NDArray small = AffineTransform.builder().optTranslate(0.1f, 0f)
-                    .optInterpolation(AffineTransform.Interpolation.NEAREST).build().transform(ramp);
+            // 0.1 * 4 = 0.4 pixels: every output pixel's source is 0.4 to its left, nearest is
+            // itself
+            NDArray small =
+                    AffineTransform.builder()
+                            .optTranslate(0.1f, 0f)
+                            .optInterpolation(AffineTransform.Interpolation.NEAREST)
+                            .build()
+                            .transform(ramp);
             assertArrayEquals(ramp.toFloatArray(), small.toFloatArray(), 0f);
             // 0.15 * 4 = 0.6 pixels: the content moves one whole pixel right, the first column is 0
-            NDArray moved = AffineTransform.builder().optTranslate(0.15f, 0f)
-                    .optInterpolation(AffineTransform.Interpolation.NEAREST).build().transform(ramp);
-            assertArrayEquals(new float[] {0, 1, 2, 3, 0, 5, 6, 7, 0, 9, 10, 11, 0, 13, 14, 15},
-                    moved.toFloatArray(), 0f);
+            NDArray moved =
+                    AffineTransform.builder()
+                            .optTranslate(0.15f, 0f)
+                            .optInterpolation(AffineTransform.Interpolation.NEAREST)
+                            .build()
+                            .transform(ramp);
+            assertArrayEquals(
+                    new float[] {0, 1, 2, 3, 0, 5, 6, 7, 0, 9, 10, 11, 0, 13, 14, 15},
+                    moved.toFloatArray(),
+                    0f);
         }
     }
 
@@ -69,17 +93,24 @@ class RandomAffineTest {
     void aBatchWarpsEveryImageWithItsOwnDrawWhateverTheBatching() {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray images = manager.randomUniform(0f, 1f, new Shape(5, 36));
-            RandomAffine warp = RandomAffine.builder().optDegrees(15f).optTranslate(0.1f, 0.1f).optShear(5f)
-                    .optSeed(9).build();
+            RandomAffine warp =
+                    RandomAffine.builder()
+                            .optDegrees(15f)
+                            .optTranslate(0.1f, 0.1f)
+                            .optShear(5f)
+                            .optSeed(9)
+                            .build();
             NDArray batch = warp.warpFlattened(images, 6, 6, 100);
             for (int i = 0; i < 5; i++) {
                 NDArray one = warp.sample(100 + i, 6, 6).transformFlattened(images.get(i), 6, 6);
-                assertArrayEquals(one.toFloatArray(), batch.get(i).toFloatArray(), 0f, "image " + i);
+                assertArrayEquals(
+                        one.toFloatArray(), batch.get(i).toFloatArray(), 0f, "image " + i);
             }
             NDArray tail = warp.warpFlattened(images.get("2:"), 6, 6, 102);
             assertArrayEquals(batch.get("2:").toFloatArray(), tail.toFloatArray(), 0f);
             // a pure whole-pixel shift with nearest is an exact copy of the shifted pixels
-            RandomAffine shift = RandomAffine.builder().optTranslate(0.34f, 0.34f).optSeed(1).build();
+            RandomAffine shift =
+                    RandomAffine.builder().optTranslate(0.34f, 0.34f).optSeed(1).build();
             NDArray out = shift.warpFlattened(images, 6, 6, 0);
             float[] in = images.toFloatArray();
             float[] got = out.toFloatArray();
@@ -91,12 +122,20 @@ class RandomAffineTest {
                     for (int x = 0; x < 6; x++) {
                         int sx = x - dx;
                         int sy = y - dy;
-                        float expected = sx >= 0 && sx < 6 && sy >= 0 && sy < 6 ? in[i * 36 + sy * 6 + sx] : 0f;
-                        assertEquals(expected, got[i * 36 + y * 6 + x], "image " + i + " (" + x + ", " + y + ")");
+                        float expected =
+                                sx >= 0 && sx < 6 && sy >= 0 && sy < 6
+                                        ? in[i * 36 + sy * 6 + sx]
+                                        : 0f;
+                        assertEquals(
+                                expected,
+                                got[i * 36 + y * 6 + x],
+                                "image " + i + " (" + x + ", " + y + ")");
                     }
                 }
             }
-            assertThrows(IllegalArgumentException.class, () -> warp.warpFlattened(images.reshape(5, 6, 6), 6, 6, 0));
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> warp.warpFlattened(images.reshape(5, 6, 6), 6, 6, 0));
         }
     }
 

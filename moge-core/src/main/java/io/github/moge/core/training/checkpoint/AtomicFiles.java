@@ -10,8 +10,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 
 /**
- * Writes files so that a reader sees either the old content or the complete new one: write a temporary
- * file in the same directory, force it to disk, then rename it over the target.
+ * Writes files so that a reader sees either the old content or the complete new one: write a
+ * temporary file in the same directory, force it to disk, then rename it over the target.
  */
 public final class AtomicFiles {
 
@@ -42,7 +42,9 @@ public final class AtomicFiles {
         syncDirectory(dir);
     }
 
-    /** Writes a new file and forces it to disk (no rename: for files inside a temporary directory). */
+    /**
+     * Writes a new file and forces it to disk (no rename: for files inside a temporary directory).
+     */
     static void writeSynced(Path file, Writer writer) throws IOException {
         try (OutputStream out = Files.newOutputStream(file)) {
             writer.write(out);
@@ -55,11 +57,20 @@ public final class AtomicFiles {
     /** Renames atomically (within one file system). */
     static void move(Path source, Path target) throws IOException {
         try {
-            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(
+                    source,
+                    target,
+                    StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {
             throw new IOException(
-                    "cannot rename " + source + " to " + target + " atomically; keep the run directory on"
-                            + " one local file system", e);
+                    "cannot rename "
+                            + source
+                            + " to "
+                            + target
+                            + " atomically; keep the run directory on"
+                            + " one local file system",
+                    e);
         }
     }
 

@@ -3,8 +3,9 @@ package io.github.moge.core.training.checkpoint;
 import java.nio.file.Path;
 
 /**
- * A checkpoint directory that passed verification, with its {@link TrainingState}. Obtained from {@link
- * CheckpointStore#verify(Path)} or {@link CheckpointStore#latest(boolean, java.util.function.Consumer)}.
+ * A checkpoint directory that passed verification, with its {@link TrainingState}. Obtained from
+ * {@link CheckpointStore#verify(Path)} or {@link CheckpointStore#latest(boolean,
+ * java.util.function.Consumer)}.
  *
  * <p>Layout of the directory ({@code step-00001234}):
  *

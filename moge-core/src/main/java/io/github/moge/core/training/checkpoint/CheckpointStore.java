@@ -1,13 +1,12 @@
 package io.github.moge.core.training.checkpoint;
 
-import io.github.moge.core.training.optim.StatefulOptimizer;
-
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
+import io.github.moge.core.training.optim.StatefulOptimizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -27,15 +26,15 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The checkpoints of one run: a directory of {@code step-NNNNNNNN} checkpoint directories (layout in
- * {@link Checkpoint}).
+ * The checkpoints of one run: a directory of {@code step-NNNNNNNN} checkpoint directories (layout
+ * in {@link Checkpoint}).
  *
- * <p>Writes are atomic: a checkpoint is assembled in a hidden temporary directory, every file is forced to
- * disk, a SHA-256 manifest is written last, and the directory is renamed into place; then all but the
- * newest {@code keep} checkpoints are deleted. A reader therefore sees only complete checkpoints, and
- * {@link #verify(Path)} refuses one whose files were changed or truncated afterwards. {@link
- * #latest(boolean, Consumer)} falls back to an older checkpoint only when asked, and then moves the
- * refused ones aside ({@code corrupt-step-...}) rather than deleting them.
+ * <p>Writes are atomic: a checkpoint is assembled in a hidden temporary directory, every file is
+ * forced to disk, a SHA-256 manifest is written last, and the directory is renamed into place; then
+ * all but the newest {@code keep} checkpoints are deleted. A reader therefore sees only complete
+ * checkpoints, and {@link #verify(Path)} refuses one whose files were changed or truncated
+ * afterwards. {@link #latest(boolean, Consumer)} falls back to an older checkpoint only when asked,
+ * and then moves the refused ones aside ({@code corrupt-step-...}) rather than deleting them.
  *
  * <p>Files are DJL's parameter format, NDList encodings and JSON: never Java serialization.
  */
@@ -75,8 +74,8 @@ public final class CheckpointStore {
     }
 
     /**
-     * Returns the committed checkpoint directories, oldest first (temporary and quarantined ones are not
-     * listed).
+     * Returns the committed checkpoint directories, oldest first (temporary and quarantined ones
+     * are not listed).
      *
      * @return the checkpoint directories by step
      * @throws IOException if the directory cannot be listed
@@ -116,7 +115,9 @@ public final class CheckpointStore {
         Path target = directory.resolve(name);
         if (Files.exists(target)) {
             throw new IOException(
-                    "checkpoint " + target + " already exists; a run never writes the same step twice."
+                    "checkpoint "
+                            + target
+                            + " already exists; a run never writes the same step twice."
                             + " Move it aside if it is left over from another run");
         }
         Path temp = directory.resolve(TEMP_PREFIX + name + "-" + System.nanoTime());
@@ -162,16 +163,22 @@ public final class CheckpointStore {
         model.save(dir, MODEL_PREFIX);
         Path saved;
         try (Stream<Path> stream = Files.list(dir)) {
-            saved = stream.filter(p -> p.getFileName().toString().matches("model-\\d+\\.params"))
-                    .findFirst()
-                    .orElseThrow(() -> new IOException("Model.save wrote no model-*.params in " + dir));
+            saved =
+                    stream.filter(p -> p.getFileName().toString().matches("model-\\d+\\.params"))
+                            .findFirst()
+                            .orElseThrow(
+                                    () ->
+                                            new IOException(
+                                                    "Model.save wrote no model-*.params in "
+                                                            + dir));
         }
         Path target = dir.resolve(PARAMETERS_FILE);
         if (!saved.equals(target)) {
             Files.move(saved, target);
         }
         try (java.nio.channels.FileChannel channel =
-                java.nio.channels.FileChannel.open(target, java.nio.file.StandardOpenOption.WRITE)) {
+                java.nio.channels.FileChannel.open(
+                        target, java.nio.file.StandardOpenOption.WRITE)) {
             channel.force(true);
         }
     }
@@ -194,7 +201,8 @@ public final class CheckpointStore {
         try {
             state =
                     TrainingState.fromJson(
-                            Files.readString(checkpoint.resolve(STATE_FILE), StandardCharsets.UTF_8));
+                            Files.readString(
+                                    checkpoint.resolve(STATE_FILE), StandardCharsets.UTF_8));
         } catch (IllegalArgumentException | IOException e) {
             throw new CorruptCheckpointException(
                     checkpoint, "checkpoint " + checkpoint + " is unreadable: " + e.getMessage());
@@ -203,7 +211,11 @@ public final class CheckpointStore {
         if (matcher.matches() && Long.parseLong(matcher.group(1)) != state.getStep()) {
             throw new CorruptCheckpointException(
                     checkpoint,
-                    "checkpoint " + checkpoint + " holds step " + state.getStep() + ", not the step its name says");
+                    "checkpoint "
+                            + checkpoint
+                            + " holds step "
+                            + state.getStep()
+                            + ", not the step its name says");
         }
         return new Checkpoint(checkpoint, state);
     }
@@ -211,12 +223,12 @@ public final class CheckpointStore {
     /**
      * Returns the newest intact checkpoint.
      *
-     * @param allowFallback whether a corrupt newest checkpoint may be skipped for an older intact one;
-     *     skipped ones are renamed {@code corrupt-step-...} (kept for inspection)
+     * @param allowFallback whether a corrupt newest checkpoint may be skipped for an older intact
+     *     one; skipped ones are renamed {@code corrupt-step-...} (kept for inspection)
      * @param warnings receives one line per skipped checkpoint
      * @return the checkpoint, or empty when the run has none
-     * @throws CorruptCheckpointException if the newest is corrupt and fallback is off (the message names
-     *     the previous checkpoint and how to fall back to it), or if no checkpoint is intact
+     * @throws CorruptCheckpointException if the newest is corrupt and fallback is off (the message
+     *     names the previous checkpoint and how to fall back to it), or if no checkpoint is intact
      * @throws IOException if the directory cannot be read
      */
     public Optional<Checkpoint> latest(boolean allowFallback, Consumer<String> warnings)
@@ -233,28 +245,33 @@ public final class CheckpointStore {
                 if (!allowFallback) {
                     String advice =
                             i > 0
-                                    ? "; refusing to resume from it. To resume from the previous checkpoint "
+                                    ? "; refusing to resume from it. To resume from the previous"
+                                            + " checkpoint "
                                             + all.get(i - 1).getFileName()
                                             + " instead, pass --allow-fallback"
                                             + " (TrainingRun.Builder.optAllowFallback(true))"
-                                    : "; refusing to resume from it, and there is no earlier checkpoint:"
-                                            + " start a new run in a new output directory";
+                                    : "; refusing to resume from it, and there is no earlier"
+                                            + " checkpoint: start a new run in a new output"
+                                            + " directory";
                     throw new CorruptCheckpointException(candidate, e.getMessage() + advice);
                 }
                 Path aside = quarantine(candidate);
                 warnings.accept(
-                        e.getMessage() + "; moved it to " + aside.getFileName()
+                        e.getMessage()
+                                + "; moved it to "
+                                + aside.getFileName()
                                 + " and falling back to the previous checkpoint");
             }
         }
         throw new CorruptCheckpointException(
-                directory, "no intact checkpoint in " + directory + ": every one failed verification");
+                directory,
+                "no intact checkpoint in " + directory + ": every one failed verification");
     }
 
     /**
-     * Restores the model parameters and the optimizer state of a checkpoint. Call it before the trainer
-     * initializes the model: DJL loads parameters by replacing the arrays, and the trainer's
-     * initialization then marks them as requiring gradients.
+     * Restores the model parameters and the optimizer state of a checkpoint. Call it before the
+     * trainer initializes the model: DJL loads parameters by replacing the arrays, and the
+     * trainer's initialization then marks them as requiring gradients.
      *
      * @param checkpoint a verified checkpoint
      * @param model the model, with the same block structure as the one saved
@@ -268,7 +285,10 @@ public final class CheckpointStore {
         } catch (MalformedModelException e) {
             throw new CorruptCheckpointException(
                     checkpoint.getDirectory(),
-                    "parameters of checkpoint " + checkpoint + " do not fit the model: " + e.getMessage());
+                    "parameters of checkpoint "
+                            + checkpoint
+                            + " do not fit the model: "
+                            + e.getMessage());
         }
         NDManager manager = model.getNDManager();
         NDList arrays = new NDList();
@@ -288,14 +308,19 @@ public final class CheckpointStore {
             Parameter parameter = byName.get(entry.parameter);
             if (parameter == null) {
                 throw new IllegalStateException(
-                        "checkpoint " + checkpoint + " has optimizer state for parameter '"
-                                + entry.parameter + "', which the model does not have: build the model"
+                        "checkpoint "
+                                + checkpoint
+                                + " has optimizer state for parameter '"
+                                + entry.parameter
+                                + "', which the model does not have: build the model"
                                 + " from the run's saved configuration");
             }
             if (next + entry.arrays > arrays.size()) {
                 throw new CorruptCheckpointException(
                         checkpoint.getDirectory(),
-                        "optimizer state of checkpoint " + checkpoint + " holds fewer arrays than"
+                        "optimizer state of checkpoint "
+                                + checkpoint
+                                + " holds fewer arrays than"
                                 + " state.json lists");
             }
             NDList state = new NDList(arrays.subList(next, next + entry.arrays));
@@ -330,7 +355,8 @@ public final class CheckpointStore {
      * @throws IOException if the file cannot be read
      */
     public String readConfiguration(Checkpoint checkpoint) throws IOException {
-        return Files.readString(checkpoint.getDirectory().resolve(CONFIG_FILE), StandardCharsets.UTF_8);
+        return Files.readString(
+                checkpoint.getDirectory().resolve(CONFIG_FILE), StandardCharsets.UTF_8);
     }
 
     /** Deletes hidden temporary directories left by an interrupted write. */
@@ -339,7 +365,9 @@ public final class CheckpointStore {
             return;
         }
         try (Stream<Path> stream = Files.list(directory)) {
-            for (Path p : stream.filter(p -> p.getFileName().toString().startsWith(TEMP_PREFIX)).toList()) {
+            for (Path p :
+                    stream.filter(p -> p.getFileName().toString().startsWith(TEMP_PREFIX))
+                            .toList()) {
                 deleteOwnDirectory(p);
             }
         }
@@ -360,7 +388,9 @@ public final class CheckpointStore {
         return aside;
     }
 
-    /** Deletes a directory this store wrote: only its own file names, then the directory if empty. */
+    /**
+     * Deletes a directory this store wrote: only its own file names, then the directory if empty.
+     */
     private static void deleteOwnDirectory(Path dir) throws IOException {
         try (Stream<Path> stream = Files.list(dir)) {
             stream.forEach(
@@ -397,5 +427,4 @@ public final class CheckpointStore {
         Matcher matcher = NAME.matcher(dir.getFileName().toString());
         return matcher.matches() ? Long.parseLong(matcher.group(1)) : -1;
     }
-
 }

@@ -3,7 +3,10 @@ package io.github.moge.core.training.checkpoint;
 import java.io.IOException;
 import java.nio.file.Path;
 
-/** A checkpoint failed verification (missing file, checksum mismatch, unreadable state) and was refused. */
+/**
+ * A checkpoint failed verification (missing file, checksum mismatch, unreadable state) and was
+ * refused.
+ */
 public final class CorruptCheckpointException extends IOException {
 
     private static final long serialVersionUID = 1L;

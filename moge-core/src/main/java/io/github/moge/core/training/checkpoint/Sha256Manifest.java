@@ -15,8 +15,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /**
- * The SHA-256 manifest of a checkpoint directory, in the format of {@code sha256sum} ({@code <hex>  <name>}
- * per line), so {@code sha256sum -c MANIFEST.sha256} also checks it by hand.
+ * The SHA-256 manifest of a checkpoint directory, in the format of {@code sha256sum} ({@code <hex>
+ * <name>} per line), so {@code sha256sum -c MANIFEST.sha256} also checks it by hand.
  */
 final class Sha256Manifest {
 
@@ -24,14 +24,18 @@ final class Sha256Manifest {
 
     private Sha256Manifest() {}
 
-    /** Hashes every regular file of a directory (except the manifest) and writes the manifest, synced. */
+    /**
+     * Hashes every regular file of a directory (except the manifest) and writes the manifest,
+     * synced.
+     */
     static void write(Path dir) throws IOException {
         List<Path> files;
         try (Stream<Path> stream = Files.list(dir)) {
-            files = stream.filter(Files::isRegularFile)
-                    .filter(p -> !p.getFileName().toString().equals(FILE_NAME))
-                    .sorted()
-                    .toList();
+            files =
+                    stream.filter(Files::isRegularFile)
+                            .filter(p -> !p.getFileName().toString().equals(FILE_NAME))
+                            .sorted()
+                            .toList();
         }
         StringBuilder sb = new StringBuilder();
         for (Path file : files) {
@@ -72,7 +76,10 @@ final class Sha256Manifest {
             }
         }
         if (!missing.isEmpty()) {
-            return FILE_NAME + " does not list " + String.join(", ", missing) + " (truncated manifest)";
+            return FILE_NAME
+                    + " does not list "
+                    + String.join(", ", missing)
+                    + " (truncated manifest)";
         }
         for (Map.Entry<String, String> entry : expected.entrySet()) {
             Path file = dir.resolve(entry.getKey());
@@ -110,7 +117,8 @@ final class Sha256Manifest {
         }
         StringBuilder hex = new StringBuilder(64);
         for (byte b : digest.digest()) {
-            hex.append(Character.forDigit((b >> 4) & 0xF, 16)).append(Character.forDigit(b & 0xF, 16));
+            hex.append(Character.forDigit((b >> 4) & 0xF, 16))
+                    .append(Character.forDigit(b & 0xF, 16));
         }
         return hex.toString();
     }

@@ -9,15 +9,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The position of a run, as a checkpoint's {@code state.json} holds it: where the data stream stands,
- * where the schedules stand, the optimizer's update counts and the running sums of the current epoch.
+ * The position of a run, as a checkpoint's {@code state.json} holds it: where the data stream
+ * stands, where the schedules stand, the optimizer's update counts and the running sums of the
+ * current epoch.
  *
- * <p>Together with the parameters, the optimizer moments and the step's own state it is everything a
- * resumed run needs: randomness is a function of (seed, step) and the data order a function of (seed,
- * epoch), see {@code RunSeeds} in the data package.
+ * <p>Together with the parameters, the optimizer moments and the step's own state it is everything
+ * a resumed run needs: randomness is a function of (seed, step) and the data order a function of
+ * (seed, epoch), see {@code RunSeeds} in the data package.
  *
- * <p>The loop changes a state through the {@code record...} methods as the run advances; a checkpoint
- * holds its own {@link #copy()}.
+ * <p>The loop changes a state through the {@code record...} methods as the run advances; a
+ * checkpoint holds its own {@link #copy()}.
  */
 public final class TrainingState {
 
@@ -73,7 +74,9 @@ public final class TrainingState {
         return state;
     }
 
-    /** Returns an independent copy (the loop advances its own, a checkpoint keeps the one it wrote). */
+    /**
+     * Returns an independent copy (the loop advances its own, a checkpoint keeps the one it wrote).
+     */
     public TrainingState copy() {
         return fromJson(toJson());
     }
@@ -118,7 +121,9 @@ public final class TrainingState {
         return optimizerSteps;
     }
 
-    /** Returns the saved state of every stateful listener of the run, in the order they were added. */
+    /**
+     * Returns the saved state of every stateful listener of the run, in the order they were added.
+     */
     public List<String> getListenerStates() {
         return List.copyOf(listenerStates);
     }
@@ -185,7 +190,10 @@ public final class TrainingState {
      * @param evaluations the evaluators' values by name
      */
     public void recordMetrics(
-            double samples, float loss, Map<String, Float> components, Map<String, Float> evaluations) {
+            double samples,
+            float loss,
+            Map<String, Float> components,
+            Map<String, Float> evaluations) {
         epochSamples += samples;
         addToEpoch("loss", loss * samples);
         components.forEach((k, v) -> addToEpoch(k, v * samples));
@@ -207,7 +215,9 @@ public final class TrainingState {
         batchInEpoch++;
     }
 
-    /** Moves to the next epoch: clears the epoch's sums and marks the run complete after the last. */
+    /**
+     * Moves to the next epoch: clears the epoch's sums and marks the run complete after the last.
+     */
     public void recordEpoch() {
         epoch++;
         batchInEpoch = 0;
@@ -260,7 +270,8 @@ public final class TrainingState {
         try {
             state = GSON.fromJson(json, TrainingState.class);
         } catch (JsonParseException e) {
-            throw new IllegalArgumentException("state.json is not valid JSON: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "state.json is not valid JSON: " + e.getMessage(), e);
         }
         if (state == null) {
             throw new IllegalArgumentException("state.json is empty");
@@ -275,8 +286,12 @@ public final class TrainingState {
         }
         if (state.formatVersion != FORMAT_VERSION) {
             throw new IllegalArgumentException(
-                    "state.json has format version " + state.formatVersion + ", this build reads "
-                            + LEGACY_FORMAT_VERSION + " and " + FORMAT_VERSION);
+                    "state.json has format version "
+                            + state.formatVersion
+                            + ", this build reads "
+                            + LEGACY_FORMAT_VERSION
+                            + " and "
+                            + FORMAT_VERSION);
         }
         if (state.listenerStates == null) {
             state.listenerStates = new ArrayList<>();

@@ -1,11 +1,10 @@
 package io.github.moge.core.training.data;
 
-
 /**
- * Which samples each batch of an epoch holds: positions {@code 0..size-1} in data order or in the order
- * {@link RunSeeds#epochOrder} gives for (seed, epoch), cut into batches, the last partial batch kept or
- * dropped. The {@link BatchSource}s of this project share it, so that a batch is a pure function of (seed,
- * epoch, index).
+ * Which samples each batch of an epoch holds: positions {@code 0..size-1} in data order or in the
+ * order {@link RunSeeds#epochOrder} gives for (seed, epoch), cut into batches, the last partial
+ * batch kept or dropped. The {@link BatchSource}s of this project share it, so that a batch is a
+ * pure function of (seed, epoch, index).
  */
 public final class BatchOrder {
 
@@ -35,8 +34,12 @@ public final class BatchOrder {
         this.shuffle = shuffle;
         this.dropLast = dropLast;
         if (batchesPerEpoch() < 1) {
-            throw new IllegalArgumentException("the data holds " + size + " samples, fewer than one batch of "
-                    + batchSize + ": lower the batch size or use more data");
+            throw new IllegalArgumentException(
+                    "the data holds "
+                            + size
+                            + " samples, fewer than one batch of "
+                            + batchSize
+                            + ": lower the batch size or use more data");
         }
     }
 

@@ -5,10 +5,10 @@ import ai.djl.training.dataset.Batch;
 import java.io.IOException;
 
 /**
- * The batches of one epoch as a pure function of (seed, epoch, index), so a resumed run can start at any
- * batch of any epoch without replaying the ones before it. {@link ShuffledBatches} adapts a DJL {@code
- * RandomAccessDataset}; a command with its own data layout implements this directly, drawing its order
- * from {@link RunSeeds#epochOrder(long, int, int)}.
+ * The batches of one epoch as a pure function of (seed, epoch, index), so a resumed run can start
+ * at any batch of any epoch without replaying the ones before it. {@link ShuffledBatches} adapts a
+ * DJL {@code RandomAccessDataset}; a command with its own data layout implements this directly,
+ * drawing its order from {@link RunSeeds#epochOrder(long, int, int)}.
  */
 public interface BatchSource {
 
@@ -20,7 +20,8 @@ public interface BatchSource {
     int batchesPerEpoch();
 
     /**
-     * Returns one batch; its arrays must be created on {@code manager}, which is closed after the step.
+     * Returns one batch; its arrays must be created on {@code manager}, which is closed after the
+     * step.
      *
      * @param manager the batch's manager
      * @param seed the run seed

@@ -7,14 +7,14 @@ import java.util.Random;
  * uninterrupted run drew without reading any engine RNG state (DJL cannot read PyTorch's).
  *
  * <ul>
- *   <li>{@link #stepSeed(long, long)}: the engine is reseeded with this before every training step, so
- *       noise, dropout and augmentation in step s depend only on (seed, s).
- *   <li>{@link #epochOrder(long, int, int)}: the order in which an epoch visits the samples depends only
- *       on (seed, epoch), so a run can start in the middle of an epoch.
+ *   <li>{@link #stepSeed(long, long)}: the engine is reseeded with this before every training step,
+ *       so noise, dropout and augmentation in step s depend only on (seed, s).
+ *   <li>{@link #epochOrder(long, int, int)}: the order in which an epoch visits the samples depends
+ *       only on (seed, epoch), so a run can start in the middle of an epoch.
  * </ul>
  *
- * <p>Seeds are derived with the SplitMix64 finaliser; {@link java.util.Random}'s algorithm is fixed by its
- * specification, so orders are the same on every JVM.
+ * <p>Seeds are derived with the SplitMix64 finaliser; {@link java.util.Random}'s algorithm is fixed
+ * by its specification, so orders are the same on every JVM.
  */
 public final class RunSeeds {
 
@@ -47,8 +47,8 @@ public final class RunSeeds {
     }
 
     /**
-     * Returns a long seed for a named stream at a step, for step code that draws with Java's RNGs (e.g.
-     * mixup's mixing ratio).
+     * Returns a long seed for a named stream at a step, for step code that draws with Java's RNGs
+     * (e.g. mixup's mixing ratio).
      *
      * @param seed the run seed
      * @param stream a constant naming the stream
@@ -60,8 +60,8 @@ public final class RunSeeds {
     }
 
     /**
-     * Returns the order in which an epoch visits samples 0..size-1: a Fisher-Yates shuffle seeded by (seed,
-     * epoch).
+     * Returns the order in which an epoch visits samples 0..size-1: a Fisher-Yates shuffle seeded
+     * by (seed, epoch).
      *
      * @param seed the run seed
      * @param epoch the epoch (0-based)

@@ -9,9 +9,9 @@ import ai.djl.translate.Batchifier;
 import java.io.IOException;
 
 /**
- * Batches of a DJL {@link RandomAccessDataset} in an order that is a function of (seed, epoch) ({@link
- * RunSeeds#epochOrder}), or in dataset order without shuffling (validation). Records are stacked with
- * {@link Batchifier#STACK}.
+ * Batches of a DJL {@link RandomAccessDataset} in an order that is a function of (seed, epoch)
+ * ({@link RunSeeds#epochOrder}), or in dataset order without shuffling (validation). Records are
+ * stacked with {@link Batchifier#STACK}.
  */
 public final class ShuffledBatches implements BatchSource {
 
@@ -20,8 +20,12 @@ public final class ShuffledBatches implements BatchSource {
 
     private ShuffledBatches(Builder builder) {
         this.dataset = builder.dataset;
-        this.order = new BatchOrder(
-                Math.toIntExact(dataset.size()), builder.batchSize, builder.shuffle, builder.dropLast);
+        this.order =
+                new BatchOrder(
+                        Math.toIntExact(dataset.size()),
+                        builder.batchSize,
+                        builder.shuffle,
+                        builder.dropLast);
     }
 
     /**
@@ -97,8 +101,8 @@ public final class ShuffledBatches implements BatchSource {
         }
 
         /**
-         * Sets whether each epoch visits the samples in a (seed, epoch)-determined random order (default
-         * true).
+         * Sets whether each epoch visits the samples in a (seed, epoch)-determined random order
+         * (default true).
          *
          * @param shuffle whether to shuffle
          * @return this builder
@@ -126,7 +130,8 @@ public final class ShuffledBatches implements BatchSource {
          */
         public ShuffledBatches build() {
             if (dataset == null || batchSize < 1) {
-                throw new IllegalArgumentException("dataset and batchSize must be set before build()");
+                throw new IllegalArgumentException(
+                        "dataset and batchSize must be set before build()");
             }
             return new ShuffledBatches(this);
         }

@@ -1,7 +1,6 @@
 package io.github.moge.core.training.log;
 
 import io.github.moge.core.training.checkpoint.AtomicFiles;
-
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.StringReader;
@@ -19,18 +18,19 @@ import org.apache.commons.csv.CSVPrinter;
 import org.apache.commons.csv.CSVRecord;
 
 /**
- * An append-only CSV file of numbered rows (per step or per epoch). On resume the rows at or past the
- * resumed position, written by the interrupted process after its last checkpoint, are dropped (atomic
- * rewrite) so every row appears once.
+ * An append-only CSV file of numbered rows (per step or per epoch). On resume the rows at or past
+ * the resumed position, written by the interrupted process after its last checkpoint, are dropped
+ * (atomic rewrite) so every row appears once.
  *
- * <p>Rows are written and read with Apache Commons CSV ({@link #FORMAT}): values are separated by commas,
- * rows end with {@code \n}, and a value is quoted only where CSV needs it (a comma, quote or line break),
- * so numeric rows are plain {@code 1,0,1,2.3025851}.
+ * <p>Rows are written and read with Apache Commons CSV ({@link #FORMAT}): values are separated by
+ * commas, rows end with {@code \n}, and a value is quoted only where CSV needs it (a comma, quote
+ * or line break), so numeric rows are plain {@code 1,0,1,2.3025851}.
  */
 public final class CsvLog implements Closeable {
 
     /** The format of the run's CSV files, for writing and reading. */
-    public static final CSVFormat FORMAT = CSVFormat.DEFAULT.builder().setRecordSeparator('\n').build();
+    public static final CSVFormat FORMAT =
+            CSVFormat.DEFAULT.builder().setRecordSeparator('\n').build();
 
     private final CSVPrinter printer;
     private final int columns;
@@ -55,7 +55,9 @@ public final class CsvLog implements Closeable {
             List<List<String>> rows = parse(existing);
             if (rows.isEmpty() || !rows.get(0).equals(header)) {
                 throw new IOException(
-                        file + " has other columns than this run writes (" + FORMAT.format(header.toArray())
+                        file
+                                + " has other columns than this run writes ("
+                                + FORMAT.format(header.toArray())
                                 + "): it belongs to another run; choose a new output directory");
             }
             StringBuilder kept = new StringBuilder();
@@ -87,8 +89,8 @@ public final class CsvLog implements Closeable {
     }
 
     /**
-     * Reads every row of a CSV file, the header first. A torn last row (from a killed process) is read as
-     * far as it goes; text that is not CSV at all ends the rows there.
+     * Reads every row of a CSV file, the header first. A torn last row (from a killed process) is
+     * read as far as it goes; text that is not CSV at all ends the rows there.
      *
      * @param file the file
      * @return the rows, empty if the file is empty
@@ -111,7 +113,10 @@ public final class CsvLog implements Closeable {
         return rows;
     }
 
-    /** A complete-looking row (number, comma, ...) whose number is below the limit; a torn one is not. */
+    /**
+     * A complete-looking row (number, comma, ...) whose number is below the limit; a torn one is
+     * not.
+     */
     private static boolean numberedBelow(List<String> row, long keepBelow) {
         if (row.size() < 2) {
             return false;
@@ -131,7 +136,8 @@ public final class CsvLog implements Closeable {
      */
     public void append(List<String> values) throws IOException {
         if (values.size() != columns) {
-            throw new IllegalArgumentException(values.size() + " values for " + columns + " columns");
+            throw new IllegalArgumentException(
+                    values.size() + " values for " + columns + " columns");
         }
         printer.printRecord(values);
     }

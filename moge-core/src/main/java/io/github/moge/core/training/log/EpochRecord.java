@@ -10,8 +10,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The summary of one epoch: sample-weighted means of the training metrics over its batches (including
- * batches run before a resume), validation metrics if a validation set is configured, and wall time.
+ * The summary of one epoch: sample-weighted means of the training metrics over its batches
+ * (including batches run before a resume), validation metrics if a validation set is configured,
+ * and wall time.
  */
 public final class EpochRecord {
 
@@ -35,8 +36,8 @@ public final class EpochRecord {
     }
 
     /**
-     * Reads every epoch of a run from its {@code epochs.csv} (all epochs, also those finished before a
-     * resume).
+     * Reads every epoch of a run from its {@code epochs.csv} (all epochs, also those finished
+     * before a resume).
      *
      * @param runDirectory the run directory
      * @return the epochs in order, empty if none finished
@@ -71,8 +72,13 @@ public final class EpochRecord {
                     }
                 }
             }
-            out.add(new EpochRecord(Integer.parseInt(v.get(0)), training, validation,
-                    Long.parseLong(v.get(columns - 2)), Double.parseDouble(v.get(columns - 1))));
+            out.add(
+                    new EpochRecord(
+                            Integer.parseInt(v.get(0)),
+                            training,
+                            validation,
+                            Long.parseLong(v.get(columns - 2)),
+                            Double.parseDouble(v.get(columns - 1))));
         }
         return out;
     }

@@ -11,14 +11,16 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The log of a training run: {@code metrics.csv} (a row per step), {@code epochs.csv} (a row per epoch)
- * and the console lines (progress every N steps, epoch summaries, start, resume, stop and warnings).
+ * The log of a training run: {@code metrics.csv} (a row per step), {@code epochs.csv} (a row per
+ * epoch) and the console lines (progress every N steps, epoch summaries, start, resume, stop and
+ * warnings).
  *
  * <p>Columns of {@code metrics.csv}: {@code step, epoch, batch, loss}, the loss components, the
  * evaluators, the step diagnostics (empty cells where one did not measure), {@code grad_norm,
  * learning_rate, skipped, samples, millis}. Columns of {@code epochs.csv}: {@code epoch, step,
- * train_loss}, {@code train_} each component and evaluator, {@code validation_loss}, {@code validation_}
- * each evaluator and epoch evaluation, {@code skipped, seconds}. The names come from {@link Columns}.
+ * train_loss}, {@code train_} each component and evaluator, {@code validation_loss}, {@code
+ * validation_} each evaluator and epoch evaluation, {@code skipped, seconds}. The names come from
+ * {@link Columns}.
  */
 public final class RunLog implements Closeable {
 
@@ -46,7 +48,11 @@ public final class RunLog implements Closeable {
      * @param progressEvery a progress line every this many steps, 0 for none
      */
     public RunLog(
-            PrintStream console, Columns columns, int epochs, int batchesPerEpoch, int progressEvery) {
+            PrintStream console,
+            Columns columns,
+            int epochs,
+            int batchesPerEpoch,
+            int progressEvery) {
         this.console = console;
         this.columns = columns;
         this.epochs = epochs;
@@ -65,7 +71,8 @@ public final class RunLog implements Closeable {
     public void open(Path runDirectory, long step, int epoch) throws IOException {
         steps = CsvLog.open(runDirectory.resolve(METRICS_FILE), columns.stepHeader(), step);
         try {
-            epochRows = CsvLog.open(runDirectory.resolve(EPOCHS_FILE), columns.epochHeader(), epoch);
+            epochRows =
+                    CsvLog.open(runDirectory.resolve(EPOCHS_FILE), columns.epochHeader(), epoch);
         } catch (IOException | RuntimeException e) {
             steps.close();
             throw e;
@@ -79,8 +86,13 @@ public final class RunLog implements Closeable {
      * @param seed the run seed
      */
     public void starting(Path runDirectory, long seed) {
-        console.printf(Locale.ROOT, "Starting run in %s (seed %d, %d epochs x %d batches)%n",
-                runDirectory, seed, epochs, batchesPerEpoch);
+        console.printf(
+                Locale.ROOT,
+                "Starting run in %s (seed %d, %d epochs x %d batches)%n",
+                runDirectory,
+                seed,
+                epochs,
+                batchesPerEpoch);
     }
 
     /**
@@ -89,7 +101,10 @@ public final class RunLog implements Closeable {
      * @param runDirectory the run directory
      */
     public void noCheckpoint(Path runDirectory) {
-        console.printf(Locale.ROOT, "No checkpoint in %s yet: starting the run from step 0%n", runDirectory);
+        console.printf(
+                Locale.ROOT,
+                "No checkpoint in %s yet: starting the run from step 0%n",
+                runDirectory);
     }
 
     /**
@@ -99,8 +114,11 @@ public final class RunLog implements Closeable {
      * @param step its last step
      */
     public void complete(Path runDirectory, long step) {
-        console.printf(Locale.ROOT, "Run %s is complete (step %d); loaded its final parameters%n",
-                runDirectory, step);
+        console.printf(
+                Locale.ROOT,
+                "Run %s is complete (step %d); loaded its final parameters%n",
+                runDirectory,
+                step);
     }
 
     /**
@@ -112,9 +130,16 @@ public final class RunLog implements Closeable {
      * @param epoch the epoch of the next step, 0-based
      * @param batchInEpoch the batch of the next step within its epoch
      */
-    public void resuming(Path runDirectory, Path checkpoint, long step, int epoch, int batchInEpoch) {
-        console.printf(Locale.ROOT, "Resuming %s from %s: step %d, epoch %d, batch %d%n",
-                runDirectory, checkpoint.getFileName(), step, epoch + 1, batchInEpoch);
+    public void resuming(
+            Path runDirectory, Path checkpoint, long step, int epoch, int batchInEpoch) {
+        console.printf(
+                Locale.ROOT,
+                "Resuming %s from %s: step %d, epoch %d, batch %d%n",
+                runDirectory,
+                checkpoint.getFileName(),
+                step,
+                epoch + 1,
+                batchInEpoch);
     }
 
     /**
@@ -124,8 +149,11 @@ public final class RunLog implements Closeable {
      * @param runDirectory the run directory
      */
     public void stopped(long step, Path runDirectory) {
-        console.printf(Locale.ROOT, "Stopped at step %d on request; resume with --resume %s%n",
-                step, runDirectory);
+        console.printf(
+                Locale.ROOT,
+                "Stopped at step %d on request; resume with --resume %s%n",
+                step,
+                runDirectory);
     }
 
     /**
@@ -231,16 +259,28 @@ public final class RunLog implements Closeable {
 
     private String progressLine(StepRecord r) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "epoch %d/%d batch %d/%d step %d: loss %.5f",
-                r.getEpoch() + 1, epochs, r.getBatchInEpoch() + 1, batchesPerEpoch,
-                r.getStep() + 1, r.getLoss()));
+        sb.append(
+                String.format(
+                        Locale.ROOT,
+                        "epoch %d/%d batch %d/%d step %d: loss %.5f",
+                        r.getEpoch() + 1,
+                        epochs,
+                        r.getBatchInEpoch() + 1,
+                        batchesPerEpoch,
+                        r.getStep() + 1,
+                        r.getLoss()));
         appendValues(sb, r.getComponents(), " (", ")");
         appendValues(sb, r.getEvaluations(), " ", "");
         Map<String, Float> measured = new LinkedHashMap<>(r.getDiagnostics());
         measured.values().removeIf(v -> v.isNaN());
         appendValues(sb, measured, " [", "]");
-        sb.append(String.format(Locale.ROOT, " |g| %.4g lr %.3g, %.0f samples/s", r.getGradientNorm(),
-                r.getLearningRate(), r.getSamples() * 1e3 / r.getMillis()));
+        sb.append(
+                String.format(
+                        Locale.ROOT,
+                        " |g| %.4g lr %.3g, %.0f samples/s",
+                        r.getGradientNorm(),
+                        r.getLearningRate(),
+                        r.getSamples() * 1e3 / r.getMillis()));
         return sb.toString();
     }
 
@@ -252,7 +292,9 @@ public final class RunLog implements Closeable {
         sb.append(open);
         String sep = "";
         for (Map.Entry<String, Float> e : values.entrySet()) {
-            sb.append(sep).append(e.getKey()).append(' ')
+            sb.append(sep)
+                    .append(e.getKey())
+                    .append(' ')
                     .append(String.format(Locale.ROOT, "%.5g", e.getValue()));
             sep = ", ";
         }
@@ -261,12 +303,18 @@ public final class RunLog implements Closeable {
 
     private String epochLine(EpochRecord e) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "epoch %d/%d done in %.1f s: train", e.getEpoch() + 1, epochs,
-                e.getSeconds()));
+        sb.append(
+                String.format(
+                        Locale.ROOT,
+                        "epoch %d/%d done in %.1f s: train",
+                        e.getEpoch() + 1,
+                        epochs,
+                        e.getSeconds()));
         e.getTraining().forEach((k, v) -> sb.append(String.format(Locale.ROOT, " %s %.5g", k, v)));
         if (!e.getValidation().isEmpty()) {
             sb.append("; validation");
-            e.getValidation().forEach((k, v) -> sb.append(String.format(Locale.ROOT, " %s %.5g", k, v)));
+            e.getValidation()
+                    .forEach((k, v) -> sb.append(String.format(Locale.ROOT, " %s %.5g", k, v)));
         }
         if (e.getSkippedSteps() > 0) {
             sb.append("; skipped steps so far ").append(e.getSkippedSteps());

@@ -69,7 +69,9 @@ public final class StepRecord {
         return loss;
     }
 
-    /** Returns the loss components by name (e.g. cross-entropy, balance_loss, group_sparse_loss). */
+    /**
+     * Returns the loss components by name (e.g. cross-entropy, balance_loss, group_sparse_loss).
+     */
     public Map<String, Float> getComponents() {
         return components;
     }

@@ -5,8 +5,8 @@ import ai.djl.ndarray.NDList;
 
 /**
  * The Adam update shared by {@link StatefulAdam} (L2 penalty added to the gradient) and {@link
- * StatefulAdamW} (decoupled weight decay): moments {@code (mean, variance)} per parameter, bias correction,
- * PyTorch's update rule. The two differ only in how weight decay enters.
+ * StatefulAdamW} (decoupled weight decay): moments {@code (mean, variance)} per parameter, bias
+ * correction, PyTorch's update rule. The two differ only in how weight decay enters.
  */
 public abstract class AbstractStatefulAdam extends StatefulOptimizer {
 
@@ -16,11 +16,13 @@ public abstract class AbstractStatefulAdam extends StatefulOptimizer {
      * Creates the optimizer.
      *
      * @param builder the settings
-     * @param decoupledWeightDecay true for AdamW's decoupled decay, false for an L2 term in the gradient
+     * @param decoupledWeightDecay true for AdamW's decoupled decay, false for an L2 term in the
+     *     gradient
      */
     protected AbstractStatefulAdam(Builder<?> builder, boolean decoupledWeightDecay) {
         super(builder);
-        this.rule = new AdamRule(builder.beta1, builder.beta2, builder.epsilon, decoupledWeightDecay);
+        this.rule =
+                new AdamRule(builder.beta1, builder.beta2, builder.epsilon, decoupledWeightDecay);
     }
 
     /** {@inheritDoc} */
@@ -40,7 +42,8 @@ public abstract class AbstractStatefulAdam extends StatefulOptimizer {
      *
      * @param <T> the concrete builder
      */
-    public abstract static class Builder<T extends Builder<T>> extends StatefulOptimizer.Builder<T> {
+    public abstract static class Builder<T extends Builder<T>>
+            extends StatefulOptimizer.Builder<T> {
 
         private float beta1 = 0.9f;
         private float beta2 = 0.999f;
@@ -76,7 +79,8 @@ public abstract class AbstractStatefulAdam extends StatefulOptimizer {
          */
         public T optEpsilon(float epsilon) {
             if (!(epsilon > 0) || Float.isInfinite(epsilon)) {
-                throw new IllegalArgumentException("epsilon must be finite and > 0, got " + epsilon);
+                throw new IllegalArgumentException(
+                        "epsilon must be finite and > 0, got " + epsilon);
             }
             this.epsilon = epsilon;
             return self();

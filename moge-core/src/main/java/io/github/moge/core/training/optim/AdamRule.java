@@ -7,8 +7,8 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The Adam update as PyTorch's torch.optim.Adam / AdamW compute it (non-fused, not amsgrad), shared by
- * {@link StatefulAdam} and {@link StatefulAdamW}:
+ * The Adam update as PyTorch's torch.optim.Adam / AdamW compute it (non-fused, not amsgrad), shared
+ * by {@link StatefulAdam} and {@link StatefulAdamW}:
  *
  * <pre>
  *   Adam:  g = g + wd * w                      (L2 penalty in the gradient)
@@ -50,10 +50,11 @@ final class AdamRule {
     }
 
     /**
-     * Applies the update in place without full-size temporaries: the gradient {@code g} is overwritten
-     * (it serves as one workspace) and a second workspace per parameter shape is kept across steps. Every
-     * operation rounds exactly as the out-of-place formula above, except the square root, computed as an
-     * in-place power of 0.5 (DJL has no in-place sqrt), which may differ from sqrt in the last bit.
+     * Applies the update in place without full-size temporaries: the gradient {@code g} is
+     * overwritten (it serves as one workspace) and a second workspace per parameter shape is kept
+     * across steps. Every operation rounds exactly as the out-of-place formula above, except the
+     * square root, computed as an in-place power of 0.5 (DJL has no in-place sqrt), which may
+     * differ from sqrt in the last bit.
      *
      * @param weight the parameter, updated in place
      * @param g the preprocessed gradient; overwritten
@@ -92,14 +93,16 @@ final class AdamRule {
     }
 
     /**
-     * Returns the scratch array for the weight's shape, type and device, created once on the weight's
-     * manager and reused by every later update (parameters of equal shape share it).
+     * Returns the scratch array for the weight's shape, type and device, created once on the
+     * weight's manager and reused by every later update (parameters of equal shape share it).
      */
     private NDArray workspace(NDArray weight) {
         String key = weight.getShape() + "/" + weight.getDataType() + "/" + weight.getDevice();
         NDArray work = workspaces.get(key);
         if (work == null || work.isReleased()) {
-            work = weight.getManager().create(weight.getShape(), weight.getDataType(), weight.getDevice());
+            work =
+                    weight.getManager()
+                            .create(weight.getShape(), weight.getDataType(), weight.getDevice());
             work.setName("adam-workspace");
             workspaces.put(key, work);
         }

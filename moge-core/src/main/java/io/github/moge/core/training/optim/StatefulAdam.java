@@ -1,7 +1,8 @@
 package io.github.moge.core.training.optim;
 
 /**
- * Adam with an L2 penalty added to the gradient (PyTorch torch.optim.Adam semantics), whose moments and update counts can be saved and restored; see {@link StatefulOptimizer}.
+ * Adam with an L2 penalty added to the gradient (PyTorch torch.optim.Adam semantics), whose moments
+ * and update counts can be saved and restored; see {@link StatefulOptimizer}.
  *
  * <pre>{@code
  * StatefulOptimizer optimizer = StatefulAdam.builder()

@@ -1,7 +1,9 @@
 package io.github.moge.core.training.optim;
 
 /**
- * AdamW: Adam with decoupled weight decay (PyTorch torch.optim.AdamW semantics, w = w (1 - lr wd) before the Adam step), whose moments and update counts can be saved and restored; see {@link StatefulOptimizer}.
+ * AdamW: Adam with decoupled weight decay (PyTorch torch.optim.AdamW semantics, w = w (1 - lr wd)
+ * before the Adam step), whose moments and update counts can be saved and restored; see {@link
+ * StatefulOptimizer}.
  *
  * <pre>{@code
  * StatefulOptimizer optimizer = StatefulAdamW.builder()

@@ -13,19 +13,22 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A DJL {@link Optimizer} whose per-parameter state (e.g. Adam's moments) and update counts can be read
- * out and put back, so a checkpoint can hold them and a resumed run continues with the same updates.
+ * A DJL {@link Optimizer} whose per-parameter state (e.g. Adam's moments) and update counts can be
+ * read out and put back, so a checkpoint can hold them and a resumed run continues with the same
+ * updates.
  *
- * <p>DJL 0.25's own optimizers keep both private. This class keeps, per parameter id, an {@link NDList}
- * of state arrays and the number of updates applied, and after every update zeroes the parameter's
- * gradient (PyTorch accumulates gradients; DJL's built-in optimizers zero them the same way).
+ * <p>DJL 0.25's own optimizers keep both private. This class keeps, per parameter id, an {@link
+ * NDList} of state arrays and the number of updates applied, and after every update zeroes the
+ * parameter's gradient (PyTorch accumulates gradients; DJL's built-in optimizers zero them the same
+ * way).
  *
- * <p>Conventions follow DJL: the update number t passed to the learning-rate tracker is 1 for the first
- * update of a parameter ({@code tracker.getNewValue(parameterId, t)}), and {@code optClipGrad} clips each
- * gradient element to [-c, c] (both sides). Global-norm clipping belongs to the training loop, between
- * the backward pass and the step. One device per trainer: state is kept for the array the optimizer is
- * handed. The gradient passed to {@link #update} is consumed: updates may use it as workspace, so that
- * no full-size temporary is allocated per step, and the parameter's gradient is zeroed afterwards.
+ * <p>Conventions follow DJL: the update number t passed to the learning-rate tracker is 1 for the
+ * first update of a parameter ({@code tracker.getNewValue(parameterId, t)}), and {@code
+ * optClipGrad} clips each gradient element to [-c, c] (both sides). Global-norm clipping belongs to
+ * the training loop, between the backward pass and the step. One device per trainer: state is kept
+ * for the array the optimizer is handed. The gradient passed to {@link #update} is consumed:
+ * updates may use it as workspace, so that no full-size temporary is allocated per step, and the
+ * parameter's gradient is zeroed afterwards.
  */
 public abstract class StatefulOptimizer extends Optimizer {
 
@@ -72,9 +75,9 @@ public abstract class StatefulOptimizer extends Optimizer {
     }
 
     /**
-     * Zeroes a parameter's gradient in place (also when it holds NaN or infinity). The gradient handle
-     * and the fill value are created in a scope that is closed at once, so nothing accumulates on the
-     * parameter's long-lived manager.
+     * Zeroes a parameter's gradient in place (also when it holds NaN or infinity). The gradient
+     * handle and the fill value are created in a scope that is closed at once, so nothing
+     * accumulates on the parameter's long-lived manager.
      *
      * @param weight the parameter
      */
@@ -98,17 +101,19 @@ public abstract class StatefulOptimizer extends Optimizer {
      * Applies one update in place.
      *
      * @param weight the parameter, updated in place
-     * @param grad its gradient, which the update may overwrite as workspace (it is zeroed afterwards)
+     * @param grad its gradient, which the update may overwrite as workspace (it is zeroed
+     *     afterwards)
      * @param state the parameter's state arrays, updated in place
      * @param t the update number of this parameter, 1 for the first
      * @param learningRate the learning rate for this update
      */
-    protected abstract void apply(NDArray weight, NDArray grad, NDList state, int t, float learningRate);
+    protected abstract void apply(
+            NDArray weight, NDArray grad, NDList state, int t, float learningRate);
 
     /**
-     * Turns the gradient into what the update rule sees, in place: rescaled, then clipped element-wise to
-     * [-c, c] when {@code optClipGrad(c)} was set (clipping goes through one temporary, as DJL has no
-     * in-place clip). Rescaling by 1 is skipped, as it changes no bit.
+     * Turns the gradient into what the update rule sees, in place: rescaled, then clipped
+     * element-wise to [-c, c] when {@code optClipGrad(c)} was set (clipping goes through one
+     * temporary, as DJL has no in-place clip). Rescaling by 1 is skipped, as it changes no bit.
      *
      * @param grad the raw gradient, overwritten
      * @return {@code grad}
@@ -177,8 +182,8 @@ public abstract class StatefulOptimizer extends Optimizer {
     }
 
     /**
-     * Puts back the state of a parameter, e.g. from a checkpoint. The optimizer takes ownership of the
-     * arrays (they must live on a manager that outlives training, such as the model's).
+     * Puts back the state of a parameter, e.g. from a checkpoint. The optimizer takes ownership of
+     * the arrays (they must live on a manager that outlives training, such as the model's).
      *
      * @param parameterId the parameter id
      * @param state the state arrays, as {@link #getState} returned them
@@ -213,7 +218,8 @@ public abstract class StatefulOptimizer extends Optimizer {
         private ParameterTracker learningRateTracker = Tracker.fixed(1e-3f);
 
         /**
-         * Sets the learning-rate tracker, called with the 1-based update number (default fixed 1e-3).
+         * Sets the learning-rate tracker, called with the 1-based update number (default fixed
+         * 1e-3).
          *
          * @param tracker the tracker
          * @return this builder

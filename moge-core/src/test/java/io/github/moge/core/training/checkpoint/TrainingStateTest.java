@@ -36,8 +36,9 @@ class TrainingStateTest {
 
     @Test
     void formatOneSigmaStepsAreReadAsListenerStates() {
-        String v1 = "{\"formatVersion\": 1, \"seed\": 11, \"step\": 12, \"epochs\": 3,"
-                + " \"batchesPerEpoch\": 6, \"scheduleSteps\": [12], \"optimizer\": []}";
+        String v1 =
+                "{\"formatVersion\": 1, \"seed\": 11, \"step\": 12, \"epochs\": 3,"
+                        + " \"batchesPerEpoch\": 6, \"scheduleSteps\": [12], \"optimizer\": []}";
         TrainingState state = TrainingState.fromJson(v1);
         assertEquals(List.of("12"), state.getListenerStates());
         assertEquals(12, state.getStep());
@@ -49,7 +50,8 @@ class TrainingStateTest {
     @Test
     void otherVersionsAreRefused() {
         IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class,
+                assertThrows(
+                        IllegalArgumentException.class,
                         () -> TrainingState.fromJson("{\"formatVersion\": 9}"));
         assertTrue(e.getMessage().contains("format version 9"), e.getMessage());
     }

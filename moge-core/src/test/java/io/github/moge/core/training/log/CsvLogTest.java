@@ -46,7 +46,8 @@ class CsvLogTest {
         String header = String.join(",", HEADER) + "\n";
         String kept = "0,0,0,1.5,,0.5,1.00\n" + "1,0,1,1.25,,0.25,1.00\n";
         // Step 2 was written after the last checkpoint (at step 2); "3" is a row torn by a kill.
-        Files.writeString(file, header + kept + "2,0,2,1.0,,0.2,1.00\n" + "3", StandardCharsets.UTF_8);
+        Files.writeString(
+                file, header + kept + "2,0,2,1.0,,0.2,1.00\n" + "3", StandardCharsets.UTF_8);
         try (CsvLog log = CsvLog.open(file, HEADER, 2)) {
             log.append(List.of("2", "0", "2", "1.0", "", "0.2", "1.50"));
         }
@@ -58,15 +59,24 @@ class CsvLogTest {
         Path file = temp.resolve("epochs.csv");
         Files.writeString(file, "step,loss\n0,1.0\n");
         IOException e = assertThrows(IOException.class, () -> CsvLog.open(file, HEADER, 1));
-        assertTrue(e.getMessage().contains("has other columns than this run writes (step,epoch,batch,"),
+        assertTrue(
+                e.getMessage()
+                        .contains("has other columns than this run writes (step,epoch,batch,"),
                 e.getMessage());
     }
 
     @Test
     void epochRecordsAreReadBackByColumnName() throws IOException {
         List<String> header =
-                List.of("epoch", "step", "train_loss", "train_Accuracy", "validation_loss",
-                        "validation_Accuracy", "skipped", "seconds");
+                List.of(
+                        "epoch",
+                        "step",
+                        "train_loss",
+                        "train_Accuracy",
+                        "validation_loss",
+                        "validation_Accuracy",
+                        "skipped",
+                        "seconds");
         try (CsvLog log = CsvLog.open(temp.resolve("epochs.csv"), header, 0)) {
             log.append(List.of("0", "6", "1.5", "0.25", "1.25", "NaN", "1", "0.125"));
         }

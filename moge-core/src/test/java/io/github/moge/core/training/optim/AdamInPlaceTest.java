@@ -1,6 +1,5 @@
 package io.github.moge.core.training.optim;
 
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -14,9 +13,9 @@ import ai.djl.training.tracker.Tracker;
 import org.junit.jupiter.api.Test;
 
 /**
- * The in-place Adam/AdamW update against the out-of-place formula it replaced (every intermediate a new
- * array), over several steps with rescaling, clipping and weight decay, and without per-step arrays left
- * on the parameter's manager.
+ * The in-place Adam/AdamW update against the out-of-place formula it replaced (every intermediate a
+ * new array), over several steps with rescaling, clipping and weight decay, and without per-step
+ * arrays left on the parameter's manager.
  */
 class AdamInPlaceTest {
 
@@ -26,8 +25,16 @@ class AdamInPlaceTest {
 
     /** The previous implementation: every intermediate a fresh array. */
     private static void outOfPlace(
-            NDArray w, NDArray rawGrad, NDArray m, NDArray v, int t, float lr, float wd, boolean decoupled,
-            float rescale, float clip) {
+            NDArray w,
+            NDArray rawGrad,
+            NDArray m,
+            NDArray v,
+            int t,
+            float lr,
+            float wd,
+            boolean decoupled,
+            float rescale,
+            float clip) {
         NDArray g = rawGrad.mul(rescale);
         if (clip > 0) {
             g = g.clip(-clip, clip);
@@ -49,7 +56,8 @@ class AdamInPlaceTest {
         w.subi(step);
     }
 
-    private static StatefulOptimizer optimizer(boolean decoupled, float wd, float rescale, float clip) {
+    private static StatefulOptimizer optimizer(
+            boolean decoupled, float wd, float rescale, float clip) {
         Tracker lr = t -> 0.003f * t;
         AbstractStatefulAdam.Builder<?> builder =
                 decoupled ? StatefulAdamW.builder() : StatefulAdam.builder();
@@ -63,7 +71,14 @@ class AdamInPlaceTest {
     }
 
     private static void check(boolean decoupled, float wd, float rescale, float clip) {
-        String label = (decoupled ? "AdamW" : "Adam") + " wd=" + wd + " rescale=" + rescale + " clip=" + clip;
+        String label =
+                (decoupled ? "AdamW" : "Adam")
+                        + " wd="
+                        + wd
+                        + " rescale="
+                        + rescale
+                        + " clip="
+                        + clip;
         try (NDManager manager = NDManager.newBaseManager()) {
             manager.getEngine().setRandomSeed(7);
             Shape shape = new Shape(37, 53);
@@ -76,11 +91,14 @@ class AdamInPlaceTest {
             int arraysAfterFirst = -1;
             for (int t = 1; t <= 6; t++) {
                 try (NDManager scope = manager.newSubManager()) {
-                    // Gradients spanning many magnitudes, one row zero, so every rounding path is hit.
+                    // Gradients spanning many magnitudes, one row zero, so every rounding path is
+                    // hit.
                     NDArray grad =
-                            scope.randomNormal(shape).mul(scope.randomUniform(-6f, 2f, shape).exp());
+                            scope.randomNormal(shape)
+                                    .mul(scope.randomUniform(-6f, 2f, shape).exp());
                     grad.set(new NDIndex("0"), 0f);
-                    // Each step starts the reference from the optimizer's own state, so the comparison
+                    // Each step starts the reference from the optimizer's own state, so the
+                    // comparison
                     // is per step and an ulp of the square root cannot feed into later gradients.
                     reference.set(new NDIndex("..."), weight);
                     NDList state = optimizer.getState("w");
@@ -101,11 +119,17 @@ class AdamInPlaceTest {
                 for (int i = 0; i < expected.length; i++) {
                     // A few ulps of the step: only the square root is computed differently.
                     float tolerance = 4 * Math.ulp(Math.abs(expected[i]) + stepSize);
-                    assertEquals(expected[i], actual[i], tolerance, label + " step " + t + " element " + i);
+                    assertEquals(
+                            expected[i],
+                            actual[i],
+                            tolerance,
+                            label + " step " + t + " element " + i);
                 }
                 // The moments round exactly as before.
-                assertArrayEquals(m.toFloatArray(), optimizer.getState("w").get(0).toFloatArray(), 0f);
-                assertArrayEquals(v.toFloatArray(), optimizer.getState("w").get(1).toFloatArray(), 0f);
+                assertArrayEquals(
+                        m.toFloatArray(), optimizer.getState("w").get(0).toFloatArray(), 0f);
+                assertArrayEquals(
+                        v.toFloatArray(), optimizer.getState("w").get(1).toFloatArray(), 0f);
                 int arrays = manager.getManagedArrays().size();
                 if (t == 1) {
                     arraysAfterFirst = arrays;

@@ -1,6 +1,5 @@
 package io.github.moge.core.training.optim;
 
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -12,11 +11,15 @@ import ai.djl.training.GradientCollector;
 import ai.djl.training.tracker.Tracker;
 import org.junit.jupiter.api.Test;
 
-/** Adam and AdamW against a hand-computed closed form, and bitwise continuation after save/restore. */
+/**
+ * Adam and AdamW against a hand-computed closed form, and bitwise continuation after save/restore.
+ */
 class StatefulAdamTest {
 
     private static final float[] START = {0.5f, -1.25f, 2f};
-    private static final float[][] COEFFICIENTS = {{0.3f, -0.7f, 1.1f}, {-0.2f, 0.4f, 0.9f}, {1.5f, 0.1f, -0.6f}};
+    private static final float[][] COEFFICIENTS = {
+        {0.3f, -0.7f, 1.1f}, {-0.2f, 0.4f, 0.9f}, {1.5f, 0.1f, -0.6f}
+    };
 
     /** Loss sum(c * w^2 / 2): gradient c * w, so the gradient depends on the updated weight. */
     private static void backward(NDArray weight, float[] c) {
@@ -34,9 +37,13 @@ class StatefulAdamTest {
         }
     }
 
-    /** Reference in double: PyTorch's Adam/AdamW with learning rate lr(t) = base * t (t 1-based). */
+    /**
+     * Reference in double: PyTorch's Adam/AdamW with learning rate lr(t) = base * t (t 1-based).
+     */
     private static double[] reference(boolean decoupled, float wd, int steps) {
-        double b1 = 0.9, b2 = 0.999, eps = 1e-8;
+        double b1 = 0.9;
+        double b2 = 0.999;
+        double eps = 1e-8;
         double[] w = new double[3];
         double[] m = new double[3];
         double[] v = new double[3];
@@ -79,7 +86,10 @@ class StatefulAdamTest {
                 double[] expected = reference(decoupled, wd, t);
                 float[] actual = weight.toFloatArray();
                 for (int i = 0; i < 3; i++) {
-                    assertEquals(expected[i], actual[i], 2e-6 * Math.max(1, Math.abs(expected[i])),
+                    assertEquals(
+                            expected[i],
+                            actual[i],
+                            2e-6 * Math.max(1, Math.abs(expected[i])),
                             (decoupled ? "AdamW" : "Adam") + " step " + t + " element " + i);
                 }
                 assertEquals(t, optimizer.getUpdateCount("w"));
@@ -124,7 +134,8 @@ class StatefulAdamTest {
                     float[] c = COEFFICIENTS[(t - 1) % 3];
                     step(first, original, c);
                     step(second, restored, c);
-                    assertArrayEquals(original.toFloatArray(), restored.toFloatArray(), 0f, "step " + t);
+                    assertArrayEquals(
+                            original.toFloatArray(), restored.toFloatArray(), 0f, "step " + t);
                     assertArrayEquals(
                             first.getState("w").get(1).toFloatArray(),
                             second.getState("w").get(1).toFloatArray(),

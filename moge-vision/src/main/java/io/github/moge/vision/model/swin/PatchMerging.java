@@ -12,10 +12,10 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /**
- * Swin's downsampling between stages: tokens [B, H * W, C] of an H x W map become [B, (H/2)(W/2), 2C] by
- * concatenating each 2 x 2 neighbourhood (order (0,0), (1,0), (0,1), (1,1) as (row, column)) into 4C
- * channels and reducing them linearly to 2C, with a LayerNorm before the reduction (V1) or after it (V2).
- * Children {@code reduction} (no bias) and {@code norm}.
+ * Swin's downsampling between stages: tokens [B, H * W, C] of an H x W map become [B, (H/2)(W/2),
+ * 2C] by concatenating each 2 x 2 neighbourhood (order (0,0), (1,0), (0,1), (1,1) as (row, column))
+ * into 4C channels and reducing them linearly to 2C, with a LayerNorm before the reduction (V1) or
+ * after it (V2). Children {@code reduction} (no bias) and {@code norm}.
  */
 public final class PatchMerging extends AbstractBlock {
 
@@ -47,7 +47,9 @@ public final class PatchMerging extends AbstractBlock {
         this.channels = channels;
         this.version = version;
         this.reduction =
-                addChildBlock("reduction", Linear.builder().setUnits(2L * channels).optBias(false).build());
+                addChildBlock(
+                        "reduction",
+                        Linear.builder().setUnits(2L * channels).optBias(false).build());
         this.norm = addChildBlock("norm", LayerNorm.builder().axis(2).build());
     }
 
@@ -74,7 +76,8 @@ public final class PatchMerging extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         long batch = inputShapes[0].get(0);
         long tokens = (long) (height / 2) * (width / 2);
         reduction.initialize(manager, dataType, new Shape(batch, tokens, 4L * channels));

@@ -8,11 +8,11 @@ import ai.djl.ndarray.types.DataType;
  * Relative positions inside a w x w window, shared by the Swin attentions.
  *
  * <ul>
- *   <li>{@link #index}: for pixels i, j (row-major in the window) the row of the (2w - 1)^2 table that
- *       holds their offset: (h_i - h_j + w - 1) * (2w - 1) + (x_i - x_j + w - 1).
+ *   <li>{@link #index}: for pixels i, j (row-major in the window) the row of the (2w - 1)^2 table
+ *       that holds their offset: (h_i - h_j + w - 1) * (2w - 1) + (x_i - x_j + w - 1).
  *   <li>{@link #logSpacedTable}: Swin V2's input to the position-bias MLP: every offset (dh, dx) in
- *       [-(w - 1), w - 1]^2, row-major, scaled to [-8, 8] by 8 / (w - 1) and mapped by sign(t) log2(1 +
- *       |t|) / log2(8).
+ *       [-(w - 1), w - 1]^2, row-major, scaled to [-8, 8] by 8 / (w - 1) and mapped by sign(t)
+ *       log2(1 + |t|) / log2(8).
  * </ul>
  */
 public final class RelativePositions {
@@ -53,7 +53,10 @@ public final class RelativePositions {
         if (window > 1) {
             table = table.mul(8f / (window - 1));
         }
-        table = table.sign().mul(table.abs().add(1f).log2()).div((float) (Math.log(8) / Math.log(2)));
+        table =
+                table.sign()
+                        .mul(table.abs().add(1f).log2())
+                        .div((float) (Math.log(8) / Math.log(2)));
         return table.toType(dataType, false);
     }
 }

@@ -12,12 +12,13 @@ import ai.djl.util.PairList;
 import java.util.function.IntFunction;
 
 /**
- * (Shifted-)window self-attention on tokens [B, H * W, C] of an H x W feature map: optional zero padding
- * to a multiple of the window, a cyclic shift by -s (for shifted blocks), window partition, {@link
- * WindowAttention} with the {@link ShiftedWindowMask}, window reverse, the shift back by +s, and cropping.
+ * (Shifted-)window self-attention on tokens [B, H * W, C] of an H x W feature map: optional zero
+ * padding to a multiple of the window, a cyclic shift by -s (for shifted blocks), window partition,
+ * {@link WindowAttention} with the {@link ShiftedWindowMask}, window reverse, the shift back by +s,
+ * and cropping.
  *
- * <p>As in the Swin reference, when the feature map is no larger than the window the window shrinks to
- * the map and the shift is dropped ({@link #effectiveWindow}). Child: {@code attn}.
+ * <p>As in the Swin reference, when the feature map is no larger than the window the window shrinks
+ * to the map and the shift is dropped ({@link #effectiveWindow}). Child: {@code attn}.
  */
 public final class ShiftedWindowAttention extends AbstractBlock {
 
@@ -37,7 +38,8 @@ public final class ShiftedWindowAttention extends AbstractBlock {
      * @param width W of the feature map
      * @param window the configured window size
      * @param shifted whether this block shifts its windows by half a window
-     * @param padToWindow whether to zero-pad a map the window does not tile (otherwise that is an error)
+     * @param padToWindow whether to zero-pad a map the window does not tile (otherwise that is an
+     *     error)
      * @param attention makes the window attention for the effective window size
      */
     public ShiftedWindowAttention(
@@ -50,7 +52,13 @@ public final class ShiftedWindowAttention extends AbstractBlock {
         super(VERSION);
         if (height < 1 || width < 1 || window < 1) {
             throw new IllegalArgumentException(
-                    "feature map " + height + "x" + width + " and window " + window + " must be >= 1");
+                    "feature map "
+                            + height
+                            + "x"
+                            + width
+                            + " and window "
+                            + window
+                            + " must be >= 1");
         }
         this.height = height;
         this.width = width;
@@ -64,8 +72,8 @@ public final class ShiftedWindowAttention extends AbstractBlock {
     }
 
     /**
-     * The window size used on a feature map: the configured one, or the map's smaller side when the map
-     * is no larger than the window.
+     * The window size used on a feature map: the configured one, or the map's smaller side when the
+     * map is no larger than the window.
      *
      * @param height H
      * @param width W
@@ -123,10 +131,13 @@ public final class ShiftedWindowAttention extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         checkInput(inputShapes[0]);
         attention.initialize(
-                manager, dataType, new Shape(inputShapes[0].get(0), (long) window * window, inputShapes[0].get(2)));
+                manager,
+                dataType,
+                new Shape(inputShapes[0].get(0), (long) window * window, inputShapes[0].get(2)));
     }
 
     /** {@inheritDoc} */

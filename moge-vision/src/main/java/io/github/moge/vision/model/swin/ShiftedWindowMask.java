@@ -5,10 +5,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
 /**
- * The attention mask of shifted windows. After a cyclic shift by s, a window at the bottom or right edge
- * holds pixels from up to four regions of the unshifted map; a pixel may attend only to pixels of its own
- * region. Rows are split into the regions [0, H - w), [H - w, H - s), [H - s, H), columns likewise; two
- * pixels of one window whose region ids differ get {@link #MASKED} added to their attention logit.
+ * The attention mask of shifted windows. After a cyclic shift by s, a window at the bottom or right
+ * edge holds pixels from up to four regions of the unshifted map; a pixel may attend only to pixels
+ * of its own region. Rows are split into the regions [0, H - w), [H - w, H - s), [H - s, H),
+ * columns likewise; two pixels of one window whose region ids differ get {@link #MASKED} added to
+ * their attention logit.
  */
 public final class ShiftedWindowMask {
 
@@ -31,7 +32,8 @@ public final class ShiftedWindowMask {
     public static NDArray compute(
             NDManager manager, long height, long width, int window, int shift, DataType dataType) {
         if (!(shift > 0 && shift < window)) {
-            throw new IllegalArgumentException("shift must be in (0, " + window + "), got " + shift);
+            throw new IllegalArgumentException(
+                    "shift must be in (0, " + window + "), got " + shift);
         }
         NDArray rows = regions(manager, height, window, shift).reshape(height, 1).mul(3);
         NDArray cols = regions(manager, width, window, shift).reshape(1, width);

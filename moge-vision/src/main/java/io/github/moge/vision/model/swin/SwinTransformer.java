@@ -24,15 +24,17 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Swin Transformer (V2 by default, or V1): patch embedding with LayerNorm, stages of Transformer blocks
- * with (shifted-)window attention (blocks alternate between regular and shifted windows), patch merging
- * between stages, a final LayerNorm, global average pooling and a linear head. V2 blocks use residual
- * post-norm and {@link WindowAttentionV2}; V1 blocks are pre-norm with {@link WindowAttentionV1}.
+ * Swin Transformer (V2 by default, or V1): patch embedding with LayerNorm, stages of Transformer
+ * blocks with (shifted-)window attention (blocks alternate between regular and shifted windows),
+ * patch merging between stages, a final LayerNorm, global average pooling and a linear head. V2
+ * blocks use residual post-norm and {@link WindowAttentionV2}; V1 blocks are pre-norm with {@link
+ * WindowAttentionV1}.
  *
  * <p>Blocks are numbered 0.. over all stages; those in the MoE placement get a {@link
- * io.github.moge.core.MoeBlock} feed-forward (default: alternate blocks of the last two stages). Input
- * images [B, C, H, W] of the configured size; output {@code (logits [B, classes], terms...)} in training
- * and {@code (logits)} in evaluation. Drop path rates grow linearly from 0 over all blocks.
+ * io.github.moge.core.MoeBlock} feed-forward (default: alternate blocks of the last two stages).
+ * Input images [B, C, H, W] of the configured size; output {@code (logits [B, classes], terms...)}
+ * in training and {@code (logits)} in evaluation. Drop path rates grow linearly from 0 over all
+ * blocks.
  */
 public final class SwinTransformer extends AbstractBlock {
 
@@ -62,7 +64,8 @@ public final class SwinTransformer extends AbstractBlock {
         this.tokens = side * side;
         this.patchEmbedding =
                 addChildBlock("patch_embed", new PatchEmbedding(b.patchSize, b.embedDim, true));
-        NormPlacement normPlacement = b.version == SwinVersion.V2 ? NormPlacement.POST : NormPlacement.PRE;
+        NormPlacement normPlacement =
+                b.version == SwinVersion.V2 ? NormPlacement.POST : NormPlacement.PRE;
         int total = Arrays.stream(b.depths).sum();
         int index = 0;
         int channels = b.embedDim;
@@ -79,9 +82,20 @@ public final class SwinTransformer extends AbstractBlock {
                                 b.windowSize,
                                 i % 2 == 1,
                                 b.padToWindow,
-                                w -> b.version == SwinVersion.V2
-                                        ? new WindowAttentionV2(width, heads, w, b.attentionDropout, b.dropout)
-                                        : new WindowAttentionV1(width, heads, w, b.attentionDropout, b.dropout));
+                                w ->
+                                        b.version == SwinVersion.V2
+                                                ? new WindowAttentionV2(
+                                                        width,
+                                                        heads,
+                                                        w,
+                                                        b.attentionDropout,
+                                                        b.dropout)
+                                                : new WindowAttentionV1(
+                                                        width,
+                                                        heads,
+                                                        w,
+                                                        b.attentionDropout,
+                                                        b.dropout));
                 TransformerLayer layer =
                         new TransformerLayer(
                                 attention,
@@ -93,7 +107,10 @@ public final class SwinTransformer extends AbstractBlock {
                 index++;
             }
             if (s < b.depths.length - 1) {
-                body.add(addChildBlock("stage" + s + "_merge", new PatchMerging(side, side, channels, b.version)));
+                body.add(
+                        addChildBlock(
+                                "stage" + s + "_merge",
+                                new PatchMerging(side, side, channels, b.version)));
                 side /= 2;
                 channels *= 2;
             }
@@ -151,7 +168,8 @@ public final class SwinTransformer extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         checkInput(inputShapes[0]);
         long batch = inputShapes[0].get(0);
         patchEmbedding.initialize(manager, dataType, inputShapes[0]);
@@ -318,7 +336,8 @@ public final class SwinTransformer extends AbstractBlock {
         }
 
         /**
-         * Sets the dropout after the embedding, the projections and in the dense feed-forward (default 0).
+         * Sets the dropout after the embedding, the projections and in the dense feed-forward
+         * (default 0).
          *
          * @param dropout the rate
          * @return this builder
@@ -340,7 +359,8 @@ public final class SwinTransformer extends AbstractBlock {
         }
 
         /**
-         * Zero-pads feature maps the window does not tile (default off: that is a configuration error).
+         * Zero-pads feature maps the window does not tile (default off: that is a configuration
+         * error).
          *
          * @param padToWindow whether to pad
          * @return this builder
@@ -365,8 +385,9 @@ public final class SwinTransformer extends AbstractBlock {
         }
 
         /**
-         * Sets which blocks (0-based, counted over all stages) hold MoE layers; default alternate blocks of
-         * the last two stages ({@link MoePlacement#alternateInLastStages}). Ignored without {@link #optMoe}.
+         * Sets which blocks (0-based, counted over all stages) hold MoE layers; default alternate
+         * blocks of the last two stages ({@link MoePlacement#alternateInLastStages}). Ignored
+         * without {@link #optMoe}.
          *
          * @param moeLayers block indices
          * @return this builder
@@ -384,9 +405,13 @@ public final class SwinTransformer extends AbstractBlock {
         public SwinTransformer build() {
             if (imageSize < 1 || patchSize < 1 || embedDim < 1 || windowSize < 1 || classes < 1) {
                 throw new IllegalArgumentException(
-                        "imageSize, patchSize, embedDim, windowSize and classes must all be set (>= 1)");
+                        "imageSize, patchSize, embedDim, windowSize and classes must all be set (>="
+                                + " 1)");
             }
-            if (depths == null || heads == null || depths.length == 0 || depths.length != heads.length) {
+            if (depths == null
+                    || heads == null
+                    || depths.length == 0
+                    || depths.length != heads.length) {
                 throw new IllegalArgumentException(
                         "depths and heads must be set with one entry per stage, got "
                                 + Arrays.toString(depths)
@@ -398,7 +423,8 @@ public final class SwinTransformer extends AbstractBlock {
             int channels = embedDim;
             for (int s = 0; s < depths.length; s++) {
                 if (depths[s] < 1) {
-                    throw new IllegalArgumentException("every stage needs >= 1 block, got " + Arrays.toString(depths));
+                    throw new IllegalArgumentException(
+                            "every stage needs >= 1 block, got " + Arrays.toString(depths));
                 }
                 AttentionHeads.headWidth(channels, heads[s]);
                 int window = ShiftedWindowAttention.effectiveWindow(side, side, windowSize);
@@ -408,7 +434,12 @@ public final class SwinTransformer extends AbstractBlock {
                 if (s < depths.length - 1) {
                     if (side % 2 != 0) {
                         throw new IllegalArgumentException(
-                                "patch merging after stage " + s + " needs an even feature map, got " + side + "x" + side);
+                                "patch merging after stage "
+                                        + s
+                                        + " needs an even feature map, got "
+                                        + side
+                                        + "x"
+                                        + side);
                     }
                     side /= 2;
                     channels *= 2;

@@ -10,9 +10,9 @@ import ai.djl.util.PairList;
 import io.github.moge.vision.model.AttentionHeads;
 
 /**
- * Multi-head self-attention inside w x w windows with a relative position bias: input windows
- * [B * nW, w * w, C] and an optional shifted-window mask [nW, w * w, w * w]. {@link WindowAttentionV1} and
- * {@link WindowAttentionV2} differ in the attention logits and in how they produce the bias.
+ * Multi-head self-attention inside w x w windows with a relative position bias: input windows [B *
+ * nW, w * w, C] and an optional shifted-window mask [nW, w * w, w * w]. {@link WindowAttentionV1}
+ * and {@link WindowAttentionV2} differ in the attention logits and in how they produce the bias.
  */
 public abstract class WindowAttention extends AbstractBlock {
 

@@ -55,14 +55,17 @@ public final class WindowAttentionV1 extends WindowAttention {
 
     /** {@inheritDoc} */
     @Override
-    public NDArray attend(ParameterStore parameterStore, NDArray windows, NDArray mask, boolean training) {
+    public NDArray attend(
+            ParameterStore parameterStore, NDArray windows, NDArray mask, boolean training) {
         NDList qkvHeads =
                 AttentionHeads.splitQkv(
                         qkv.forward(parameterStore, new NDList(windows), training).head(), heads);
         double scale = 1.0 / Math.sqrt((double) width / heads);
-        NDArray logits = ScalarOps.mul(qkvHeads.get(0), scale).matMul(qkvHeads.get(1).transpose(0, 1, 3, 2));
+        NDArray logits =
+                ScalarOps.mul(qkvHeads.get(0), scale).matMul(qkvHeads.get(1).transpose(0, 1, 3, 2));
         NDArray table =
-                BatchScope.view(parameterStore.getValue(biasTable, windows.getDevice(), training), windows);
+                BatchScope.view(
+                        parameterStore.getValue(biasTable, windows.getDevice(), training), windows);
         logits = applyMask(logits.add(pairwise(table)), mask);
         NDArray weights = logits.softmax(-1);
         if (attentionDropout > 0f) {
@@ -78,7 +81,8 @@ public final class WindowAttentionV1 extends WindowAttention {
 
     /** {@inheritDoc} */
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         qkv.initialize(manager, dataType, inputShapes[0]);
         proj.initialize(manager, dataType, inputShapes[0]);
     }

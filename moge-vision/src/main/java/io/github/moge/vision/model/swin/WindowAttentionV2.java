@@ -16,14 +16,14 @@ import io.github.moge.core.ops.ScalarOps;
 import io.github.moge.vision.model.AttentionHeads;
 
 /**
- * Swin V2 window attention: scaled cosine attention
- * {@code softmax(cos(q, k) * exp(min(s, log 100)) + 16 sigmoid(B) + mask) v} with a learnable per-head log
- * scale s (initially log 10, clamped at log 100), and a continuous relative position bias B produced by a
- * two-layer MLP (2 -&gt; 512 -&gt; heads, ReLU) from {@link RelativePositions#logSpacedTable}.
+ * Swin V2 window attention: scaled cosine attention {@code softmax(cos(q, k) * exp(min(s, log 100))
+ * + 16 sigmoid(B) + mask) v} with a learnable per-head log scale s (initially log 10, clamped at
+ * log 100), and a continuous relative position bias B produced by a two-layer MLP (2 -&gt; 512
+ * -&gt; heads, ReLU) from {@link RelativePositions#logSpacedTable}.
  *
- * <p>As in V2 the fused projection has query and value biases but no key bias. Children: {@code qkv}
- * (no bias), {@code cpb_fc1}, {@code cpb_fc2} (no bias), {@code proj}; parameters {@code q_bias},
- * {@code v_bias}, {@code logit_scale} [heads, 1, 1].
+ * <p>As in V2 the fused projection has query and value biases but no key bias. Children: {@code
+ * qkv} (no bias), {@code cpb_fc1}, {@code cpb_fc2} (no bias), {@code proj}; parameters {@code
+ * q_bias}, {@code v_bias}, {@code logit_scale} [heads, 1, 1].
  */
 public final class WindowAttentionV2 extends WindowAttention {
 
@@ -56,9 +56,11 @@ public final class WindowAttentionV2 extends WindowAttention {
         super(width, heads, window);
         this.attentionDropout = attentionDropout;
         this.projectionDropout = projectionDropout;
-        this.qkv = addChildBlock("qkv", Linear.builder().setUnits(3L * width).optBias(false).build());
+        this.qkv =
+                addChildBlock("qkv", Linear.builder().setUnits(3L * width).optBias(false).build());
         this.cpbFc1 = addChildBlock("cpb_fc1", Linear.builder().setUnits(BIAS_MLP_HIDDEN).build());
-        this.cpbFc2 = addChildBlock("cpb_fc2", Linear.builder().setUnits(heads).optBias(false).build());
+        this.cpbFc2 =
+                addChildBlock("cpb_fc2", Linear.builder().setUnits(heads).optBias(false).build());
         this.proj = addChildBlock("proj", Linear.builder().setUnits(width).build());
         this.qBias = addParameter(bias("q_bias", width));
         this.vBias = addParameter(bias("v_bias", width));
@@ -88,19 +90,25 @@ public final class WindowAttentionV2 extends WindowAttention {
      * @param training whether this is a training pass
      * @return [heads, w^2, w^2]
      */
-    public NDArray positionBias(ParameterStore parameterStore, NDArray reference, boolean training) {
+    public NDArray positionBias(
+            ParameterStore parameterStore, NDArray reference, boolean training) {
         NDArray coords =
-                RelativePositions.logSpacedTable(reference.getManager(), window, reference.getDataType());
+                RelativePositions.logSpacedTable(
+                        reference.getManager(), window, reference.getDataType());
         NDArray hidden =
-                Activation.relu(cpbFc1.forward(parameterStore, new NDList(coords), training).head());
+                Activation.relu(
+                        cpbFc1.forward(parameterStore, new NDList(coords), training).head());
         NDArray table = cpbFc2.forward(parameterStore, new NDList(hidden), training).head();
         return ScalarOps.mul(Activation.sigmoid(pairwise(table)), 16);
     }
 
     /** {@inheritDoc} */
     @Override
-    public NDArray attend(ParameterStore parameterStore, NDArray windows, NDArray mask, boolean training) {
-        NDArray q = BatchScope.view(parameterStore.getValue(qBias, windows.getDevice(), training), windows);
+    public NDArray attend(
+            ParameterStore parameterStore, NDArray windows, NDArray mask, boolean training) {
+        NDArray q =
+                BatchScope.view(
+                        parameterStore.getValue(qBias, windows.getDevice(), training), windows);
         NDArray v = parameterStore.getValue(vBias, windows.getDevice(), training);
         NDArray bias = q.concat(q.zerosLike()).concat(v);
         NDArray fused = qkv.forward(parameterStore, new NDList(windows), training).head().add(bias);
@@ -110,7 +118,8 @@ public final class WindowAttentionV2 extends WindowAttention {
         NDArray scale =
                 ScalarOps.minimum(
                                 BatchScope.view(
-                                        parameterStore.getValue(logitScale, windows.getDevice(), training),
+                                        parameterStore.getValue(
+                                                logitScale, windows.getDevice(), training),
                                         windows),
                                 MAX_LOG_SCALE)
                         .exp();
@@ -135,7 +144,8 @@ public final class WindowAttentionV2 extends WindowAttention {
 
     /** {@inheritDoc} */
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         qkv.initialize(manager, dataType, inputShapes[0]);
         proj.initialize(manager, dataType, inputShapes[0]);
         Shape coords = new Shape((2L * window - 1) * (2L * window - 1), 2);

@@ -5,16 +5,17 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * Vectorised window operations on feature maps [B, H, W, C]: partition into non-overlapping windows,
- * its inverse, the cyclic shift (DJL 0.25 has no roll; slicing and concatenation), and zero padding to a
- * multiple of the window size.
+ * Vectorised window operations on feature maps [B, H, W, C]: partition into non-overlapping
+ * windows, its inverse, the cyclic shift (DJL 0.25 has no roll; slicing and concatenation), and
+ * zero padding to a multiple of the window size.
  */
 public final class WindowOps {
 
     private WindowOps() {}
 
     /**
-     * Splits a feature map into windows, row-major over the windows and over the pixels in each window.
+     * Splits a feature map into windows, row-major over the windows and over the pixels in each
+     * window.
      *
      * @param x shape [B, H, W, C]
      * @param window the window size; must divide H and W
@@ -81,11 +82,23 @@ public final class WindowOps {
         long padW = (window - s.get(2) % window) % window;
         NDArray out = x;
         if (padH > 0) {
-            out = out.concat(x.getManager().zeros(new Shape(s.get(0), padH, s.get(2), s.get(3)), x.getDataType()), 1);
+            out =
+                    out.concat(
+                            x.getManager()
+                                    .zeros(
+                                            new Shape(s.get(0), padH, s.get(2), s.get(3)),
+                                            x.getDataType()),
+                            1);
         }
         if (padW > 0) {
             Shape p = out.getShape();
-            out = out.concat(x.getManager().zeros(new Shape(p.get(0), p.get(1), padW, p.get(3)), x.getDataType()), 2);
+            out =
+                    out.concat(
+                            x.getManager()
+                                    .zeros(
+                                            new Shape(p.get(0), p.get(1), padW, p.get(3)),
+                                            x.getDataType()),
+                            2);
         }
         return out;
     }

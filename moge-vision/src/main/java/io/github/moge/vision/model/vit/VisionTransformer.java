@@ -15,8 +15,8 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.initializer.NormalInitializer;
 import ai.djl.util.PairList;
 import io.github.moge.core.AuxiliaryTerms;
-import io.github.moge.core.MoeBlock;
 import io.github.moge.core.BatchScope;
+import io.github.moge.core.MoeBlock;
 import io.github.moge.vision.model.AttentionHeads;
 import io.github.moge.vision.model.MoePlacement;
 import io.github.moge.vision.model.MultiHeadSelfAttention;
@@ -27,14 +27,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Vision Transformer: patch embedding, a class token, a learned position embedding, pre-norm Transformer
- * blocks with stochastic depth, a final LayerNorm and a linear head on the class token. Blocks listed in
- * the MoE placement use a {@link io.github.moge.core.MoeBlock} feed-forward (V-MoE; V-MoGE when the
- * layer template carries a regularizer), by default the last two even-numbered blocks.
+ * Vision Transformer: patch embedding, a class token, a learned position embedding, pre-norm
+ * Transformer blocks with stochastic depth, a final LayerNorm and a linear head on the class token.
+ * Blocks listed in the MoE placement use a {@link io.github.moge.core.MoeBlock} feed-forward
+ * (V-MoE; V-MoGE when the layer template carries a regularizer), by default the last two
+ * even-numbered blocks.
  *
- * <p>Input images [B, C, H, W] of the configured size; output {@code (logits [B, classes], terms...)} in
- * training and {@code (logits)} in evaluation. Drop path rates grow linearly from 0 to the configured rate
- * over the blocks.
+ * <p>Input images [B, C, H, W] of the configured size; output {@code (logits [B, classes],
+ * terms...)} in training and {@code (logits)} in evaluation. Drop path rates grow linearly from 0
+ * to the configured rate over the blocks.
  */
 public final class VisionTransformer extends AbstractBlock {
 
@@ -66,7 +67,8 @@ public final class VisionTransformer extends AbstractBlock {
         this.dropout = b.dropout;
         this.placement = b.placement;
         this.tokens = (imageSize / patchSize) * (imageSize / patchSize) + 1;
-        this.patchEmbedding = addChildBlock("patch_embed", new PatchEmbedding(patchSize, width, false));
+        this.patchEmbedding =
+                addChildBlock("patch_embed", new PatchEmbedding(patchSize, width, false));
         this.classToken = addParameter(embedding("cls_token", CLASS_TOKEN_STD));
         this.positionEmbedding = addParameter(embedding("pos_embed", 0.02f));
         int hidden = Math.round(b.mlpRatio * width);
@@ -74,7 +76,8 @@ public final class VisionTransformer extends AbstractBlock {
             float rate = b.depth == 1 ? 0f : b.dropPath * i / (b.depth - 1);
             TransformerLayer layer =
                     new TransformerLayer(
-                            new MultiHeadSelfAttention(width, b.heads, b.attentionDropout, b.dropout),
+                            new MultiHeadSelfAttention(
+                                    width, b.heads, b.attentionDropout, b.dropout),
                             placement.feedForward(i, width, hidden, b.dropout, b.moe),
                             NormPlacement.PRE,
                             rate);
@@ -152,7 +155,8 @@ public final class VisionTransformer extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         long batch = inputShapes[0].get(0);
         patchEmbedding.initialize(manager, dataType, inputShapes[0]);
         Shape tokenShape = new Shape(batch, tokens, width);
@@ -280,7 +284,8 @@ public final class VisionTransformer extends AbstractBlock {
         }
 
         /**
-         * Sets the stochastic depth rate of the last block (default 0.1; linear from 0 over the blocks).
+         * Sets the stochastic depth rate of the last block (default 0.1; linear from 0 over the
+         * blocks).
          *
          * @param dropPath the rate
          * @return this builder
@@ -291,7 +296,8 @@ public final class VisionTransformer extends AbstractBlock {
         }
 
         /**
-         * Sets the dropout after the embedding, the projections and inside the dense feed-forward (default 0).
+         * Sets the dropout after the embedding, the projections and inside the dense feed-forward
+         * (default 0).
          *
          * @param dropout the rate
          * @return this builder
@@ -327,8 +333,8 @@ public final class VisionTransformer extends AbstractBlock {
         }
 
         /**
-         * Sets which blocks hold MoE layers (default: the last two even-numbered blocks, i.e. 0-based
-         * indices depth - 3 and depth - 1). Ignored without {@link #optMoe}.
+         * Sets which blocks hold MoE layers (default: the last two even-numbered blocks, i.e.
+         * 0-based indices depth - 3 and depth - 1). Ignored without {@link #optMoe}.
          *
          * @param moeLayers 0-based block indices
          * @return this builder
@@ -346,9 +352,15 @@ public final class VisionTransformer extends AbstractBlock {
          * @return the model block
          */
         public VisionTransformer build() {
-            if (imageSize < 1 || patchSize < 1 || width < 1 || depth < 1 || heads < 1 || classes < 1) {
+            if (imageSize < 1
+                    || patchSize < 1
+                    || width < 1
+                    || depth < 1
+                    || heads < 1
+                    || classes < 1) {
                 throw new IllegalArgumentException(
-                        "imageSize, patchSize, width, depth, heads and classes must all be set (>= 1)");
+                        "imageSize, patchSize, width, depth, heads and classes must all be set (>="
+                                + " 1)");
             }
             PatchEmbedding.checkDivisible(imageSize, imageSize, patchSize);
             AttentionHeads.headWidth(width, heads);
@@ -359,7 +371,9 @@ public final class VisionTransformer extends AbstractBlock {
                 placement = MoePlacement.none();
             } else {
                 placement =
-                        moeLayers == null ? MoePlacement.lastEven(depth, 2) : MoePlacement.of(moeLayers);
+                        moeLayers == null
+                                ? MoePlacement.lastEven(depth, 2)
+                                : MoePlacement.of(moeLayers);
             }
             placement.validate(depth);
             return new VisionTransformer(this);

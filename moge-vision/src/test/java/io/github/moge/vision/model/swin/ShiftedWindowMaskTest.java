@@ -11,11 +11,17 @@ import org.junit.jupiter.api.Test;
 
 class ShiftedWindowMaskTest {
 
-    /** The Swin reference's construction written out with loops: label the slices, compare labels. */
+    /**
+     * The Swin reference's construction written out with loops: label the slices, compare labels.
+     */
     static float[] naive(int height, int width, int window, int shift) {
         int[][] label = new int[height][width];
-        int[][] hSlices = {{0, height - window}, {height - window, height - shift}, {height - shift, height}};
-        int[][] wSlices = {{0, width - window}, {width - window, width - shift}, {width - shift, width}};
+        int[][] hSlices = {
+            {0, height - window}, {height - window, height - shift}, {height - shift, height}
+        };
+        int[][] wSlices = {
+            {0, width - window}, {width - window, width - shift}, {width - shift, width}
+        };
         int count = 0;
         for (int[] hs : hSlices) {
             for (int[] wsl : wSlices) {
@@ -51,10 +57,16 @@ class ShiftedWindowMaskTest {
         int[][] cases = {{8, 8, 4, 2}, {12, 8, 4, 2}, {6, 9, 3, 1}, {14, 14, 7, 3}};
         try (NDManager manager = NDManager.newBaseManager()) {
             for (int[] c : cases) {
-                NDArray mask = ShiftedWindowMask.compute(manager, c[0], c[1], c[2], c[3], DataType.FLOAT32);
+                NDArray mask =
+                        ShiftedWindowMask.compute(
+                                manager, c[0], c[1], c[2], c[3], DataType.FLOAT32);
                 int n = c[2] * c[2];
                 assertEquals(new Shape((c[0] / c[2]) * (c[1] / c[2]), n, n), mask.getShape());
-                assertArrayEquals(naive(c[0], c[1], c[2], c[3]), mask.toFloatArray(), 0f, java.util.Arrays.toString(c));
+                assertArrayEquals(
+                        naive(c[0], c[1], c[2], c[3]),
+                        mask.toFloatArray(),
+                        0f,
+                        java.util.Arrays.toString(c));
             }
         }
     }
@@ -63,9 +75,15 @@ class ShiftedWindowMaskTest {
     void onlyTheEdgeWindowsAreMasked() {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray mask = ShiftedWindowMask.compute(manager, 8, 8, 4, 2, DataType.FLOAT32);
-            // Windows: 0 top-left (one region), 1 top-right (two), 2 bottom-left (two), 3 bottom-right (four).
-            float[] maskedPerWindow = mask.eq(-100f).toType(DataType.FLOAT32, false).sum(new int[] {1, 2}).toFloatArray();
-            // Two regions of 8 pixels: 2 * 8 * 8 masked pairs; four regions of 4: 16 * 16 - 4 * 4 * 4.
+            // Windows: 0 top-left (one region), 1 top-right (two), 2 bottom-left (two), 3
+            // bottom-right (four).
+            float[] maskedPerWindow =
+                    mask.eq(-100f)
+                            .toType(DataType.FLOAT32, false)
+                            .sum(new int[] {1, 2})
+                            .toFloatArray();
+            // Two regions of 8 pixels: 2 * 8 * 8 masked pairs; four regions of 4: 16 * 16 - 4 * 4 *
+            // 4.
             assertArrayEquals(new float[] {0, 128, 128, 192}, maskedPerWindow);
         }
     }

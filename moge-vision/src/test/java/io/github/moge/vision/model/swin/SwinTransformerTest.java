@@ -42,12 +42,18 @@ class SwinTransformerTest {
                 SwinTransformer swin = tiny(version).build();
                 swin.initialize(manager, DataType.FLOAT32, new Shape(3, 3, 16, 16));
                 NDArray images = manager.randomNormal(new Shape(3, 3, 16, 16));
-                NDList out = swin.forward(new ParameterStore(manager, false), new NDList(images), true);
+                NDList out =
+                        swin.forward(new ParameterStore(manager, false), new NDList(images), true);
                 assertEquals(1, out.size());
                 assertEquals(new Shape(3, 6), out.head().getShape());
-                // Stage 0 (8x8, window 4) alternates shift 0 and 2; stage 1 (4x4) shrinks to one window.
+                // Stage 0 (8x8, window 4) alternates shift 0 and 2; stage 1 (4x4) shrinks to one
+                // window.
                 List<TransformerLayer> layers = swin.getLayers();
-                int[] shifts = layers.stream().mapToInt(l -> ((ShiftedWindowAttention) l.getAttention()).getShift()).toArray();
+                int[] shifts =
+                        layers.stream()
+                                .mapToInt(
+                                        l -> ((ShiftedWindowAttention) l.getAttention()).getShift())
+                                .toArray();
                 assertArrayEquals(new int[] {0, 2, 0, 0}, shifts);
             }
         }
@@ -310,7 +316,10 @@ class SwinTransformerTest {
         Engine.getInstance().setRandomSeed(12);
         try (NDManager manager = NDManager.newBaseManager()) {
             SwinTransformer swin =
-                    tiny(SwinVersion.V1).optMoe(ModelChecks.moe()).optMoeLayers(List.of(1, 2, 3)).build();
+                    tiny(SwinVersion.V1)
+                            .optMoe(ModelChecks.moe())
+                            .optMoeLayers(List.of(1, 2, 3))
+                            .build();
             swin.initialize(manager, DataType.FLOAT32, new Shape(2, 3, 16, 16));
             assertEquals(3, SigmaScheduleListener.findMoeBlocks(swin).size());
             ModelChecks.checkTrainingContractAndGradients(
@@ -321,15 +330,22 @@ class SwinTransformerTest {
     @Test
     void paddingLetsAWindowThatDoesNotTileTheMapRun() {
         IllegalArgumentException e =
-                assertThrows(IllegalArgumentException.class, () -> tiny(SwinVersion.V2).setWindowSize(3).build());
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> tiny(SwinVersion.V2).setWindowSize(3).build());
         assertEquals(
-                "window size 3 does not divide the 8x8 feature map (pad it with padToWindow, or choose another window)",
+                "window size 3 does not divide the 8x8 feature map (pad it with padToWindow, or"
+                        + " choose another window)",
                 e.getMessage());
         try (NDManager manager = NDManager.newBaseManager()) {
-            SwinTransformer swin = tiny(SwinVersion.V2).setWindowSize(3).optPadToWindow(true).build();
+            SwinTransformer swin =
+                    tiny(SwinVersion.V2).setWindowSize(3).optPadToWindow(true).build();
             swin.initialize(manager, DataType.FLOAT32, new Shape(2, 3, 16, 16));
             NDArray out =
-                    swin.forward(new ParameterStore(manager, false), new NDList(manager.randomNormal(new Shape(2, 3, 16, 16))), false)
+                    swin.forward(
+                                    new ParameterStore(manager, false),
+                                    new NDList(manager.randomNormal(new Shape(2, 3, 16, 16))),
+                                    false)
                             .head();
             assertEquals(new Shape(2, 6), out.getShape());
             assertEquals(0, out.isNaN().sum().getLong());
@@ -339,16 +355,25 @@ class SwinTransformerTest {
     @Test
     void placementsOfThePaper() {
         int[] depths = {2, 2, 6, 2};
-        assertEquals(List.of(5, 7, 9, 11), MoePlacement.alternateInLastStages(depths, 2).getIndices());
+        assertEquals(
+                List.of(5, 7, 9, 11), MoePlacement.alternateInLastStages(depths, 2).getIndices());
         assertEquals(List.of(9, 11), MoePlacement.lastBlockOfLastStages(depths, 2).getIndices());
         assertEquals(List.of(5, 7), MoePlacement.lastEven(8, 2).getIndices());
         IllegalArgumentException heads =
-                assertThrows(IllegalArgumentException.class, () -> tiny(SwinVersion.V2).setHeads(3, 2).build());
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> tiny(SwinVersion.V2).setHeads(3, 2).build());
         assertEquals("the number of heads (3) must divide the width (8)", heads.getMessage());
         IllegalArgumentException index =
                 assertThrows(
                         IllegalArgumentException.class,
-                        () -> tiny(SwinVersion.V2).optMoe(ModelChecks.moe()).optMoeLayers(List.of(0, 4)).build());
-        assertEquals("MoE placement index 4 is out of range: the model has 4 blocks (0..3)", index.getMessage());
+                        () ->
+                                tiny(SwinVersion.V2)
+                                        .optMoe(ModelChecks.moe())
+                                        .optMoeLayers(List.of(0, 4))
+                                        .build());
+        assertEquals(
+                "MoE placement index 4 is out of range: the model has 4 blocks (0..3)",
+                index.getMessage());
     }
 }

@@ -45,8 +45,8 @@ class WindowAttentionV2Test {
 
     /**
      * One head on a 1 x 2 "window" is not possible (windows are square), so use a 2 x 2 window with
-     * orthogonal and parallel tokens and a zero position-bias MLP: the bias is then 16 sigmoid(0) = 8 for
-     * every pair, which softmax ignores, and the logits are 10 * cos(q_i, k_j).
+     * orthogonal and parallel tokens and a zero position-bias MLP: the bias is then 16 sigmoid(0) =
+     * 8 for every pair, which softmax ignores, and the logits are 10 * cos(q_i, k_j).
      */
     @Test
     void scaledCosineAttentionByHandAndTheLogitScaleClamp() {

@@ -14,7 +14,11 @@ class WindowOpsTest {
     @Test
     void partitionPutsEachWindowsPixelsTogetherAndReverseUndoesIt() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            int b = 2, h = 6, w = 9, c = 3, ws = 3;
+            int b = 2;
+            int h = 6;
+            int w = 9;
+            int c = 3;
+            int ws = 3;
             NDArray x = manager.arange((float) (b * h * w * c)).reshape(b, h, w, c);
             NDArray windows = WindowOps.partition(x, ws);
             assertEquals(new Shape(b * (h / ws) * (w / ws), ws * ws, c), windows.getShape());
@@ -28,8 +32,10 @@ class WindowOpsTest {
                         for (int i = 0; i < ws; i++) {
                             for (int j = 0; j < ws; j++) {
                                 for (int k = 0; k < c; k++) {
-                                    float expected = xs[((n * h + wy * ws + i) * w + wx * ws + j) * c + k];
-                                    assertEquals(expected, got[(window * ws * ws + i * ws + j) * c + k]);
+                                    float expected =
+                                            xs[((n * h + wy * ws + i) * w + wx * ws + j) * c + k];
+                                    assertEquals(
+                                            expected, got[(window * ws * ws + i * ws + j) * c + k]);
                                 }
                             }
                         }
@@ -55,7 +61,10 @@ class WindowOpsTest {
                 float[] rows = WindowOps.roll(x, shift, 0).toFloatArray();
                 for (int r = 0; r < 4; r++) {
                     for (int i = 0; i < 5; i++) {
-                        assertEquals(Math.floorMod(r - shift, 4) * 5 + i, rows[r * 5 + i], "shift " + shift);
+                        assertEquals(
+                                Math.floorMod(r - shift, 4) * 5 + i,
+                                rows[r * 5 + i],
+                                "shift " + shift);
                     }
                 }
             }
@@ -72,7 +81,8 @@ class WindowOpsTest {
             IllegalArgumentException e =
                     assertThrows(IllegalArgumentException.class, () -> WindowOps.partition(x, 4));
             assertEquals(
-                    "window size 4 does not divide the 5x3 feature map (pad it with padToWindow, or choose another window)",
+                    "window size 4 does not divide the 5x3 feature map (pad it with padToWindow, or"
+                            + " choose another window)",
                     e.getMessage());
         }
     }

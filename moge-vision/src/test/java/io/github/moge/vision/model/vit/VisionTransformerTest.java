@@ -176,7 +176,9 @@ class VisionTransformerTest {
             assertEquals(2, moe.size());
             // The last two even-numbered blocks (1-based 2 and 4) hold the MoE layers.
             List<TransformerLayer> layers = vit.getLayers();
-            assertEquals(List.of(false, true, false, true), layers.stream().map(TransformerLayer::isMoe).toList());
+            assertEquals(
+                    List.of(false, true, false, true),
+                    layers.stream().map(TransformerLayer::isMoe).toList());
             assertEquals(List.of(1, 3), vit.getPlacement().getIndices());
             ModelChecks.checkTrainingContractAndGradients(
                     vit, manager, manager.randomNormal(new Shape(2, 3, 16, 16)), 5, 2, true);
@@ -186,7 +188,8 @@ class VisionTransformerTest {
     @Test
     void vitMoeEmitsBalanceTermsOnly() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            VisionTransformer vit = tiny().optMoe(ModelChecks.moe()).optMoeLayers(List.of(0, 1, 3)).build();
+            VisionTransformer vit =
+                    tiny().optMoe(ModelChecks.moe()).optMoeLayers(List.of(0, 1, 3)).build();
             vit.initialize(manager, DataType.FLOAT32, new Shape(2, 3, 16, 16));
             assertEquals(3, SigmaScheduleListener.findMoeBlocks(vit).size());
             ModelChecks.checkTrainingContractAndGradients(
@@ -207,7 +210,8 @@ class VisionTransformerTest {
                         IllegalArgumentException.class,
                         () -> tiny().optMoe(ModelChecks.moe()).optMoeLayers(List.of(4)).build());
         assertEquals(
-                "MoE placement index 4 is out of range: the model has 4 blocks (0..3)", index.getMessage());
+                "MoE placement index 4 is out of range: the model has 4 blocks (0..3)",
+                index.getMessage());
         try (NDManager manager = NDManager.newBaseManager()) {
             VisionTransformer vit = tiny().build();
             assertThrows(
