@@ -278,24 +278,21 @@ final class PilOps {
             base[i] = (long) i * hw;
         }
         NDArray offsets = m.create(base, new Shape(n, c, 1));
+        // All taps of all output pixels in one gather, tap axes first so that every slice below is
+        // contiguous: [column tap, row tap, n, c, hw].
         int taps = bicubic ? 4 : 2;
-        int first = bicubic ? -1 : 0;
-        NDArray[] cols = new NDArray[taps];
-        NDArray[] rows = new NDArray[taps];
+        double[] steps = new double[taps];
         for (int k = 0; k < taps; k++) {
-            cols[k] = fx.add((double) (first + k)).clip(0.0, w - 1.0).toType(DataType.INT64, false).reshape(n, 1, hw);
-            rows[k] = fy.add((double) (first + k)).clip(0.0, h - 1.0).toType(DataType.INT64, false)
-                    .mul((long) w).reshape(n, 1, hw).add(offsets);
+            steps[k] = (bicubic ? -1 : 0) + k;
         }
-        NDArray[] rowValues = new NDArray[taps];
-        for (int j = 0; j < taps; j++) {
-            NDArray[] t = new NDArray[taps];
-            for (int k = 0; k < taps; k++) {
-                t[k] = src.take(rows[j].add(cols[k])); // [n, c, hw]
-            }
-            rowValues[j] = bicubic ? cubic(t, dx) : linear(t[0], t[1], dx);
-        }
-        NDArray v = bicubic ? cubic(rowValues, dy) : linear(rowValues[0], rowValues[1], dy);
+        NDArray shift = m.create(steps, new Shape(taps, 1, 1));
+        NDArray cols = fx.reshape(1, n, hw).add(shift).clip(0.0, w - 1.0).toType(DataType.INT64, false)
+                .reshape(taps, 1, n, 1, hw);
+        NDArray rows = fy.reshape(1, n, hw).add(shift).clip(0.0, h - 1.0).toType(DataType.INT64, false)
+                .mul((long) w).reshape(1, taps, n, 1, hw);
+        NDArray t = src.take(rows.add(cols).add(offsets.reshape(1, 1, n, c, 1)));
+        NDArray rowValues = interpolate(t, dx.reshape(1, n, 1, hw), bicubic); // [row tap, n, c, hw]
+        NDArray v = interpolate(rowValues, dy, bicubic);
         v = v.floor().clip(0.0, 255.0);
         double[] f = new double[c];
         for (int k = 0; k < c; k++) {
@@ -304,6 +301,16 @@ final class PilOps {
         NDArray fillLevels = m.create(f, new Shape(1, c, 1));
         NDArray out = v.mul(inside).add(fillLevels.mul(inside.neg().add(1.0)));
         return out.reshape(n, c, h, w).toType(levels.getDataType(), false);
+    }
+
+    /** Interpolates along the first axis (the taps) with Pillow's BILINEAR or BICUBIC macro. */
+    private static NDArray interpolate(NDArray taps, NDArray d, boolean bicubic) {
+        int k = Math.toIntExact(taps.getShape().get(0));
+        NDArray[] v = new NDArray[k];
+        for (int i = 0; i < k; i++) {
+            v[i] = taps.get(i);
+        }
+        return bicubic ? cubic(v, d) : linear(v[0], v[1], d);
     }
 
     /** Pillow's BILINEAR macro: a + (b - a) d. */

@@ -5,7 +5,6 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import ai.djl.ndarray.types.DataType;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -523,8 +522,9 @@ public final class RandAugment implements Reseedable {
             if (layerOps[i] == null) {
                 untouched.add(i);
             } else {
-                groups.computeIfAbsent(layerOps[i].name() + (bicubic[i] ? "/bicubic" : ""), k -> new ArrayList<>())
-                        .add(i);
+                // The geometric ops share one resampler, so they form one group per filter.
+                String key = layerOps[i].isGeometric() ? "affine" : layerOps[i].name();
+                groups.computeIfAbsent(key + (bicubic[i] ? "/bicubic" : ""), k -> new ArrayList<>()).add(i);
             }
         }
         if (groups.isEmpty()) {
@@ -540,11 +540,15 @@ public final class RandAugment implements Reseedable {
         for (List<Integer> g : groups.values()) {
             int first = g.get(0);
             double[] a = new double[g.size()];
+            Op[] o = new Op[g.size()];
             for (int k = 0; k < a.length; k++) {
                 a[k] = args[g.get(k)];
+                o[k] = layerOps[g.get(k)];
             }
             at = take(g, order, at);
-            parts.add(applyOp(select(x, g), layerOps[first], a, bicubic[first], fillLevels));
+            NDArray sub = select(x, g);
+            parts.add(o[0].isGeometric() ? applyGeometric(sub, o, a, bicubic[first], fillLevels)
+                    : applyOp(sub, o[0], a, bicubic[first], fillLevels));
         }
         long[] inverse = new long[batch];
         for (int j = 0; j < batch; j++) {
@@ -581,8 +585,6 @@ public final class RandAugment implements Reseedable {
      */
     static NDArray applyOp(NDArray levels, Op op, double[] args, boolean bicubic, float[] fill) {
         int n = Math.toIntExact(levels.getShape().get(0));
-        int h = Math.toIntExact(levels.getShape().get(2));
-        int w = Math.toIntExact(levels.getShape().get(3));
         switch (op) {
             case AUTO_CONTRAST:
                 return PilOps.autoContrast(levels);
@@ -611,12 +613,30 @@ public final class RandAugment implements Reseedable {
             case SHARPNESS_INCREASING:
                 return PilOps.sharpness(levels, floats(args));
             default:
-                break;
+                Op[] same = new Op[n];
+                Arrays.fill(same, op);
+                return applyGeometric(levels, same, args, bicubic, fill);
         }
+    }
+
+    /**
+     * Applies geometric ops, one per image, with one resampling pass (each image's affine matrix).
+     *
+     * @param levels {@code [n, C, H, W]} float32 integers 0..255
+     * @param ops n geometric ops
+     * @param args their arguments
+     * @param bicubic the filter (else bilinear)
+     * @param fill the fill level per channel
+     * @return the transformed levels
+     */
+    static NDArray applyGeometric(NDArray levels, Op[] ops, double[] args, boolean bicubic, float[] fill) {
+        int n = Math.toIntExact(levels.getShape().get(0));
+        int h = Math.toIntExact(levels.getShape().get(2));
+        int w = Math.toIntExact(levels.getShape().get(3));
         double[] matrices = new double[6 * n];
         for (int i = 0; i < n; i++) {
             double[] mt;
-            switch (op) {
+            switch (ops[i]) {
                 case ROTATE:
                     mt = PilOps.rotateMatrix(args[i], w, h);
                     break;
@@ -633,7 +653,7 @@ public final class RandAugment implements Reseedable {
                     mt = new double[] {1, 0, 0, 0, 1, args[i] * h};
                     break;
                 default:
-                    throw new IllegalStateException("unhandled op " + op);
+                    throw new IllegalArgumentException(ops[i] + " is not a geometric op");
             }
             System.arraycopy(mt, 0, matrices, 6 * i, 6);
         }
