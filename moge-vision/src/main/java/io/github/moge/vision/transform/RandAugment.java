@@ -26,9 +26,9 @@ import java.util.regex.Pattern;
  * <p>Images come as {@code [B, C, H, W]} in [0, 1] (C = 1 or 3) and are first quantised to 8-bit levels
  * {@code round(255 x)}, since timm's ops act on uint8 PIL images; the result is {@code levels / 255}, on the
  * batch's device. All draws come from one seeded host generator ({@link #reseed(long)} restarts it). The
- * ops are vectorised: for each layer the images are grouped by their drawn op (and resampling filter), each
- * group is transformed with one set of NDArray operations, and the batch is put back in order with one
- * gather. Equalize alone counts its histograms on the host (see {@link PilOps#equalize}).
+ * ops are vectorised: for each layer the images are grouped by their drawn op (the geometric ops share one
+ * group per resampling filter, each image with its own affine matrix), each group is transformed with one
+ * set of NDArray operations, and the batch is put back in order with one gather. Equalize alone counts its histograms on the host (see {@link PilOps#equalize}).
  *
  * <p>Where timm uses it: {@code transforms_imagenet_train} applies RandAugment after the random-resized
  * crop (or the random crop with padding of small images) and the flip, before colour jitter, ToTensor,
