@@ -14,14 +14,15 @@ import ai.djl.ndarray.NDList;
  * </pre>
  *
  * <p>Every random step has its own generator seeded from one seed, so a run is repeatable; {@link
- * #train(NDArray, NDArray, long)} restarts them all from a per-batch seed, so that a batch's augmentation
- * does not depend on the batches before it (what an exactly resumable training loop needs). Without
- * mixup/CutMix the labels stay class indices {@code [B]} (label smoothing is then the loss's job);
- * with them they become soft targets {@code [B, K]}.
+ * #train(NDArray, NDArray, long)} restarts them all from a per-batch seed, so that a batch's
+ * augmentation does not depend on the batches before it (what an exactly resumable training loop
+ * needs). Without mixup/CutMix the labels stay class indices {@code [B]} (label smoothing is then
+ * the loss's job); with them they become soft targets {@code [B, K]}.
  *
- * <p>RandAugment ({@link RandAugment}) sits where timm's {@code transforms_imagenet_train} puts it: after
- * the crop and flip, before colour jitter, ToTensor, normalisation and random erasing. timm itself drops
- * colour jitter when RandAugment is on (unless forced); this pipeline applies whatever its builder enables.
+ * <p>RandAugment ({@link RandAugment}) sits where timm's {@code transforms_imagenet_train} puts it:
+ * after the crop and flip, before colour jitter, ToTensor, normalisation and random erasing. timm
+ * itself drops colour jitter when RandAugment is on (unless forced); this pipeline applies whatever
+ * its builder enables.
  */
 public final class AugmentationPipeline {
 
@@ -39,16 +40,29 @@ public final class AugmentationPipeline {
         this.pad = b.padTo > 0 ? new PadToSize(b.padTo) : null;
         this.crop = b.cropPadding > 0 ? new RandomCropWithPadding(b.cropPadding, seed + 1) : null;
         this.flip = b.flip > 0 ? new RandomHorizontalFlip(b.flip, seed + 2) : null;
-        int[] fill = b.randAugmentFill != null ? b.randAugmentFill : RandAugment.fillFromMean(b.mean);
-        this.randAugment = b.randAugment != null
-                ? new RandAugment(b.randAugment, b.randAugmentInterpolation, fill, seed + 6)
-                : null;
+        int[] fill =
+                b.randAugmentFill != null ? b.randAugmentFill : RandAugment.fillFromMean(b.mean);
+        this.randAugment =
+                b.randAugment != null
+                        ? new RandAugment(b.randAugment, b.randAugmentInterpolation, fill, seed + 6)
+                        : null;
         this.jitter = b.jitter > 0 ? new ColorJitter(b.jitter, b.jitter, b.jitter, seed + 3) : null;
         this.normalize = b.mean != null ? new Normalize(b.mean, b.std) : null;
-        this.erasing = b.erasing > 0 ? new RandomErasing(b.erasing, RandomErasing.Mode.PIXEL, seed + 4) : null;
-        this.mix = (b.mixupAlpha > 0 || b.cutmixAlpha > 0)
-                ? new MixupCutmix(b.mixupAlpha, b.cutmixAlpha, 0.5f, 1f, b.smoothing, b.numClasses, seed + 5)
-                : null;
+        this.erasing =
+                b.erasing > 0
+                        ? new RandomErasing(b.erasing, RandomErasing.Mode.PIXEL, seed + 4)
+                        : null;
+        this.mix =
+                (b.mixupAlpha > 0 || b.cutmixAlpha > 0)
+                        ? new MixupCutmix(
+                                b.mixupAlpha,
+                                b.cutmixAlpha,
+                                0.5f,
+                                1f,
+                                b.smoothing,
+                                b.numClasses,
+                                seed + 5)
+                        : null;
     }
 
     /**
@@ -98,8 +112,8 @@ public final class AugmentationPipeline {
 
     /**
      * Augments a training batch with every generator restarted from {@code seed} first: the result
-     * depends only on the batch and the seed (engine-side draws, such as random erasing's noise, also
-     * depend on the engine's seed).
+     * depends only on the batch and the seed (engine-side draws, such as random erasing's noise,
+     * also depend on the engine's seed).
      *
      * @param images {@code [B, C, H, W]} in {@code [0, 1]}
      * @param labels {@code [B]} class indices
@@ -200,8 +214,8 @@ public final class AugmentationPipeline {
         }
 
         /**
-         * RandAugment with a policy, applied after the flip and before colour jitter (timm's place); null
-         * disables.
+         * RandAugment with a policy, applied after the flip and before colour jitter (timm's
+         * place); null disables.
          *
          * @param policy the policy, e.g. {@code RandAugment.Policy.parse("rand-m9-mstd0.5-inc1")}
          * @return this builder
@@ -212,8 +226,8 @@ public final class AugmentationPipeline {
         }
 
         /**
-         * RandAugment from a timm spec string such as {@code rand-m9-mstd0.5-inc1} (the reference's); null,
-         * empty or {@code none} disables.
+         * RandAugment from a timm spec string such as {@code rand-m9-mstd0.5-inc1} (the
+         * reference's); null, empty or {@code none} disables.
          *
          * @param spec the spec
          * @return this builder
@@ -226,8 +240,9 @@ public final class AugmentationPipeline {
         }
 
         /**
-         * The resampling filter of RandAugment's geometric ops (default bicubic, what configs passing
-         * {@code interpolation='bicubic'} to timm get; timm's train.py default is {@code RANDOM}).
+         * The resampling filter of RandAugment's geometric ops (default bicubic, what configs
+         * passing {@code interpolation='bicubic'} to timm get; timm's train.py default is {@code
+         * RANDOM}).
          *
          * @param interpolation the filter
          * @return this builder
@@ -241,8 +256,8 @@ public final class AugmentationPipeline {
         }
 
         /**
-         * The fill levels 0..255 of RandAugment's geometric ops, one or one per channel (default timm's:
-         * {@code round(255 mean)} of the {@link #optNormalize} means, else 128).
+         * The fill levels 0..255 of RandAugment's geometric ops, one or one per channel (default
+         * timm's: {@code round(255 mean)} of the {@link #optNormalize} means, else 128).
          *
          * @param fill the levels
          * @return this builder
@@ -302,7 +317,8 @@ public final class AugmentationPipeline {
         }
 
         /**
-         * Label smoothing folded into mixup/CutMix targets (when those are off, give it to the loss).
+         * Label smoothing folded into mixup/CutMix targets (when those are off, give it to the
+         * loss).
          *
          * @param epsilon the smoothing
          * @return this builder

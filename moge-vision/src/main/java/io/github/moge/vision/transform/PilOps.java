@@ -9,22 +9,23 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 
 /**
- * The PIL (Pillow) 8-bit image operations that timm's RandAugment calls, on batches of 8-bit levels:
- * {@code [n, C, H, W]} float32 arrays holding integers 0..255, C = 1 (PIL mode L) or 3 (RGB). Each
- * method reproduces Pillow's arithmetic (Pillow 9 to 11 on x86-64), so a known image and parameter give
- * PIL's uint8 result exactly:
+ * The PIL (Pillow) 8-bit image operations that timm's RandAugment calls, on batches of 8-bit
+ * levels: {@code [n, C, H, W]} float32 arrays holding integers 0..255, C = 1 (PIL mode L) or 3
+ * (RGB). Each method reproduces Pillow's arithmetic (Pillow 9 to 11 on x86-64), so a known image
+ * and parameter give PIL's uint8 result exactly:
  *
  * <ul>
- *   <li>look-up tables (autocontrast, equalize) are built on the host as {@code ImageOps} builds them, in
- *       double precision, and applied on the device with one gather;
- *   <li>{@code Image.blend} (every {@code ImageEnhance} class) computes {@code in1 + f (in2 - in1)} in
- *       float32 with {@code f} rounded to float32, then truncates (clipping to 0..255 first when {@code f}
- *       is outside [0, 1]); the float32 NDArray ops here round the same way;
- *   <li>the affine resamplers ({@code Image.transform(AFFINE)}, {@code Image.rotate}) work in double
- *       precision with pixel centres at half-integers, edge-clamped neighbours, truncation, and the fill
- *       colour where the source position falls outside the image; they are computed here in float64 with
- *       the same operation order (x86-64 builds do not fuse multiply-adds; an FMA build of Pillow can differ
- *       in the last bit, and so by one level where a value lands exactly on an integer).
+ *   <li>look-up tables (autocontrast, equalize) are built on the host as {@code ImageOps} builds
+ *       them, in double precision, and applied on the device with one gather;
+ *   <li>{@code Image.blend} (every {@code ImageEnhance} class) computes {@code in1 + f (in2 - in1)}
+ *       in float32 with {@code f} rounded to float32, then truncates (clipping to 0..255 first when
+ *       {@code f} is outside [0, 1]); the float32 NDArray ops here round the same way;
+ *   <li>the affine resamplers ({@code Image.transform(AFFINE)}, {@code Image.rotate}) work in
+ *       double precision with pixel centres at half-integers, edge-clamped neighbours, truncation,
+ *       and the fill colour where the source position falls outside the image; they are computed
+ *       here in float64 with the same operation order (x86-64 builds do not fuse multiply-adds; an
+ *       FMA build of Pillow can differ in the last bit, and so by one level where a value lands
+ *       exactly on an integer).
  * </ul>
  */
 final class PilOps {
@@ -37,8 +38,8 @@ final class PilOps {
     }
 
     /**
-     * {@code ImageOps.posterize}: keeps the top {@code bits} bits ({@code v & ~(2^(8 - bits) - 1)}); timm
-     * returns the image unchanged for 8 bits or more, and 0 bits or fewer give black.
+     * {@code ImageOps.posterize}: keeps the top {@code bits} bits ({@code v & ~(2^(8 - bits) -
+     * 1)}); timm returns the image unchanged for 8 bits or more, and 0 bits or fewer give black.
      */
     static NDArray posterize(NDArray levels, int[] bits) {
         float[] q = new float[bits.length];
@@ -64,7 +65,8 @@ final class PilOps {
     }
 
     /**
-     * {@code Image.blend(degenerate, image, f)}: {@code trunc(clip(d + f (v - d)))} in float32 per image.
+     * {@code Image.blend(degenerate, image, f)}: {@code trunc(clip(d + f (v - d)))} in float32 per
+     * image.
      *
      * @param degenerate broadcastable to {@code image}
      */
@@ -74,8 +76,9 @@ final class PilOps {
     }
 
     /**
-     * The grey image {@code [n, 1, H, W]} of {@code convert("L")}: {@code (19595 R + 38470 G + 7471 B +
-     * 32768) >> 16} for RGB (exact in float32: every partial sum is below 2^24), the image itself for L.
+     * The grey image {@code [n, 1, H, W]} of {@code convert("L")}: {@code (19595 R + 38470 G + 7471
+     * B + 32768) >> 16} for RGB (exact in float32: every partial sum is below 2^24), the image
+     * itself for L.
      */
     static NDArray grey(NDArray levels) {
         if (levels.getShape().get(1) == 1) {
@@ -87,7 +90,10 @@ final class PilOps {
         return r.mul(19595f).add(g.mul(38470f)).add(b.mul(7471f)).add(32768f).div(65536f).floor();
     }
 
-    /** {@code ImageEnhance.Color}: blend with the grey image (an L image is its own grey: unchanged). */
+    /**
+     * {@code ImageEnhance.Color}: blend with the grey image (an L image is its own grey:
+     * unchanged).
+     */
     static NDArray color(NDArray levels, float[] factor) {
         if (levels.getShape().get(1) == 1) {
             return levels;
@@ -96,12 +102,13 @@ final class PilOps {
     }
 
     /**
-     * {@code ImageEnhance.Contrast}: blend with a flat image of {@code int(mean(grey) + 0.5)}; the mean is
-     * {@code ImageStat}'s sum / count in double precision.
+     * {@code ImageEnhance.Contrast}: blend with a flat image of {@code int(mean(grey) + 0.5)}; the
+     * mean is {@code ImageStat}'s sum / count in double precision.
      */
     static NDArray contrast(NDArray levels, float[] factor) {
         int n = Math.toIntExact(levels.getShape().get(0));
-        NDArray sums = grey(levels).toType(DataType.FLOAT64, false).reshape(n, -1).sum(new int[] {1});
+        NDArray sums =
+                grey(levels).toType(DataType.FLOAT64, false).reshape(n, -1).sum(new int[] {1});
         double count = levels.getShape().get(2) * (double) levels.getShape().get(3);
         double[] s = sums.toDoubleArray();
         float[] mean = new float[n];
@@ -117,15 +124,19 @@ final class PilOps {
     }
 
     /**
-     * {@code ImageEnhance.Sharpness}: blend with {@code filter(SMOOTH)}, the 3 x 3 kernel [1 1 1; 1 5 1; 1 1
-     * 1] / 13 rounded half up on interior pixels and the border copied. The sum S is an integer, S / 13 is
-     * never within 1/26 of a half-integer, so float32 gives Pillow's rounding exactly.
+     * {@code ImageEnhance.Sharpness}: blend with {@code filter(SMOOTH)}, the 3 x 3 kernel [1 1 1; 1
+     * 5 1; 1 1 1] / 13 rounded half up on interior pixels and the border copied. The sum S is an
+     * integer, S / 13 is never within 1/26 of a half-integer, so float32 gives Pillow's rounding
+     * exactly.
      */
     static NDArray sharpness(NDArray levels, float[] factor) {
         return blend(smooth(levels), levels, factor);
     }
 
-    /** {@code filter(ImageFilter.SMOOTH)} of 8-bit levels; images under 3 x 3 are returned unchanged. */
+    /**
+     * {@code filter(ImageFilter.SMOOTH)} of 8-bit levels; images under 3 x 3 are returned
+     * unchanged.
+     */
     static NDArray smooth(NDArray levels) {
         Shape s = levels.getShape();
         int h = Math.toIntExact(s.get(2));
@@ -136,7 +147,9 @@ final class PilOps {
         NDArray sum = null;
         for (int dy = 0; dy < 3; dy++) {
             for (int dx = 0; dx < 3; dx++) {
-                NDArray part = levels.get(new NDIndex(":, :, {}:{}, {}:{}", dy, dy + h - 2, dx, dx + w - 2));
+                NDArray part =
+                        levels.get(
+                                new NDIndex(":, :, {}:{}, {}:{}", dy, dy + h - 2, dx, dx + w - 2));
                 sum = sum == null ? part : sum.add(part);
             }
         }
@@ -148,14 +161,17 @@ final class PilOps {
                 border[y * w + x] = (y == 0 || x == 0 || y == h - 1 || x == w - 1) ? 1f : 0f;
             }
         }
-        NDArray mask = levels.getManager().create(border, new Shape(1, 1, h, w)).toType(levels.getDataType(), false);
+        NDArray mask =
+                levels.getManager()
+                        .create(border, new Shape(1, 1, h, w))
+                        .toType(levels.getDataType(), false);
         return BatchShapes.pad(inner, 1, 1, 1, 1).add(levels.mul(mask));
     }
 
     /**
-     * {@code ImageOps.autocontrast} (no cutoff): per image and channel, the darkest level maps to 0 and the
-     * brightest to 255 through {@code int(v * scale + offset)}, scale = 255 / (hi - lo), offset = -lo scale;
-     * a flat channel is left alone.
+     * {@code ImageOps.autocontrast} (no cutoff): per image and channel, the darkest level maps to 0
+     * and the brightest to 255 through {@code int(v * scale + offset)}, scale = 255 / (hi - lo),
+     * offset = -lo scale; a flat channel is left alone.
      */
     static NDArray autoContrast(NDArray levels) {
         Shape s = levels.getShape();
@@ -184,13 +200,14 @@ final class PilOps {
     }
 
     /**
-     * {@code ImageOps.equalize}: per image and channel, with h the histogram, step = (sum of h - the last
-     * non-zero count) // 255 and the table {@code (step // 2 + h[0] + ... + h[v - 1]) // step}, clipped to 255
-     * as {@code Image.point} clips; fewer than two distinct levels or step 0 leave the channel alone.
+     * {@code ImageOps.equalize}: per image and channel, with h the histogram, step = (sum of h -
+     * the last non-zero count) // 255 and the table {@code (step // 2 + h[0] + ... + h[v - 1]) //
+     * step}, clipped to 255 as {@code Image.point} clips; fewer than two distinct levels or step 0
+     * leave the channel alone.
      *
-     * <p>The histograms are counted on the host: DJL 0.25 has no bincount or scatter-add, and a one-hot
-     * histogram on the device would take 256 times the images' memory. Only the images drawn for Equalize
-     * come here, and the table is applied on the device.
+     * <p>The histograms are counted on the host: DJL 0.25 has no bincount or scatter-add, and a
+     * one-hot histogram on the device would take 256 times the images' memory. Only the images
+     * drawn for Equalize come here, and the table is applied on the device.
      */
     static NDArray equalize(NDArray levels) {
         Shape s = levels.getShape();
@@ -233,11 +250,12 @@ final class PilOps {
     }
 
     /**
-     * {@code Image.transform(size, AFFINE, (a0, ..., a5), resample, fillcolor)}: output pixel (x, y) samples
-     * the input at {@code (a0 (x + .5) + a1 (y + .5) + a2, a3 (x + .5) + a4 (y + .5) + a5)}; a position
-     * outside [0, W) x [0, H) takes the fill colour, others are interpolated from edge-clamped neighbours
-     * around the position minus half a pixel (bilinear: {@code a + (b - a) d} along x then y; bicubic:
-     * Pillow's a = -1 cubic {@code p1 + d (p2 + d (p3 + d p4))}), then clipped and truncated.
+     * {@code Image.transform(size, AFFINE, (a0, ..., a5), resample, fillcolor)}: output pixel (x,
+     * y) samples the input at {@code (a0 (x + .5) + a1 (y + .5) + a2, a3 (x + .5) + a4 (y + .5) +
+     * a5)}; a position outside [0, W) x [0, H) takes the fill colour, others are interpolated from
+     * edge-clamped neighbours around the position minus half a pixel (bilinear: {@code a + (b - a)
+     * d} along x then y; bicubic: Pillow's a = -1 cubic {@code p1 + d (p2 + d (p3 + d p4))}), then
+     * clipped and truncated.
      *
      * @param matrices {@code n * 6} coefficients, image-major
      * @param bicubic bicubic (true) or bilinear resampling for all n images
@@ -264,8 +282,13 @@ final class PilOps {
         NDArray a = m.create(matrices, new Shape(n, 6));
         NDArray xs = coef(a, 0).mul(px).add(coef(a, 1).mul(py)).add(coef(a, 2)); // [n, hw]
         NDArray ys = coef(a, 3).mul(px).add(coef(a, 4).mul(py)).add(coef(a, 5));
-        NDArray inside = xs.gte(0.0).logicalAnd(xs.lt((double) w)).logicalAnd(ys.gte(0.0))
-                .logicalAnd(ys.lt((double) h)).toType(DataType.FLOAT64, false).reshape(n, 1, hw);
+        NDArray inside =
+                xs.gte(0.0)
+                        .logicalAnd(xs.lt((double) w))
+                        .logicalAnd(ys.gte(0.0))
+                        .logicalAnd(ys.lt((double) h))
+                        .toType(DataType.FLOAT64, false)
+                        .reshape(n, 1, hw);
         xs = xs.sub(0.5);
         ys = ys.sub(0.5);
         NDArray fx = xs.floor();
@@ -286,10 +309,19 @@ final class PilOps {
             steps[k] = (bicubic ? -1 : 0) + k;
         }
         NDArray shift = m.create(steps, new Shape(taps, 1, 1));
-        NDArray cols = fx.reshape(1, n, hw).add(shift).clip(0.0, w - 1.0).toType(DataType.INT64, false)
-                .reshape(taps, 1, n, 1, hw);
-        NDArray rows = fy.reshape(1, n, hw).add(shift).clip(0.0, h - 1.0).toType(DataType.INT64, false)
-                .mul((long) w).reshape(1, taps, n, 1, hw);
+        NDArray cols =
+                fx.reshape(1, n, hw)
+                        .add(shift)
+                        .clip(0.0, w - 1.0)
+                        .toType(DataType.INT64, false)
+                        .reshape(taps, 1, n, 1, hw);
+        NDArray rows =
+                fy.reshape(1, n, hw)
+                        .add(shift)
+                        .clip(0.0, h - 1.0)
+                        .toType(DataType.INT64, false)
+                        .mul((long) w)
+                        .reshape(1, taps, n, 1, hw);
         NDArray t = src.take(rows.add(cols).add(offsets.reshape(1, 1, n, c, 1)));
         NDArray rowValues = interpolate(t, dx.reshape(1, n, 1, hw), bicubic); // [row tap, n, c, hw]
         NDArray v = interpolate(rowValues, dy, bicubic);
@@ -332,9 +364,9 @@ final class PilOps {
     }
 
     /**
-     * The inverse matrix {@code Image.rotate(degrees)} passes to the affine transform (no expand, centre
-     * (W / 2, H / 2)): the angle taken modulo 360 as Python does, {@code -radians}, cosine and sine rounded
-     * to 15 decimals.
+     * The inverse matrix {@code Image.rotate(degrees)} passes to the affine transform (no expand,
+     * centre (W / 2, H / 2)): the angle taken modulo 360 as Python does, {@code -radians}, cosine
+     * and sine rounded to 15 decimals.
      */
     static double[] rotateMatrix(double degrees, int width, int height) {
         double angle = degrees % 360.0;
@@ -352,17 +384,24 @@ final class PilOps {
         return new double[] {cos, sin, m2 + cx, negSin, cos, m5 + cy};
     }
 
-    /** Python's {@code round(v, 15)}: the exact binary value rounded half to even at 15 decimals. */
+    /**
+     * Python's {@code round(v, 15)}: the exact binary value rounded half to even at 15 decimals.
+     */
     static double round15(double v) {
-        return Double.parseDouble(new BigDecimal(v).setScale(15, RoundingMode.HALF_EVEN).toPlainString());
+        return Double.parseDouble(
+                new BigDecimal(v).setScale(15, RoundingMode.HALF_EVEN).toPlainString());
     }
 
-    /** Applies one 256-entry table per (image, channel), {@code lut[(i C + c) 256 + v]}, with one gather. */
+    /**
+     * Applies one 256-entry table per (image, channel), {@code lut[(i C + c) 256 + v]}, with one
+     * gather.
+     */
     static NDArray lookUp(NDArray levels, int[] lut) {
         Shape s = levels.getShape();
         int rows = Math.toIntExact(s.get(0) * s.get(1));
         NDManager m = levels.getManager();
-        NDArray base = m.arange(0, rows, 1, DataType.INT64).mul(256L).reshape(s.get(0), s.get(1), 1, 1);
+        NDArray base =
+                m.arange(0, rows, 1, DataType.INT64).mul(256L).reshape(s.get(0), s.get(1), 1, 1);
         NDArray index = levels.toType(DataType.INT64, false).add(base);
         return m.create(toFloat(lut)).toType(levels.getDataType(), false).take(index);
     }

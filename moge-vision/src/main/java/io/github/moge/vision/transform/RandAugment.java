@@ -16,29 +16,32 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * timm's RandAugment ({@code timm.data.auto_augment.rand_augment_transform}) on batches, with PIL's 8-bit
- * semantics for every op. The reference's policy is {@code rand-m9-mstd0.5-inc1}: per image, {@link
- * Policy#getNumLayers() n} = 2 ops drawn uniformly with replacement from the 15 of {@link
- * Policy#ops()}, each applied with probability {@link Policy#getProbability() p} = 0.5 at a magnitude
- * drawn per application from N(9, 0.5^2) and clipped to [0, 10], turned into the op's argument by its
- * level function (with a random sign for the signed ones, see {@link Op}).
+ * timm's RandAugment ({@code timm.data.auto_augment.rand_augment_transform}) on batches, with PIL's
+ * 8-bit semantics for every op. The reference's policy is {@code rand-m9-mstd0.5-inc1}: per image,
+ * {@link Policy#getNumLayers() n} = 2 ops drawn uniformly with replacement from the 15 of {@link
+ * Policy#ops()}, each applied with probability {@link Policy#getProbability() p} = 0.5 at a
+ * magnitude drawn per application from N(9, 0.5^2) and clipped to [0, 10], turned into the op's
+ * argument by its level function (with a random sign for the signed ones, see {@link Op}).
  *
- * <p>Images come as {@code [B, C, H, W]} in [0, 1] (C = 1 or 3) and are first quantised to 8-bit levels
- * {@code round(255 x)}, since timm's ops act on uint8 PIL images; the result is {@code levels / 255}, on the
- * batch's device. All draws come from one seeded host generator ({@link #reseed(long)} restarts it). The
- * ops are vectorised: for each layer the images are grouped by their drawn op (the geometric ops share one
- * group per resampling filter, each image with its own affine matrix), each group is transformed with one
- * set of NDArray operations, and the batch is put back in order with one gather. Equalize alone counts its histograms on the host (see {@link PilOps#equalize}).
+ * <p>Images come as {@code [B, C, H, W]} in [0, 1] (C = 1 or 3) and are first quantised to 8-bit
+ * levels {@code round(255 x)}, since timm's ops act on uint8 PIL images; the result is {@code
+ * levels / 255}, on the batch's device. All draws come from one seeded host generator ({@link
+ * #reseed(long)} restarts it). The ops are vectorised: for each layer the images are grouped by
+ * their drawn op (the geometric ops share one group per resampling filter, each image with its own
+ * affine matrix), each group is transformed with one set of NDArray operations, and the batch is
+ * put back in order with one gather. Equalize alone counts its histograms on the host (see {@link
+ * PilOps#equalize}).
  *
- * <p>Where timm uses it: {@code transforms_imagenet_train} applies RandAugment after the random-resized
- * crop (or the random crop with padding of small images) and the flip, before colour jitter, ToTensor,
- * normalisation and random erasing. timm then leaves colour jitter out unless forced: with RandAugment on,
- * its {@code color_jitter} argument has no effect.
+ * <p>Where timm uses it: {@code transforms_imagenet_train} applies RandAugment after the
+ * random-resized crop (or the random crop with padding of small images) and the flip, before colour
+ * jitter, ToTensor, normalisation and random erasing. timm then leaves colour jitter out unless
+ * forced: with RandAugment on, its {@code color_jitter} argument has no effect.
  *
- * <p>Parameters timm takes from {@code hparams}: the fill colour of the geometric ops ({@code img_mean},
- * {@code round(255 mean)} of the normalisation mean in {@code create_transform}, 128 when none is given),
- * the resampling filter ({@code interpolation}: a fixed one, or bilinear or bicubic at random per op call
- * when the training interpolation is {@code random}, timm's train.py default) and translate_pct 0.45.
+ * <p>Parameters timm takes from {@code hparams}: the fill colour of the geometric ops ({@code
+ * img_mean}, {@code round(255 mean)} of the normalisation mean in {@code create_transform}, 128
+ * when none is given), the resampling filter ({@code interpolation}: a fixed one, or bilinear or
+ * bicubic at random per op call when the training interpolation is {@code random}, timm's train.py
+ * default) and translate_pct 0.45.
  */
 public final class RandAugment implements Reseedable {
 
@@ -57,7 +60,9 @@ public final class RandAugment implements Reseedable {
         RANDOM
     }
 
-    /** The ops with timm's names and level functions (m = the sampled magnitude, level = m / 10). */
+    /**
+     * The ops with timm's names and level functions (m = the sampled magnitude, level = m / 10).
+     */
     public enum Op {
         /** {@code ImageOps.autocontrast}; no argument. */
         AUTO_CONTRAST("AutoContrast", false),
@@ -135,7 +140,10 @@ public final class RandAugment implements Reseedable {
          * @return true for Rotate, shears and translations
          */
         public boolean isGeometric() {
-            return this == ROTATE || this == SHEAR_X || this == SHEAR_Y || this == TRANSLATE_X_REL
+            return this == ROTATE
+                    || this == SHEAR_X
+                    || this == SHEAR_Y
+                    || this == TRANSLATE_X_REL
                     || this == TRANSLATE_Y_REL;
         }
 
@@ -144,7 +152,8 @@ public final class RandAugment implements Reseedable {
          *
          * @param magnitude the sampled, clipped magnitude
          * @param negate the sign draw (used by signed ops only)
-         * @return degrees, bits, threshold, addend, enhancement factor, shear factor or translation fraction
+         * @return degrees, bits, threshold, addend, enhancement factor, shear factor or translation
+         *     fraction
          */
         public double argument(double magnitude, boolean negate) {
             double level = magnitude / LEVEL_DENOM;
@@ -185,11 +194,12 @@ public final class RandAugment implements Reseedable {
     }
 
     /**
-     * A RandAugment configuration as timm's spec string gives it: {@code rand} followed by dash-separated
-     * sections {@code m<int>} (magnitude, default 10), {@code n<int>} (ops per image, 2), {@code p<float>}
-     * (probability of each op, 0.5), {@code mstd<float>} (magnitude noise std, 0; above 100 the magnitude is
-     * uniform in [0, m]), {@code mmax<int>} (upper clip of the magnitude, 10) and {@code inc<0|1>} (the
-     * increasing-severity op set). Unknown sections are refused.
+     * A RandAugment configuration as timm's spec string gives it: {@code rand} followed by
+     * dash-separated sections {@code m<int>} (magnitude, default 10), {@code n<int>} (ops per
+     * image, 2), {@code p<float>} (probability of each op, 0.5), {@code mstd<float>} (magnitude
+     * noise std, 0; above 100 the magnitude is uniform in [0, m]), {@code mmax<int>} (upper clip of
+     * the magnitude, 10) and {@code inc<0|1>} (the increasing-severity op set). Unknown sections
+     * are refused.
      */
     public static final class Policy {
 
@@ -205,7 +215,12 @@ public final class RandAugment implements Reseedable {
         private final int magnitudeMax;
         private final boolean increasing;
 
-        private Policy(int magnitude, int numLayers, double probability, double magnitudeStd, int magnitudeMax,
+        private Policy(
+                int magnitude,
+                int numLayers,
+                double probability,
+                double magnitudeStd,
+                int magnitudeMax,
                 boolean increasing) {
             this.magnitude = magnitude;
             this.numLayers = numLayers;
@@ -218,9 +233,9 @@ public final class RandAugment implements Reseedable {
         /**
          * Parses a timm RandAugment spec such as {@code rand-m9-mstd0.5-inc1}.
          *
-         * <p>timm also reads {@code inc0} as increasing ({@code bool("0")} is true in Python) and skips
-         * sections without a digit; here {@code inc0} selects the plain set and such sections are errors.
-         * timm's {@code t} (weighted op sets) and {@code w} sections are not supported.
+         * <p>timm also reads {@code inc0} as increasing ({@code bool("0")} is true in Python) and
+         * skips sections without a digit; here {@code inc0} selects the plain set and such sections
+         * are errors. timm's {@code t} (weighted op sets) and {@code w} sections are not supported.
          *
          * @param spec the spec
          * @return the policy
@@ -228,25 +243,36 @@ public final class RandAugment implements Reseedable {
          */
         public static Policy parse(String spec) {
             if (spec == null || spec.isBlank()) {
-                throw new IllegalArgumentException("empty RandAugment spec (expected e.g. " + REFERENCE + ")");
+                throw new IllegalArgumentException(
+                        "empty RandAugment spec (expected e.g. " + REFERENCE + ")");
             }
             String[] parts = spec.trim().split("-");
             if (!parts[0].equals("rand")) {
-                throw new IllegalArgumentException("a RandAugment spec starts with 'rand', got '" + spec
-                        + "' (e.g. " + REFERENCE + ")");
+                throw new IllegalArgumentException(
+                        "a RandAugment spec starts with 'rand', got '"
+                                + spec
+                                + "' (e.g. "
+                                + REFERENCE
+                                + ")");
             }
             Map<String, String> values = new LinkedHashMap<>();
             for (int i = 1; i < parts.length; i++) {
                 Matcher mt = SECTION.matcher(parts[i]);
-                if (!mt.matches() || !List.of("m", "n", "p", "mstd", "mmax", "inc").contains(mt.group(1))) {
-                    throw new IllegalArgumentException("unknown RandAugment spec section '" + parts[i] + "' in '"
-                            + spec + "': the sections are m<int> (magnitude), n<int> (ops per image), p<float>"
-                            + " (probability), mstd<float> (magnitude std), mmax<int> (magnitude clip),"
-                            + " inc<0|1> (increasing ops)");
+                if (!mt.matches()
+                        || !List.of("m", "n", "p", "mstd", "mmax", "inc").contains(mt.group(1))) {
+                    throw new IllegalArgumentException(
+                            "unknown RandAugment spec section '"
+                                    + parts[i]
+                                    + "' in '"
+                                    + spec
+                                    + "': the sections are m<int> (magnitude), n<int> (ops per"
+                                    + " image), p<float> (probability), mstd<float> (magnitude"
+                                    + " std), mmax<int> (magnitude clip), inc<0|1> (increasing"
+                                    + " ops)");
                 }
                 if (values.put(mt.group(1), mt.group(2)) != null) {
-                    throw new IllegalArgumentException("RandAugment spec '" + spec + "' sets "
-                            + mt.group(1) + " twice");
+                    throw new IllegalArgumentException(
+                            "RandAugment spec '" + spec + "' sets " + mt.group(1) + " twice");
                 }
             }
             try {
@@ -257,12 +283,13 @@ public final class RandAugment implements Reseedable {
                 int mmax = Integer.parseInt(values.getOrDefault("mmax", "10"));
                 int inc = Integer.parseInt(values.getOrDefault("inc", "0"));
                 if (inc != 0 && inc != 1) {
-                    throw new IllegalArgumentException("inc must be 0 or 1 in RandAugment spec '" + spec + "'");
+                    throw new IllegalArgumentException(
+                            "inc must be 0 or 1 in RandAugment spec '" + spec + "'");
                 }
                 return of(m, n, p, std > 100 ? Double.POSITIVE_INFINITY : std, mmax, inc == 1);
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("bad number in RandAugment spec '" + spec + "': "
-                        + e.getMessage(), e);
+                throw new IllegalArgumentException(
+                        "bad number in RandAugment spec '" + spec + "': " + e.getMessage(), e);
             }
         }
 
@@ -277,31 +304,73 @@ public final class RandAugment implements Reseedable {
          * @param increasing the increasing-severity op set
          * @return the policy
          */
-        public static Policy of(int magnitude, int numLayers, double probability, double magnitudeStd,
-                int magnitudeMax, boolean increasing) {
-            if (magnitude < 0 || numLayers < 0 || !(probability >= 0 && probability <= 1)
-                    || !(magnitudeStd >= 0) || magnitudeMax < 1) {
-                throw new IllegalArgumentException(String.format(Locale.ROOT, "invalid RandAugment policy:"
-                        + " m %d (>= 0), n %d (>= 0), p %s (in [0, 1]), mstd %s (>= 0), mmax %d (>= 1)",
-                        magnitude, numLayers, probability, magnitudeStd, magnitudeMax));
+        public static Policy of(
+                int magnitude,
+                int numLayers,
+                double probability,
+                double magnitudeStd,
+                int magnitudeMax,
+                boolean increasing) {
+            if (magnitude < 0
+                    || numLayers < 0
+                    || !(probability >= 0 && probability <= 1)
+                    || !(magnitudeStd >= 0)
+                    || magnitudeMax < 1) {
+                throw new IllegalArgumentException(
+                        String.format(
+                                Locale.ROOT,
+                                "invalid RandAugment policy: m %d (>= 0), n %d (>= 0), p %s (in [0,"
+                                        + " 1]), mstd %s (>= 0), mmax %d (>= 1)",
+                                magnitude,
+                                numLayers,
+                                probability,
+                                magnitudeStd,
+                                magnitudeMax));
             }
-            return new Policy(magnitude, numLayers, probability, magnitudeStd, magnitudeMax, increasing);
+            return new Policy(
+                    magnitude, numLayers, probability, magnitudeStd, magnitudeMax, increasing);
         }
 
         /**
-         * Returns the op set in timm's order ({@code _RAND_INCREASING_TRANSFORMS} or {@code _RAND_TRANSFORMS}).
+         * Returns the op set in timm's order ({@code _RAND_INCREASING_TRANSFORMS} or {@code
+         * _RAND_TRANSFORMS}).
          *
          * @return 15 ops
          */
         public List<Op> ops() {
             return increasing
-                    ? List.of(Op.AUTO_CONTRAST, Op.EQUALIZE, Op.INVERT, Op.ROTATE, Op.POSTERIZE_INCREASING,
-                            Op.SOLARIZE_INCREASING, Op.SOLARIZE_ADD, Op.COLOR_INCREASING, Op.CONTRAST_INCREASING,
-                            Op.BRIGHTNESS_INCREASING, Op.SHARPNESS_INCREASING, Op.SHEAR_X, Op.SHEAR_Y,
-                            Op.TRANSLATE_X_REL, Op.TRANSLATE_Y_REL)
-                    : List.of(Op.AUTO_CONTRAST, Op.EQUALIZE, Op.INVERT, Op.ROTATE, Op.POSTERIZE, Op.SOLARIZE,
-                            Op.SOLARIZE_ADD, Op.COLOR, Op.CONTRAST, Op.BRIGHTNESS, Op.SHARPNESS, Op.SHEAR_X,
-                            Op.SHEAR_Y, Op.TRANSLATE_X_REL, Op.TRANSLATE_Y_REL);
+                    ? List.of(
+                            Op.AUTO_CONTRAST,
+                            Op.EQUALIZE,
+                            Op.INVERT,
+                            Op.ROTATE,
+                            Op.POSTERIZE_INCREASING,
+                            Op.SOLARIZE_INCREASING,
+                            Op.SOLARIZE_ADD,
+                            Op.COLOR_INCREASING,
+                            Op.CONTRAST_INCREASING,
+                            Op.BRIGHTNESS_INCREASING,
+                            Op.SHARPNESS_INCREASING,
+                            Op.SHEAR_X,
+                            Op.SHEAR_Y,
+                            Op.TRANSLATE_X_REL,
+                            Op.TRANSLATE_Y_REL)
+                    : List.of(
+                            Op.AUTO_CONTRAST,
+                            Op.EQUALIZE,
+                            Op.INVERT,
+                            Op.ROTATE,
+                            Op.POSTERIZE,
+                            Op.SOLARIZE,
+                            Op.SOLARIZE_ADD,
+                            Op.COLOR,
+                            Op.CONTRAST,
+                            Op.BRIGHTNESS,
+                            Op.SHARPNESS,
+                            Op.SHEAR_X,
+                            Op.SHEAR_Y,
+                            Op.TRANSLATE_X_REL,
+                            Op.TRANSLATE_Y_REL);
         }
 
         /**
@@ -358,12 +427,25 @@ public final class RandAugment implements Reseedable {
             return increasing;
         }
 
-        /** Returns the spec, every section written out, e.g. {@code rand-m9-n2-p0.5-mstd0.5-mmax10-inc1}. */
+        /**
+         * Returns the spec, every section written out, e.g. {@code
+         * rand-m9-n2-p0.5-mstd0.5-mmax10-inc1}.
+         */
         @Override
         public String toString() {
             String std = Double.isInfinite(magnitudeStd) ? "101" : trim(magnitudeStd);
-            return "rand-m" + magnitude + "-n" + numLayers + "-p" + trim(probability) + "-mstd" + std
-                    + "-mmax" + magnitudeMax + "-inc" + (increasing ? 1 : 0);
+            return "rand-m"
+                    + magnitude
+                    + "-n"
+                    + numLayers
+                    + "-p"
+                    + trim(probability)
+                    + "-mstd"
+                    + std
+                    + "-mmax"
+                    + magnitudeMax
+                    + "-inc"
+                    + (increasing ? 1 : 0);
         }
 
         private static String trim(double v) {
@@ -383,7 +465,10 @@ public final class RandAugment implements Reseedable {
         }
     }
 
-    /** The draws of one batch: per layer and image the op (null when skipped), its argument and filter. */
+    /**
+     * The draws of one batch: per layer and image the op (null when skipped), its argument and
+     * filter.
+     */
     static final class Plan {
         final Op[][] ops;
         final double[][] arguments;
@@ -412,11 +497,13 @@ public final class RandAugment implements Reseedable {
      */
     public RandAugment(Policy policy, Interpolation interpolation, int[] fill, long seed) {
         if (policy == null || interpolation == null || fill == null || fill.length == 0) {
-            throw new IllegalArgumentException("RandAugment needs a policy, an interpolation and a fill");
+            throw new IllegalArgumentException(
+                    "RandAugment needs a policy, an interpolation and a fill");
         }
         for (int f : fill) {
             if (f < 0 || f > 255) {
-                throw new IllegalArgumentException("fill levels must be in 0..255, got " + Arrays.toString(fill));
+                throw new IllegalArgumentException(
+                        "fill levels must be in 0..255, got " + Arrays.toString(fill));
             }
         }
         this.policy = policy;
@@ -505,7 +592,14 @@ public final class RandAugment implements Reseedable {
             images.tempAttach(scope);
             NDArray x = images.mul(255f).round().clip(0f, 255f);
             for (int l = 0; l < plan.ops.length; l++) {
-                x = applyLayer(x, plan.ops[l], plan.arguments[l], plan.bicubic[l], fillLevels, batch);
+                x =
+                        applyLayer(
+                                x,
+                                plan.ops[l],
+                                plan.arguments[l],
+                                plan.bicubic[l],
+                                fillLevels,
+                                batch);
             }
             NDArray result = x.div(255f).toType(images.getDataType(), false);
             result.attach(parent);
@@ -513,7 +607,12 @@ public final class RandAugment implements Reseedable {
         }
     }
 
-    private NDArray applyLayer(NDArray x, Op[] layerOps, double[] args, boolean[] bicubic, float[] fillLevels,
+    private NDArray applyLayer(
+            NDArray x,
+            Op[] layerOps,
+            double[] args,
+            boolean[] bicubic,
+            float[] fillLevels,
             int batch) {
         // Group the images by (op, filter); untouched images form their own group.
         Map<String, List<Integer>> groups = new LinkedHashMap<>();
@@ -524,7 +623,8 @@ public final class RandAugment implements Reseedable {
             } else {
                 // The geometric ops share one resampler, so they form one group per filter.
                 String key = layerOps[i].isGeometric() ? "affine" : layerOps[i].name();
-                groups.computeIfAbsent(key + (bicubic[i] ? "/bicubic" : ""), k -> new ArrayList<>()).add(i);
+                groups.computeIfAbsent(key + (bicubic[i] ? "/bicubic" : ""), k -> new ArrayList<>())
+                        .add(i);
             }
         }
         if (groups.isEmpty()) {
@@ -547,8 +647,10 @@ public final class RandAugment implements Reseedable {
             }
             at = take(g, order, at);
             NDArray sub = select(x, g);
-            parts.add(o[0].isGeometric() ? applyGeometric(sub, o, a, bicubic[first], fillLevels)
-                    : applyOp(sub, o[0], a, bicubic[first], fillLevels));
+            parts.add(
+                    o[0].isGeometric()
+                            ? applyGeometric(sub, o, a, bicubic[first], fillLevels)
+                            : applyOp(sub, o[0], a, bicubic[first], fillLevels));
         }
         long[] inverse = new long[batch];
         for (int j = 0; j < batch; j++) {
@@ -629,7 +731,8 @@ public final class RandAugment implements Reseedable {
      * @param fill the fill level per channel
      * @return the transformed levels
      */
-    static NDArray applyGeometric(NDArray levels, Op[] ops, double[] args, boolean bicubic, float[] fill) {
+    static NDArray applyGeometric(
+            NDArray levels, Op[] ops, double[] args, boolean bicubic, float[] fill) {
         int n = Math.toIntExact(levels.getShape().get(0));
         int h = Math.toIntExact(levels.getShape().get(2));
         int w = Math.toIntExact(levels.getShape().get(3));
@@ -662,8 +765,12 @@ public final class RandAugment implements Reseedable {
 
     private float[] fillFor(int channels) {
         if (fill.length != 1 && fill.length != channels) {
-            throw new IllegalArgumentException("RandAugment fill " + Arrays.toString(fill) + " has neither 1 nor "
-                    + channels + " values");
+            throw new IllegalArgumentException(
+                    "RandAugment fill "
+                            + Arrays.toString(fill)
+                            + " has neither 1 nor "
+                            + channels
+                            + " values");
         }
         float[] f = new float[channels];
         for (int c = 0; c < channels; c++) {
@@ -673,8 +780,9 @@ public final class RandAugment implements Reseedable {
     }
 
     /**
-     * timm's fill from a normalisation mean ({@code create_transform}'s {@code img_mean}): {@code min(255,
-     * round(255 mean_c))} with Python's half-to-even rounding; 128 per channel without a mean.
+     * timm's fill from a normalisation mean ({@code create_transform}'s {@code img_mean}): {@code
+     * min(255, round(255 mean_c))} with Python's half-to-even rounding; 128 per channel without a
+     * mean.
      *
      * @param mean the channel means in [0, 1], or null
      * @return the fill levels
@@ -709,7 +817,12 @@ public final class RandAugment implements Reseedable {
     /** {@inheritDoc} */
     @Override
     public String toString() {
-        return "RandAugment(" + policy + ", " + interpolation.name().toLowerCase(Locale.ROOT) + ", fill "
-                + Arrays.toString(fill) + ")";
+        return "RandAugment("
+                + policy
+                + ", "
+                + interpolation.name().toLowerCase(Locale.ROOT)
+                + ", fill "
+                + Arrays.toString(fill)
+                + ")";
     }
 }
