@@ -8,8 +8,8 @@ import ai.djl.ndarray.NDList;
  * device, in this order (each step optional):
  *
  * <pre>
- *   train: pad to size -> random crop with padding -> horizontal flip -> colour jitter
- *          -> normalise -> random erasing -> mixup/CutMix (soft targets)
+ *   train: pad to size -> random crop with padding -> horizontal flip -> RandAugment
+ *          -> colour jitter -> normalise -> random erasing -> mixup/CutMix (soft targets)
  *   eval:  pad to size -> normalise
  * </pre>
  *
@@ -18,12 +18,18 @@ import ai.djl.ndarray.NDList;
  * augmentation does not depend on the batches before it (what an exactly resumable training loop
  * needs). Without mixup/CutMix the labels stay class indices {@code [B]} (label smoothing is then
  * the loss's job); with them they become soft targets {@code [B, K]}.
+ *
+ * <p>RandAugment ({@link RandAugment}) sits where timm's {@code transforms_imagenet_train} puts it:
+ * after the crop and flip, before colour jitter, ToTensor, normalisation and random erasing. timm
+ * itself drops colour jitter when RandAugment is on (unless forced); this pipeline applies whatever
+ * its builder enables.
  */
 public final class AugmentationPipeline {
 
     private final PadToSize pad;
     private final RandomCropWithPadding crop;
     private final RandomHorizontalFlip flip;
+    private final RandAugment randAugment;
     private final ColorJitter jitter;
     private final Normalize normalize;
     private final RandomErasing erasing;
@@ -34,6 +40,12 @@ public final class AugmentationPipeline {
         this.pad = b.padTo > 0 ? new PadToSize(b.padTo) : null;
         this.crop = b.cropPadding > 0 ? new RandomCropWithPadding(b.cropPadding, seed + 1) : null;
         this.flip = b.flip > 0 ? new RandomHorizontalFlip(b.flip, seed + 2) : null;
+        int[] fill =
+                b.randAugmentFill != null ? b.randAugmentFill : RandAugment.fillFromMean(b.mean);
+        this.randAugment =
+                b.randAugment != null
+                        ? new RandAugment(b.randAugment, b.randAugmentInterpolation, fill, seed + 6)
+                        : null;
         this.jitter = b.jitter > 0 ? new ColorJitter(b.jitter, b.jitter, b.jitter, seed + 3) : null;
         this.normalize = b.mean != null ? new Normalize(b.mean, b.std) : null;
         this.erasing =
@@ -80,6 +92,9 @@ public final class AugmentationPipeline {
         if (flip != null) {
             x = flip.apply(x);
         }
+        if (randAugment != null) {
+            x = randAugment.apply(x);
+        }
         if (jitter != null) {
             x = jitter.apply(x);
         }
@@ -111,6 +126,7 @@ public final class AugmentationPipeline {
         reseed(jitter, seed + 3);
         reseed(erasing, seed + 4);
         reseed(mix, seed + 5);
+        reseed(randAugment, seed + 6);
         return train(images, labels);
     }
 
@@ -150,6 +166,9 @@ public final class AugmentationPipeline {
         int cropPadding;
         float flip;
         float jitter;
+        RandAugment.Policy randAugment;
+        RandAugment.Interpolation randAugmentInterpolation = RandAugment.Interpolation.BICUBIC;
+        int[] randAugmentFill;
         float[] mean;
         float[] std;
         float erasing;
@@ -191,6 +210,60 @@ public final class AugmentationPipeline {
          */
         public Builder optFlip(float probability) {
             this.flip = probability;
+            return this;
+        }
+
+        /**
+         * RandAugment with a policy, applied after the flip and before colour jitter (timm's
+         * place); null disables.
+         *
+         * @param policy the policy, e.g. {@code RandAugment.Policy.parse("rand-m9-mstd0.5-inc1")}
+         * @return this builder
+         */
+        public Builder optRandAugment(RandAugment.Policy policy) {
+            this.randAugment = policy;
+            return this;
+        }
+
+        /**
+         * RandAugment from a timm spec string such as {@code rand-m9-mstd0.5-inc1} (the
+         * reference's); null, empty or {@code none} disables.
+         *
+         * @param spec the spec
+         * @return this builder
+         * @throws IllegalArgumentException for a malformed spec
+         */
+        public Builder optRandAugment(String spec) {
+            boolean off = spec == null || spec.isBlank() || spec.trim().equalsIgnoreCase("none");
+            this.randAugment = off ? null : RandAugment.Policy.parse(spec);
+            return this;
+        }
+
+        /**
+         * The resampling filter of RandAugment's geometric ops (default bicubic, what configs
+         * passing {@code interpolation='bicubic'} to timm get; timm's train.py default is {@code
+         * RANDOM}).
+         *
+         * @param interpolation the filter
+         * @return this builder
+         */
+        public Builder optRandAugmentInterpolation(RandAugment.Interpolation interpolation) {
+            if (interpolation == null) {
+                throw new IllegalArgumentException("interpolation must not be null");
+            }
+            this.randAugmentInterpolation = interpolation;
+            return this;
+        }
+
+        /**
+         * The fill levels 0..255 of RandAugment's geometric ops, one or one per channel (default
+         * timm's: {@code round(255 mean)} of the {@link #optNormalize} means, else 128).
+         *
+         * @param fill the levels
+         * @return this builder
+         */
+        public Builder optRandAugmentFill(int... fill) {
+            this.randAugmentFill = fill == null ? null : fill.clone();
             return this;
         }
 
