@@ -153,6 +153,14 @@ public final class TrainVisionCommand implements Callable<Integer> {
             description = "Colour jitter strength (default: the recipe's).")
     Float colorJitter;
 
+    @Option(
+            names = "--auto-augment",
+            paramLabel = "POLICY",
+            description =
+                    "RandAugment policy as timm spells it, e.g. rand-m9-mstd0.5-inc1, or none"
+                            + " (default: the recipe's).")
+    String autoAugment;
+
     @Option(names = "--flip", description = "Horizontal flip probability (default: the recipe's).")
     Float flip;
 
@@ -271,6 +279,13 @@ public final class TrainVisionCommand implements Callable<Integer> {
         if (s.data() != null) {
             validator.requireDataPath("--data", s.data());
         }
+        if (s.autoAugment() != null) {
+            try {
+                AugmentationPipeline.builder().optRandAugment(s.autoAugment());
+            } catch (IllegalArgumentException e) {
+                validator.check(false, "--auto-augment: " + e.getMessage());
+            }
+        }
         validator.validate();
 
         String ds =
@@ -323,6 +338,8 @@ public final class TrainVisionCommand implements Callable<Integer> {
                         .optFlip(s.flip() != null ? s.flip() : recipe.getFlip())
                         .optColorJitter(
                                 s.colorJitter() != null ? s.colorJitter() : recipe.getColorJitter())
+                        .optRandAugment(
+                                s.autoAugment() != null ? s.autoAugment() : recipe.getAutoAugment())
                         .optNormalize(recipe.getMean(), recipe.getStd())
                         .optRandomErasing(
                                 s.randomErasing() != null
@@ -425,6 +442,7 @@ public final class TrainVisionCommand implements Callable<Integer> {
                 labelSmoothing,
                 randomErasing,
                 colorJitter,
+                autoAugment,
                 flip,
                 cropPadding,
                 trainLimit,

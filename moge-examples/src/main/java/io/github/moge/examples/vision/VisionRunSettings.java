@@ -29,6 +29,7 @@ import java.nio.file.Path;
  * @param labelSmoothing {@code --label-smoothing}
  * @param randomErasing {@code --random-erasing}
  * @param colorJitter {@code --color-jitter}
+ * @param autoAugment {@code --auto-augment}
  * @param flip {@code --flip}
  * @param cropPadding {@code --crop-padding}
  * @param trainLimit {@code --train-limit}
@@ -55,6 +56,7 @@ record VisionRunSettings(
         Float labelSmoothing,
         Float randomErasing,
         Float colorJitter,
+        String autoAugment,
         Float flip,
         Integer cropPadding,
         long trainLimit,

@@ -204,6 +204,7 @@ class CommandSettingsTest {
                         "--label-smoothing",
                         "--random-erasing",
                         "--color-jitter",
+                        "--auto-augment",
                         "--flip",
                         "--crop-padding",
                         "--train-limit",

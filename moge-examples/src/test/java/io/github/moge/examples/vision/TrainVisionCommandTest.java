@@ -86,7 +86,8 @@ class TrainVisionCommandTest {
                 cifar.contains("recipe cifar100")
                         && cifar.contains("mixup 0.25")
                         && cifar.contains("colour jitter 0.12")
-                        && cifar.contains("warm-up epochs 10.0"),
+                        && cifar.contains("warm-up epochs 10.0")
+                        && cifar.contains("auto-augment rand-m9-mstd0.5-inc1"),
                 cifar);
         String imagenet =
                 run(
@@ -100,7 +101,8 @@ class TrainVisionCommandTest {
                 imagenet.contains("mixup 0.8")
                         && imagenet.contains("cutmix 1.0")
                         && imagenet.contains("batch 1024")
-                        && imagenet.contains("clip grad norm 5.0"),
+                        && imagenet.contains("clip grad norm 5.0")
+                        && imagenet.contains("auto-augment none"),
                 imagenet);
         assertFalse(dir.resolve("r").toFile().exists(), "printing the recipe writes nothing");
     }
@@ -279,6 +281,17 @@ class TrainVisionCommandTest {
                                 "topographic map of E=8 experts is 2 x 4, which cannot hold a 3 x 3"
                                         + " filter"),
                 err.toString());
+
+        err = new StringWriter();
+        run(
+                err,
+                "--preset",
+                "vit-moge-xs-fmnist",
+                "--auto-augment",
+                "rand-m9-zz3",
+                "--output",
+                dir.resolve("b").toString());
+        assertTrue(err.toString().contains("--auto-augment: "), err.toString());
 
         err = new StringWriter();
         run(err, "--epochs", "2");

@@ -2,6 +2,7 @@ package io.github.moge.vision.train;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,6 +33,9 @@ class VisionRecipeTest {
         assertEquals(8, tiny.getCropPadding());
         assertEquals(0.25f, tiny.getMixup());
         assertEquals(10f, tiny.getWarmupEpochs());
+        // AutoAugment as the reference: timm's RandAugment, on CIFAR-100 and Tiny-ImageNet only
+        assertEquals("rand-m9-mstd0.5-inc1", cifar.getAutoAugment());
+        assertEquals("rand-m9-mstd0.5-inc1", tiny.getAutoAugment());
     }
 
     @Test
@@ -56,6 +60,9 @@ class VisionRecipeTest {
                         + fmnist.getColorJitter()
                         + fmnist.getRandomErasing());
         assertTrue(fineTune.toString().contains("batch 256"), fineTune.toString());
+        assertNull(scratch.getAutoAugment());
+        assertNull(fineTune.getAutoAugment());
+        assertNull(fmnist.getAutoAugment());
         assertThrows(IllegalArgumentException.class, () -> VisionRecipe.of("mnist", false, 28));
     }
 }
