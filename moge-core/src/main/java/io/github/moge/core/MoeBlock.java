@@ -30,6 +30,9 @@ import io.github.moge.core.routing.RoutingResult;
  *
  * <p>The schedule position is the number of optimizer steps taken, pushed in by {@link
  * SigmaScheduleListener} (or {@link #setScheduleStep(int)} in a hand-written loop).
+ *
+ * <p>Its length is the DJL block (forward, initialisation, shapes) plus its {@link Builder}, one
+ * documented setter per option of the layer.
  */
 public final class MoeBlock extends AbstractBlock {
 

@@ -33,6 +33,10 @@ import io.github.moge.core.experts.StackedExperts;
  *
  * <p>All intermediate arrays are created on the manager and device of the inputs, so they are freed
  * with them.
+ *
+ * <p>Its length is the two dispatch modes (capacity with batch prioritized routing, and dropless
+ * with its padded and occupied-experts paths) kept together because they share the plan and the
+ * combine step.
  */
 public final class TokenDispatcher {
 

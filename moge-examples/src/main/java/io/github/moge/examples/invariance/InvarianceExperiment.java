@@ -56,6 +56,9 @@ import java.util.Map;
  * data order a function of (seed, epoch), test accuracy after every epoch, checkpoints, and {@code
  * --resume}. Every batch lives in its own {@link NDManager} that is closed after the step, so
  * native memory stays flat.
+ *
+ * <p>Its length is the paper's whole protocol (model, loss, data, training, test evaluation under
+ * every transform, report) in the order the paper states it.
  */
 public final class InvarianceExperiment {
 

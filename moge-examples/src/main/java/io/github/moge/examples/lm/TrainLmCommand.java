@@ -32,6 +32,9 @@ import picocli.CommandLine.Option;
  * WikiText-103/2 or the Brown corpus through the shared training loop ({@link LmTraining}) and
  * reports validation and test perplexity of the best-on-validation parameters. {@code --resume DIR}
  * continues an interrupted run exactly, with the settings saved in its {@code config.json}.
+ *
+ * <p>Its length is mostly the command's 25 documented picocli options; resolving and running them
+ * is short.
  */
 @Command(
         name = "train-lm",

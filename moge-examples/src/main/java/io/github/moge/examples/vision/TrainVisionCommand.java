@@ -41,6 +41,9 @@ import picocli.CommandLine.Spec;
  * augmentations, AdamW with warm-up + cosine decay and optional gradient clipping; prints progress
  * lines and trains through the shared {@code TrainingRun} (checkpoints, exact {@code --resume},
  * divergence guard), and ends with the test Acc@1 / Acc@5.
+ *
+ * <p>Its length is mostly the command's 28 documented picocli options and their validation before
+ * compute.
  */
 @Command(
         name = "train-vision",

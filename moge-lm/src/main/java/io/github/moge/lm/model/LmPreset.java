@@ -27,6 +27,8 @@ import java.util.Locale;
  * <p>{@link #newModel(int, int, Overrides)} builds the model of a run, with the sigma schedule over
  * its optimizer steps and the values a command may change ({@link Overrides}); without overrides it
  * is the preset as published.
+ *
+ * <p>Its length is the table of presets and their {@link Overrides}; the building logic is short.
  */
 public enum LmPreset {
     /** Dense baseline, small. */

@@ -48,6 +48,9 @@ import java.util.List;
  * RoutingOrder#TOPK_THEN_SOFTMAX}), dropless; a MoGE model adds the group-sparse regularizer on the
  * softmax over all E experts. The expert activation is GELU (the {@code StackedExperts} of
  * moge-core; the reference uses ReLU).
+ *
+ * <p>Its length is the model (embedding, layers, momentum state, head) plus its {@link Builder},
+ * one documented setter per option.
  */
 public final class MoeTransformerLm extends AbstractBlock {
 

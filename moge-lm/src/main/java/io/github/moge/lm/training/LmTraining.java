@@ -48,6 +48,9 @@ import java.util.function.LongSupplier;
  * <p>The run directory holds what {@link TrainingRun} writes ({@code config.json}, {@code
  * metrics.csv} per step, {@code epochs.csv} per epoch with {@code validation_perplexity}, {@code
  * checkpoints/}), the best parameters {@code lm-best-0000.params} and {@code summary.json}.
+ *
+ * <p>Its length is the LM run (data streams, loop wiring, best-on-validation selection, test
+ * evaluation) plus its {@link Summary} and {@link Builder}.
  */
 public final class LmTraining implements AutoCloseable {
 

@@ -40,6 +40,9 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  * headers with a wrong checksum; truncated headers and entries. Regular files are written to a
  * temporary name and moved into place when complete, so an interrupted extraction never leaves a
  * truncated file under the final name; existing links at a destination are never followed.
+ *
+ * <p>Its length is the safety policy (names, entry types, sizes, checksums, truncation), each case
+ * with its own error message, kept in one place so the policy reads as a whole.
  */
 public final class SafeTarExtractor {
 

@@ -46,6 +46,9 @@ import java.util.Map;
  * <p>The lambda of a preset is the raw per-layer weight of L_gs as the paper states it; the loss
  * weight is {@link #effectiveLambda()} = 0.01 * lambda because the vision reference scales the sum
  * of the layers' auxiliary terms by 0.01.
+ *
+ * <p>Its length is the table of every published and project preset with their {@link Overrides};
+ * building from a row is short.
  */
 public final class VisionPreset {
 

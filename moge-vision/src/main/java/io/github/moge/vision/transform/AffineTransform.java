@@ -59,6 +59,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * and cached; each call then uploads it to the input's device and applies it to all images and
  * channels at once with NDArray ops (one row gather on the flattened pixels, a multiply and a sum).
  * The result has the input's shape, data type and device.
+ *
+ * <p>Its length is the affine maths, the resampling plan for each interpolation and its {@link
+ * Builder}.
  */
 public final class AffineTransform implements Transform, FlatImageWarp {
 

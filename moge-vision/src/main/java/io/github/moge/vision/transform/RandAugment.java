@@ -42,6 +42,9 @@ import java.util.regex.Pattern;
  * when none is given), the resampling filter ({@code interpolation}: a fixed one, or bilinear or
  * bicubic at random per op call when the training interpolation is {@code random}, timm's train.py
  * default) and translate_pct 0.45.
+ *
+ * <p>Its length is timm's op set (21 ops with their level functions), the policy parser and the
+ * batched plan, kept together as timm keeps them in one module.
  */
 public final class RandAugment implements Reseedable {
 

@@ -35,6 +35,9 @@ import java.util.List;
  * Input images [B, C, H, W] of the configured size; output {@code (logits [B, classes], terms...)}
  * in training and {@code (logits)} in evaluation. Drop path rates grow linearly from 0 over all
  * blocks.
+ *
+ * <p>Its length is the stage/block assembly for V1 and V2 plus its {@link Builder}, one documented
+ * setter per option.
  */
 public final class SwinTransformer extends AbstractBlock {
 
