@@ -1,5 +1,6 @@
 package io.github.moge.examples.invariance;
 
+import io.github.moge.core.SigmaSchedule;
 import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.examples.training.ConfigurationValidator;
 import io.github.moge.examples.training.PerInvocation;
@@ -109,13 +110,13 @@ public final class InvarianceCommand implements Callable<Integer> {
             names = "--sigma-max",
             paramLabel = "X",
             description = "Gaussian width sigma at step 0 (default: ${DEFAULT-VALUE}).")
-    float sigmaMax = 10f;
+    float sigmaMax = SigmaSchedule.VISION.max();
 
     @Option(
             names = "--sigma-min",
             paramLabel = "X",
             description = "Gaussian width sigma at the last step (default: ${DEFAULT-VALUE}).")
-    float sigmaMin = 1.5f;
+    float sigmaMin = SigmaSchedule.VISION.min();
 
     @Option(
             names = "--sigma-power",
@@ -123,7 +124,7 @@ public final class InvarianceCommand implements Callable<Integer> {
             description =
                     "Exponent p of the sigma decay max - (max - min) (t/T)^p, T = all optimizer"
                             + " steps of the run (default: ${DEFAULT-VALUE}).")
-    float sigmaPower = 0.3f;
+    float sigmaPower = SigmaSchedule.VISION.power();
 
     @Option(
             names = "--filter-size",

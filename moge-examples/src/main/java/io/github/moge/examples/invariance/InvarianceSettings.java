@@ -1,5 +1,6 @@
 package io.github.moge.examples.invariance;
 
+import io.github.moge.core.SigmaSchedule;
 import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.examples.training.CommandSettings;
 import io.github.moge.examples.training.PerInvocation;
@@ -37,9 +38,9 @@ public final class InvarianceSettings implements Cloneable {
     Path dataDir;
     int seed = 42;
     float lambda = 4e-3f;
-    float sigmaMax = 10f;
-    float sigmaMin = 1.5f;
-    float sigmaPower = 0.3f;
+    float sigmaMax = SigmaSchedule.VISION.max();
+    float sigmaMin = SigmaSchedule.VISION.min();
+    float sigmaPower = SigmaSchedule.VISION.power();
     int filterSize = 3;
     int batchSize = 200;
     float learningRate = 1e-3f;
