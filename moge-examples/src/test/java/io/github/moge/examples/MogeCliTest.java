@@ -161,12 +161,25 @@ class MogeCliTest {
 
     @Test
     void inputNormalisationIsCaseInsensitive() {
-        CommandLine.ParseResult parsed = cli().parseArgs("invariance", "--input-norm", "none");
+        CommandLine.ParseResult parsed = cli().parseArgs("invariance", "--input-norm", "PIXEL");
         InvarianceCommand command =
                 (InvarianceCommand) parsed.subcommand().commandSpec().userObject();
         assertTrue(
                 command.settings()
                         .describe()
-                        .contains("input " + InputNormalization.NONE.name().toLowerCase()));
+                        .contains("input " + InputNormalization.PIXEL.name().toLowerCase()));
+    }
+
+    @Test
+    void routerInputIsRawPixelsByDefaultAsThePaper() {
+        CommandLine.ParseResult parsed = cli().parseArgs("invariance");
+        InvarianceCommand command =
+                (InvarianceCommand) parsed.subcommand().commandSpec().userObject();
+        assertTrue(
+                command.settings()
+                        .describe()
+                        .contains("input " + InputNormalization.NONE.name().toLowerCase()),
+                command.settings().describe());
+        assertTrue(new InvarianceSettings().describe().contains("input none"));
     }
 }

@@ -163,9 +163,9 @@ public final class InvarianceCommand implements Callable<Integer> {
             paramLabel = "MODE",
             description =
                     "Image normalisation before the router: ${COMPLETION-CANDIDATES} (default:"
-                        + " ${DEFAULT-VALUE}; pixel subtracts the training mean image, which keeps"
-                        + " the dropless layer from routing most images to a few experts).")
-    InputNormalization inputNormalization = InputNormalization.PIXEL;
+                        + " ${DEFAULT-VALUE}, raw pixels as the paper; pixel subtracts the training"
+                        + " mean image, global standardises with one mean and std).")
+    InputNormalization inputNormalization = InputNormalization.NONE;
 
     @Option(
             names = "--transforms",

@@ -50,7 +50,7 @@ public final class InvarianceSettings implements Cloneable {
     int hiddenSize = 64;
     int evalBatchSize = 500;
     @PerInvocation boolean progress = true;
-    InputNormalization inputNormalization = InputNormalization.PIXEL;
+    InputNormalization inputNormalization = InputNormalization.NONE;
     TransformProtocol transforms = TransformProtocol.PAPER;
 
     /** Creates the default (short CPU) settings. */
