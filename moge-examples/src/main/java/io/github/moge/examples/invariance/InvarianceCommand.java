@@ -2,7 +2,9 @@ package io.github.moge.examples.invariance;
 
 import io.github.moge.core.SigmaSchedule;
 import io.github.moge.core.training.RunConfiguration;
+import io.github.moge.core.training.TrainingDivergedException;
 import io.github.moge.examples.training.ConfigurationValidator;
+import io.github.moge.examples.training.DivergenceReport;
 import io.github.moge.examples.training.PerInvocation;
 import io.github.moge.examples.training.TrainingRunOptions;
 import io.github.moge.examples.training.UsageException;
@@ -228,6 +230,15 @@ public final class InvarianceCommand implements Callable<Integer> {
         if (problem != null) {
             throw new UsageException(problem);
         }
+        ConfigurationValidator validator =
+                new ConfigurationValidator()
+                        .check(
+                                output == null || !output.toString().isEmpty(),
+                                "--output \"\" is empty: give a directory for the results")
+                        .requireGivenInRange(spec, "--clip-grad-norm", 0, Double.POSITIVE_INFINITY);
+        if (!validator.getProblems().isEmpty()) {
+            throw new UsageException(String.join("; ", validator.getProblems()));
+        }
         if (data != null) {
             if (!Files.isDirectory(data)) {
                 throw new UsageException("--data " + data + ": no such directory");
@@ -349,6 +360,8 @@ public final class InvarianceCommand implements Callable<Integer> {
                             .run(dir, runOptions.isResume());
         } catch (DataException e) {
             throw new UsageException(e.getMessage().replace('\n', ' '));
+        } catch (TrainingDivergedException e) {
+            return DivergenceReport.print(spec.commandLine().getErr(), "invariance", e, dir);
         }
         // originalArgs() of the subcommand's parse result holds the whole command line, subcommand
         // included

@@ -113,6 +113,7 @@ public final class InvarianceExperiment {
      * @throws IOException if the data cannot be read or a run directory cannot be used
      */
     public List<ModelResult> run(Path output, boolean resume) throws IOException {
+        requireBuildable();
         FashionMnistDataset train = load(Dataset.Usage.TRAIN);
         FashionMnistDataset test = load(Dataset.Usage.TEST);
         log.printf(
@@ -138,6 +139,7 @@ public final class InvarianceExperiment {
      * @throws IOException if the data cannot be read
      */
     public List<ModelResult> run() throws IOException {
+        requireBuildable();
         FashionMnistDataset train = load(Dataset.Usage.TRAIN);
         FashionMnistDataset test = load(Dataset.Usage.TEST);
         log.printf(
@@ -152,6 +154,20 @@ public final class InvarianceExperiment {
         results.add(trainAndEvaluate(false, train, test));
         results.add(trainAndEvaluate(true, train, test));
         return results;
+    }
+
+    /**
+     * Builds both models and losses (without parameters) before any data is read or any model
+     * trains, so that a setting only one of them uses (the MoGE regularizer's filter, sigma,
+     * lambda) is refused before the other one spends its training time.
+     *
+     * @throws IllegalArgumentException naming the setting that does not build
+     */
+    void requireBuildable() {
+        for (boolean moge : new boolean[] {false, true}) {
+            newModel(moge, 1);
+            newLoss(moge);
+        }
     }
 
     /**

@@ -1,10 +1,12 @@
 package io.github.moge.examples.invariance;
 
 import io.github.moge.core.SigmaSchedule;
+import io.github.moge.core.TopographicMap;
 import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.examples.training.CommandSettings;
 import io.github.moge.examples.training.PerInvocation;
 import java.nio.file.Path;
+import java.util.Locale;
 
 /**
  * The knobs of one invariance run (both models). Defaults are the short CPU run of {@code moge
@@ -318,7 +320,7 @@ public final class InvarianceSettings implements Cloneable {
             return "--lr must be finite and > 0, got " + learningRate;
         }
         if (!(weightDecay >= 0) || Float.isInfinite(weightDecay)) {
-            return "weight decay must be finite and >= 0, got " + weightDecay;
+            return "--weight-decay must be finite and >= 0, got " + weightDecay;
         }
         if (!Double.isNaN(warmupEpochs) && !(warmupEpochs >= 0 && warmupEpochs <= epochs)) {
             return "--warmup-epochs must be in [0, epochs = " + epochs + "], got " + warmupEpochs;
@@ -328,6 +330,19 @@ public final class InvarianceSettings implements Cloneable {
         }
         if (experts < 1 || hiddenSize < 1 || filterSize < 1 || evalBatchSize < 1) {
             return "experts, hidden size, filter size and evaluation batch must be >= 1";
+        }
+        TopographicMap map = TopographicMap.forExperts(experts);
+        int largest = Math.min(map.rows(), map.cols());
+        if (filterSize > largest) {
+            return String.format(
+                    Locale.ROOT,
+                    "--filter-size %d does not fit the %d x %d map of the %d experts: allowed"
+                            + " [1, %d]",
+                    filterSize,
+                    map.rows(),
+                    map.cols(),
+                    experts,
+                    largest);
         }
         return null;
     }

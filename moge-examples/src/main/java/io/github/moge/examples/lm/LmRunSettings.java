@@ -169,10 +169,10 @@ record LmRunSettings(
                 "--max-steps-per-epoch and --batches-per-epoch both given: the first restarts every"
                     + " epoch at the corpus start, the second continues the stream; choose one");
         v.check(dropout >= 0 && dropout < 1, "--dropout " + dropout + " must be in [0, 1)");
-        v.check(
-                learningRate > 0 && Float.isFinite(learningRate),
-                "--lr " + learningRate + " must be > 0");
-        v.check(lambda >= 0 && balance >= 0, "--lambda and --balance must be >= 0");
+        double inf = Double.POSITIVE_INFINITY;
+        v.requireInRange("--lr", learningRate, 0, true, inf)
+                .requireInRange("--lambda", lambda, 0, inf)
+                .requireInRange("--balance", balance, 0, inf);
         v.check(
                 width < 1 || width % preset.getHeads() == 0,
                 "--width "

@@ -4,6 +4,7 @@ import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.core.training.TrainingDivergedException;
 import io.github.moge.examples.training.ConfigurationException;
 import io.github.moge.examples.training.ConfigurationValidator;
+import io.github.moge.examples.training.DivergenceReport;
 import io.github.moge.examples.training.PerInvocation;
 import io.github.moge.examples.training.TrainingRunOptions;
 import io.github.moge.examples.training.UsageException;
@@ -14,7 +15,6 @@ import io.github.moge.lm.model.MoeTransformerLm;
 import io.github.moge.lm.training.LmTraining;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -220,6 +220,10 @@ public final class TrainLmCommand implements Callable<Integer> {
         ConfigurationValidator v = new ConfigurationValidator();
         runOptions.validate(v, output != null, output);
         v.check(maxMinutes >= 0, "--max-minutes " + maxMinutes + " must be >= 0 (0 = no limit)");
+        v.check(
+                output == null || !output.toString().isEmpty(),
+                "--output \"\" is empty: give a run directory, e.g. --output runs/lm");
+        v.requireGivenInRange(spec, "--clip-grad-norm", 0, Double.POSITIVE_INFINITY);
         LmRunSettings settings = runOptions.isResume() ? resumed(v) : fromFlags(v);
         if (settings != null) {
             settings.validate(v, runOptions.getResume());
@@ -264,6 +268,9 @@ public final class TrainLmCommand implements Callable<Integer> {
                         + preset
                         + " does not have: drop --lambda or choose an"
                         + " smoge preset");
+        v.check(
+                topK == null || chosen.getExperts() > 0,
+                "--top-k needs a sparse preset; " + preset + " is dense: drop --top-k");
         LmRunSettings.Builder s =
                 source.brown != null
                         ? LmRunSettings.defaults(chosen, LmRunSettings.Source.BROWN, source.brown)
@@ -383,20 +390,7 @@ public final class TrainLmCommand implements Callable<Integer> {
                     runOptions.isResume() ? training.resume(dir) : training.run(dir);
             report(out, s, summary, dir);
         } catch (TrainingDivergedException e) {
-            PrintWriter err = spec.commandLine().getErr();
-            err.println("train-lm: training stopped: " + e.getMessage());
-            err.println(
-                    "No update was applied for that step. "
-                            + (e.getLastCheckpoint() == null
-                                    ? "No checkpoint was written yet: start again (another --seed)"
-                                            + " or lower --lr."
-                                    : "Continue from the last checkpoint "
-                                            + e.getLastCheckpoint().getFileName()
-                                            + " with: moge train-lm --resume "
-                                            + dir
-                                            + " --skip-non-finite"));
-            err.flush();
-            return 1;
+            return DivergenceReport.print(spec.commandLine().getErr(), "train-lm", e, dir);
         }
         return 0;
     }

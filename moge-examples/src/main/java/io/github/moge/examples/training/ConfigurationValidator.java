@@ -9,6 +9,8 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.TreeSet;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParseResult;
 
 /**
  * Checks a command's settings before any compute and reports every problem at once, one line each
@@ -211,6 +213,97 @@ public final class ConfigurationValidator {
         } catch (IOException | SecurityException e) {
             return false;
         }
+    }
+
+    /**
+     * Requires a number to be finite and within {@code [min, max]} (either bound may be infinite:
+     * no bound). A null value (the option not given) passes.
+     *
+     * @param option the option, e.g. "--mixup"
+     * @param value the given value, or null
+     * @param min the smallest allowed value
+     * @param max the largest allowed value
+     * @return this validator
+     */
+    public ConfigurationValidator requireInRange(
+            String option, Number value, double min, double max) {
+        return requireInRange(option, value, min, false, max);
+    }
+
+    /**
+     * Requires a number to be finite and within {@code [min, max]}, or {@code (min, max]} when
+     * {@code minExclusive}. A null value (the option not given) passes.
+     *
+     * @param option the option, e.g. "--lr"
+     * @param value the given value, or null
+     * @param min the lower bound
+     * @param minExclusive whether the lower bound itself is refused
+     * @param max the largest allowed value ({@code Double.POSITIVE_INFINITY}: no bound)
+     * @return this validator
+     */
+    public ConfigurationValidator requireInRange(
+            String option, Number value, double min, boolean minExclusive, double max) {
+        if (value == null) {
+            return this;
+        }
+        double v = value.doubleValue();
+        boolean ok = Double.isFinite(v) && (minExclusive ? v > min : v >= min) && v <= max;
+        if (!ok) {
+            problems.add(
+                    String.format(
+                            Locale.ROOT,
+                            "%s %s is out of range: allowed %s",
+                            option,
+                            value,
+                            range(min, minExclusive, max)));
+        }
+        return this;
+    }
+
+    /**
+     * {@link #requireInRange(String, Number, double, double)} for an option of a parsed command
+     * line that the command does not hold itself (e.g. one of a mixin); passes when it was not
+     * given.
+     *
+     * @param spec the command (null outside a command line)
+     * @param option the option, e.g. "--clip-grad-norm"
+     * @param min the smallest allowed value
+     * @param max the largest allowed value
+     * @return this validator
+     */
+    public ConfigurationValidator requireGivenInRange(
+            CommandSpec spec, String option, double min, double max) {
+        ParseResult parsed = spec == null ? null : spec.commandLine().getParseResult();
+        if (parsed == null || !parsed.hasMatchedOption(option)) {
+            return this;
+        }
+        Object value = parsed.matchedOptionValue(option, null);
+        return value instanceof Number n ? requireInRange(option, n, min, max) : this;
+    }
+
+    /**
+     * Describes an allowed range for messages, e.g. {@code "a finite number >= 0"} or {@code "[0,
+     * 1]"}.
+     */
+    static String range(double min, boolean minExclusive, double max) {
+        boolean noMin = min == Double.NEGATIVE_INFINITY;
+        boolean noMax = max == Double.POSITIVE_INFINITY;
+        if (noMin && noMax) {
+            return "a finite number";
+        }
+        if (noMax) {
+            return "a finite number " + (minExclusive ? "> " : ">= ") + number(min);
+        }
+        if (noMin) {
+            return "a finite number <= " + number(max);
+        }
+        return (minExclusive ? "(" : "[") + number(min) + ", " + number(max) + "]";
+    }
+
+    private static String number(double x) {
+        return x == Math.rint(x) && Math.abs(x) < 1e15
+                ? Long.toString((long) x)
+                : Double.toString(x);
     }
 
     /**

@@ -5,7 +5,9 @@ import ai.djl.training.dataset.Dataset;
 import ai.djl.training.dataset.RandomAccessDataset;
 import io.github.moge.core.MoeLoss;
 import io.github.moge.core.TopographicMap;
+import io.github.moge.core.training.TrainingDivergedException;
 import io.github.moge.examples.training.ConfigurationValidator;
+import io.github.moge.examples.training.DivergenceReport;
 import io.github.moge.examples.training.PerInvocation;
 import io.github.moge.examples.training.TrainingRunOptions;
 import io.github.moge.examples.training.WriterOutputStream;
@@ -264,6 +266,11 @@ public final class TrainVisionCommand implements Callable<Integer> {
         if (!runOptions.isResume()) {
             runOptions.validate(validator, outputGiven, runDirectory);
         }
+        validator.check(
+                p.getKind() != VisionPreset.Kind.DENSE || (s.experts() == null && s.topK() == null),
+                "--experts/--top-k need an MoE or MoGE preset (or --moge); "
+                        + p.getName()
+                        + " is dense: drop them");
         if (p.getKind() != VisionPreset.Kind.DENSE) {
             validator.requireTopK(
                     "--top-k",
@@ -282,6 +289,7 @@ public final class TrainVisionCommand implements Callable<Integer> {
         if (s.data() != null) {
             validator.requireDataPath("--data", s.data());
         }
+        requireRanges(validator, s, p);
         if (s.autoAugment() != null) {
             try {
                 AugmentationPipeline.builder().optRandAugment(s.autoAugment());
@@ -296,6 +304,19 @@ public final class TrainVisionCommand implements Callable<Integer> {
                         ? s.dataset().toLowerCase(Locale.ROOT)
                         : canonicalDataset(p.getDataset());
         VisionRecipe recipe = p.recipe(ds);
+        float warmup = s.warmupEpochs() != null ? s.warmupEpochs() : recipe.getWarmupEpochs();
+        int runEpochs = s.epochs() != null ? s.epochs() : recipe.getEpochs();
+        validator
+                .check(
+                        s.warmupEpochs() == null || warmup <= runEpochs,
+                        String.format(
+                                Locale.ROOT,
+                                "--warmup-epochs %s is larger than the %d epochs of the run:"
+                                        + " allowed [0, %d]",
+                                s.warmupEpochs(),
+                                runEpochs,
+                                runEpochs))
+                .validate();
         if (printRecipe) {
             out.println(p.getName() + ": " + recipe);
             out.println("flags given on the command line override single values");
@@ -404,8 +425,17 @@ public final class TrainVisionCommand implements Callable<Integer> {
                                 new PrintStream(
                                         new WriterOutputStream(out), true, StandardCharsets.UTF_8))
                         .build();
-        List<EpochMetrics> history =
-                runOptions.isResume() ? trainer.resume(runDirectory) : trainer.run(runDirectory);
+        List<EpochMetrics> history;
+        try {
+            history =
+                    runOptions.isResume()
+                            ? trainer.resume(runDirectory)
+                            : trainer.run(runDirectory);
+        } catch (TrainingDivergedException e) {
+            out.flush();
+            return DivergenceReport.print(
+                    spec.commandLine().getErr(), "train-vision", e, runDirectory);
+        }
         if (trainer.getSummary().isCompleted() && !history.isEmpty()) {
             EpochMetrics last = history.get(history.size() - 1);
             out.printf(
@@ -417,6 +447,44 @@ public final class TrainVisionCommand implements Callable<Integer> {
         }
         out.flush();
         return 0;
+    }
+
+    /**
+     * Checks every numeric option against its allowed range, so that no builder deeper down refuses
+     * a value under an internal name (or accepts one it cannot train with).
+     */
+    private void requireRanges(ConfigurationValidator v, VisionRunSettings s, VisionPreset p) {
+        double inf = Double.POSITIVE_INFINITY;
+        v.check(
+                output == null || !output.toString().isEmpty(),
+                "--output \"\" is empty: give a run directory, e.g. --output runs/" + p.getName());
+        v.requireInRange("--epochs", s.epochs(), 1, inf)
+                .requireInRange("--batch-size", s.batchSize(), 1, inf)
+                .requireInRange("--lr", s.learningRate(), 0, true, inf)
+                .requireInRange("--min-lr", s.minLearningRate(), 0, inf)
+                .requireInRange("--weight-decay", s.weightDecay(), 0, inf)
+                .requireInRange("--lambda", s.lambda(), 0, inf)
+                .requireInRange("--warmup-epochs", s.warmupEpochs(), 0, inf)
+                .requireInRange("--mixup", s.mixup(), 0, inf)
+                .requireInRange("--cutmix", s.cutmix(), 0, inf)
+                .requireInRange("--label-smoothing", s.labelSmoothing(), 0, 1)
+                .requireInRange("--random-erasing", s.randomErasing(), 0, 1)
+                .requireInRange("--color-jitter", s.colorJitter(), 0, inf)
+                .requireInRange("--flip", s.flip(), 0, 1)
+                .requireInRange("--crop-padding", s.cropPadding(), 0, p.getImageSize() - 1)
+                .requireInRange("--train-limit", s.trainLimit(), 0, inf)
+                .requireInRange("--test-limit", s.testLimit(), 0, inf)
+                .requireInRange("--eval-batch-size", s.evalBatchSize(), 0, inf)
+                .requireGivenInRange(spec, "--clip-grad-norm", 0, inf);
+        if (Float.isFinite(s.learningRate()) && Float.isFinite(s.minLearningRate())) {
+            v.check(
+                    s.minLearningRate() < s.learningRate(),
+                    String.format(
+                            Locale.ROOT,
+                            "--min-lr %s is not smaller than --lr %s: allowed [0, --lr)",
+                            s.minLearningRate(),
+                            s.learningRate()));
+        }
     }
 
     /**
