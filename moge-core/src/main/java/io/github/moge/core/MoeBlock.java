@@ -12,6 +12,7 @@ import ai.djl.util.PairList;
 import io.github.moge.core.balance.BalanceLoss;
 import io.github.moge.core.dispatch.DispatchPlan;
 import io.github.moge.core.dispatch.TokenDispatcher;
+import io.github.moge.core.experts.ExpertActivation;
 import io.github.moge.core.experts.StackedExperts;
 import io.github.moge.core.routing.Router;
 import io.github.moge.core.routing.RoutingOrder;
@@ -60,6 +61,7 @@ public final class MoeBlock extends AbstractBlock {
                                 .optOrder(builder.order)
                                 .optTrainingNoise(builder.trainingNoise)
                                 .optRenormalize(builder.renormalize)
+                                .optBias(builder.routerBias)
                                 .build());
         this.experts =
                 addChildBlock(
@@ -68,6 +70,7 @@ public final class MoeBlock extends AbstractBlock {
                                 .setExperts(builder.experts)
                                 .setHiddenSize(builder.hiddenSize)
                                 .optDropout(builder.dropout)
+                                .optActivation(builder.activation)
                                 .build());
         this.dispatcher =
                 TokenDispatcher.builder()
@@ -232,6 +235,8 @@ public final class MoeBlock extends AbstractBlock {
         private boolean batchPrioritized = true;
         private TokenDispatcher.DroplessPath droplessPath = TokenDispatcher.DroplessPath.AUTO;
         private float dropout;
+        private ExpertActivation activation = ExpertActivation.GELU;
+        private boolean routerBias;
         private BalanceLoss balanceLoss;
         private GroupSparseRegularizer regularizer;
         private Tracker sigmaSchedule;
@@ -256,6 +261,8 @@ public final class MoeBlock extends AbstractBlock {
             copy.batchPrioritized = batchPrioritized;
             copy.droplessPath = droplessPath;
             copy.dropout = dropout;
+            copy.activation = activation;
+            copy.routerBias = routerBias;
             copy.balanceLoss = balanceLoss;
             copy.regularizer = regularizer;
             copy.sigmaSchedule = sigmaSchedule;
@@ -394,6 +401,32 @@ public final class MoeBlock extends AbstractBlock {
                 throw new IllegalArgumentException("dropout must be in [0, 1), got " + dropout);
             }
             this.dropout = dropout;
+            return this;
+        }
+
+        /**
+         * Sets the activation inside each expert, before its dropout (default {@link
+         * ExpertActivation#GELU}).
+         *
+         * @param activation the activation
+         * @return this builder
+         */
+        public Builder optExpertActivation(ExpertActivation activation) {
+            if (activation == null) {
+                throw new IllegalArgumentException("expert activation must not be null");
+            }
+            this.activation = activation;
+            return this;
+        }
+
+        /**
+         * Gives the router a per-expert bias, h = x W + b (default off: h = x W).
+         *
+         * @param routerBias whether the router has a bias
+         * @return this builder
+         */
+        public Builder optRouterBias(boolean routerBias) {
+            this.routerBias = routerBias;
             return this;
         }
 

@@ -7,21 +7,20 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
-import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /**
- * E identical two-layer feed-forward experts d -&gt; h -&gt; d (GELU and dropout between the
- * layers, nothing after the second), stored as stacked parameters so that all experts run as two
- * batched matrix products.
+ * E identical two-layer feed-forward experts d -&gt; h -&gt; d (an activation, GELU by default or
+ * ReLU, then dropout between the layers, nothing after the second), stored as stacked parameters so
+ * that all experts run as two batched matrix products.
  *
  * <p>Parameters: {@code "w1"} [E, d, h], {@code "b1"} [E, 1, h], {@code "w2"} [E, h, d], {@code
  * "b2"} [E, 1, d]. The width d is inferred from the input shape [E, C, d], where C is the number of
- * slots (tokens) per expert. Expert e computes {@code gelu(x · w1[e] + b1[e]) · w2[e] + b2[e]} on
- * its slots {@code x = slots[e]}.
+ * slots (tokens) per expert. Expert e computes {@code act(x · w1[e] + b1[e]) · w2[e] + b2[e]} on
+ * its slots {@code x = slots[e]}, {@code act} the {@link ExpertActivation}.
  *
  * <p>Each expert's weight matrices are initialised like a DJL {@code Linear} layer (DJL 0.25 uses a
  * Gaussian with standard deviation sqrt(2 / fan_in), fan_in being the layer's input width: d for
@@ -34,6 +33,7 @@ public class StackedExperts extends AbstractBlock {
     private final int numExperts;
     private final int hiddenSize;
     private final float dropout;
+    private final ExpertActivation activation;
 
     private final Parameter w1;
     private final Parameter b1;
@@ -45,6 +45,7 @@ public class StackedExperts extends AbstractBlock {
         this.numExperts = builder.numExperts;
         this.hiddenSize = builder.hiddenSize;
         this.dropout = builder.dropout;
+        this.activation = builder.activation;
         this.w1 = addParameter(weight("w1"));
         this.b1 = addParameter(bias("b1"));
         this.w2 = addParameter(weight("w2"));
@@ -122,7 +123,7 @@ public class StackedExperts extends AbstractBlock {
         NDArray bias1 = value(parameterStore, b1, slots, training, subset);
         NDArray weight2 = value(parameterStore, w2, slots, training, subset);
         NDArray bias2 = value(parameterStore, b2, slots, training, subset);
-        NDArray hidden = Activation.gelu(slots.batchMatMul(weight1).add(bias1));
+        NDArray hidden = activation.apply(slots.batchMatMul(weight1).add(bias1));
         if (dropout > 0f) {
             hidden = Dropout.dropout(hidden, dropout, training).singletonOrThrow();
         }
@@ -199,12 +200,21 @@ public class StackedExperts extends AbstractBlock {
     }
 
     /**
-     * Returns the dropout probability applied after the GELU in training.
+     * Returns the dropout probability applied after the activation in training.
      *
      * @return the dropout probability
      */
     public float getDropout() {
         return dropout;
+    }
+
+    /**
+     * Returns the activation between the two layers.
+     *
+     * @return the activation
+     */
+    public ExpertActivation getActivation() {
+        return activation;
     }
 
     /** The builder for {@link StackedExperts}. */
@@ -213,6 +223,7 @@ public class StackedExperts extends AbstractBlock {
         private int numExperts;
         private int hiddenSize;
         private float dropout;
+        private ExpertActivation activation = ExpertActivation.GELU;
 
         Builder() {}
 
@@ -246,6 +257,20 @@ public class StackedExperts extends AbstractBlock {
          */
         public Builder optDropout(float dropout) {
             this.dropout = dropout;
+            return this;
+        }
+
+        /**
+         * Sets the activation between the two layers (default {@link ExpertActivation#GELU}).
+         *
+         * @param activation the activation
+         * @return this builder
+         */
+        public Builder optActivation(ExpertActivation activation) {
+            if (activation == null) {
+                throw new IllegalArgumentException("activation must not be null");
+            }
+            this.activation = activation;
             return this;
         }
 

@@ -15,10 +15,11 @@ import java.util.Arrays;
 /**
  * A top-k gate: maps N tokens of width d to combine weights and expert indices for E experts.
  *
- * <p>The gate is one bias-free weight matrix {@code "gate"} of shape [d, E]; d is inferred from the
- * input shape [N, d]. The logits are h = x · gate. The routing input z = softmax(h) over all E
- * experts is always computed from the clean logits (it is what the group-sparse regularizer sees).
- * How the combine weights are formed depends on the {@link RoutingOrder}:
+ * <p>The gate is one weight matrix {@code "gate"} of shape [d, E] (d is inferred from the input
+ * shape [N, d]) and, only with {@link Builder#optBias}, a bias {@code "bias"} [E]. The logits are h
+ * = x · gate (+ bias). The routing input z = softmax(h) over all E experts is always computed from
+ * the clean logits (it is what the group-sparse regularizer sees). How the combine weights are
+ * formed depends on the {@link RoutingOrder}:
  *
  * <ul>
  *   <li>{@link RoutingOrder#SOFTMAX_THEN_TOPK}: in training with noise enabled, Gaussian noise N(0,
@@ -44,6 +45,7 @@ public class Router extends AbstractBlock {
     private final boolean trainingNoise;
     private final boolean renormalize;
     private final Parameter gate;
+    private final Parameter bias;
 
     Router(Builder builder) {
         super(VERSION);
@@ -63,6 +65,15 @@ public class Router extends AbstractBlock {
                                                 XavierInitializer.FactorType.OUT,
                                                 2))
                                 .build());
+        // Only a router with a bias has the parameter, so bias-free models keep their names.
+        this.bias =
+                builder.bias
+                        ? addParameter(
+                                Parameter.builder()
+                                        .setName("bias")
+                                        .setType(Parameter.Type.BIAS)
+                                        .build())
+                        : null;
     }
 
     /**
@@ -88,7 +99,10 @@ public class Router extends AbstractBlock {
                     "Router expects input of shape [N, d], got " + x.getShape());
         }
         NDArray weight = parameterStore.getValue(gate, x.getDevice(), training);
-        NDArray logits = logits(x, weight);
+        NDArray logits = x.matMul(weight);
+        if (bias != null) {
+            logits = logits.add(parameterStore.getValue(bias, x.getDevice(), training));
+        }
         NDArray noisy = logits;
         if (training && trainingNoise) {
             NDManager manager = x.getManager();
@@ -124,16 +138,18 @@ public class Router extends AbstractBlock {
     }
 
     /**
-     * Returns the clean logits h = x · gate for a given gate weight: the differentiable path from
-     * the gate to the routing input that {@link #route} takes, exposed so diagnostics can
-     * differentiate it with respect to a copy of the gate.
+     * Returns the clean logits h = x · gate (+ bias, with its gradient stopped, when the router has
+     * one) for a given gate weight: the differentiable path from the gate to the routing input that
+     * {@link #route} takes, exposed so diagnostics can differentiate it with respect to a copy of
+     * the gate.
      *
      * @param x the tokens, shape [N, d]
      * @param gateWeight the gate weight, shape [d, E]
      * @return the logits, shape [N, E]
      */
     public NDArray logits(NDArray x, NDArray gateWeight) {
-        return x.matMul(gateWeight);
+        NDArray logits = x.matMul(gateWeight);
+        return bias == null ? logits : logits.add(bias.getArray().stopGradient());
     }
 
     /**
@@ -153,6 +169,15 @@ public class Router extends AbstractBlock {
      */
     public Parameter getGate() {
         return gate;
+    }
+
+    /**
+     * Returns the bias parameter {@code "bias"}, shape [E], or null for a router without one.
+     *
+     * @return the parameter, or null
+     */
+    public Parameter getBias() {
+        return bias;
     }
 
     /**
@@ -186,6 +211,9 @@ public class Router extends AbstractBlock {
                     "Router expects input of shape [N, d], got " + input);
         }
         gate.setShape(new Shape(input.get(1), numExperts));
+        if (bias != null) {
+            bias.setShape(new Shape(numExperts));
+        }
     }
 
     /**
@@ -242,6 +270,7 @@ public class Router extends AbstractBlock {
         private RoutingOrder order = RoutingOrder.SOFTMAX_THEN_TOPK;
         private boolean trainingNoise;
         private boolean renormalize;
+        private boolean bias;
 
         Builder() {}
 
@@ -298,6 +327,19 @@ public class Router extends AbstractBlock {
          */
         public Builder optRenormalize(boolean renormalize) {
             this.renormalize = renormalize;
+            return this;
+        }
+
+        /**
+         * Gives the gate a per-expert bias {@code "bias"} [E], h = x · gate + bias, as a PyTorch
+         * {@code Linear} gate; defaults to false (no bias). It starts at zero unless another
+         * initialiser is set.
+         *
+         * @param bias whether the gate has a bias
+         * @return this builder
+         */
+        public Builder optBias(boolean bias) {
+            this.bias = bias;
             return this;
         }
 

@@ -206,6 +206,15 @@ public final class RegularizerGradientProbe implements AutoCloseable {
         double[][] x = pass.routerInputs.get(layer);
         double[][] gate = toMatrix(block.getRouter().getGate().getArray());
         double[][] logits = GroupSparseReference.logits(x, gate);
+        if (block.getRouter().getBias() != null) {
+            // h = x W + b: the bias shifts the logits the derivative starts from.
+            double[] bias = toDoubles(block.getRouter().getBias().getArray());
+            for (double[] row : logits) {
+                for (int j = 0; j < row.length; j++) {
+                    row[j] += bias[j];
+                }
+            }
+        }
         int experts = gate[0].length;
         int filter = block.getRegularizer().getFilterSize();
         double[] out = new double[gate.length * experts];

@@ -1,12 +1,14 @@
 package io.github.moge.examples.lm;
 
 import io.github.moge.core.SigmaSchedule;
+import io.github.moge.core.experts.ExpertActivation;
 import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.examples.training.CommandSettings;
 import io.github.moge.examples.training.ConfigurationValidator;
 import io.github.moge.lm.data.BrownCorpus;
 import io.github.moge.lm.data.Corpus;
 import io.github.moge.lm.data.WikiTextCorpus;
+import io.github.moge.lm.model.LmInitialization;
 import io.github.moge.lm.model.LmPreset;
 import io.github.moge.lm.model.LmSigmaSetting;
 import io.github.moge.lm.model.MoeTransformerLm;
@@ -44,6 +46,9 @@ record LmRunSettings(
         float sigmaMin,
         float sigmaPower,
         float balance,
+        ExpertActivation expertActivation,
+        boolean routerBias,
+        LmInitialization initialization,
         int evalBatch,
         int maxStepsPerEpoch,
         int batchesPerEpoch,
@@ -86,6 +91,9 @@ record LmRunSettings(
         s.lambda = preset.isGroupSparse() ? LmPreset.GROUP_SPARSE_LAMBDA : 0f;
         s.auxWeight = LmPreset.AUX_WEIGHT;
         s.sigma(LmSigmaSetting.PAPER);
+        s.expertActivation = LmPreset.EXPERT_ACTIVATION;
+        s.routerBias = LmPreset.ROUTER_BIAS;
+        s.initialization = LmPreset.INITIALIZATION;
         s.evalBatch = 10;
         s.seed = 1;
         return s;
@@ -264,7 +272,10 @@ record LmRunSettings(
                         .withTopK(topK)
                         .withDropout(dropout)
                         .withSwitchBalance(balance > 0)
-                        .withSigma(new SigmaSchedule.Setting(sigmaMax, sigmaMin, sigmaPower));
+                        .withSigma(new SigmaSchedule.Setting(sigmaMax, sigmaMin, sigmaPower))
+                        .withExpertActivation(expertActivation)
+                        .withRouterBias(routerBias)
+                        .withInitialization(initialization);
         return preset.newModel(vocabularySize, Math.max(1, stepsPerEpoch * epochs), overrides);
     }
 
@@ -291,6 +302,9 @@ record LmRunSettings(
         float sigmaMin;
         float sigmaPower;
         float balance;
+        ExpertActivation expertActivation;
+        boolean routerBias;
+        LmInitialization initialization;
         int evalBatch;
         int maxStepsPerEpoch;
         int batchesPerEpoch;
@@ -334,6 +348,9 @@ record LmRunSettings(
                     sigmaMin,
                     sigmaPower,
                     balance,
+                    expertActivation,
+                    routerBias,
+                    initialization,
                     evalBatch,
                     maxStepsPerEpoch,
                     batchesPerEpoch,

@@ -1,5 +1,6 @@
 package io.github.moge.examples.lm;
 
+import io.github.moge.core.experts.ExpertActivation;
 import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.core.training.TrainingDivergedException;
 import io.github.moge.examples.training.ConfigurationException;
@@ -9,6 +10,7 @@ import io.github.moge.examples.training.PerInvocation;
 import io.github.moge.examples.training.TrainingRunOptions;
 import io.github.moge.examples.training.UsageException;
 import io.github.moge.lm.data.Corpus;
+import io.github.moge.lm.model.LmInitialization;
 import io.github.moge.lm.model.LmPreset;
 import io.github.moge.lm.model.LmSigmaSetting;
 import io.github.moge.lm.model.MoeTransformerLm;
@@ -155,6 +157,29 @@ public final class TrainLmCommand implements Callable<Integer> {
     float balance;
 
     @Option(
+            names = "--expert-activation",
+            description =
+                    "Activation inside the experts, before their dropout: relu (the reference, the"
+                            + " presets') or gelu (default: relu).")
+    String expertActivation;
+
+    @Option(
+            names = "--router-bias",
+            negatable = true,
+            description =
+                    "Give the routers a per-expert bias, as the reference's Linear gate"
+                            + " (default: on; --no-router-bias for h = x W).")
+    Boolean routerBias;
+
+    @Option(
+            names = "--init",
+            description =
+                    "Initialisation of the linear maps and experts: torch (PyTorch's Linear"
+                            + " default, Kaiming-uniform a = sqrt(5), the reference) or djl"
+                            + " (DJL's defaults) (default: torch).")
+    String init;
+
+    @Option(
             names = "--eval-batch",
             defaultValue = "10",
             description = "Evaluation rows (default: ${DEFAULT-VALUE}).")
@@ -293,6 +318,24 @@ public final class TrainLmCommand implements Callable<Integer> {
             s.sigma(LmSigmaSetting.valueOf(sigma.toUpperCase(Locale.ROOT)));
         }
         s.balance = balance;
+        if (expertActivation != null) {
+            v.requireKnown("--expert-activation", expertActivation, List.of("relu", "gelu"));
+            if (List.of("relu", "gelu").contains(expertActivation)) {
+                s.expertActivation =
+                        ExpertActivation.valueOf(expertActivation.toUpperCase(Locale.ROOT));
+            }
+        }
+        s.routerBias = routerBias != null ? routerBias : s.routerBias;
+        if (init != null) {
+            List<String> inits =
+                    Arrays.stream(LmInitialization.values())
+                            .map(LmInitialization::cliName)
+                            .toList();
+            v.requireKnown("--init", init, inits);
+            if (inits.contains(init)) {
+                s.initialization = LmInitialization.valueOf(init.toUpperCase(Locale.ROOT));
+            }
+        }
         s.evalBatch = evalBatch;
         s.maxStepsPerEpoch = maxStepsPerEpoch;
         s.batchesPerEpoch = batchesPerEpoch;

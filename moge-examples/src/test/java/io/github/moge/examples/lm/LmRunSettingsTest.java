@@ -4,8 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.moge.core.experts.ExpertActivation;
 import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.examples.training.SettingsAssertions;
+import io.github.moge.lm.model.LmInitialization;
 import io.github.moge.lm.model.LmPreset;
 import io.github.moge.lm.model.LmSigmaSetting;
 import java.nio.file.Path;
@@ -83,6 +85,9 @@ class LmRunSettingsTest {
         b.sigma(LmSigmaSetting.RELEASED);
         b.sigmaMax = 9f;
         b.balance = 0.01f;
+        b.expertActivation = ExpertActivation.GELU;
+        b.routerBias = false;
+        b.initialization = LmInitialization.DJL;
         b.evalBatch = 5;
         b.maxStepsPerEpoch = 17;
         b.batchesPerEpoch = 1000;
@@ -98,6 +103,8 @@ class LmRunSettingsTest {
         assertEquals(s, LmRunSettings.fromConfiguration(saved));
         assertEquals("train-lm", saved.getString("command"));
         assertEquals(3, saved.getInt("top_k"));
+        assertEquals("GELU", saved.getString("expert_activation"));
+        assertEquals("DJL", saved.getString("initialization"));
         assertEquals("/data/brown", saved.getString("corpus_path"));
     }
 

@@ -8,13 +8,14 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import io.github.moge.core.experts.ExpertActivation;
 import io.github.moge.core.experts.StackedExperts;
 
 /**
  * A dense feed-forward sub-layer d -&gt; h -&gt; d that computes exactly what one MoE expert
- * computes (GELU, dropout between the two linear maps), applied to every token. With h = k times
- * the expert width it is the dense baseline with the same active parameters per token as a top-k
- * MoE layer.
+ * computes (the activation, GELU by default, then dropout between the two linear maps), applied to
+ * every token. With h = k times the expert width it is the dense baseline with the same active
+ * parameters per token as a top-k MoE layer.
  */
 public final class DenseFeedForward extends AbstractBlock {
 
@@ -23,12 +24,23 @@ public final class DenseFeedForward extends AbstractBlock {
     private final StackedExperts expert;
 
     /**
-     * Creates the block.
+     * Creates the block with GELU.
      *
      * @param hiddenSize h, the hidden width
      * @param dropout the dropout after the activation, 0 &lt;= p &lt; 1
      */
     public DenseFeedForward(int hiddenSize, float dropout) {
+        this(hiddenSize, dropout, ExpertActivation.GELU);
+    }
+
+    /**
+     * Creates the block.
+     *
+     * @param hiddenSize h, the hidden width
+     * @param dropout the dropout after the activation, 0 &lt;= p &lt; 1
+     * @param activation the activation between the two linear maps
+     */
+    public DenseFeedForward(int hiddenSize, float dropout, ExpertActivation activation) {
         super(VERSION);
         if (hiddenSize < 1) {
             throw new IllegalArgumentException("hiddenSize must be >= 1, got " + hiddenSize);
@@ -43,6 +55,7 @@ public final class DenseFeedForward extends AbstractBlock {
                                 .setExperts(1)
                                 .setHiddenSize(hiddenSize)
                                 .optDropout(dropout)
+                                .optActivation(activation)
                                 .build());
     }
 

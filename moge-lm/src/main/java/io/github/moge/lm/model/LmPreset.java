@@ -2,6 +2,7 @@ package io.github.moge.lm.model;
 
 import ai.djl.training.tracker.Tracker;
 import io.github.moge.core.SigmaSchedule;
+import io.github.moge.core.experts.ExpertActivation;
 import java.util.Locale;
 
 /**
@@ -20,6 +21,10 @@ import java.util.Locale;
  * 1/f^2 of DESIGN.md's formula ({@link #GROUP_SPARSE_LAMBDA_REFERENCE}); on this library's L_gs (f
  * = 3) that is {@link #GROUP_SPARSE_LAMBDA} = 9e-5, and the loss weight is {@link
  * #groupSparseWeight(float)} = 9e-7.
+ *
+ * <p>As the reference (DESIGN.md "Initialisation"), every preset's experts apply ReLU then dropout
+ * ({@link #EXPERT_ACTIVATION}), its routers have a bias ({@link #ROUTER_BIAS}) and its linear maps
+ * start from PyTorch's {@code Linear} default ({@link #INITIALIZATION}); each can be overridden.
  *
  * <p>Momentum: mu 0.7, gamma 1; Adam: beta1 0.9, beta2 0.999, gamma 1. The dense model's
  * feed-forward is k * 128 (or k * 352) wide.
@@ -73,6 +78,21 @@ public enum LmPreset {
 
     /** The same per-layer lambda on this library's L_gs (with 1/f^2): 9e-5. */
     public static final float GROUP_SPARSE_LAMBDA = GROUP_SPARSE_LAMBDA_REFERENCE * FILTER_AREA;
+
+    /**
+     * The experts' activation of every preset: ReLU, then dropout, as the reference (DESIGN.md
+     * "Initialisation"); the library's default elsewhere is GELU.
+     */
+    public static final ExpertActivation EXPERT_ACTIVATION = ExpertActivation.RELU;
+
+    /** Whether the routers of every preset have a bias: yes, as the reference's {@code Linear}. */
+    public static final boolean ROUTER_BIAS = true;
+
+    /**
+     * The initialisation of every preset: PyTorch's {@code Linear} default, as the reference
+     * (DESIGN.md "Initialisation").
+     */
+    public static final LmInitialization INITIALIZATION = LmInitialization.TORCH;
 
     /** Experts per token k of every MoE preset (the reference default). */
     public static final int TOP_K = 2;
@@ -190,7 +210,10 @@ public enum LmPreset {
                         .optExperts(experts)
                         .optTopK(TOP_K)
                         .optDropout(size.dropout)
-                        .optMomentumRule(MomentumRule.builder().setKind(momentum).build());
+                        .optMomentumRule(MomentumRule.builder().setKind(momentum).build())
+                        .optExpertActivation(EXPERT_ACTIVATION)
+                        .optRouterBias(ROUTER_BIAS)
+                        .optInitialization(INITIALIZATION);
         if (groupSparse) {
             builder.optGroupSparse(sigmaSchedule);
         }
@@ -240,6 +263,15 @@ public enum LmPreset {
         }
         if (overrides.dropout != null) {
             builder.optDropout(overrides.dropout);
+        }
+        if (overrides.activation != null) {
+            builder.optExpertActivation(overrides.activation);
+        }
+        if (overrides.routerBias != null) {
+            builder.optRouterBias(overrides.routerBias);
+        }
+        if (overrides.initialization != null) {
+            builder.optInitialization(overrides.initialization);
         }
         return builder.optSwitchBalance(overrides.switchBalance).build();
     }
@@ -347,7 +379,18 @@ public enum LmPreset {
          * loss.
          */
         public static final Overrides NONE =
-                new Overrides(null, null, null, null, null, null, false, SigmaSchedule.LM_PAPER);
+                new Overrides(
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        false,
+                        SigmaSchedule.LM_PAPER,
+                        null,
+                        null,
+                        null);
 
         private final Integer layers;
         private final Integer width;
@@ -357,6 +400,9 @@ public enum LmPreset {
         private final Float dropout;
         private final boolean switchBalance;
         private final SigmaSchedule.Setting sigma;
+        private final ExpertActivation activation;
+        private final Boolean routerBias;
+        private final LmInitialization initialization;
 
         private Overrides(
                 Integer layers,
@@ -366,7 +412,10 @@ public enum LmPreset {
                 Integer topK,
                 Float dropout,
                 boolean switchBalance,
-                SigmaSchedule.Setting sigma) {
+                SigmaSchedule.Setting sigma,
+                ExpertActivation activation,
+                Boolean routerBias,
+                LmInitialization initialization) {
             this.layers = layers;
             this.width = width;
             this.hiddenSize = hiddenSize;
@@ -375,6 +424,9 @@ public enum LmPreset {
             this.dropout = dropout;
             this.switchBalance = switchBalance;
             this.sigma = sigma;
+            this.activation = activation;
+            this.routerBias = routerBias;
+            this.initialization = initialization;
         }
 
         /**
@@ -385,7 +437,17 @@ public enum LmPreset {
          */
         public Overrides withLayers(int layers) {
             return new Overrides(
-                    layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
+                    layers,
+                    width,
+                    hiddenSize,
+                    span,
+                    topK,
+                    dropout,
+                    switchBalance,
+                    sigma,
+                    activation,
+                    routerBias,
+                    initialization);
         }
 
         /**
@@ -396,7 +458,17 @@ public enum LmPreset {
          */
         public Overrides withWidth(int width) {
             return new Overrides(
-                    layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
+                    layers,
+                    width,
+                    hiddenSize,
+                    span,
+                    topK,
+                    dropout,
+                    switchBalance,
+                    sigma,
+                    activation,
+                    routerBias,
+                    initialization);
         }
 
         /**
@@ -407,7 +479,17 @@ public enum LmPreset {
          */
         public Overrides withHiddenSize(int hiddenSize) {
             return new Overrides(
-                    layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
+                    layers,
+                    width,
+                    hiddenSize,
+                    span,
+                    topK,
+                    dropout,
+                    switchBalance,
+                    sigma,
+                    activation,
+                    routerBias,
+                    initialization);
         }
 
         /**
@@ -418,7 +500,17 @@ public enum LmPreset {
          */
         public Overrides withSpan(int span) {
             return new Overrides(
-                    layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
+                    layers,
+                    width,
+                    hiddenSize,
+                    span,
+                    topK,
+                    dropout,
+                    switchBalance,
+                    sigma,
+                    activation,
+                    routerBias,
+                    initialization);
         }
 
         /**
@@ -429,7 +521,17 @@ public enum LmPreset {
          */
         public Overrides withTopK(int topK) {
             return new Overrides(
-                    layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
+                    layers,
+                    width,
+                    hiddenSize,
+                    span,
+                    topK,
+                    dropout,
+                    switchBalance,
+                    sigma,
+                    activation,
+                    routerBias,
+                    initialization);
         }
 
         /**
@@ -440,7 +542,17 @@ public enum LmPreset {
          */
         public Overrides withDropout(float dropout) {
             return new Overrides(
-                    layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
+                    layers,
+                    width,
+                    hiddenSize,
+                    span,
+                    topK,
+                    dropout,
+                    switchBalance,
+                    sigma,
+                    activation,
+                    routerBias,
+                    initialization);
         }
 
         /**
@@ -451,7 +563,17 @@ public enum LmPreset {
          */
         public Overrides withSwitchBalance(boolean switchBalance) {
             return new Overrides(
-                    layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
+                    layers,
+                    width,
+                    hiddenSize,
+                    span,
+                    topK,
+                    dropout,
+                    switchBalance,
+                    sigma,
+                    activation,
+                    routerBias,
+                    initialization);
         }
 
         /**
@@ -465,7 +587,89 @@ public enum LmPreset {
                 throw new IllegalArgumentException("sigma must not be null");
             }
             return new Overrides(
-                    layers, width, hiddenSize, span, topK, dropout, switchBalance, sigma);
+                    layers,
+                    width,
+                    hiddenSize,
+                    span,
+                    topK,
+                    dropout,
+                    switchBalance,
+                    sigma,
+                    activation,
+                    routerBias,
+                    initialization);
+        }
+
+        /**
+         * Returns these overrides with the expert activation (the preset's: ReLU, as the
+         * reference).
+         *
+         * @param activation the activation
+         * @return the new overrides
+         */
+        public Overrides withExpertActivation(ExpertActivation activation) {
+            if (activation == null) {
+                throw new IllegalArgumentException("activation must not be null");
+            }
+            return new Overrides(
+                    layers,
+                    width,
+                    hiddenSize,
+                    span,
+                    topK,
+                    dropout,
+                    switchBalance,
+                    sigma,
+                    activation,
+                    routerBias,
+                    initialization);
+        }
+
+        /**
+         * Returns these overrides with or without a router bias (the preset's: with, as the
+         * reference).
+         *
+         * @param routerBias whether the routers have a bias
+         * @return the new overrides
+         */
+        public Overrides withRouterBias(boolean routerBias) {
+            return new Overrides(
+                    layers,
+                    width,
+                    hiddenSize,
+                    span,
+                    topK,
+                    dropout,
+                    switchBalance,
+                    sigma,
+                    activation,
+                    routerBias,
+                    initialization);
+        }
+
+        /**
+         * Returns these overrides with the initialisation (the preset's: PyTorch's, as the
+         * reference).
+         *
+         * @param initialization the initialisation
+         * @return the new overrides
+         */
+        public Overrides withInitialization(LmInitialization initialization) {
+            if (initialization == null) {
+                throw new IllegalArgumentException("initialization must not be null");
+            }
+            return new Overrides(
+                    layers,
+                    width,
+                    hiddenSize,
+                    span,
+                    topK,
+                    dropout,
+                    switchBalance,
+                    sigma,
+                    activation,
+                    routerBias,
+                    initialization);
         }
 
         /** Returns the sigma setting (the default unless {@link #withSigma} changed it). */

@@ -19,6 +19,7 @@ import io.github.moge.core.BatchScope;
 import io.github.moge.core.GroupSparseRegularizer;
 import io.github.moge.core.MoeBlock;
 import io.github.moge.core.balance.SwitchLoss;
+import io.github.moge.core.experts.ExpertActivation;
 import io.github.moge.core.routing.RoutingOrder;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -46,8 +47,9 @@ import java.util.List;
  *
  * <p>MoE layers route top-k on the raw logits then softmax over the k ({@link
  * RoutingOrder#TOPK_THEN_SOFTMAX}), dropless; a MoGE model adds the group-sparse regularizer on the
- * softmax over all E experts. The expert activation is GELU (the {@code StackedExperts} of
- * moge-core; the reference uses ReLU).
+ * softmax over all E experts. The expert activation ({@link ExpertActivation}: GELU by default,
+ * ReLU as the reference), the router's bias and the initialisation ({@link LmInitialization}: DJL's
+ * by default, PyTorch's as the reference) are options; the presets choose the reference's.
  *
  * <p>Its length is the model (embedding, layers, momentum state, head) plus its {@link Builder},
  * one documented setter per option.
@@ -103,6 +105,7 @@ public final class MoeTransformerLm extends AbstractBlock {
                             new TransformerLmLayer(l, attention, ffn, rule, builder.dropout)));
         }
         this.output = addChildBlock("output", Linear.builder().setUnits(vocabularySize).build());
+        builder.initialization.apply(this);
     }
 
     /**
@@ -262,6 +265,9 @@ public final class MoeTransformerLm extends AbstractBlock {
         private boolean trainingNoise;
         private Tracker sigmaSchedule;
         private MomentumRule rule = MomentumRule.plain();
+        private ExpertActivation activation = ExpertActivation.GELU;
+        private boolean routerBias;
+        private LmInitialization initialization = LmInitialization.DJL;
 
         Builder() {}
 
@@ -428,9 +434,51 @@ public final class MoeTransformerLm extends AbstractBlock {
             return this;
         }
 
+        /**
+         * Sets the activation inside each expert and the dense feed-forward, before its dropout
+         * (default GELU; the reference uses ReLU).
+         *
+         * @param activation the activation
+         * @return this builder
+         */
+        public Builder optExpertActivation(ExpertActivation activation) {
+            if (activation == null) {
+                throw new IllegalArgumentException("expert activation must not be null");
+            }
+            this.activation = activation;
+            return this;
+        }
+
+        /**
+         * Gives every router a per-expert bias, h = x W + b (default off; the reference's gate is a
+         * PyTorch {@code Linear} with a bias).
+         *
+         * @param routerBias whether the routers have a bias
+         * @return this builder
+         */
+        public Builder optRouterBias(boolean routerBias) {
+            this.routerBias = routerBias;
+            return this;
+        }
+
+        /**
+         * Sets how the linear maps start (default {@link LmInitialization#DJL}; the reference's is
+         * {@link LmInitialization#TORCH}).
+         *
+         * @param initialization the initialisation
+         * @return this builder
+         */
+        public Builder optInitialization(LmInitialization initialization) {
+            if (initialization == null) {
+                throw new IllegalArgumentException("initialization must not be null");
+            }
+            this.initialization = initialization;
+            return this;
+        }
+
         Block feedForward(int layer) {
             if (experts == 0) {
-                return new DenseFeedForward(topK * hiddenSize, dropout);
+                return new DenseFeedForward(topK * hiddenSize, dropout, activation);
             }
             MoeBlock.Builder moe =
                     MoeBlock.builder()
@@ -440,7 +488,9 @@ public final class MoeTransformerLm extends AbstractBlock {
                             .optRoutingOrder(RoutingOrder.TOPK_THEN_SOFTMAX)
                             .optCapacityFactor(0f)
                             .optTrainingNoise(trainingNoise)
-                            .optDropout(dropout);
+                            .optDropout(dropout)
+                            .optExpertActivation(activation)
+                            .optRouterBias(routerBias);
             if (switchBalance) {
                 moe.optBalanceLoss(new SwitchLoss());
             }
