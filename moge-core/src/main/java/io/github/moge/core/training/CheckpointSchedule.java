@@ -23,12 +23,14 @@ final class CheckpointSchedule {
     private final RunLog log;
     private final List<StatefulListener> listeners;
     private Checkpoint last;
+    private int every;
 
     CheckpointSchedule(RunSpec spec, CheckpointStore store, RunLog log) {
         this.spec = spec;
         this.store = store;
         this.log = log;
         this.listeners = spec.statefulListeners();
+        this.every = spec.checkpointEvery;
     }
 
     /**
@@ -36,7 +38,7 @@ final class CheckpointSchedule {
      * anyway).
      */
     boolean dueAfterStep(long step) {
-        return spec.checkpointEvery > 0 && step % spec.checkpointEvery == 0;
+        return every > 0 && step % every == 0;
     }
 
     /**
@@ -65,6 +67,7 @@ final class CheckpointSchedule {
             states.add(listener.saveState());
         }
         state.setListenerStates(states);
+        state.setCheckpointEvery(every);
         NDList stepState = spec.trainingStep.saveState();
         last =
                 store.write(
@@ -92,6 +95,11 @@ final class CheckpointSchedule {
     void restoreModel(Checkpoint checkpoint) throws IOException {
         store.restore(checkpoint, spec.model, spec.optimizer);
         last = checkpoint;
+        int saved = checkpoint.getState().getCheckpointEvery();
+        if (!spec.checkpointEverySet && saved >= 0) {
+            // The cadence belongs to the run unless this invocation sets its own.
+            every = saved;
+        }
     }
 
     /**

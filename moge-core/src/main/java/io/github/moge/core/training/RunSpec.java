@@ -42,6 +42,8 @@ final class RunSpec {
     Device device;
     RunConfiguration configuration = RunConfiguration.empty();
     int checkpointEvery;
+    // Whether the cadence was set for this invocation; if not, a resume keeps the checkpoint's.
+    boolean checkpointEverySet;
     int keepCheckpoints = 3;
     float clipGradNorm;
     boolean skipNonFinite;
@@ -116,6 +118,7 @@ final class RunSpec {
         frozen.configuration =
                 configuration.with(Map.of(TrainingRun.CLIP_GRAD_NORM_KEY, clipGradNorm));
         frozen.checkpointEvery = checkpointEvery;
+        frozen.checkpointEverySet = checkpointEverySet;
         frozen.keepCheckpoints = keepCheckpoints;
         frozen.clipGradNorm = clipGradNorm;
         frozen.skipNonFinite = skipNonFinite;

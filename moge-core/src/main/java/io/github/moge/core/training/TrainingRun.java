@@ -54,8 +54,11 @@ import java.util.Locale;
  * {@code epochs.csv} and a checkpoint.
  *
  * <p>Run directory: {@code config.json}, {@code metrics.csv}, {@code epochs.csv}, {@code
- * checkpoints/}. {@link #run(Path)} refuses a directory that already holds a run; {@link
- * #resume(Path)} continues one from its newest intact checkpoint. A run object is used once.
+ * checkpoints/}, {@code .lock}. {@link #run(Path)} refuses a directory that already holds a run or
+ * run logs; {@link #resume(Path)} continues one from its newest intact checkpoint, refusing a
+ * {@code config.json} that differs from the checkpoint's copy and logs that no checkpoint explains.
+ * Both hold the directory's lock while they run and refuse a directory another process holds. A run
+ * object is used once.
  *
  * <p>Add listeners that keep no per-batch metrics of their own: DJL's {@code
  * EvaluatorTrainingListener} and logging listeners expect DJL's own loop. Evaluators are computed
@@ -103,11 +106,27 @@ public final class TrainingRun {
      */
     public TrainingSummary run(Path runDirectory) throws IOException {
         claim();
-        RunDirectory.create(runDirectory, spec.configuration);
-        RunLog log = newLog();
-        CheckpointSchedule checkpoints = newCheckpoints(runDirectory, log);
-        log.starting(runDirectory, spec.seed);
-        return fromStart(runDirectory, log, checkpoints);
+        try (RunDirectory.Lock lock = RunDirectory.create(runDirectory, spec.configuration)) {
+            RunLog log = newLog();
+            CheckpointSchedule checkpoints = newCheckpoints(runDirectory, log);
+            log.starting(runDirectory, spec.seed);
+            return fromStart(runDirectory, log, checkpoints);
+        }
+    }
+
+    /**
+     * Reads the configuration of a run directory for a resume, after comparing it with the copy in
+     * the newest checkpoint: a command calls this before it builds a model or data from the
+     * settings, so that an edited {@code config.json} is refused before anything is built.
+     *
+     * @param runDirectory the run directory
+     * @return its {@code config.json}
+     * @throws IOException if there is no readable {@code config.json}
+     * @throws IllegalArgumentException if it differs from the newest checkpoint's copy, naming each
+     *     differing key with both values
+     */
+    public static RunConfiguration resumeConfiguration(Path runDirectory) throws IOException {
+        return RunDirectory.checkedConfiguration(runDirectory);
     }
 
     /**
@@ -133,49 +152,57 @@ public final class TrainingRun {
                             + "): resume with the saved settings"
                             + " (pass only --resume) or start a new run");
         }
-        RunLog log = newLog();
-        CheckpointSchedule checkpoints = newCheckpoints(runDirectory, log);
-        Checkpoint checkpoint = checkpoints.resumePoint().orElse(null);
-        if (checkpoint == null) {
-            log.noCheckpoint(runDirectory);
-            return fromStart(runDirectory, log, checkpoints);
-        }
-        TrainingState written = checkpoint.getState();
-        int batches = spec.trainingData.batchesPerEpoch();
-        if (written.getSeed() != spec.seed
-                || written.getEpochs() != spec.epochs
-                || written.getBatchesPerEpoch() != batches) {
-            throw new IllegalArgumentException(
-                    String.format(
-                            Locale.ROOT,
-                            "checkpoint %s was written by a run with seed %d, %d epochs of %d"
+        try (RunDirectory.Lock lock = RunDirectory.lock(runDirectory)) {
+            RunLog log = newLog();
+            CheckpointSchedule checkpoints = newCheckpoints(runDirectory, log);
+            Checkpoint checkpoint = checkpoints.resumePoint().orElse(null);
+            if (checkpoint == null) {
+                RunDirectory.requireNoUnexplainedLogs(runDirectory);
+                log.noCheckpoint(runDirectory);
+                return fromStart(runDirectory, log, checkpoints);
+            }
+            RunDirectory.requireSameConfiguration(
+                    runDirectory,
+                    saved,
+                    RunDirectory.store(runDirectory, 1).readConfiguration(checkpoint),
+                    checkpoint.getDirectory());
+            TrainingState written = checkpoint.getState();
+            int batches = spec.trainingData.batchesPerEpoch();
+            if (written.getSeed() != spec.seed
+                    || written.getEpochs() != spec.epochs
+                    || written.getBatchesPerEpoch() != batches) {
+                throw new IllegalArgumentException(
+                        String.format(
+                                Locale.ROOT,
+                                "checkpoint %s was written by a run with seed %d, %d epochs of %d"
                                     + " batches, but this run has seed %d, %d epochs of %d batches:"
                                     + " resume with the saved settings and data",
-                            checkpoint,
-                            written.getSeed(),
-                            written.getEpochs(),
-                            written.getBatchesPerEpoch(),
-                            spec.seed,
-                            spec.epochs,
-                            batches));
+                                checkpoint,
+                                written.getSeed(),
+                                written.getEpochs(),
+                                written.getBatchesPerEpoch(),
+                                spec.seed,
+                                spec.epochs,
+                                batches));
+            }
+            checkpoints.restoreModel(checkpoint);
+            // A copy: the loop advances its state, and the checkpoint's must keep the step it was
+            // written at
+            // (a stop request compares them to decide whether a checkpoint is needed).
+            TrainingState state = written.copy();
+            if (state.isCompleted()) {
+                log.complete(runDirectory, state.getStep());
+            } else {
+                log.resuming(
+                        runDirectory,
+                        checkpoint.getDirectory(),
+                        state.getStep(),
+                        state.getEpoch(),
+                        state.getBatchInEpoch());
+            }
+            return new TrainingLoop(spec, log, checkpoints, () -> stopRequested)
+                    .train(runDirectory, state, checkpoint);
         }
-        checkpoints.restoreModel(checkpoint);
-        // A copy: the loop advances its state, and the checkpoint's must keep the step it was
-        // written at
-        // (a stop request compares them to decide whether a checkpoint is needed).
-        TrainingState state = written.copy();
-        if (state.isCompleted()) {
-            log.complete(runDirectory, state.getStep());
-        } else {
-            log.resuming(
-                    runDirectory,
-                    checkpoint.getDirectory(),
-                    state.getStep(),
-                    state.getEpoch(),
-                    state.getBatchInEpoch());
-        }
-        return new TrainingLoop(spec, log, checkpoints, () -> stopRequested)
-                .train(runDirectory, state, checkpoint);
     }
 
     private TrainingSummary fromStart(Path runDirectory, RunLog log, CheckpointSchedule checkpoints)
@@ -404,13 +431,16 @@ public final class TrainingRun {
 
         /**
          * Writes a checkpoint every {@code steps} steps as well as after every epoch (default 0:
-         * epochs only).
+         * epochs only). Checkpoints record the cadence: a resume without this setting keeps the
+         * cadence of the checkpoint it resumes from, so the run checkpoints at the same steps as an
+         * uninterrupted one.
          *
          * @param steps &gt;= 0
          * @return this builder
          */
         public Builder optCheckpointEvery(int steps) {
             spec.checkpointEvery = steps;
+            spec.checkpointEverySet = true;
             return this;
         }
 

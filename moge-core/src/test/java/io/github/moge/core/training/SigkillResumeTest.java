@@ -24,7 +24,7 @@ class SigkillResumeTest {
 
     @TempDir Path temp;
 
-    private static Process fork(Path dir, String mode, long hangAfter) throws IOException {
+    static Process fork(Path dir, String mode, long hangAfter) throws IOException {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         ProcessBuilder builder =
                 new ProcessBuilder(
@@ -46,7 +46,7 @@ class SigkillResumeTest {
      * Reads the child's output until a line equal to {@code until} (or the end), returning all
      * lines.
      */
-    private static List<String> readUntil(Process process, String until) throws IOException {
+    static List<String> readUntil(Process process, String until) throws IOException {
         List<String> lines = new ArrayList<>();
         BufferedReader reader =
                 new BufferedReader(

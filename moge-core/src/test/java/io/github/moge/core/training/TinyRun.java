@@ -45,6 +45,16 @@ final class TinyRun implements AutoCloseable {
     final TrainingRun.Builder builder;
 
     TinyRun() {
+        this(true);
+    }
+
+    /**
+     * Creates the run.
+     *
+     * @param cadence whether the builder sets a checkpoint every 4 steps (otherwise it leaves the
+     *     cadence unset, as a resume that does not repeat it)
+     */
+    TinyRun(boolean cadence) {
         // The data are the same in every instance: drawn from a fixed-seed Java RNG, not the
         // engine.
         java.util.Random random = new java.util.Random(3);
@@ -132,10 +142,12 @@ final class TinyRun implements AutoCloseable {
                         .setSeed(SEED)
                         .optConfiguration(
                                 RunConfiguration.of(Map.of("model", "tiny", "epochs", EPOCHS)))
-                        .optCheckpointEvery(4)
                         .optClipGradNorm(1f)
                         .optProgressEvery(0)
                         .optLog(new PrintStream(logBytes, true, StandardCharsets.UTF_8));
+        if (cadence) {
+            builder.optCheckpointEvery(4);
+        }
     }
 
     String log() {

@@ -23,7 +23,9 @@ import picocli.CommandLine.Spec;
  * model and data, applies {@link #configure(TrainingRun.Builder, Path)} and calls {@link
  * #start(TrainingRun, Path)}. These options are all {@link PerInvocation}: they may be given with
  * {@code --resume} (an explicit {@code --clip-grad-norm} must equal the saved one, which {@code
- * TrainingRun} checks).
+ * TrainingRun} checks; without {@code --checkpoint-every} a resumed run keeps the cadence its
+ * checkpoints record). On resume, {@link #savedConfiguration(Path)} refuses a {@code config.json}
+ * that differs from the newest checkpoint's copy.
  */
 public final class TrainingRunOptions {
 
@@ -51,9 +53,10 @@ public final class TrainingRunOptions {
     @PerInvocation
     @Option(
             names = "--checkpoint-every",
-            defaultValue = "0",
-            description = "Also checkpoint every N steps (default: after every epoch only).")
-    int checkpointEvery;
+            description =
+                    "Also checkpoint every N steps (default: after every epoch only; with"
+                            + " --resume: the run's).")
+    Integer checkpointEvery;
 
     @PerInvocation
     @Option(
@@ -129,7 +132,8 @@ public final class TrainingRunOptions {
         if (resume == null) {
             throw new IllegalStateException("savedConfiguration() needs --resume");
         }
-        return RunConfiguration.read(runDirectory);
+        // Compared with the newest checkpoint's copy before anything is built from it.
+        return TrainingRun.resumeConfiguration(runDirectory);
     }
 
     /**
@@ -189,7 +193,7 @@ public final class TrainingRunOptions {
                 "--allow-fallback applies to --resume only: add"
                         + " --resume DIR or drop --allow-fallback");
         validator.check(
-                checkpointEvery >= 0
+                (checkpointEvery == null || checkpointEvery >= 0)
                         && pullEvery >= 0
                         && keepCheckpoints >= 1
                         && (clipGradNorm == null || clipGradNorm >= 0),
@@ -268,13 +272,17 @@ public final class TrainingRunOptions {
             }
         }
         float clipNorm = clip;
-        return builder ->
-                builder.optCheckpointEvery(checkpointEvery)
-                        .optKeepCheckpoints(keepCheckpoints)
-                        .optClipGradNorm(clipNorm)
-                        .optSkipNonFinite(skipNonFinite)
-                        .optAllowFallback(allowFallback)
-                        .addStepDiagnostic(new RegularizerPull(pullEvery));
+        return builder -> {
+            if (checkpointEvery != null) {
+                // Unset, a resumed run keeps the cadence its checkpoints record.
+                builder.optCheckpointEvery(checkpointEvery);
+            }
+            builder.optKeepCheckpoints(keepCheckpoints)
+                    .optClipGradNorm(clipNorm)
+                    .optSkipNonFinite(skipNonFinite)
+                    .optAllowFallback(allowFallback)
+                    .addStepDiagnostic(new RegularizerPull(pullEvery));
+        };
     }
 
     /**

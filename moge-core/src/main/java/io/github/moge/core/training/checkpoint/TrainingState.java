@@ -55,6 +55,8 @@ public final class TrainingState {
     private double epochSeconds;
     private List<OptimizerEntry> optimizer = new ArrayList<>();
     private int stepStateArrays;
+    // Absent (null) in checkpoints written before the cadence was recorded.
+    private Integer checkpointEvery;
 
     private TrainingState() {}
 
@@ -79,6 +81,23 @@ public final class TrainingState {
      */
     public TrainingState copy() {
         return fromJson(toJson());
+    }
+
+    /**
+     * Returns the step cadence of checkpoints of the invocation that wrote this state (0: epoch
+     * ends only), or -1 if the checkpoint does not record it.
+     */
+    public int getCheckpointEvery() {
+        return checkpointEvery == null ? -1 : checkpointEvery;
+    }
+
+    /**
+     * Records the step cadence of checkpoints, so that a resume keeps it.
+     *
+     * @param steps the cadence, 0 for epoch ends only
+     */
+    public void setCheckpointEvery(int steps) {
+        checkpointEvery = steps;
     }
 
     /** Returns the run seed. */

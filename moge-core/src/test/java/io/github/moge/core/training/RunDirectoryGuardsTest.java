@@ -1,0 +1,197 @@
+package io.github.moge.core.training;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.github.moge.core.training.checkpoint.CheckpointStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a run directory refuses: a {@code config.json} edited after the checkpoints were written, a
+ * second writer while one runs, and a restart over logs that no checkpoint explains; and that a
+ * resume keeps the run's checkpoint cadence.
+ */
+class RunDirectoryGuardsTest {
+
+    @TempDir Path temp;
+
+    /** Runs {@link TinyRun} into {@code dir} until it is "killed" after step 9 (checkpoint 8). */
+    private static void killedAfterStep9(Path dir, int keep) {
+        try (TinyRun tiny = new TinyRun()) {
+            TrainingRun run =
+                    tiny.builder
+                            .optKeepCheckpoints(keep)
+                            .addStepListener(
+                                    r -> {
+                                        if (r.getStep() == 9) {
+                                            throw new IllegalStateException("simulated kill");
+                                        }
+                                    })
+                            .build();
+            assertThrows(IllegalStateException.class, () -> run.run(dir));
+        }
+    }
+
+    private static List<Long> checkpointSteps(Path run) throws IOException {
+        return new CheckpointStore(run.resolve("checkpoints"), 1)
+                .list().stream()
+                        .map(p -> Long.parseLong(p.getFileName().toString().substring(5)))
+                        .toList();
+    }
+
+    @Test
+    void editedConfigurationIsRefusedNamingEachKey() throws IOException {
+        Path run = temp.resolve("run");
+        killedAfterStep9(run, 3);
+        Path config = run.resolve(RunConfiguration.FILE_NAME);
+        String original = Files.readString(config, StandardCharsets.UTF_8);
+        String edited =
+                original.replace("\"model\": \"tiny\"", "\"model\": \"small\", \"experts\": 4");
+        Files.writeString(config, edited, StandardCharsets.UTF_8);
+        List<String> before = Files.readAllLines(run.resolve("metrics.csv"));
+
+        // A command builds its settings from the (edited) file, so the builder agrees with it.
+        try (TinyRun tiny = new TinyRun()) {
+            TrainingRun resumed =
+                    tiny.builder.optConfiguration(RunConfiguration.fromJson(edited)).build();
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> resumed.resume(run));
+            String message = e.getMessage();
+            assertTrue(message.contains("differs from the checkpoint's copy"), message);
+            assertTrue(
+                    message.contains("model \"small\" (config.json) vs \"tiny\" (checkpoint)"),
+                    message);
+            assertTrue(message.contains("experts 4 (config.json) vs absent (checkpoint)"), message);
+            assertTrue(message.contains("restore the file or start a new run"), message);
+        }
+        assertEquals(before, Files.readAllLines(run.resolve("metrics.csv")));
+
+        // Restored, the run resumes.
+        Files.writeString(config, original, StandardCharsets.UTF_8);
+        try (TinyRun tiny = new TinyRun()) {
+            assertTrue(tiny.builder.build().resume(run).isCompleted());
+        }
+    }
+
+    @Test
+    void secondWriterIsRefusedNamingTheHoldersPid() throws Exception {
+        Path run = temp.resolve("run");
+        Process first = SigkillResumeTest.fork(run, "run", 5);
+        try {
+            List<String> output = SigkillResumeTest.readUntil(first, "step 5");
+            assertTrue(output.contains("step 5"), String.join("\n", output));
+            String pid = Long.toString(first.pid());
+            try (TinyRun tiny = new TinyRun()) {
+                TrainingRun second = tiny.builder.build();
+                IOException e = assertThrows(IOException.class, () -> second.resume(run));
+                assertTrue(e.getMessage().contains("in use by process " + pid), e.getMessage());
+            }
+            try (TinyRun tiny = new TinyRun()) {
+                // A new run into the same directory meets the run first, then the lock.
+                TrainingRun second = tiny.builder.build();
+                assertThrows(IOException.class, () -> second.run(run));
+            }
+        } finally {
+            first.destroyForcibly();
+            assertTrue(first.waitFor(30, TimeUnit.SECONDS));
+        }
+        // The kernel released the killed holder's lock: the run resumes.
+        try (TinyRun tiny = new TinyRun()) {
+            assertTrue(tiny.builder.build().resume(run).isCompleted());
+        }
+    }
+
+    @Test
+    void lockIsReleasedOnExceptionsAndRefusesNewRunsWhileHeld() throws IOException {
+        Path run = temp.resolve("run");
+        killedAfterStep9(run, 3); // the run ended with an exception
+        Path fresh = temp.resolve("fresh");
+        Files.createDirectories(fresh);
+        try (java.nio.channels.FileChannel channel =
+                        java.nio.channels.FileChannel.open(
+                                fresh.resolve(".lock"),
+                                java.nio.file.StandardOpenOption.CREATE,
+                                java.nio.file.StandardOpenOption.WRITE);
+                java.nio.channels.FileLock held = channel.tryLock()) {
+            channel.write(java.nio.ByteBuffer.wrap("4242\n".getBytes(StandardCharsets.UTF_8)));
+            try (TinyRun tiny = new TinyRun()) {
+                TrainingRun second = tiny.builder.build();
+                IOException e = assertThrows(IOException.class, () -> second.run(fresh));
+                assertTrue(e.getMessage().contains("in use by process 4242"), e.getMessage());
+            }
+            assertTrue(!Files.exists(fresh.resolve(RunConfiguration.FILE_NAME)));
+        }
+        // The run that ended with an exception released its lock: this process can take it.
+        assertTrue(Files.exists(run.resolve(".lock")));
+        try (java.nio.channels.FileChannel channel =
+                        java.nio.channels.FileChannel.open(
+                                run.resolve(".lock"), java.nio.file.StandardOpenOption.WRITE);
+                java.nio.channels.FileLock lock = channel.tryLock()) {
+            assertTrue(lock != null);
+        }
+    }
+
+    @Test
+    void logsWithoutCheckpointsAreNeverTruncated() throws IOException {
+        Path run = temp.resolve("run");
+        try (TinyRun tiny = new TinyRun()) {
+            assertTrue(tiny.builder.build().run(run).isCompleted());
+        }
+        try (Stream<Path> files = Files.walk(run.resolve("checkpoints"))) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+        List<String> metrics = Files.readAllLines(run.resolve("metrics.csv"));
+        List<String> epochs = Files.readAllLines(run.resolve("epochs.csv"));
+        try (TinyRun tiny = new TinyRun()) {
+            TrainingRun resumed = tiny.builder.build();
+            IOException e = assertThrows(IOException.class, () -> resumed.resume(run));
+            String message = e.getMessage();
+            assertTrue(message.contains("metrics.csv (18 rows)"), message);
+            assertTrue(message.contains("epochs.csv (3 rows)"), message);
+            assertTrue(message.contains("no checkpoint that explains them"), message);
+            assertTrue(message.contains("move the logs aside"), message);
+        }
+        assertEquals(metrics, Files.readAllLines(run.resolve("metrics.csv")));
+        assertEquals(epochs, Files.readAllLines(run.resolve("epochs.csv")));
+
+        // Nor does a new run in a directory that holds only the logs.
+        Files.delete(run.resolve(RunConfiguration.FILE_NAME));
+        try (TinyRun tiny = new TinyRun()) {
+            TrainingRun fresh = tiny.builder.build();
+            IOException e = assertThrows(IOException.class, () -> fresh.run(run));
+            assertTrue(e.getMessage().contains("metrics.csv (18 rows)"), e.getMessage());
+        }
+        assertEquals(metrics, Files.readAllLines(run.resolve("metrics.csv")));
+    }
+
+    @Test
+    void resumeKeepsTheCheckpointCadence() throws IOException {
+        Path straight = temp.resolve("straight");
+        try (TinyRun tiny = new TinyRun()) {
+            tiny.builder.optKeepCheckpoints(20).build().run(straight);
+        }
+        // Every 4 steps and at the ends of the epochs of 6 steps.
+        assertEquals(List.of(4L, 6L, 8L, 12L, 16L, 18L), checkpointSteps(straight));
+
+        Path interrupted = temp.resolve("interrupted");
+        killedAfterStep9(interrupted, 20);
+        assertEquals(List.of(4L, 6L, 8L), checkpointSteps(interrupted));
+        // The resume does not repeat the cadence (as --resume without --checkpoint-every).
+        try (TinyRun tiny = new TinyRun(false)) {
+            tiny.builder.optKeepCheckpoints(20).build().resume(interrupted);
+        }
+        assertEquals(checkpointSteps(straight), checkpointSteps(interrupted));
+    }
+}
