@@ -16,10 +16,12 @@ import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
@@ -93,7 +95,10 @@ public final class SafeTarExtractor {
     }
 
     /**
-     * Extracts an archive. Gzip compression is detected from the content.
+     * Extracts an archive. Gzip compression is detected from the content. The archive is extracted
+     * into a hidden staging directory inside {@code target} first, and its files are moved into
+     * place only after the whole archive passed every check: a refused or truncated archive leaves
+     * {@code target} as it was (no partial dataset a later run could train on).
      *
      * @param archive the {@code .tar} or {@code .tar.gz} file
      * @param target the directory to extract into (created if absent)
@@ -107,25 +112,85 @@ public final class SafeTarExtractor {
         }
         Files.createDirectories(target);
         Path root = target.toRealPath();
-        List<Path> written = new ArrayList<>();
-        try (InputStream raw = new BufferedInputStream(Files.newInputStream(archive), 1 << 16)) {
-            raw.mark(2);
-            int b0 = raw.read();
-            int b1 = raw.read();
-            raw.reset();
-            InputStream in = b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(raw, 1 << 16) : raw;
-            Budget budget = new Budget(in, archive.toString());
-            extract(
-                    new TarStream(budget, archive.toString()),
-                    budget,
-                    archive.toString(),
-                    root,
-                    written);
-        } catch (ZipException | EOFException e) {
-            throw new DataException(
-                    archive + ": corrupt or truncated archive (" + e.getMessage() + ")", e);
+        Path staging = Files.createTempDirectory(root, STAGING_PREFIX).toRealPath();
+        try {
+            List<Path> staged = new ArrayList<>();
+            try (InputStream raw =
+                    new BufferedInputStream(Files.newInputStream(archive), 1 << 16)) {
+                raw.mark(2);
+                int b0 = raw.read();
+                int b1 = raw.read();
+                raw.reset();
+                InputStream in = b0 == 0x1f && b1 == 0x8b ? new GZIPInputStream(raw, 1 << 16) : raw;
+                Budget budget = new Budget(in, archive.toString());
+                extract(
+                        new TarStream(budget, archive.toString()),
+                        budget,
+                        archive.toString(),
+                        staging,
+                        staged);
+            } catch (ZipException | EOFException e) {
+                throw new DataException(
+                        archive + ": corrupt or truncated archive (" + e.getMessage() + ")", e);
+            }
+            return moveIntoPlace(staging, root, staged, archive.toString());
+        } finally {
+            deleteTree(staging);
+        }
+    }
+
+    /**
+     * Prefix of the staging directory inside the target (hidden; removed after every extraction).
+     */
+    static final String STAGING_PREFIX = ".extracting-";
+
+    private static List<Path> moveIntoPlace(
+            Path staging, Path root, List<Path> staged, String source) throws IOException {
+        List<Path> dirs;
+        try (Stream<Path> walk = Files.walk(staging)) {
+            dirs =
+                    walk.filter(p -> !p.equals(staging))
+                            .filter(p -> Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS))
+                            .toList();
+        }
+        // Every destination is checked against the target as it is now (links planted in it, a
+        // directory where a file goes) before anything moves.
+        List<Path> dirDests = new ArrayList<>(dirs.size());
+        for (Path dir : dirs) {
+            dirDests.add(safeResolve(root, staging.relativize(dir).toString(), source));
+        }
+        List<Path> written = new ArrayList<>(staged.size());
+        for (Path file : staged) {
+            String name = staging.relativize(file).toString();
+            Path dest = safeResolve(root, name, source);
+            if (Files.isDirectory(dest, LinkOption.NOFOLLOW_LINKS)) {
+                throw new DataException(
+                        source + ": entry " + name + " would overwrite a directory");
+            }
+            written.add(dest);
+        }
+        for (Path dest : dirDests) {
+            Files.createDirectories(dest);
+        }
+        for (int i = 0; i < staged.size(); i++) {
+            Files.move(
+                    staged.get(i),
+                    written.get(i),
+                    StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
         }
         return written;
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     private void extract(TarStream tar, Budget budget, String source, Path root, List<Path> written)

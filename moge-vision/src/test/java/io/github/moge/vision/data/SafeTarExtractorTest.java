@@ -198,4 +198,36 @@ class SafeTarExtractorTest {
         assertEquals(List.of(dir.resolve("t/d/x").toRealPath()), out);
         assertTrue(Files.isDirectory(dir.resolve("t/d")));
     }
+
+    @Test
+    void aRefusedArchiveLeavesTheTargetAsItWas() throws IOException {
+        Path target = Files.createDirectories(dir.resolve("keep"));
+        Files.write(target.resolve("old.txt"), new byte[] {7});
+        Path archive = dir.resolve("bad.tar.gz");
+        // good entries first, then one the policy refuses: none of the good ones may land
+        new TarFiles()
+                .file("cifar/train.bin", new byte[20])
+                .file("cifar/meta.txt", new byte[3])
+                .entry("cifar/evil", '2', new byte[0], 0, "/etc/passwd")
+                .writeGz(archive);
+        assertThrows(
+                DataException.class, () -> new SafeTarExtractor(100, 100).extract(archive, target));
+        try (java.util.stream.Stream<Path> left = Files.list(target)) {
+            assertEquals(List.of(target.resolve("old.txt")), left.toList());
+        }
+        // and a good archive extracts fully, with no staging directory left behind
+        Path good = dir.resolve("good.tar.gz");
+        new TarFiles().file("cifar/train.bin", new byte[20]).writeGz(good);
+        List<Path> out = new SafeTarExtractor(100, 100).extract(good, target);
+        assertEquals(List.of(target.toRealPath().resolve("cifar/train.bin")), out);
+        try (java.util.stream.Stream<Path> left = Files.list(target)) {
+            assertEquals(
+                    2,
+                    left.filter(p -> !p.getFileName().toString().startsWith(".extracting-"))
+                            .count());
+        }
+        try (java.util.stream.Stream<Path> left = Files.list(target)) {
+            assertTrue(left.noneMatch(p -> p.getFileName().toString().startsWith(".extracting-")));
+        }
+    }
 }
