@@ -4,6 +4,7 @@ import ai.djl.training.tracker.Tracker;
 import io.github.moge.core.SigmaSchedule;
 import io.github.moge.core.experts.ExpertActivation;
 import java.util.Locale;
+import java.util.function.Consumer;
 
 /**
  * Named model and optimisation settings of the paper's language-modelling runs (Table 3, after the
@@ -378,55 +379,38 @@ public enum LmPreset {
          * No override: the preset as published, sigma {@link LmSigmaSetting#PAPER}, no balance
          * loss.
          */
-        public static final Overrides NONE =
-                new Overrides(
-                        null,
-                        null,
-                        null,
-                        null,
-                        null,
-                        null,
-                        false,
-                        SigmaSchedule.LM_PAPER,
-                        null,
-                        null,
-                        null);
+        public static final Overrides NONE = new Overrides();
 
-        private final Integer layers;
-        private final Integer width;
-        private final Integer hiddenSize;
-        private final Integer span;
-        private final Integer topK;
-        private final Float dropout;
-        private final boolean switchBalance;
-        private final SigmaSchedule.Setting sigma;
-        private final ExpertActivation activation;
-        private final Boolean routerBias;
-        private final LmInitialization initialization;
+        private Integer layers;
+        private Integer width;
+        private Integer hiddenSize;
+        private Integer span;
+        private Integer topK;
+        private Float dropout;
+        private boolean switchBalance;
+        private SigmaSchedule.Setting sigma = SigmaSchedule.LM_PAPER;
+        private ExpertActivation activation;
+        private Boolean routerBias;
+        private LmInitialization initialization;
 
-        private Overrides(
-                Integer layers,
-                Integer width,
-                Integer hiddenSize,
-                Integer span,
-                Integer topK,
-                Float dropout,
-                boolean switchBalance,
-                SigmaSchedule.Setting sigma,
-                ExpertActivation activation,
-                Boolean routerBias,
-                LmInitialization initialization) {
-            this.layers = layers;
-            this.width = width;
-            this.hiddenSize = hiddenSize;
-            this.span = span;
-            this.topK = topK;
-            this.dropout = dropout;
-            this.switchBalance = switchBalance;
-            this.sigma = sigma;
-            this.activation = activation;
-            this.routerBias = routerBias;
-            this.initialization = initialization;
+        private Overrides() {}
+
+        /** Returns a copy of these overrides with one change (fields are set only here). */
+        private Overrides with(Consumer<Overrides> change) {
+            Overrides o = new Overrides();
+            o.layers = layers;
+            o.width = width;
+            o.hiddenSize = hiddenSize;
+            o.span = span;
+            o.topK = topK;
+            o.dropout = dropout;
+            o.switchBalance = switchBalance;
+            o.sigma = sigma;
+            o.activation = activation;
+            o.routerBias = routerBias;
+            o.initialization = initialization;
+            change.accept(o);
+            return o;
         }
 
         /**
@@ -436,18 +420,7 @@ public enum LmPreset {
          * @return the changed overrides
          */
         public Overrides withLayers(int layers) {
-            return new Overrides(
-                    layers,
-                    width,
-                    hiddenSize,
-                    span,
-                    topK,
-                    dropout,
-                    switchBalance,
-                    sigma,
-                    activation,
-                    routerBias,
-                    initialization);
+            return with(o -> o.layers = layers);
         }
 
         /**
@@ -457,18 +430,7 @@ public enum LmPreset {
          * @return the changed overrides
          */
         public Overrides withWidth(int width) {
-            return new Overrides(
-                    layers,
-                    width,
-                    hiddenSize,
-                    span,
-                    topK,
-                    dropout,
-                    switchBalance,
-                    sigma,
-                    activation,
-                    routerBias,
-                    initialization);
+            return with(o -> o.width = width);
         }
 
         /**
@@ -478,18 +440,7 @@ public enum LmPreset {
          * @return the changed overrides
          */
         public Overrides withHiddenSize(int hiddenSize) {
-            return new Overrides(
-                    layers,
-                    width,
-                    hiddenSize,
-                    span,
-                    topK,
-                    dropout,
-                    switchBalance,
-                    sigma,
-                    activation,
-                    routerBias,
-                    initialization);
+            return with(o -> o.hiddenSize = hiddenSize);
         }
 
         /**
@@ -499,18 +450,7 @@ public enum LmPreset {
          * @return the changed overrides
          */
         public Overrides withSpan(int span) {
-            return new Overrides(
-                    layers,
-                    width,
-                    hiddenSize,
-                    span,
-                    topK,
-                    dropout,
-                    switchBalance,
-                    sigma,
-                    activation,
-                    routerBias,
-                    initialization);
+            return with(o -> o.span = span);
         }
 
         /**
@@ -520,18 +460,7 @@ public enum LmPreset {
          * @return the changed overrides
          */
         public Overrides withTopK(int topK) {
-            return new Overrides(
-                    layers,
-                    width,
-                    hiddenSize,
-                    span,
-                    topK,
-                    dropout,
-                    switchBalance,
-                    sigma,
-                    activation,
-                    routerBias,
-                    initialization);
+            return with(o -> o.topK = topK);
         }
 
         /**
@@ -541,18 +470,7 @@ public enum LmPreset {
          * @return the changed overrides
          */
         public Overrides withDropout(float dropout) {
-            return new Overrides(
-                    layers,
-                    width,
-                    hiddenSize,
-                    span,
-                    topK,
-                    dropout,
-                    switchBalance,
-                    sigma,
-                    activation,
-                    routerBias,
-                    initialization);
+            return with(o -> o.dropout = dropout);
         }
 
         /**
@@ -562,18 +480,7 @@ public enum LmPreset {
          * @return the changed overrides
          */
         public Overrides withSwitchBalance(boolean switchBalance) {
-            return new Overrides(
-                    layers,
-                    width,
-                    hiddenSize,
-                    span,
-                    topK,
-                    dropout,
-                    switchBalance,
-                    sigma,
-                    activation,
-                    routerBias,
-                    initialization);
+            return with(o -> o.switchBalance = switchBalance);
         }
 
         /**
@@ -586,18 +493,7 @@ public enum LmPreset {
             if (sigma == null) {
                 throw new IllegalArgumentException("sigma must not be null");
             }
-            return new Overrides(
-                    layers,
-                    width,
-                    hiddenSize,
-                    span,
-                    topK,
-                    dropout,
-                    switchBalance,
-                    sigma,
-                    activation,
-                    routerBias,
-                    initialization);
+            return with(o -> o.sigma = sigma);
         }
 
         /**
@@ -611,18 +507,7 @@ public enum LmPreset {
             if (activation == null) {
                 throw new IllegalArgumentException("activation must not be null");
             }
-            return new Overrides(
-                    layers,
-                    width,
-                    hiddenSize,
-                    span,
-                    topK,
-                    dropout,
-                    switchBalance,
-                    sigma,
-                    activation,
-                    routerBias,
-                    initialization);
+            return with(o -> o.activation = activation);
         }
 
         /**
@@ -633,18 +518,7 @@ public enum LmPreset {
          * @return the new overrides
          */
         public Overrides withRouterBias(boolean routerBias) {
-            return new Overrides(
-                    layers,
-                    width,
-                    hiddenSize,
-                    span,
-                    topK,
-                    dropout,
-                    switchBalance,
-                    sigma,
-                    activation,
-                    routerBias,
-                    initialization);
+            return with(o -> o.routerBias = routerBias);
         }
 
         /**
@@ -658,18 +532,7 @@ public enum LmPreset {
             if (initialization == null) {
                 throw new IllegalArgumentException("initialization must not be null");
             }
-            return new Overrides(
-                    layers,
-                    width,
-                    hiddenSize,
-                    span,
-                    topK,
-                    dropout,
-                    switchBalance,
-                    sigma,
-                    activation,
-                    routerBias,
-                    initialization);
+            return with(o -> o.initialization = initialization);
         }
 
         /** Returns the sigma setting (the default unless {@link #withSigma} changed it). */
