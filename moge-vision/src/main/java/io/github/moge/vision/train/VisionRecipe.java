@@ -102,39 +102,11 @@ public final class VisionRecipe {
         int padding = imageSize >= 64 ? 8 : 4;
         return switch (ds) {
             case "cifar100" ->
-                    new VisionRecipe(
-                            ds,
-                            150,
-                            10,
-                            128,
-                            0.5f,
-                            padding,
-                            0.25f,
-                            0.25f,
-                            0.25f,
-                            0.12f,
-                            REFERENCE_AUTO_AUGMENT,
-                            0.1f,
-                            0f,
-                            Normalize.CIFAR100_MEAN,
-                            Normalize.CIFAR100_STD);
+                    smallImages(
+                            ds, padding, 0.12f, Normalize.CIFAR100_MEAN, Normalize.CIFAR100_STD);
             case "tiny-imagenet" ->
-                    new VisionRecipe(
-                            ds,
-                            150,
-                            10,
-                            128,
-                            0.5f,
-                            padding,
-                            0.25f,
-                            0.25f,
-                            0.25f,
-                            0.15f,
-                            REFERENCE_AUTO_AUGMENT,
-                            0.1f,
-                            0f,
-                            Normalize.IMAGENET_MEAN,
-                            Normalize.IMAGENET_STD);
+                    smallImages(
+                            ds, padding, 0.15f, Normalize.IMAGENET_MEAN, Normalize.IMAGENET_STD);
             case "imagenet" ->
                     fineTuning
                             ? new VisionRecipe(
@@ -192,6 +164,27 @@ public final class VisionRecipe {
                                     + dataset
                                     + "': expected fmnist, cifar100, tiny-imagenet or imagenet");
         };
+    }
+
+    /** CIFAR-100 and Tiny-ImageNet share every value but the colour jitter and the mean/std. */
+    private static VisionRecipe smallImages(
+            String ds, int padding, float colorJitter, float[] mean, float[] std) {
+        return new VisionRecipe(
+                ds,
+                150,
+                10,
+                128,
+                0.5f,
+                padding,
+                0.25f,
+                0.25f,
+                0.25f,
+                colorJitter,
+                REFERENCE_AUTO_AUGMENT,
+                0.1f,
+                0f,
+                mean,
+                std);
     }
 
     /** Returns the dataset (with "fine-tuning" for the upcycled ImageNet runs). */
