@@ -112,6 +112,11 @@ public final class ImportanceLoadLoss implements BalanceLoss {
         return squaredCoefficientOfVariation(probability.sum(new int[] {0}));
     }
 
+    /** Returns the form of the load term. */
+    public LoadForm getLoadForm() {
+        return loadForm;
+    }
+
     /**
      * Returns the noise standard deviation used for E experts: the configured value, or 1/E by
      * default.

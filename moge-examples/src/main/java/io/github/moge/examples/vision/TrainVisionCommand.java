@@ -5,6 +5,7 @@ import ai.djl.training.dataset.Dataset;
 import ai.djl.training.dataset.RandomAccessDataset;
 import io.github.moge.core.MoeLoss;
 import io.github.moge.core.TopographicMap;
+import io.github.moge.core.balance.ImportanceLoadLoss;
 import io.github.moge.core.training.TrainingDivergedException;
 import io.github.moge.examples.training.ConfigurationValidator;
 import io.github.moge.examples.training.DivergenceReport;
@@ -66,6 +67,9 @@ import picocli.CommandLine.Spec;
         })
 public final class TrainVisionCommand implements Callable<Integer> {
 
+    /** The values of {@code --load-form}: V-MoE's load term and the authors' Tutel form. */
+    static final List<String> LOAD_FORMS = List.of("vmoe", "tutel");
+
     static {
         // picocli expands ${sys:...} when it renders --help, after this class is loaded.
         System.setProperty("moge.vision.presets", presetList());
@@ -110,6 +114,14 @@ public final class TrainVisionCommand implements Callable<Integer> {
             description =
                     "Raw lambda of L_gs; the loss weight is 0.01 * lambda (default: the preset's).")
     Float lambda;
+
+    @Option(
+            names = "--load-form",
+            description =
+                    "Load term of the balancing loss: vmoe (V-MoE's, on noisy logits: the paper's"
+                            + " citation, the presets') or tutel (the authors' copy of Tutel, on"
+                            + " probabilities; far weaker) (default: vmoe).")
+    String loadForm;
 
     @Option(names = "--batch-size", description = "Training batch size (default: the recipe's).")
     Integer batchSize;
@@ -283,6 +295,14 @@ public final class TrainVisionCommand implements Callable<Integer> {
         if (p.getKind() == VisionPreset.Kind.MOGE && expertCount >= 1) {
             validator.requireMapFits("--experts", TopographicMap.forExperts(expertCount), 3);
         }
+        if (s.loadForm() != null) {
+            validator.requireKnown("--load-form", s.loadForm(), LOAD_FORMS);
+            validator.check(
+                    p.getKind() != VisionPreset.Kind.DENSE,
+                    "--load-form needs an MoE or MoGE preset (or --moge); "
+                            + p.getName()
+                            + " has no router: drop it");
+        }
         validator.check(
                 s.lambda() == null || p.getKind() == VisionPreset.Kind.MOGE,
                 "--lambda needs a MoGE preset (or --moge); " + p.getName() + " has no regularizer");
@@ -395,7 +415,8 @@ public final class TrainVisionCommand implements Callable<Integer> {
         }
         TrainingSettings settings = sb.build();
         int totalSteps = epochs * VisionTrainer.stepsPerEpoch(train.size(), settings);
-        VisionPreset.Overrides overrides = overrides(p, s.experts(), s.topK(), s.lambda());
+        VisionPreset.Overrides overrides =
+                overrides(p, s.experts(), s.topK(), s.lambda(), s.loadForm());
         MoeLoss loss =
                 p.newLoss(
                         new SoftTargetCrossEntropyLoss("ce", settings.getLabelSmoothing()),
@@ -503,6 +524,7 @@ public final class TrainVisionCommand implements Callable<Integer> {
                 topK,
                 moge,
                 lambda,
+                loadForm,
                 batchSize,
                 lr,
                 minLr,
@@ -606,13 +628,14 @@ public final class TrainVisionCommand implements Callable<Integer> {
     }
 
     /**
-     * Returns the values of {@code --experts}, {@code --top-k} and {@code --lambda} as the preset's
-     * overrides; everything else of the model and loss is the preset's.
+     * Returns the values of {@code --experts}, {@code --top-k}, {@code --lambda} and {@code
+     * --load-form} as the preset's overrides; everything else of the model and loss is the
+     * preset's.
      *
      * @throws IllegalArgumentException if a dense preset is given an E or k of its own
      */
     static VisionPreset.Overrides overrides(
-            VisionPreset p, Integer experts, Integer topK, Float lambda) {
+            VisionPreset p, Integer experts, Integer topK, Float lambda, String loadForm) {
         boolean moe =
                 (experts != null && experts != p.getExperts())
                         || (topK != null && topK != p.getTopK());
@@ -620,6 +643,14 @@ public final class TrainVisionCommand implements Callable<Integer> {
             throw new IllegalArgumentException(
                     "--experts/--top-k need an MoE or MoGE preset; " + p.getName() + " is dense");
         }
-        return VisionPreset.Overrides.of(moe ? experts : null, moe ? topK : null, lambda);
+        VisionPreset.Overrides o =
+                VisionPreset.Overrides.of(moe ? experts : null, moe ? topK : null, lambda);
+        if (loadForm == null) {
+            return o;
+        }
+        return o.withLoadForm(
+                loadForm.equals("tutel")
+                        ? ImportanceLoadLoss.LoadForm.TUTEL
+                        : ImportanceLoadLoss.LoadForm.V_MOE);
     }
 }

@@ -19,6 +19,7 @@ import java.nio.file.Path;
  * @param topK {@code --top-k}
  * @param moge {@code --moge} / {@code --no-moge}
  * @param lambda {@code --lambda}
+ * @param loadForm {@code --load-form}
  * @param batchSize {@code --batch-size}
  * @param learningRate {@code --lr}
  * @param minLearningRate {@code --min-lr}
@@ -46,6 +47,7 @@ record VisionRunSettings(
         Integer topK,
         Boolean moge,
         Float lambda,
+        String loadForm,
         Integer batchSize,
         float learningRate,
         float minLearningRate,

@@ -8,6 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.github.moge.core.MoeBlock;
+import io.github.moge.core.SigmaScheduleListener;
+import io.github.moge.core.balance.ImportanceLoadLoss;
 import io.github.moge.vision.data.FashionMnistDataset;
 import io.github.moge.vision.preset.VisionPreset;
 import java.io.IOException;
@@ -255,6 +258,24 @@ class TrainVisionCommandTest {
     }
 
     @Test
+    void loadFormFlagReachesEveryMoeLayer() {
+        VisionPreset p = VisionPreset.get("vit-moge-xs-fmnist");
+        for (String flag : TrainVisionCommand.LOAD_FORMS) {
+            VisionPreset.Overrides o = TrainVisionCommand.overrides(p, null, null, null, flag);
+            List<MoeBlock> layers = SigmaScheduleListener.findMoeBlocks(p.newModel(100, o));
+            assertFalse(layers.isEmpty());
+            for (MoeBlock layer : layers) {
+                assertEquals(
+                        flag.equals("tutel")
+                                ? ImportanceLoadLoss.LoadForm.TUTEL
+                                : ImportanceLoadLoss.LoadForm.V_MOE,
+                        ((ImportanceLoadLoss) layer.getBalanceLoss()).getLoadForm(),
+                        flag);
+            }
+        }
+    }
+
+    @Test
     void badOptionsAreRefusedBeforeAnyComputeWithOneLineEach() {
         StringWriter err = new StringWriter();
         run(err, "--preset", "vit-moge-xl", "--output", dir.resolve("a").toString());
@@ -292,6 +313,21 @@ class TrainVisionCommandTest {
                 "--output",
                 dir.resolve("b").toString());
         assertTrue(err.toString().contains("--auto-augment: "), err.toString());
+
+        err = new StringWriter();
+        run(
+                err,
+                "--preset",
+                "vit-xs-fmnist",
+                "--load-form",
+                "switch",
+                "--output",
+                dir.resolve("b").toString());
+        assertTrue(
+                err.toString().contains("unknown --load-form 'switch': choose one of"),
+                err.toString());
+        assertTrue(
+                err.toString().contains("--load-form needs an MoE or MoGE preset"), err.toString());
 
         err = new StringWriter();
         run(err, "--epochs", "2");

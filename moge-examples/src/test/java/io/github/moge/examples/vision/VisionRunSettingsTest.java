@@ -41,6 +41,8 @@ class VisionRunSettingsTest {
                                 "--moge",
                                 "--lambda",
                                 "2",
+                                "--load-form",
+                                "tutel",
                                 "--batch-size",
                                 "8",
                                 "--lr",
@@ -89,6 +91,7 @@ class VisionRunSettingsTest {
                         1,
                         true,
                         2f,
+                        "tutel",
                         8,
                         2e-3f,
                         2e-5f,
@@ -116,6 +119,7 @@ class VisionRunSettingsTest {
         assertEquals("train-vision", saved.getString("command"));
         assertEquals(8, saved.getInt("batch_size"));
         assertEquals(1, saved.getInt("top_k"));
+        assertEquals("tutel", saved.getString("load_form"));
         assertTrue(
                 saved.keys().contains("warmup_epochs") && !saved.keys().contains("output"),
                 saved.toJson());

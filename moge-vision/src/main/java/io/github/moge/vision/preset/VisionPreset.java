@@ -6,6 +6,7 @@ import ai.djl.training.loss.Loss;
 import io.github.moge.core.MoeBlock;
 import io.github.moge.core.MoeLoss;
 import io.github.moge.core.SigmaSchedule;
+import io.github.moge.core.balance.ImportanceLoadLoss;
 import io.github.moge.vision.model.MoePlacement;
 import io.github.moge.vision.model.ReferenceInitialization;
 import io.github.moge.vision.model.VisionMoe;
@@ -312,21 +313,21 @@ public final class VisionPreset {
     }
 
     /**
-     * Returns the template of the preset's MoE layers ({@link VisionMoe}), with E and k of the
-     * overrides.
+     * Returns the template of the preset's MoE layers ({@link VisionMoe}), with E, k and the load
+     * form of the overrides.
      *
      * @param totalSteps T for the sigma schedule (MoGE only)
      * @param overrides the run's overrides
      * @return the template, or null for a dense preset
-     * @throws IllegalArgumentException if a dense preset is given an E or k of its own
+     * @throws IllegalArgumentException if a dense preset is given an E, k or load form of its own
      */
     public MoeBlock.Builder newMoeLayer(int totalSteps, Overrides overrides) {
         int e = overrides.experts != null ? overrides.experts : experts;
         int k = overrides.topK != null ? overrides.topK : topK;
         if (kind == Kind.DENSE) {
-            if (e != experts || k != topK) {
+            if (e != experts || k != topK || overrides.loadForm != null) {
                 throw new IllegalArgumentException(
-                        "experts and top-k overrides need a MoE or MoGE preset; "
+                        "experts, top-k and load-form overrides need a MoE or MoGE preset; "
                                 + name
                                 + " is dense");
             }
@@ -336,6 +337,10 @@ public final class VisionPreset {
                 kind == Kind.MOGE
                         ? VisionMoe.moge(e, newSigmaSchedule(totalSteps))
                         : VisionMoe.moe(e);
+        if (overrides.loadForm != null) {
+            layer.optBalanceLoss(
+                    ImportanceLoadLoss.builder().optLoadForm(overrides.loadForm).build());
+        }
         return layer.optTopK(k).optCapacityFactor(capacityFactor);
     }
 
@@ -731,23 +736,25 @@ public final class VisionPreset {
     }
 
     /**
-     * The values a run may change on a preset: E and k of the MoE layers (for {@link #newModel(int,
-     * Overrides)}) and the raw lambda of L_gs (for {@link #newLoss(Loss, Overrides)}). Each one
-     * left unset, or set to the preset's own value, keeps the preset's; everything else
-     * (architecture, placement, MLP ratio, drop path, capacity factor, sigma schedule,
-     * initialisation) is always the preset's. Immutable: every {@code with} method returns a new
-     * value.
+     * The values a run may change on a preset: E and k of the MoE layers and the form of their load
+     * term (for {@link #newModel(int, Overrides)}) and the raw lambda of L_gs (for {@link
+     * #newLoss(Loss, Overrides)}). Each one left unset, or set to the preset's own value, keeps the
+     * preset's; everything else (architecture, placement, MLP ratio, drop path, capacity factor,
+     * sigma schedule, initialisation) is always the preset's. Immutable: every {@code with} method
+     * returns a new value.
      */
     public static final class Overrides {
 
         /** No override: the preset as published. */
-        public static final Overrides NONE = new Overrides(null, null, null);
+        public static final Overrides NONE = new Overrides(null, null, null, null);
 
         private final Integer experts;
         private final Integer topK;
         private final Float lambda;
+        private final ImportanceLoadLoss.LoadForm loadForm;
 
-        private Overrides(Integer experts, Integer topK, Float lambda) {
+        private Overrides(
+                Integer experts, Integer topK, Float lambda, ImportanceLoadLoss.LoadForm loadForm) {
             if (experts != null && experts < 1) {
                 throw new IllegalArgumentException("experts must be >= 1, got " + experts);
             }
@@ -760,6 +767,7 @@ public final class VisionPreset {
             this.experts = experts;
             this.topK = topK;
             this.lambda = lambda;
+            this.loadForm = loadForm;
         }
 
         /**
@@ -771,7 +779,7 @@ public final class VisionPreset {
          * @return the overrides
          */
         public static Overrides of(Integer experts, Integer topK, Float lambda) {
-            return new Overrides(experts, topK, lambda);
+            return new Overrides(experts, topK, lambda, null);
         }
 
         /**
@@ -781,7 +789,7 @@ public final class VisionPreset {
          * @return the changed overrides
          */
         public Overrides withExperts(int experts) {
-            return new Overrides(experts, topK, lambda);
+            return new Overrides(experts, topK, lambda, loadForm);
         }
 
         /**
@@ -791,7 +799,7 @@ public final class VisionPreset {
          * @return the changed overrides
          */
         public Overrides withTopK(int topK) {
-            return new Overrides(experts, topK, lambda);
+            return new Overrides(experts, topK, lambda, loadForm);
         }
 
         /**
@@ -801,13 +809,36 @@ public final class VisionPreset {
          * @return the changed overrides
          */
         public Overrides withLambda(float lambda) {
-            return new Overrides(experts, topK, lambda);
+            return new Overrides(experts, topK, lambda, loadForm);
+        }
+
+        /**
+         * Sets the form of the balancing loss's load term (the presets': {@link
+         * ImportanceLoadLoss.LoadForm#V_MOE}, the paper's citation; {@link
+         * ImportanceLoadLoss.LoadForm#TUTEL} matches the authors' runs).
+         *
+         * @param loadForm the form, not null
+         * @return the changed overrides
+         */
+        public Overrides withLoadForm(ImportanceLoadLoss.LoadForm loadForm) {
+            if (loadForm == null) {
+                throw new IllegalArgumentException("loadForm must not be null");
+            }
+            return new Overrides(experts, topK, lambda, loadForm);
         }
 
         /** {@inheritDoc} */
         @Override
         public String toString() {
-            return "Overrides[experts=" + experts + ", topK=" + topK + ", lambda=" + lambda + "]";
+            return "Overrides[experts="
+                    + experts
+                    + ", topK="
+                    + topK
+                    + ", lambda="
+                    + lambda
+                    + ", loadForm="
+                    + loadForm
+                    + "]";
         }
     }
 }

@@ -18,6 +18,7 @@ import ai.djl.util.Pair;
 import io.github.moge.core.MoeBlock;
 import io.github.moge.core.MoeLoss;
 import io.github.moge.core.SigmaScheduleListener;
+import io.github.moge.core.balance.ImportanceLoadLoss;
 import io.github.moge.vision.model.ResidualBranch;
 import io.github.moge.vision.model.TruncatedNormalInitializer;
 import java.util.ArrayList;
@@ -105,6 +106,27 @@ class VisionPresetOverridesTest {
                 describe(p.newModel(STEPS, lambda)),
                 "lambda is a loss weight, not part of the model");
 
+        // The load form: V-MoE's by default, the authors' Tutel form on request, nothing else.
+        for (MoeBlock layer : layers) {
+            assertEquals(
+                    ImportanceLoadLoss.LoadForm.V_MOE,
+                    ((ImportanceLoadLoss) layer.getBalanceLoss()).getLoadForm());
+        }
+        Block tutel =
+                p.newModel(
+                        STEPS,
+                        VisionPreset.Overrides.NONE.withLoadForm(
+                                ImportanceLoadLoss.LoadForm.TUTEL));
+        List<MoeBlock> tutelLayers = SigmaScheduleListener.findMoeBlocks(tutel);
+        assertEquals(p.getMoeLayers().size(), tutelLayers.size());
+        for (MoeBlock layer : tutelLayers) {
+            assertEquals(
+                    ImportanceLoadLoss.LoadForm.TUTEL,
+                    ((ImportanceLoadLoss) layer.getBalanceLoss()).getLoadForm());
+            assertEquals(p.getExperts(), layer.getNumExperts());
+            assertEquals(p.getSigmaMax(), layer.getSigma());
+        }
+
         // Several at once, on a Swin preset with the reference initialisation.
         VisionPreset swin = VisionPreset.get("swinv2-moe-t-cifar100");
         Block both = swin.newModel(STEPS, VisionPreset.Overrides.of(8, 2, null));
@@ -135,6 +157,13 @@ class VisionPresetOverridesTest {
                                 .newLoss(
                                         Loss.softmaxCrossEntropyLoss(),
                                         VisionPreset.Overrides.NONE.withLambda(1f)));
+        assertThrows(
+                IllegalArgumentException.class,
+                () ->
+                        dense.newModel(
+                                STEPS,
+                                VisionPreset.Overrides.NONE.withLoadForm(
+                                        ImportanceLoadLoss.LoadForm.TUTEL)));
         assertThrows(
                 IllegalArgumentException.class, () -> VisionPreset.Overrides.NONE.withExperts(0));
         assertThrows(
