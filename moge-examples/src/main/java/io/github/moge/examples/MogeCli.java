@@ -21,8 +21,9 @@ import picocli.CommandLine.Command;
  * #newCommandLine(PrintWriter, PrintWriter)}.
  *
  * <p>Exit codes: 0 success, 1 failure while running, 2 bad usage (unknown or invalid flags, missing
- * paths, an output directory that cannot be written or already holds results). Usage errors print
- * one line, never a stack trace.
+ * paths, an output directory that cannot be written or already holds results), 130 and 143 when
+ * SIGINT or SIGTERM stopped a training command (after a checkpoint; a second signal exits at once
+ * with the same code). Usage errors print one line, never a stack trace.
  */
 @Command(
         name = "moge",

@@ -10,6 +10,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import io.github.moge.core.experts.StackedExperts;
+import io.github.moge.core.ops.RowGather;
 
 /**
  * Moves routed tokens into fixed-size expert slots and combines the expert outputs back, fully
@@ -311,7 +312,9 @@ public final class TokenDispatcher {
         long d = shape.get(1);
         NDArray padded =
                 x.concat(x.getManager().zeros(new Shape(1, d), x.getDataType(), x.getDevice()), 0);
-        NDArray gathered = padded.get(new NDIndex("{}", plan.getSlotTokens()));
+        // A token sits in up to k slots; with k >= 3 the indexing backward would sum its
+        // gradients in a thread-timing order (RowGather).
+        NDArray gathered = RowGather.rows(padded, plan.getSlotTokens());
         return gathered.reshape(plan.getNumSlotExperts(), plan.getCapacity(), d);
     }
 

@@ -53,6 +53,7 @@ final class RunSpec {
     List<Loss> components;
     List<Pair<Initializer, Parameter.Type>> initializers = new ArrayList<>();
     List<EpochEvaluation> epochEvaluations = new ArrayList<>();
+    StopRequest stopRequest;
 
     RunSpec() {}
 
@@ -128,6 +129,7 @@ final class RunSpec {
         frozen.components = components != null ? components : componentsOf(loss);
         frozen.initializers = List.copyOf(initializers);
         frozen.epochEvaluations = List.copyOf(epochEvaluations);
+        frozen.stopRequest = stopRequest;
         return frozen;
     }
 

@@ -200,7 +200,7 @@ public final class TrainingRun {
                         state.getEpoch(),
                         state.getBatchInEpoch());
             }
-            return new TrainingLoop(spec, log, checkpoints, () -> stopRequested)
+            return new TrainingLoop(spec, log, checkpoints, this::stopRequested)
                     .train(runDirectory, state, checkpoint);
         }
     }
@@ -210,8 +210,12 @@ public final class TrainingRun {
         TrainingState state =
                 TrainingState.start(spec.seed, spec.epochs, spec.trainingData.batchesPerEpoch());
         Engine.getInstance().setRandomSeed(RunSeeds.stepSeed(spec.seed, -1));
-        return new TrainingLoop(spec, log, checkpoints, () -> stopRequested)
+        return new TrainingLoop(spec, log, checkpoints, this::stopRequested)
                 .train(runDirectory, state, null);
+    }
+
+    private boolean stopRequested() {
+        return stopRequested || (spec.stopRequest != null && spec.stopRequest.isRequested());
     }
 
     private void claim() {
@@ -441,6 +445,19 @@ public final class TrainingRun {
         public Builder optCheckpointEvery(int steps) {
             spec.checkpointEvery = steps;
             spec.checkpointEverySet = true;
+            return this;
+        }
+
+        /**
+         * Sets a stop request the loop polls between steps (default none): once it is requested,
+         * the run stops after the current step with a checkpoint, as {@link
+         * TrainingRun#requestStop()} does, so that {@code --resume} continues it exactly.
+         *
+         * @param request the request, e.g. set by a command's signal handler
+         * @return this builder
+         */
+        public Builder optStopRequest(StopRequest request) {
+            spec.stopRequest = request;
             return this;
         }
 

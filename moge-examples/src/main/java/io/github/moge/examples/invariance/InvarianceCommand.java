@@ -6,6 +6,7 @@ import io.github.moge.core.training.TrainingDivergedException;
 import io.github.moge.examples.training.ConfigurationValidator;
 import io.github.moge.examples.training.DivergenceReport;
 import io.github.moge.examples.training.PerInvocation;
+import io.github.moge.examples.training.SignalStop;
 import io.github.moge.examples.training.TrainingRunOptions;
 import io.github.moge.examples.training.UsageException;
 import io.github.moge.vision.data.DataException;
@@ -353,15 +354,30 @@ public final class InvarianceCommand implements Callable<Integer> {
         PrintStream log = System.out;
         long start = System.nanoTime();
         List<ModelResult> results;
-        try {
-            results =
-                    new InvarianceExperiment(s, log)
-                            .optRunOptions(runOptions::configure)
-                            .run(dir, runOptions.isResume());
-        } catch (DataException e) {
-            throw new UsageException(e.getMessage().replace('\n', ' '));
-        } catch (TrainingDivergedException e) {
-            return DivergenceReport.print(spec.commandLine().getErr(), "invariance", e, dir);
+        try (SignalStop signals =
+                runOptions.stopOnSignals("invariance", spec.commandLine().getErr())) {
+            try {
+                results =
+                        new InvarianceExperiment(s, log)
+                                .optRunOptions(runOptions::configure)
+                                .run(dir, runOptions.isResume());
+            } catch (DataException e) {
+                throw new UsageException(e.getMessage().replace('\n', ' '));
+            } catch (TrainingDivergedException e) {
+                return DivergenceReport.print(spec.commandLine().getErr(), "invariance", e, dir);
+            } catch (IllegalStateException e) {
+                if (!signals.received()) {
+                    throw e;
+                }
+                // The experiment refuses to go on with a stopped model: the stop's checkpoint is
+                // written, and --resume continues both models.
+                spec.commandLine().getErr().println("invariance: " + e.getMessage());
+                spec.commandLine().getErr().flush();
+                return signals.exitCode();
+            }
+            if (signals.received()) {
+                return signals.exitCode();
+            }
         }
         // originalArgs() of the subcommand's parse result holds the whole command line, subcommand
         // included

@@ -7,6 +7,7 @@ import io.github.moge.examples.training.ConfigurationException;
 import io.github.moge.examples.training.ConfigurationValidator;
 import io.github.moge.examples.training.DivergenceReport;
 import io.github.moge.examples.training.PerInvocation;
+import io.github.moge.examples.training.SignalStop;
 import io.github.moge.examples.training.TrainingRunOptions;
 import io.github.moge.examples.training.UsageException;
 import io.github.moge.lm.data.Corpus;
@@ -429,16 +430,27 @@ public final class TrainLmCommand implements Callable<Integer> {
                         .optRunOptions(runOptions::configure)
                         .optLog(out)
                         .build()) {
-            LmTraining.Summary summary =
-                    runOptions.isResume() ? training.resume(dir) : training.run(dir);
-            report(out, s, summary, dir);
+            try (SignalStop signals =
+                    runOptions.stopOnSignals("train-lm", spec.commandLine().getErr())) {
+                LmTraining.Summary summary =
+                        runOptions.isResume() ? training.resume(dir) : training.run(dir);
+                String why =
+                        signals.received()
+                                ? signals.signalName()
+                                : "--max-minutes " + formatMinutes(maxMinutes) + " spent";
+                report(out, s, summary, dir, why);
+                if (signals.received()) {
+                    return signals.exitCode();
+                }
+            }
         } catch (TrainingDivergedException e) {
             return DivergenceReport.print(spec.commandLine().getErr(), "train-lm", e, dir);
         }
         return 0;
     }
 
-    private void report(PrintStream out, LmRunSettings s, LmTraining.Summary summary, Path dir) {
+    private void report(
+            PrintStream out, LmRunSettings s, LmTraining.Summary summary, Path dir, String why) {
         String name = s.preset().cliName();
         if (summary.isCompleted()) {
             out.printf(
@@ -462,10 +474,10 @@ public final class TrainLmCommand implements Callable<Integer> {
         }
         out.printf(
                 Locale.ROOT,
-                "%s: training stopped early (--max-minutes %s spent) at step %d of %d, %d of %d"
+                "%s: training stopped early (%s) at step %d of %d, %d of %d"
                         + " epochs finished; this is not the run's result.%n",
                 name,
-                formatMinutes(maxMinutes),
+                why,
                 summary.getSteps(),
                 summary.getTotalSteps(),
                 summary.getEpochsFinished(),

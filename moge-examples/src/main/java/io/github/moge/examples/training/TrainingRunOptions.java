@@ -2,9 +2,11 @@ package io.github.moge.examples.training;
 
 import io.github.moge.core.metrics.RegularizerPull;
 import io.github.moge.core.training.RunConfiguration;
+import io.github.moge.core.training.StopRequest;
 import io.github.moge.core.training.TrainingRun;
 import io.github.moge.core.training.TrainingSummary;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -25,7 +27,8 @@ import picocli.CommandLine.Spec;
  * {@code --resume} (an explicit {@code --clip-grad-norm} must equal the saved one, which {@code
  * TrainingRun} checks; without {@code --checkpoint-every} a resumed run keeps the cadence its
  * checkpoints record). On resume, {@link #savedConfiguration(Path)} refuses a {@code config.json}
- * that differs from the newest checkpoint's copy.
+ * that differs from the newest checkpoint's copy. While a command trains inside {@link
+ * #stopOnSignals}, SIGINT/SIGTERM stop its runs with a checkpoint ({@link SignalStop}).
  */
 public final class TrainingRunOptions {
 
@@ -89,6 +92,9 @@ public final class TrainingRunOptions {
             description =
                     "Skip updates with a non-finite loss or gradient instead of stopping the run.")
     boolean skipNonFinite;
+
+    /** Set by {@link #stopOnSignals}; every run configured here polls it between steps. */
+    private final StopRequest stop = new StopRequest();
 
     /** Returns whether this invocation resumes a run. */
     public boolean isResume() {
@@ -277,12 +283,26 @@ public final class TrainingRunOptions {
                 // Unset, a resumed run keeps the cadence its checkpoints record.
                 builder.optCheckpointEvery(checkpointEvery);
             }
-            builder.optKeepCheckpoints(keepCheckpoints)
+            builder.optStopRequest(stop)
+                    .optKeepCheckpoints(keepCheckpoints)
                     .optClipGradNorm(clipNorm)
                     .optSkipNonFinite(skipNonFinite)
                     .optAllowFallback(allowFallback)
                     .addStepDiagnostic(new RegularizerPull(pullEvery));
         };
+    }
+
+    /**
+     * Turns SIGINT/SIGTERM into a stop of the runs configured by {@link #configure} until the
+     * returned handle is closed: the first signal stops after the current step with a checkpoint
+     * (the command then returns {@link SignalStop#exitCode()}), a second exits at once.
+     *
+     * @param commandName the command's name, for the messages
+     * @param err where the notices go
+     * @return the handlers; close them when the training is over
+     */
+    public SignalStop stopOnSignals(String commandName, PrintWriter err) {
+        return SignalStop.install(commandName, stop, err);
     }
 
     /**

@@ -10,6 +10,7 @@ import io.github.moge.core.training.TrainingDivergedException;
 import io.github.moge.examples.training.ConfigurationValidator;
 import io.github.moge.examples.training.DivergenceReport;
 import io.github.moge.examples.training.PerInvocation;
+import io.github.moge.examples.training.SignalStop;
 import io.github.moge.examples.training.TrainingRunOptions;
 import io.github.moge.examples.training.WriterOutputStream;
 import io.github.moge.vision.data.Cifar100Dataset;
@@ -447,11 +448,16 @@ public final class TrainVisionCommand implements Callable<Integer> {
                                         new WriterOutputStream(out), true, StandardCharsets.UTF_8))
                         .build();
         List<EpochMetrics> history;
-        try {
+        try (SignalStop signals =
+                runOptions.stopOnSignals("train-vision", spec.commandLine().getErr())) {
             history =
                     runOptions.isResume()
                             ? trainer.resume(runDirectory)
                             : trainer.run(runDirectory);
+            if (signals.received()) {
+                out.flush();
+                return signals.exitCode();
+            }
         } catch (TrainingDivergedException e) {
             out.flush();
             return DivergenceReport.print(

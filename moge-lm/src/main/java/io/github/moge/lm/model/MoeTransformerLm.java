@@ -20,6 +20,7 @@ import io.github.moge.core.GroupSparseRegularizer;
 import io.github.moge.core.MoeBlock;
 import io.github.moge.core.balance.SwitchLoss;
 import io.github.moge.core.experts.ExpertActivation;
+import io.github.moge.core.ops.RowGather;
 import io.github.moge.core.routing.RoutingOrder;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -137,9 +138,12 @@ public final class MoeTransformerLm extends AbstractBlock {
         long block = tokens.getShape().get(1);
         NDArray table = parameterStore.getValue(embedding, tokens.getDevice(), training);
         NDArray pe = parameterStore.getValue(keyPe, tokens.getDevice(), training);
+        // Not table.get(NDIndex): its CPU backward sums a frequent word's gradients with atomic
+        // adds in a thread-timing order, so two runs with one seed would differ in the last bits.
         NDArray rows =
-                BatchScope.view(table, tokens)
-                        .get(new NDIndex("{}", tokens.reshape(-1).toType(DataType.INT64, false)));
+                RowGather.rows(
+                        BatchScope.view(table, tokens),
+                        tokens.reshape(-1).toType(DataType.INT64, false));
         NDArray x = rows.reshape(batch, block, width);
         NDList nextMemory = new NDList();
         NDList terms = new NDList();
