@@ -2,6 +2,7 @@ package io.github.moge.core;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.loss.AbstractCompositeLoss;
 import ai.djl.training.loss.Loss;
@@ -157,7 +158,12 @@ public final class MoeLoss extends AbstractCompositeLoss {
         @Override
         public NDArray evaluate(NDList labels, NDList predictions) {
             NDArray term = weightedSum(predictions);
-            return term != null ? term : predictions.head().getManager().zeros(new Shape());
+            if (term != null) {
+                return term;
+            }
+            // On the head's device: an array moved between devices keeps its old manager.
+            NDArray head = predictions.head();
+            return head.getManager().zeros(new Shape(), DataType.FLOAT32, head.getDevice());
         }
     }
 
