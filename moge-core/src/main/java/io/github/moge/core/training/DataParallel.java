@@ -12,7 +12,6 @@ import ai.djl.training.ParameterStore;
 import ai.djl.training.Trainer;
 import ai.djl.training.dataset.Batch;
 import ai.djl.util.Pair;
-import io.github.moge.core.AuxiliaryTerms;
 import io.github.moge.core.training.optim.StatefulOptimizer;
 import java.lang.reflect.Field;
 import java.util.ArrayList;
@@ -28,12 +27,13 @@ import java.util.List;
  *
  * <ul>
  *   <li>The slices run one after another inside the step's gradient collector. Their outputs are
- *       merged onto the first device (per-sample entries concatenated; the {@link AuxiliaryTerms}
- *       of every replica combined: group-sparse terms, sums over tokens, added; balance terms
- *       averaged with the slices' sample shares) and the trainer's loss is evaluated once on the
- *       merged output. One backward pass then reaches every replica's graph through the device
- *       copies, so for a loss that is a mean over samples plus sums over tokens the gradient is
- *       that of the whole batch on one device.
+ *       merged onto the first device (per-sample entries concatenated; the scalar auxiliary terms
+ *       of every replica combined: sums over tokens, such as MoGE's group-sparse term, added as the
+ *       loss declares ({@link SummedTerms}); others, such as balance terms, averaged with the
+ *       slices' sample shares) and the trainer's loss is evaluated once on the merged output. One
+ *       backward pass then reaches every replica's graph through the device copies, so for a loss
+ *       that is a mean over samples plus sums over tokens the gradient is that of the whole batch
+ *       on one device.
  *   <li>Before anything reads the gradients (norm, clipping, divergence guard, diagnostics) the
  *       gradients of the other devices are added into the first device's and zeroed there ({@link
  *       #reduceGradients}).
@@ -153,17 +153,23 @@ final class DataParallel {
         for (int i = 0; i < shares.length; i++) {
             shares[i] /= total;
         }
-        NDList labels = merge(outputs, shares, true);
-        NDList predictions = merge(outputs, shares, false);
+        SummedTerms summed =
+                trainer.getLoss() instanceof SummedTerms
+                        ? (SummedTerms) trainer.getLoss()
+                        : name -> false;
+        NDList labels = merge(outputs, shares, true, summed);
+        NDList predictions = merge(outputs, shares, false, summed);
         return new StepOutput(trainer.getLoss().evaluate(labels, predictions), labels, predictions);
     }
 
     /**
      * Merges the replicas' labels or predictions onto the first device, entry by entry: a scalar
-     * group-sparse term is added, any other scalar averaged with the sample shares, and every other
-     * entry (per-sample outputs, labels, router inputs) concatenated along the batch axis.
+     * that the loss says is a sum over samples ({@link SummedTerms}) is added, any other scalar
+     * averaged with the sample shares, and every other entry (per-sample outputs, labels, router
+     * inputs) concatenated along the batch axis.
      */
-    private NDList merge(List<StepOutput> outputs, float[] shares, boolean labels) {
+    private NDList merge(
+            List<StepOutput> outputs, float[] shares, boolean labels, SummedTerms summed) {
         int size = entries(outputs.get(0), labels).size();
         for (StepOutput output : outputs) {
             if (entries(output, labels).size() != size) {
@@ -182,7 +188,7 @@ final class DataParallel {
             NDArray value;
             if (!first.getShape().isScalar()) {
                 value = NDArrays.concat(parts, 0);
-            } else if (AuxiliaryTerms.GROUP_SPARSE.equals(name)) {
+            } else if (summed.isSummedOverSamples(name)) {
                 value = NDArrays.add(parts.toArray(new NDArray[0]));
             } else {
                 value = parts.get(0).mul(shares[0]);
