@@ -2,11 +2,13 @@ package io.github.moge.core;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.loss.AbstractCompositeLoss;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
 import io.github.moge.core.ops.ScalarOps;
+import io.github.moge.core.training.SummedTerms;
 import java.util.List;
 
 /**
@@ -35,7 +37,7 @@ import java.util.List;
  *
  * <p>MoE layers emit their terms only in training, so validation reports the base loss alone.
  */
-public final class MoeLoss extends AbstractCompositeLoss {
+public final class MoeLoss extends AbstractCompositeLoss implements SummedTerms {
 
     private final Loss baseLoss;
     private final float balanceWeight;
@@ -64,6 +66,18 @@ public final class MoeLoss extends AbstractCompositeLoss {
      */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>L_gs is a sum over the tokens of a batch ({@link GroupSparseRegularizer}), so the
+     * replicas' terms add up to the whole batch's; a balance term is a coefficient of variation
+     * within its slice and is averaged, as GShard and V-MoE do per device.
+     */
+    @Override
+    public boolean isSummedOverSamples(String entryName) {
+        return AuxiliaryTerms.GROUP_SPARSE.equals(entryName);
     }
 
     /**
@@ -157,7 +171,12 @@ public final class MoeLoss extends AbstractCompositeLoss {
         @Override
         public NDArray evaluate(NDList labels, NDList predictions) {
             NDArray term = weightedSum(predictions);
-            return term != null ? term : predictions.head().getManager().zeros(new Shape());
+            if (term != null) {
+                return term;
+            }
+            // On the head's device: an array moved between devices keeps its old manager.
+            NDArray head = predictions.head();
+            return head.getManager().zeros(new Shape(), DataType.FLOAT32, head.getDevice());
         }
     }
 

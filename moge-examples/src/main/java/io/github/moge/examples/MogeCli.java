@@ -4,6 +4,7 @@ import io.github.moge.examples.benchmark.LayerBenchmark;
 import io.github.moge.examples.benchmark.MemoryBenchmark;
 import io.github.moge.examples.benchmark.StepBenchmark;
 import io.github.moge.examples.benchmark.VisionBenchmark;
+import io.github.moge.examples.doctor.DoctorCommand;
 import io.github.moge.examples.invariance.InvarianceCommand;
 import io.github.moge.examples.lm.TrainLmCommand;
 import io.github.moge.examples.training.UsageException;
@@ -58,6 +59,7 @@ public final class MogeCli implements Runnable {
         cli.addSubcommand(new MemoryBenchmark());
         cli.addSubcommand(new StepBenchmark());
         cli.addSubcommand(new TrainVisionCommand());
+        cli.addSubcommand(new DoctorCommand());
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setOut(out);
         cli.setErr(err);

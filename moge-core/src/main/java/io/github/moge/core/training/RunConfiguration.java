@@ -154,6 +154,18 @@ public final class RunConfiguration {
         return new RunConfiguration(json);
     }
 
+    /**
+     * Returns a copy without a key.
+     *
+     * @param key the key
+     * @return the new configuration (equal to this one if it has no such key)
+     */
+    public RunConfiguration without(String key) {
+        JsonObject json = values.deepCopy();
+        json.remove(key);
+        return new RunConfiguration(json);
+    }
+
     /** Returns the JSON text (pretty-printed, null values included). */
     public String toJson() {
         return GSON.toJson(values);

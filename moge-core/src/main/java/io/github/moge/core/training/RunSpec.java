@@ -15,6 +15,8 @@ import io.github.moge.core.training.data.BatchSource;
 import io.github.moge.core.training.optim.StatefulOptimizer;
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 
@@ -39,7 +41,9 @@ final class RunSpec {
     int epochs;
     long seed;
     boolean seedSet;
-    Device device;
+    Device[] devices;
+    // Slices a batch is split into; 0: one per device. More than the devices run in turn on them.
+    int replicas;
     RunConfiguration configuration = RunConfiguration.empty();
     int checkpointEvery;
     // Whether the cadence was set for this invocation; if not, a resume keeps the checkpoint's.
@@ -60,8 +64,8 @@ final class RunSpec {
     /**
      * Checks the settings and returns the run's frozen copy.
      *
-     * @return the copy, with the default device, the loss components and the clipping in the
-     *     configuration filled in
+     * @return the copy, with the default device, the loss components, the clipping and the devices
+     *     in the configuration filled in
      * @throws IllegalArgumentException naming every missing part, or the first range that is wrong
      */
     RunSpec validated() {
@@ -96,8 +100,33 @@ final class RunSpec {
                     "epochs and keepCheckpoints must be >= 1, checkpointEvery, progressEvery and"
                             + " clipGradNorm >= 0");
         }
-        if (device == null) {
-            device = Engine.getInstance().defaultDevice();
+        if (devices == null || devices.length == 0) {
+            devices = new Device[] {Engine.getInstance().defaultDevice()};
+        }
+        if (new HashSet<>(Arrays.asList(devices)).size() != devices.length) {
+            throw new IllegalArgumentException(
+                    "devices " + DeviceNames.format(devices) + " name a device twice");
+        }
+        int replicaCount = replicas > 0 ? replicas : devices.length;
+        if (replicaCount < devices.length) {
+            throw new IllegalArgumentException(
+                    replicaCount + " replicas cannot use " + devices.length + " devices");
+        }
+        if (replicaCount > 1 && !trainingStep.splitsAcrossReplicas()) {
+            throw new IllegalArgumentException(
+                    "this model's training step carries state from batch to batch and cannot be"
+                            + " split across replicas: train on one device");
+        }
+        Device modelDevice = model.getNDManager().getDevice();
+        if (!modelDevice.equals(devices[0])) {
+            // The checkpoints save the model's own arrays, which DJL trains only on the first
+            // device.
+            throw new IllegalArgumentException(
+                    "the model lives on "
+                            + DeviceNames.name(modelDevice)
+                            + " but the first training device is "
+                            + DeviceNames.name(devices[0])
+                            + ": create it with Model.newInstance(name, device)");
         }
         RunSpec frozen = new RunSpec();
         frozen.model = model;
@@ -114,10 +143,17 @@ final class RunSpec {
         frozen.epochs = epochs;
         frozen.seed = seed;
         frozen.seedSet = true;
-        frozen.device = device;
-        // Clipping changes the trajectory, so it is part of what a resume must match.
+        frozen.devices = devices.clone();
+        frozen.replicas = replicaCount;
+        // Clipping changes the trajectory, so it is part of what a resume must match; the devices
+        // are recorded but do not define the run (TrainingRun#resume).
         frozen.configuration =
-                configuration.with(Map.of(TrainingRun.CLIP_GRAD_NORM_KEY, clipGradNorm));
+                configuration.with(
+                        Map.of(
+                                TrainingRun.CLIP_GRAD_NORM_KEY,
+                                clipGradNorm,
+                                TrainingRun.DEVICES_KEY,
+                                DeviceNames.format(devices)));
         frozen.checkpointEvery = checkpointEvery;
         frozen.checkpointEverySet = checkpointEverySet;
         frozen.keepCheckpoints = keepCheckpoints;

@@ -42,6 +42,7 @@ final class TrainingLoop {
     private final StepMetrics metrics;
     private final DivergenceGuard guard;
     private final EpochValidation validation;
+    private final DataParallel parallel;
     private final List<EpochRecord> finishedEpochs = new ArrayList<>();
     private TrainingState state;
 
@@ -57,6 +58,7 @@ final class TrainingLoop {
         this.metrics = new StepMetrics(spec.components, spec.evaluators, spec.diagnostics);
         this.guard = new DivergenceGuard(spec.skipNonFinite, spec.model.getBlock(), log);
         this.validation = new EpochValidation(spec);
+        this.parallel = new DataParallel(spec.devices, spec.replicas);
     }
 
     /**
@@ -75,7 +77,7 @@ final class TrainingLoop {
         DefaultTrainingConfig config =
                 new DefaultTrainingConfig(spec.loss)
                         .optOptimizer(spec.optimizer)
-                        .optDevices(new Device[] {spec.device});
+                        .optDevices(spec.devices.clone());
         for (Pair<Initializer, Parameter.Type> pair : spec.initializers) {
             config.optInitializer(pair.getKey(), pair.getValue());
         }
@@ -88,7 +90,12 @@ final class TrainingLoop {
                 if (resumedFrom != null) {
                     checkpoints.restoreListenersAndStep(resumedFrom);
                 }
-                epochs(trainer, runDirectory);
+                parallel.attach(trainer, spec.model.getBlock(), spec.optimizer);
+                try {
+                    epochs(trainer, runDirectory);
+                } finally {
+                    parallel.detach(spec.optimizer);
+                }
             }
         }
         return new TrainingSummary(
@@ -135,9 +142,10 @@ final class TrainingLoop {
             StepOutput output;
             metrics.beforeForward(trainer, step);
             try (GradientCollector collector = trainer.newGradientCollector()) {
-                output = spec.trainingStep.forward(trainer, batch, context);
+                output = parallel.forward(spec.trainingStep, trainer, batch, context);
                 collector.backward(output.getLoss());
             }
+            parallel.reduceGradients(scope);
             List<NDArray> gradients = StepMetrics.gradients(spec.model.getBlock(), scope);
             StepMetrics.Values values = metrics.measure(trainer, output, context, gradients);
             Checkpoint last = checkpoints.last();
@@ -148,9 +156,11 @@ final class TrainingLoop {
             if (update) {
                 GradientClipping.clip(gradients, values.gradientNorm(), spec.clipGradNorm);
                 trainer.step();
+                parallel.syncParameters(scope);
                 lr = spec.optimizer.getLastLearningRate();
-                Map<Device, NDList> labels = Map.of(spec.device, output.getLabels());
-                Map<Device, NDList> predictions = Map.of(spec.device, output.getPredictions());
+                Device device = parallel.primary();
+                Map<Device, NDList> labels = Map.of(device, output.getLabels());
+                Map<Device, NDList> predictions = Map.of(device, output.getPredictions());
                 TrainingListener.BatchData data =
                         new TrainingListener.BatchData(batch, labels, predictions);
                 trainer.notifyListeners(listener -> listener.onTrainingBatch(trainer, data));

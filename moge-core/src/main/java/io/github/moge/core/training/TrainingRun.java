@@ -23,6 +23,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * The training loop every command shares: checkpointed, exactly resumable, guarded against
@@ -71,6 +72,12 @@ public final class TrainingRun {
 
     /** The key under which the run records its gradient clipping norm in {@code config.json}. */
     public static final String CLIP_GRAD_NORM_KEY = "clip_grad_norm";
+
+    /**
+     * The key under which the run records the devices it started on in {@code config.json} ({@link
+     * DeviceNames#format}); not compared on resume.
+     */
+    public static final String DEVICES_KEY = "devices";
 
     private final RunSpec spec;
     private volatile boolean stopRequested;
@@ -142,6 +149,7 @@ public final class TrainingRun {
     public TrainingSummary resume(Path runDirectory) throws IOException {
         claim();
         RunConfiguration saved = RunConfiguration.read(runDirectory);
+        recordStartDevices(saved);
         List<String> differences = saved.differences(spec.configuration);
         if (!differences.isEmpty()) {
             throw new IllegalArgumentException(
@@ -216,6 +224,28 @@ public final class TrainingRun {
 
     private boolean stopRequested() {
         return stopRequested || (spec.stopRequest != null && spec.stopRequest.isRequested());
+    }
+
+    /**
+     * Keeps the devices the run started on in the configuration this invocation compares and writes
+     * into checkpoints: the devices do not define a run, so a resume may use others, and says so. A
+     * run recorded before devices were recorded keeps no such key.
+     */
+    private void recordStartDevices(RunConfiguration saved) {
+        String now = spec.configuration.getString(DEVICES_KEY);
+        String started = saved.has(DEVICES_KEY) ? saved.getString(DEVICES_KEY) : null;
+        spec.configuration =
+                started == null
+                        ? spec.configuration.without(DEVICES_KEY)
+                        : spec.configuration.with(Map.of(DEVICES_KEY, started));
+        if (started != null && !started.equals(now)) {
+            spec.log.printf(
+                    Locale.ROOT,
+                    "Resuming on %s; the run started on %s (devices do not define a run: the"
+                            + " numerics may differ slightly)%n",
+                    now,
+                    started);
+        }
     }
 
     private void claim() {
@@ -418,7 +448,33 @@ public final class TrainingRun {
          * @return this builder
          */
         public Builder optDevice(Device device) {
-            spec.device = device;
+            return optDevices(device);
+        }
+
+        /**
+         * Sets the devices to train on (default: the engine's default device). With several, every
+         * batch is split across them, data parallel ({@code DataParallel}); the model must live on
+         * the first. The devices are recorded in {@code config.json} under {@link #DEVICES_KEY} but
+         * do not define the run: a resume may use others.
+         *
+         * @param devices the devices, distinct
+         * @return this builder
+         */
+        public Builder optDevices(Device... devices) {
+            spec.devices = devices.clone();
+            return this;
+        }
+
+        /**
+         * Sets how many replicas a batch is split into (default: one per device). More replicas
+         * than devices run in turn on the devices: the same splitting and reduction as data
+         * parallel, which is how it is tested on a machine with one device.
+         *
+         * @param replicas the number of replicas, at least the number of devices
+         * @return this builder
+         */
+        Builder optReplicas(int replicas) {
+            spec.replicas = replicas;
             return this;
         }
 

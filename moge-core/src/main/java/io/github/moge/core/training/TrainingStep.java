@@ -15,6 +15,10 @@ import io.github.moge.core.training.data.RunSeeds;
  * been reseeded for the step ({@link RunSeeds#stepSeed}), so engine randomness here is
  * reproducible; Java-side randomness must come from {@link StepContext#seedFor(long)}.
  *
+ * <p>With several replicas (data parallel, {@code TrainingRun.Builder#optDevices}) the loop calls
+ * {@link #forward} once per slice of the batch, each on its device, and evaluates the trainer's
+ * loss once on the merged output of all slices; the loss each call returns is not used then.
+ *
  * <p>A step that carries state across batches returns it from {@link #saveState()} (arrays that are
  * copied into the checkpoint) and takes it back in {@link #loadState(NDList)}: that is what makes a
  * mid-epoch resume of such a model exact.
@@ -54,6 +58,17 @@ public interface TrainingStep {
      * @param state the arrays, on the model's manager
      */
     default void loadState(NDList state) {}
+
+    /**
+     * Returns whether a batch may be split across replicas, each slice forwarded by this step on
+     * its own device (data parallel). A step that carries per-row state from batch to batch (an
+     * attention memory) cannot be split: such a run trains on one device.
+     *
+     * @return true unless the step carries state across batches
+     */
+    default boolean splitsAcrossReplicas() {
+        return true;
+    }
 
     /** The default step: forward the batch's data and labels and apply the trainer's loss. */
     TrainingStep STANDARD =

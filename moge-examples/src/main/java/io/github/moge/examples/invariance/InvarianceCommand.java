@@ -237,6 +237,7 @@ public final class InvarianceCommand implements Callable<Integer> {
                                 output == null || !output.toString().isEmpty(),
                                 "--output \"\" is empty: give a directory for the results")
                         .requireGivenInRange(spec, "--clip-grad-norm", 0, Double.POSITIVE_INFINITY);
+        runOptions.validateDevices(validator);
         if (!validator.getProblems().isEmpty()) {
             throw new UsageException(String.join("; ", validator.getProblems()));
         }
@@ -359,6 +360,7 @@ public final class InvarianceCommand implements Callable<Integer> {
             try {
                 results =
                         new InvarianceExperiment(s, log)
+                                .optDevice(runOptions.getPrimaryDevice())
                                 .optRunOptions(runOptions::configure)
                                 .run(dir, runOptions.isResume());
             } catch (DataException e) {

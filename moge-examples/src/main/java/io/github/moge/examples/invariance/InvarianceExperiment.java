@@ -1,5 +1,6 @@
 package io.github.moge.examples.invariance;
 
+import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -74,6 +75,7 @@ public final class InvarianceExperiment {
     private final PrintStream log;
     private float[] meanImage;
     private RunCustomizer runOptions = RunCustomizer.NONE;
+    private Device device;
 
     /**
      * Creates the experiment.
@@ -88,6 +90,18 @@ public final class InvarianceExperiment {
         }
         this.settings = settings;
         this.log = log;
+    }
+
+    /**
+     * Sets the device the models are created on (default: the engine's default device); it must be
+     * the first training device the run options set.
+     *
+     * @param device the device
+     * @return this experiment
+     */
+    public InvarianceExperiment optDevice(Device device) {
+        this.device = device;
+        return this;
     }
 
     /**
@@ -329,7 +343,11 @@ public final class InvarianceExperiment {
 
         Map<String, Object> identity = new LinkedHashMap<>();
         identity.put("model", name);
-        try (Model model = Model.newInstance("invariance-" + name.toLowerCase(Locale.ROOT))) {
+        String modelName = "invariance-" + name.toLowerCase(Locale.ROOT);
+        try (Model model =
+                device == null
+                        ? Model.newInstance(modelName)
+                        : Model.newInstance(modelName, device)) {
             model.setBlock(invariance.getBlock());
             TrainingRun.Builder builder =
                     TrainingRun.builder()

@@ -247,6 +247,10 @@ public final class TrainLmCommand implements Callable<Integer> {
         runOptions.validate(v, output != null, output);
         v.check(maxMinutes >= 0, "--max-minutes " + maxMinutes + " must be >= 0 (0 = no limit)");
         v.check(
+                runOptions.deviceCount() == 1,
+                "--devices: train-lm carries each stream's attention memory from batch to batch,"
+                        + " so a batch cannot be split across devices: give one device");
+        v.check(
                 output == null || !output.toString().isEmpty(),
                 "--output \"\" is empty: give a run directory, e.g. --output runs/lm");
         v.requireGivenInRange(spec, "--clip-grad-norm", 0, Double.POSITIVE_INFINITY);
@@ -428,6 +432,7 @@ public final class TrainLmCommand implements Callable<Integer> {
                         .optConfiguration(s.toConfiguration())
                         .optMaxSeconds(maxMinutes * 60)
                         .optRunOptions(runOptions::configure)
+                        .optDevice(runOptions.getPrimaryDevice())
                         .optLog(out)
                         .build()) {
             try (SignalStop signals =

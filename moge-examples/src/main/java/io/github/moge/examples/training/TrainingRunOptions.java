@@ -1,6 +1,9 @@
 package io.github.moge.examples.training;
 
+import ai.djl.Device;
+import ai.djl.engine.Engine;
 import io.github.moge.core.metrics.RegularizerPull;
+import io.github.moge.core.training.DeviceNames;
 import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.core.training.StopRequest;
 import io.github.moge.core.training.TrainingRun;
@@ -18,7 +21,8 @@ import picocli.CommandLine.Spec;
 /**
  * The options every training command shares, as a picocli mixin ({@code @Mixin TrainingRunOptions
  * run;}): {@code --resume DIR}, checkpoint cadence and retention, gradient clipping and the
- * divergence guard. The command keeps its own {@code --output} for new runs.
+ * divergence guard, and the devices ({@code --devices}). The command keeps its own {@code --output}
+ * for new runs and creates its model on {@link #getPrimaryDevice()}.
  *
  * <p>A command with {@code --resume DIR} rebuilds its settings from {@link #savedSettings} (the
  * run's {@code config.json}, {@link CommandSettings}) instead of its other flags, builds the same
@@ -88,6 +92,17 @@ public final class TrainingRunOptions {
 
     @PerInvocation
     @Option(
+            names = "--devices",
+            paramLabel = "LIST",
+            description =
+                    "Train on cpu, gpuN, a list such as gpu0,gpu1 (data parallel: every batch is"
+                            + " split across them) or all (every GPU the engine reports). Recorded"
+                            + " in config.json; a resume may use other devices (default: the"
+                            + " engine's default device).")
+    String devices;
+
+    @PerInvocation
+    @Option(
             names = "--skip-non-finite",
             description =
                     "Skip updates with a non-finite loss or gradient instead of stopping the run.")
@@ -95,6 +110,39 @@ public final class TrainingRunOptions {
 
     /** Set by {@link #stopOnSignals}; every run configured here polls it between steps. */
     private final StopRequest stop = new StopRequest();
+
+    /**
+     * Returns the devices to train on: those of {@code --devices}, or the engine's default device.
+     *
+     * @return the devices, the first holding the model
+     * @throws IllegalArgumentException if {@code --devices} names a device the engine does not
+     *     report ({@link #validate} refuses it first)
+     */
+    public Device[] getDevices() {
+        Engine engine = Engine.getInstance();
+        return devices == null
+                ? new Device[] {engine.defaultDevice()}
+                : DeviceNames.parse(devices, engine.getDevices());
+    }
+
+    /**
+     * Returns how many devices {@code --devices} names (1 when absent or not valid: {@link
+     * #validate} reports that).
+     *
+     * @return the number of devices
+     */
+    public int deviceCount() {
+        try {
+            return getDevices().length;
+        } catch (IllegalArgumentException e) {
+            return 1;
+        }
+    }
+
+    /** Returns the device that holds the model: the first of {@link #getDevices()}. */
+    public Device getPrimaryDevice() {
+        return getDevices()[0];
+    }
 
     /** Returns whether this invocation resumes a run. */
     public boolean isResume() {
@@ -205,6 +253,7 @@ public final class TrainingRunOptions {
                         && (clipGradNorm == null || clipGradNorm >= 0),
                 "--checkpoint-every, --clip-grad-norm and --pull-every must be >= 0 and"
                         + " --keep-checkpoints >= 1");
+        validateDevices(validator);
         if (resume != null) {
             List<String> given =
                     command == null ? List.of() : CommandSettings.givenRunDefiningOptions(command);
@@ -227,6 +276,26 @@ public final class TrainingRunOptions {
         }
         validator.requireWritableOutput(
                 resume != null ? "--resume" : "--output", runDirectory(output));
+        return validator;
+    }
+
+    /**
+     * Adds the check of {@code --devices} to a validator (part of {@link #validate}, for a command
+     * that checks a new run's options on its own): every device must be one the engine reports.
+     *
+     * @param validator the command's validator
+     * @return the validator
+     */
+    public ConfigurationValidator validateDevices(ConfigurationValidator validator) {
+        if (devices != null) {
+            String problem = null;
+            try {
+                DeviceNames.parse(devices, Engine.getInstance().getDevices());
+            } catch (IllegalArgumentException e) {
+                problem = e.getMessage();
+            }
+            validator.check(problem == null, "--devices " + devices + ": " + problem);
+        }
         return validator;
     }
 
@@ -278,7 +347,11 @@ public final class TrainingRunOptions {
             }
         }
         float clipNorm = clip;
+        Device[] chosen = devices == null ? null : getDevices();
         return builder -> {
+            if (chosen != null) {
+                builder.optDevices(chosen);
+            }
             if (checkpointEvery != null) {
                 // Unset, a resumed run keeps the cadence its checkpoints record.
                 builder.optCheckpointEvery(checkpointEvery);

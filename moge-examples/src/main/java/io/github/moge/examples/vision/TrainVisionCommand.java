@@ -442,6 +442,7 @@ public final class TrainVisionCommand implements Callable<Integer> {
                         .setInputShape(p.inputShape(1).slice(1))
                         .setSettings(settings)
                         .optConfiguration(s.toConfiguration())
+                        .optDevice(runOptions.getPrimaryDevice())
                         .optRunOptions(runOptions.forRun(runDirectory, recipe.getClipGradNorm()))
                         .optLog(
                                 new PrintStream(

@@ -1,5 +1,6 @@
 package io.github.moge.lm.training;
 
+import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.training.tracker.WarmUpTracker;
@@ -99,7 +100,10 @@ public final class LmTraining implements AutoCloseable {
         this.runOptions = builder.runOptions;
         this.log = builder.log;
         this.progressEvery = builder.progressEvery;
-        this.model = Model.newInstance("moge-lm");
+        this.model =
+                builder.device == null
+                        ? Model.newInstance("moge-lm")
+                        : Model.newInstance("moge-lm", builder.device);
         model.setBlock(lm);
     }
 
@@ -412,6 +416,7 @@ public final class LmTraining implements AutoCloseable {
         private double maxSeconds;
         private LongSupplier clock = System::nanoTime;
         private RunOptions runOptions = (b, dir) -> {};
+        private Device device;
         private PrintStream log = System.out;
         private int progressEvery = 50;
 
@@ -572,6 +577,18 @@ public final class LmTraining implements AutoCloseable {
          */
         public Builder optClock(LongSupplier clock) {
             this.clock = clock;
+            return this;
+        }
+
+        /**
+         * Sets the device the model is created on (default: the engine's default device); it must
+         * be the run's training device ({@link TrainingRun.Builder#optDevices}).
+         *
+         * @param device the device
+         * @return this builder
+         */
+        public Builder optDevice(Device device) {
+            this.device = device;
             return this;
         }
 

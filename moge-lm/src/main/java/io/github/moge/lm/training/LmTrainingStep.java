@@ -84,6 +84,12 @@ public final class LmTrainingStep implements TrainingStep, AutoCloseable {
         return new StepOutput(loss, batch.getLabels(), predictions);
     }
 
+    /** The memory has one row per stream of the whole batch: a batch cannot be split. */
+    @Override
+    public boolean splitsAcrossReplicas() {
+        return false;
+    }
+
     private NDList takeMemory(NDManager scope) {
         if (memory == null) {
             return lm.initialMemory(scope, rows);

@@ -1,5 +1,6 @@
 package io.github.moge.core.training.optim;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -25,10 +26,11 @@ import java.util.Set;
  * <p>Conventions follow DJL: the update number t passed to the learning-rate tracker is 1 for the
  * first update of a parameter ({@code tracker.getNewValue(parameterId, t)}), and {@code
  * optClipGrad} clips each gradient element to [-c, c] (both sides). Global-norm clipping belongs to
- * the training loop, between the backward pass and the step. One device per trainer: state is kept
- * for the array the optimizer is handed. The gradient passed to {@link #update} is consumed:
- * updates may use it as workspace, so that no full-size temporary is allocated per step, and the
- * parameter's gradient is zeroed afterwards.
+ * the training loop, between the backward pass and the step. State is kept for the array the
+ * optimizer is handed; with several devices, only for the primary device's ({@link
+ * #setPrimaryDevice}). The gradient passed to {@link #update} is consumed: updates may use it as
+ * workspace, so that no full-size temporary is allocated per step, and the parameter's gradient is
+ * zeroed afterwards.
  */
 public abstract class StatefulOptimizer extends Optimizer {
 
@@ -36,6 +38,7 @@ public abstract class StatefulOptimizer extends Optimizer {
     private final Map<String, NDList> states = new LinkedHashMap<>();
     private final Map<String, Integer> counts = new LinkedHashMap<>();
     private float lastLearningRate = Float.NaN;
+    private Device primaryDevice;
 
     /**
      * Creates the optimizer.
@@ -53,6 +56,11 @@ public abstract class StatefulOptimizer extends Optimizer {
     /** {@inheritDoc} */
     @Override
     public final void update(String parameterId, NDArray weight, NDArray grad) {
+        if (primaryDevice != null && !weight.getDevice().equals(primaryDevice)) {
+            // Another device's copy: the training loop copies the updated primary into it.
+            zeroGradient(weight);
+            return;
+        }
         int t = counts.merge(parameterId, 1, Integer::sum);
         NDList state = states.get(parameterId);
         if (state == null) {
@@ -135,6 +143,19 @@ public abstract class StatefulOptimizer extends Optimizer {
     /** Returns the weight decay set on the builder (0 if none). */
     protected float weightDecay() {
         return getWeightDecay();
+    }
+
+    /**
+     * Makes the optimizer update only the copies of the parameters on one device, for data parallel
+     * training: DJL's {@code LocalParameterServer} calls {@link #update} once per device with the
+     * summed gradient, which would advance the update counts and the state once per replica. A copy
+     * on another device only has its gradient zeroed; the caller copies the updated values to it.
+     *
+     * @param device the device whose copies are updated, or null to update every array handed in
+     *     (one device, the default)
+     */
+    public void setPrimaryDevice(Device device) {
+        this.primaryDevice = device;
     }
 
     /** Returns the learning rate used by the most recent update, or NaN before the first. */
