@@ -211,8 +211,25 @@ public final class ComparisonRunner {
         if (jobs.isEmpty()) {
             return;
         }
-        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, parallel));
         Map<String, Throwable> failures = new LinkedHashMap<>();
+        if (parallel == 1) {
+            // On the caller's thread: engines with per-thread state (PyTorch's autograd mode, set
+            // by DJL on the thread that started the engine) then see the thread they expect.
+            for (Job job : jobs) {
+                log.println("compare: running " + job.name());
+                try {
+                    job.task().run();
+                    log.println("compare: finished " + job.name());
+                } catch (Exception e) {
+                    failures.put(job.name(), e);
+                }
+            }
+            if (!failures.isEmpty()) {
+                throw new ComparisonFailedException(failures);
+            }
+            return;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(parallel);
         try {
             List<Future<?>> futures = new ArrayList<>();
             for (Job job : jobs) {
@@ -378,9 +395,11 @@ public final class ComparisonRunner {
         }
 
         /**
-         * Sets how many runs execute at a time (default 1). The runs share the process: a task that
-         * wants one thread per run (e.g. PyTorch's intra-op pool) should run them in child
-         * processes.
+         * Sets how many runs execute at a time (default 1: one after the other on the calling
+         * thread). With more, the runs execute on pool threads of this process: a task that needs
+         * per-thread engine state (DJL's PyTorch engine keeps the autograd mode per thread) or one
+         * thread pool per run (PyTorch's intra-op pool is per process) should start child
+         * processes, as {@code moge compare} does.
          *
          * @param parallel &gt;= 1
          * @return this builder
