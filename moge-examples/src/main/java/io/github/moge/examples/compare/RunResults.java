@@ -8,6 +8,7 @@ import io.github.moge.core.compare.RunResult;
 import io.github.moge.core.training.log.EpochRecord;
 import io.github.moge.examples.invariance.InvarianceExperiment;
 import io.github.moge.examples.invariance.InvarianceReport;
+import io.github.moge.lm.training.LmTraining;
 import io.github.moge.vision.transform.InvarianceTransforms;
 import java.io.IOException;
 import java.io.Reader;
@@ -93,11 +94,17 @@ final class RunResults {
         }
         double test = ppl.getAsDouble();
         List<EpochRecord> epochs = EpochRecord.readAll(dir);
-        return RunResult.builder()
-                .addMetric(TEST_PERPLEXITY, test)
-                .addMetric(TEST_LOSS, Math.log(test))
-                .setCurve("validation_perplexity", curve(epochs, "perplexity"))
-                .build();
+        RunResult.Builder b =
+                RunResult.builder()
+                        .addMetric(TEST_PERPLEXITY, test)
+                        .addMetric(TEST_LOSS, Math.log(test))
+                        .setCurve("validation_perplexity", curve(epochs, "perplexity"));
+        Path tokens = dir.resolve(LmTraining.TEST_TOKEN_NLL_FILE);
+        if (Files.isRegularFile(tokens)) {
+            // test_loss per token: the bootstrap over test tokens.
+            b.addPerExample(TEST_LOSS, column(tokens, "nll"));
+        }
+        return b.build();
     }
 
     /**
@@ -151,17 +158,13 @@ final class RunResults {
                 dir.resolve(moge ? "train-moge" : "train-moe")
                         .resolve(InvarianceReport.PER_IMAGE_FILE);
         if (Files.isRegularFile(perImage)) {
-            try (Reader in = Files.newBufferedReader(perImage, StandardCharsets.UTF_8);
-                    CSVParser csv = CSV.parse(in)) {
-                List<String> columns = csv.getHeaderNames();
-                List<CSVRecord> rows = csv.getRecords();
-                for (String c : columns) {
-                    double[] values = new double[rows.size()];
-                    for (int i = 0; i < values.length; i++) {
-                        values[i] = Double.parseDouble(rows.get(i).get(c));
-                    }
-                    b.addPerExample(c, values);
+            List<CSVRecord> rows = read(perImage);
+            for (String c : rows.isEmpty() ? List.<String>of() : rows.get(0).toMap().keySet()) {
+                double[] values = new double[rows.size()];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = Double.parseDouble(rows.get(i).get(c));
                 }
+                b.addPerExample(c, values);
             }
         }
         double[] curve = accuracy.stream().mapToDouble(Double::doubleValue).toArray();
@@ -176,6 +179,15 @@ final class RunResults {
                 CSVParser csv = CSV.parse(in)) {
             return csv.getRecords();
         }
+    }
+
+    private static double[] column(Path file, String name) throws IOException {
+        List<CSVRecord> rows = read(file);
+        double[] out = new double[rows.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = Double.parseDouble(rows.get(i).get(name));
+        }
+        return out;
     }
 
     private static double[] curve(List<EpochRecord> epochs, String name) {

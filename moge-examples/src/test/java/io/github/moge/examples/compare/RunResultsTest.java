@@ -10,6 +10,7 @@ import io.github.moge.core.compare.RunResult;
 import io.github.moge.examples.MogeCli;
 import io.github.moge.examples.invariance.InvarianceExperiment;
 import io.github.moge.examples.invariance.InvarianceReport;
+import io.github.moge.lm.training.LmTraining;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -66,9 +67,11 @@ class RunResultsTest {
         Files.writeString(
                 dir.resolve("summary.json"),
                 "{\"completed\": true, \"steps\": 3, \"test_ppl\": 148.413}\n");
+        Files.writeString(dir.resolve(LmTraining.TEST_TOKEN_NLL_FILE), "nll\n4.5\n5.5\n5\n");
         RunResult r = RunResults.lm(dir);
         assertEquals(148.413, r.getMetric("test_perplexity"), 1e-9);
         assertEquals(Math.log(148.413), r.getMetric("test_loss"), 1e-12);
+        assertArrayEquals(new double[] {4.5, 5.5, 5}, r.getPerExample().get("test_loss"));
     }
 
     @Test
