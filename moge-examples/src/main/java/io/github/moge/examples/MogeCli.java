@@ -4,6 +4,7 @@ import io.github.moge.examples.benchmark.LayerBenchmark;
 import io.github.moge.examples.benchmark.MemoryBenchmark;
 import io.github.moge.examples.benchmark.StepBenchmark;
 import io.github.moge.examples.benchmark.VisionBenchmark;
+import io.github.moge.examples.compare.CompareCommand;
 import io.github.moge.examples.doctor.DoctorCommand;
 import io.github.moge.examples.invariance.InvarianceCommand;
 import io.github.moge.examples.lm.TrainLmCommand;
@@ -60,6 +61,7 @@ public final class MogeCli implements Runnable {
         cli.addSubcommand(new StepBenchmark());
         cli.addSubcommand(new TrainVisionCommand());
         cli.addSubcommand(new DoctorCommand());
+        cli.addSubcommand(new CompareCommand(MogeCli::newCommandLine, MogeCli.class.getName()));
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setOut(out);
         cli.setErr(err);

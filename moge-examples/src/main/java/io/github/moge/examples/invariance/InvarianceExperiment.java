@@ -413,7 +413,8 @@ public final class InvarianceExperiment {
                             trainSeconds,
                             totalSteps,
                             epochs,
-                            evalStart);
+                            evalStart,
+                            runDirectory);
             log.printf(
                     Locale.ROOT,
                     "%s: test accuracy %.4f, %d of %d experts used, trained in %.1f s, evaluated in"
@@ -524,7 +525,9 @@ public final class InvarianceExperiment {
             double trainSeconds,
             int steps,
             List<EpochMetrics> epochs,
-            long evalStart) {
+            long evalStart,
+            Path runDirectory)
+            throws IOException {
         TopographicMap map = invariance.getMap();
         int experts = map.size();
         int classes = FashionMnistDataset.NUM_CLASSES;
@@ -576,6 +579,11 @@ public final class InvarianceExperiment {
                         classCounts[c] == 0 ? 0f : (float) (classSums[c][e] / classCounts[c]);
             }
         }
+        // Each test image's d per transform, for a bootstrap over test images (moge compare).
+        InvarianceReport.writePerImageImed(
+                runDirectory.resolve(InvarianceReport.PER_IMAGE_FILE),
+                settings.transforms.transforms(settings.seed),
+                invarianceMeter);
         double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
         return new ModelResult(
                 name,

@@ -27,6 +27,13 @@ public final class InvarianceReport {
                     + "test_accuracy,"
                     + "seconds,images_per_second,max_tokens_per_expert";
 
+    /**
+     * The file in each model's run directory ({@code train-moe/}, {@code train-moge/}) with the
+     * IMED d of every test image under every transform: one column per transform ({@link
+     * #imedColumn}), one row per test image in test-set order.
+     */
+    public static final String PER_IMAGE_FILE = "imed-per-image.csv";
+
     /** File names the run writes, relative to the output directory. */
     public static final List<String> FILES =
             List.of("invariance.csv", "invariance.md", "metrics.csv", RoutingMapFigure.FILE_NAME);
@@ -59,6 +66,58 @@ public final class InvarianceReport {
                     format("%.6g", moge.meanImed()[i]));
         }
         csv.flush();
+    }
+
+    /**
+     * Returns the column of a transform in {@link #PER_IMAGE_FILE}, e.g. {@code imed_rotation_15}.
+     *
+     * @param e the transform
+     * @return the column name
+     */
+    public static String imedColumn(InvarianceTransforms.Entry e) {
+        return imedColumn(e.getFamily(), e.getParameter());
+    }
+
+    /**
+     * Returns the column of a transform given by its family and parameter (as in {@code
+     * invariance.csv}).
+     *
+     * @param family the family, e.g. {@code rotation}
+     * @param parameter the parameter, e.g. {@code 15}
+     * @return the column name
+     */
+    public static String imedColumn(String family, String parameter) {
+        return ("imed_" + family + "_" + parameter)
+                .toLowerCase(Locale.ROOT)
+                .replaceAll("[^a-z0-9.]+", "_")
+                .replaceAll("_+$", "");
+    }
+
+    /**
+     * Writes {@link #PER_IMAGE_FILE}.
+     *
+     * @param file the file
+     * @param transforms the transforms, in the meter's order
+     * @param meter the accumulated distances
+     * @throws IOException if writing fails
+     */
+    static void writePerImageImed(
+            Path file, List<InvarianceTransforms.Entry> transforms, RoutingInvariance meter)
+            throws IOException {
+        double[][] columns = new double[transforms.size()][];
+        StringBuilder sb = new StringBuilder();
+        for (int t = 0; t < columns.length; t++) {
+            columns[t] = meter.perImage(t);
+            sb.append(t == 0 ? "" : ",").append(imedColumn(transforms.get(t)));
+        }
+        sb.append('\n');
+        for (int i = 0; i < meter.count(); i++) {
+            for (int t = 0; t < columns.length; t++) {
+                sb.append(t == 0 ? "" : ",").append(format("%.6g", columns[t][i]));
+            }
+            sb.append('\n');
+        }
+        Files.writeString(file, sb.toString(), StandardCharsets.UTF_8);
     }
 
     /**

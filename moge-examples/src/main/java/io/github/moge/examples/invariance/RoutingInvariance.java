@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import io.github.moge.core.metrics.Imed;
 import io.github.moge.vision.transform.InvarianceTransforms;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 
@@ -12,7 +13,8 @@ import java.util.function.Function;
  * over batches, one mean per transform (the quantity of the paper's Table 1).
  *
  * <p>d = sqrt(max(d^2, 0)) per image, d^2 from {@link Imed#squaredDistance(NDArray, NDArray)}; all
- * work is batched on the device, and only one sum per transform and batch is read back.
+ * work is batched on the device. Each image's d is kept too ({@link #perImage(int)}), for a
+ * bootstrap over test images when runs are compared.
  */
 public final class RoutingInvariance {
 
@@ -21,6 +23,7 @@ public final class RoutingInvariance {
     private final int height;
     private final int width;
     private final double[] sums;
+    private final List<List<float[]>> perImage = new ArrayList<>();
     private long count;
 
     /**
@@ -39,6 +42,9 @@ public final class RoutingInvariance {
         this.height = height;
         this.width = width;
         this.sums = new double[transforms.size()];
+        for (int t = 0; t < transforms.size(); t++) {
+            perImage.add(new ArrayList<>());
+        }
     }
 
     /**
@@ -74,6 +80,7 @@ public final class RoutingInvariance {
                 NDArray d = distances(imed, originalMaps, maps);
                 d.attach(scope);
                 sums[t] += d.toType(ai.djl.ndarray.types.DataType.FLOAT64, false).sum().getDouble();
+                perImage.get(t).add(d.toFloatArray());
             }
         }
         count += batch;
@@ -88,6 +95,23 @@ public final class RoutingInvariance {
         double[] out = new double[sums.length];
         for (int i = 0; i < sums.length; i++) {
             out[i] = count == 0 ? Double.NaN : sums[i] / count;
+        }
+        return out;
+    }
+
+    /**
+     * Returns the distance d of every image accumulated so far under one transform.
+     *
+     * @param transform the transform's index, in the order given
+     * @return one d per image, in the order the images were added
+     */
+    public double[] perImage(int transform) {
+        double[] out = new double[Math.toIntExact(count)];
+        int i = 0;
+        for (float[] chunk : perImage.get(transform)) {
+            for (float v : chunk) {
+                out[i++] = v;
+            }
         }
         return out;
     }

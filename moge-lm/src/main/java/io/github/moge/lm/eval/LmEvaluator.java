@@ -41,6 +41,7 @@ public final class LmEvaluator {
                     NDArray nll =
                             TokenCrossEntropyLoss.negativeLogLikelihood(out.head(), batch.get(1));
                     perplexity.add(nll.sum().getFloat(), nll.size());
+                    perplexity.record(nll.toFloatArray());
                     NDList next = new NDList();
                     for (int l = 0; l < memory.size(); l++) {
                         next.add(out.get(l + 1));

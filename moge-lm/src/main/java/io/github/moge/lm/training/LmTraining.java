@@ -14,6 +14,7 @@ import io.github.moge.core.training.TrainingSummary;
 import io.github.moge.core.training.log.EpochRecord;
 import io.github.moge.core.training.optim.StatefulAdam;
 import io.github.moge.lm.data.Corpus;
+import io.github.moge.lm.eval.Perplexity;
 import io.github.moge.lm.eval.TokenCrossEntropyLoss;
 import io.github.moge.lm.model.LmPreset;
 import io.github.moge.lm.model.MoeTransformerLm;
@@ -48,7 +49,8 @@ import java.util.function.LongSupplier;
  *
  * <p>The run directory holds what {@link TrainingRun} writes ({@code config.json}, {@code
  * metrics.csv} per step, {@code epochs.csv} per epoch with {@code validation_perplexity}, {@code
- * checkpoints/}), the best parameters {@code lm-best-0000.params} and {@code summary.json}.
+ * checkpoints/}), the best parameters {@code lm-best-0000.params}, {@code summary.json} and each
+ * test token's NLL ({@link #TEST_TOKEN_NLL_FILE}).
  *
  * <p>Its length is the LM run (data streams, loop wiring, best-on-validation selection, test
  * evaluation) plus its {@link Summary} and {@link Builder}.
@@ -57,6 +59,13 @@ public final class LmTraining implements AutoCloseable {
 
     /** The name of the summary file in the run directory. */
     public static final String SUMMARY_FILE = "summary.json";
+
+    /**
+     * The NLL in nats of every test token under the best-on-validation parameters, one per line in
+     * scoring order (the same order for every run with the same evaluation rows and block), for a
+     * bootstrap over test tokens when runs are compared; its mean is ln(test perplexity).
+     */
+    public static final String TEST_TOKEN_NLL_FILE = "test-token-nll.csv";
 
     private final MoeTransformerLm lm;
     private final Corpus corpus;
@@ -238,10 +247,11 @@ public final class LmTraining implements AutoCloseable {
             // The model now holds the best parameters, not the last ones (those are in the
             // checkpoint).
             BestParameters.load(model, runDirectory);
-            test =
+            Perplexity scored =
                     new PerplexityEvaluation(lm, corpus.getTest(), evalBatch, block)
-                            .measure(model.getNDManager())
-                            .value();
+                            .measure(model.getNDManager());
+            test = scored.value();
+            writeTokenNll(runDirectory.resolve(TEST_TOKEN_NLL_FILE), scored.tokenNll());
         }
         Summary out =
                 new Summary(
@@ -255,6 +265,15 @@ public final class LmTraining implements AutoCloseable {
                         (System.nanoTime() - start) / 1e9);
         Files.writeString(runDirectory.resolve(SUMMARY_FILE), out.toJson(), StandardCharsets.UTF_8);
         return out;
+    }
+
+    /** Writes one token NLL per line under the header {@code nll}. */
+    private static void writeTokenNll(Path file, float[] nll) throws IOException {
+        StringBuilder sb = new StringBuilder(nll.length * 9 + 4).append("nll\n");
+        for (float v : nll) {
+            sb.append(String.format(Locale.ROOT, "%.6g", v)).append('\n');
+        }
+        Files.writeString(file, sb.toString(), StandardCharsets.UTF_8);
     }
 
     /** Returns the DJL model that holds the language model. */

@@ -130,5 +130,16 @@ class LmTrainingTest {
                         .min()
                         .orElseThrow();
         assertEquals(bestRecorded, summary.getValidPerplexity());
+        // Every test token's NLL is kept, and their mean is ln(test perplexity).
+        List<String> nll = Files.readAllLines(run.resolve(LmTraining.TEST_TOKEN_NLL_FILE));
+        assertEquals("nll", nll.get(0));
+        // Scored: every test token but the first of each of the 10 evaluation rows.
+        assertEquals(corpus.getTest().length - 10, nll.size() - 1, "one line per scored token");
+        double mean =
+                nll.subList(1, nll.size()).stream()
+                        .mapToDouble(Double::parseDouble)
+                        .average()
+                        .orElseThrow();
+        assertEquals(Math.log(summary.getTestPerplexity()), mean, 1e-3);
     }
 }
