@@ -210,7 +210,7 @@ public final class InvarianceCommand implements Callable<Integer> {
         return warmupEpochs != null ? s.warmupEpochs(warmupEpochs) : s;
     }
 
-    /** Returns the output directory. */
+    /** {@return the output directory} */
     public Path getOutput() {
         return output;
     }

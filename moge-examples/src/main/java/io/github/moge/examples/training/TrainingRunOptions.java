@@ -90,12 +90,12 @@ public final class TrainingRunOptions {
                     "Skip updates with a non-finite loss or gradient instead of stopping the run.")
     boolean skipNonFinite;
 
-    /** Returns whether this invocation resumes a run. */
+    /** {@return whether this invocation resumes a run} */
     public boolean isResume() {
         return resume != null;
     }
 
-    /** Returns the directory given to {@code --resume}, or null. */
+    /** {@return the directory given to {@code --resume}, or null} */
     public Path getResume() {
         return resume;
     }

@@ -167,7 +167,7 @@ public enum LmPreset {
         this.momentum = momentum;
     }
 
-    /** Returns the command-line name, e.g. {@code momentum-smoge-small}. */
+    /** {@return the command-line name, e.g. {@code momentum-smoge-small}} */
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
@@ -277,79 +277,79 @@ public enum LmPreset {
         return builder.optSwitchBalance(overrides.switchBalance).build();
     }
 
-    /** Returns whether the preset is a MoGE (regularised) model. */
+    /** {@return whether the preset is a MoGE (regularised) model} */
     public boolean isGroupSparse() {
         return groupSparse;
     }
 
-    /** Returns E, 0 for the dense baseline. */
+    /** {@return E, 0 for the dense baseline} */
     public int getExperts() {
         return experts;
     }
 
-    /** Returns the residual rule kind. */
+    /** {@return the residual rule kind} */
     public MomentumRule.Kind getMomentum() {
         return momentum;
     }
 
     /**
-     * Returns k, the experts per token ({@link #TOP_K}; the dense feed-forward is k times h wide).
+     * {@return k, the experts per token ({@link #TOP_K}; the dense feed-forward is k times h wide)}
      */
     public int getTopK() {
         return TOP_K;
     }
 
-    /** Returns the number of layers. */
+    /** {@return the number of layers} */
     public int getLayers() {
         return size.layers;
     }
 
-    /** Returns the model width. */
+    /** {@return the model width} */
     public int getWidth() {
         return size.width;
     }
 
-    /** Returns the number of attention heads, which must divide the width. */
+    /** {@return the number of attention heads, which must divide the width} */
     public int getHeads() {
         return size.heads;
     }
 
-    /** Returns the expert hidden width h (the dense feed-forward is top-k times h wide). */
+    /** {@return the expert hidden width h (the dense feed-forward is top-k times h wide)} */
     public int getHiddenSize() {
         return size.hidden;
     }
 
-    /** Returns the block length M. */
+    /** {@return the block length M} */
     public int getBlock() {
         return size.block;
     }
 
-    /** Returns the attention span. */
+    /** {@return the attention span} */
     public int getSpan() {
         return size.span;
     }
 
-    /** Returns the dropout. */
+    /** {@return the dropout} */
     public float getDropout() {
         return size.dropout;
     }
 
-    /** Returns the training batch B. */
+    /** {@return the training batch B} */
     public int getBatch() {
         return size.batch;
     }
 
-    /** Returns the learning-rate warm-up steps. */
+    /** {@return the learning-rate warm-up steps} */
     public int getWarmup() {
         return size.warmup;
     }
 
-    /** Returns the Adam learning rate (1e-3). */
+    /** {@return the Adam learning rate (1e-3)} */
     public float getLearningRate() {
         return 1e-3f;
     }
 
-    /** Returns a one-line description for --help. */
+    /** {@return a one-line description for --help} */
     public String describe() {
         return String.format(
                 Locale.ROOT,
@@ -535,7 +535,7 @@ public enum LmPreset {
             return with(o -> o.initialization = initialization);
         }
 
-        /** Returns the sigma setting (the default unless {@link #withSigma} changed it). */
+        /** {@return the sigma setting (the default unless {@link #withSigma} changed it)} */
         public SigmaSchedule.Setting getSigma() {
             return sigma;
         }

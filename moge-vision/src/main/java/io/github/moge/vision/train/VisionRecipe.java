@@ -187,52 +187,52 @@ public final class VisionRecipe {
                 std);
     }
 
-    /** Returns the dataset (with "fine-tuning" for the upcycled ImageNet runs). */
+    /** {@return the dataset (with "fine-tuning" for the upcycled ImageNet runs)} */
     public String getDataset() {
         return dataset;
     }
 
-    /** Returns the epochs. */
+    /** {@return the epochs} */
     public int getEpochs() {
         return epochs;
     }
 
-    /** Returns the linear warm-up in epochs. */
+    /** {@return the linear warm-up in epochs} */
     public float getWarmupEpochs() {
         return warmupEpochs;
     }
 
-    /** Returns the training batch size. */
+    /** {@return the training batch size} */
     public int getBatchSize() {
         return batchSize;
     }
 
-    /** Returns the horizontal flip probability. */
+    /** {@return the horizontal flip probability} */
     public float getFlip() {
         return flip;
     }
 
-    /** Returns the random-crop padding in pixels, 0 for none. */
+    /** {@return the random-crop padding in pixels, 0 for none} */
     public int getCropPadding() {
         return cropPadding;
     }
 
-    /** Returns the mixup Beta alpha, 0 for off. */
+    /** {@return the mixup Beta alpha, 0 for off} */
     public float getMixup() {
         return mixup;
     }
 
-    /** Returns the CutMix Beta alpha, 0 for off. */
+    /** {@return the CutMix Beta alpha, 0 for off} */
     public float getCutmix() {
         return cutmix;
     }
 
-    /** Returns the random erasing probability. */
+    /** {@return the random erasing probability} */
     public float getRandomErasing() {
         return randomErasing;
     }
 
-    /** Returns the colour jitter strength. */
+    /** {@return the colour jitter strength} */
     public float getColorJitter() {
         return colorJitter;
     }
@@ -246,22 +246,22 @@ public final class VisionRecipe {
         return autoAugment;
     }
 
-    /** Returns the label smoothing epsilon. */
+    /** {@return the label smoothing epsilon} */
     public float getLabelSmoothing() {
         return labelSmoothing;
     }
 
-    /** Returns the global gradient-norm clip, 0 for none. */
+    /** {@return the global gradient-norm clip, 0 for none} */
     public float getClipGradNorm() {
         return clipGradNorm;
     }
 
-    /** Returns the per-channel normalisation mean. */
+    /** {@return the per-channel normalisation mean} */
     public float[] getMean() {
         return mean.clone();
     }
 
-    /** Returns the per-channel normalisation std. */
+    /** {@return the per-channel normalisation std} */
     public float[] getStd() {
         return std.clone();
     }
