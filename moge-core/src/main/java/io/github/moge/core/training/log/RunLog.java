@@ -88,11 +88,13 @@ public final class RunLog implements Closeable {
     public void starting(Path runDirectory, long seed) {
         console.printf(
                 Locale.ROOT,
-                "Starting run in %s (seed %d, %d epochs x %d batches)%n",
+                "Starting run in %s (seed %d, %d epoch%s x %d batch%s)%n",
                 runDirectory,
                 seed,
                 epochs,
-                batchesPerEpoch);
+                epochs == 1 ? "" : "s",
+                batchesPerEpoch,
+                batchesPerEpoch == 1 ? "" : "es");
     }
 
     /**
