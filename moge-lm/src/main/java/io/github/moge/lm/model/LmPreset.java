@@ -19,13 +19,14 @@ import java.util.function.Consumer;
  * <p>Group-sparse weight, with the convention of the vision presets: every layer adds lambda * L_gs
  * and the loss multiplies the sum over layers by {@link #AUX_WEIGHT} = 0.01 (the reference
  * trainer's factor on the gates' losses). The reference's lambda is 1e-5 on an L_gs without the
- * 1/f^2 of DESIGN.md's formula ({@link #GROUP_SPARSE_LAMBDA_REFERENCE}); on this library's L_gs (f
- * = 3) that is {@link #GROUP_SPARSE_LAMBDA} = 9e-5, and the loss weight is {@link
+ * 1/f^2 of docs/design.md's formula ({@link #GROUP_SPARSE_LAMBDA_REFERENCE}); on this library's
+ * L_gs (f = 3) that is {@link #GROUP_SPARSE_LAMBDA} = 9e-5, and the loss weight is {@link
  * #groupSparseWeight(float)} = 9e-7.
  *
- * <p>As the reference (DESIGN.md "Initialisation"), every preset's experts apply ReLU then dropout
- * ({@link #EXPERT_ACTIVATION}), its routers have a bias ({@link #ROUTER_BIAS}) and its linear maps
- * start from PyTorch's {@code Linear} default ({@link #INITIALIZATION}); each can be overridden.
+ * <p>As the reference (docs/lm.md, "Initialisation"), every preset's experts apply ReLU then
+ * dropout ({@link #EXPERT_ACTIVATION}), its routers have a bias ({@link #ROUTER_BIAS}) and its
+ * linear maps start from PyTorch's {@code Linear} default ({@link #INITIALIZATION}); each can be
+ * overridden.
  *
  * <p>Momentum: mu 0.7, gamma 1; Adam: beta1 0.9, beta2 0.999, gamma 1. The dense model's
  * feed-forward is k * 128 (or k * 352) wide.
@@ -81,7 +82,7 @@ public enum LmPreset {
     public static final float GROUP_SPARSE_LAMBDA = GROUP_SPARSE_LAMBDA_REFERENCE * FILTER_AREA;
 
     /**
-     * The experts' activation of every preset: ReLU, then dropout, as the reference (DESIGN.md
+     * The experts' activation of every preset: ReLU, then dropout, as the reference (docs/lm.md,
      * "Initialisation"); the library's default elsewhere is GELU.
      */
     public static final ExpertActivation EXPERT_ACTIVATION = ExpertActivation.RELU;
@@ -91,7 +92,7 @@ public enum LmPreset {
 
     /**
      * The initialisation of every preset: PyTorch's {@code Linear} default, as the reference
-     * (DESIGN.md "Initialisation").
+     * (docs/lm.md, "Initialisation").
      */
     public static final LmInitialization INITIALIZATION = LmInitialization.TORCH;
 

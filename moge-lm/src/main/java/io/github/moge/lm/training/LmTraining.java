@@ -494,8 +494,8 @@ public final class LmTraining implements AutoCloseable {
          * Sets the loss weights of the summed balance and group-sparse terms (default 0 and 0).
          *
          * @param balanceWeight weight of the Switch balance losses
-         * @param groupSparseWeight weight of the sum over layers of L_gs as DESIGN.md defines it
-         *     (with 1/f^2): 0.01 * lambda, see {@link LmPreset#groupSparseWeight}
+         * @param groupSparseWeight weight of the sum over layers of L_gs as docs/design.md defines
+         *     it (with 1/f^2): 0.01 * lambda, see {@link LmPreset#groupSparseWeight}
          * @return this builder
          */
         public Builder optAuxiliaryWeights(float balanceWeight, float groupSparseWeight) {

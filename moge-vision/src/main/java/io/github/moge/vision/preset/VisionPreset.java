@@ -25,8 +25,8 @@ import java.util.Map;
 
 /**
  * Named model settings: the paper's vision runs (Table 8 and Table 10 of the MoGE paper, see
- * DESIGN.md), their MoE and dense baselines, the sparse-upcycled fine-tuning variants, and a small
- * {@code *-fmnist} family for Fashion-MNIST padded to 32 px that trains quickly on a CPU.
+ * docs/fidelity.md), their MoE and dense baselines, the sparse-upcycled fine-tuning variants, and a
+ * small {@code *-fmnist} family for Fashion-MNIST padded to 32 px that trains quickly on a CPU.
  *
  * <p>Naming: {@code <family>[-moe|-moge]-<size>-<dataset>[-ft]}, e.g. {@code vit-moge-s-cifar100},
  * {@code swinv2-moe-t-tinyimagenet}, {@code vit-s-imagenet} (dense), {@code
