@@ -47,12 +47,12 @@ public final class GroupSparseRegularizer {
         return new Builder();
     }
 
-    /** Returns the topographic map the routing input is reshaped into. */
+    /** {@return the topographic map the routing input is reshaped into} */
     public TopographicMap getMap() {
         return map;
     }
 
-    /** Returns the filter size f. */
+    /** {@return the filter size f} */
     public int getFilterSize() {
         return filterSize;
     }

@@ -176,42 +176,42 @@ public final class MoeBlock extends AbstractBlock {
         this.routerInputProbe = probe;
     }
 
-    /** Returns the schedule position (optimizer steps taken). */
+    /** {@return the schedule position (optimizer steps taken)} */
     public int getScheduleStep() {
         return scheduleStep;
     }
 
-    /** Returns the sigma the regularizer uses now, or NaN without a regularizer. */
+    /** {@return the sigma the regularizer uses now, or NaN without a regularizer} */
     public float getSigma() {
         return sigmaSchedule == null ? Float.NaN : sigmaSchedule.getNewValue(scheduleStep);
     }
 
-    /** Returns the router. */
+    /** {@return the router} */
     public Router getRouter() {
         return router;
     }
 
-    /** Returns the experts. */
+    /** {@return the experts} */
     public StackedExperts getExperts() {
         return experts;
     }
 
-    /** Returns the dispatcher. */
+    /** {@return the dispatcher} */
     public TokenDispatcher getDispatcher() {
         return dispatcher;
     }
 
-    /** Returns the regularizer, or {@code null} for a plain MoE layer. */
+    /** {@return the regularizer, or {@code null} for a plain MoE layer} */
     public GroupSparseRegularizer getRegularizer() {
         return regularizer;
     }
 
-    /** Returns the balancing loss, or {@code null} when none is computed. */
+    /** {@return the balancing loss, or {@code null} when none is computed} */
     public BalanceLoss getBalanceLoss() {
         return balanceLoss;
     }
 
-    /** Returns the number of experts E. */
+    /** {@return the number of experts E} */
     public int getNumExperts() {
         return numExperts;
     }

@@ -117,17 +117,17 @@ public final class MoeLoss extends AbstractCompositeLoss implements SummedTerms 
         return components;
     }
 
-    /** Returns the base loss applied to the head of the predictions. */
+    /** {@return the base loss applied to the head of the predictions} */
     public Loss getBaseLoss() {
         return baseLoss;
     }
 
-    /** Returns the weight on the sum of the layers' balancing losses. */
+    /** {@return the weight on the sum of the layers' balancing losses} */
     public float getBalanceWeight() {
         return balanceWeight;
     }
 
-    /** Returns the weight on the sum of the layers' group-sparse terms L_gs. */
+    /** {@return the weight on the sum of the layers' group-sparse terms L_gs} */
     public float getGroupSparseWeight() {
         return groupSparseWeight;
     }

@@ -65,27 +65,27 @@ public final class SigmaSchedule implements Tracker {
         return (float) Math.max(min, Math.min(max, sigma));
     }
 
-    /** Returns sigma at step 0. */
+    /** {@return sigma at step 0} */
     public float getMax() {
         return max;
     }
 
-    /** Returns the floor sigma reaches at step T. */
+    /** {@return the floor sigma reaches at step T} */
     public float getMin() {
         return min;
     }
 
-    /** Returns the exponent p. */
+    /** {@return the exponent p} */
     public float getPower() {
         return power;
     }
 
-    /** Returns T, the total number of optimizer steps. */
+    /** {@return T, the total number of optimizer steps} */
     public int getTotalSteps() {
         return totalSteps;
     }
 
-    /** Returns max, min and p of this schedule. */
+    /** {@return max, min and p of this schedule} */
     public Setting getSetting() {
         return new Setting(max, min, power);
     }
@@ -101,7 +101,13 @@ public final class SigmaSchedule implements Tracker {
      */
     public record Setting(float max, float min, float power) {
 
-        /** Checks the values as {@link Builder#build()} does. */
+        /**
+         * Checks the values as {@link Builder#build()} does.
+         *
+         * @param max sigma at step 0
+         * @param min the final sigma
+         * @param power p
+         */
         public Setting {
             builder().setMax(max).setMin(min).setPower(power).setTotalSteps(1).build();
         }

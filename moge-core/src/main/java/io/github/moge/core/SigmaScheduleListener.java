@@ -38,7 +38,7 @@ public final class SigmaScheduleListener extends TrainingListenerAdapter
         publish();
     }
 
-    /** Returns the number of training steps seen, the schedule position. */
+    /** {@return the number of training steps seen, the schedule position} */
     public int getStep() {
         return step;
     }

@@ -51,17 +51,17 @@ public final class TopographicMap {
         return new TopographicMap(rows, cols);
     }
 
-    /** Returns the number of rows m. */
+    /** {@return the number of rows m} */
     public int rows() {
         return rows;
     }
 
-    /** Returns the number of columns n. */
+    /** {@return the number of columns n} */
     public int cols() {
         return cols;
     }
 
-    /** Returns the number of cells m * n, which equals the number of experts. */
+    /** {@return the number of cells m * n, which equals the number of experts} */
     public int size() {
         return rows * cols;
     }

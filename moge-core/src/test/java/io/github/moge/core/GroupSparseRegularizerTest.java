@@ -16,7 +16,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Pins the regularizer maths of DESIGN.md section 2 with closed forms and an independent reference.
+ * Pins the regularizer maths of docs/design.md ("The maths as implemented") with closed forms and
+ * an independent reference.
  */
 class GroupSparseRegularizerTest {
 

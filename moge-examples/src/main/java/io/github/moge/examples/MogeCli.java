@@ -13,6 +13,7 @@ import io.github.moge.examples.vision.TrainVisionCommand;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -22,10 +23,10 @@ import picocli.CommandLine.Command;
  * <p>To add a subcommand, write a picocli {@code @Command} class and add one line to {@link
  * #newCommandLine(PrintWriter, PrintWriter)}.
  *
- * <p>Exit codes: 0 success, 1 failure while running, 2 bad usage (unknown or invalid flags, missing
- * paths, an output directory that cannot be written or already holds results), 130 and 143 when
- * SIGINT or SIGTERM stopped a training command (after a checkpoint; a second signal exits at once
- * with the same code). Usage errors print one line, never a stack trace.
+ * <p>Exit codes: 0 success, 1 failure while running, 2 bad usage (no command, unknown or invalid
+ * flags, missing paths, an output directory that cannot be written or already holds results), 130
+ * and 143 when SIGINT or SIGTERM stopped a training command (after a checkpoint; a second signal
+ * exits at once with the same code). Usage errors print one line, never a stack trace.
  */
 @Command(
         name = "moge",
@@ -33,14 +34,20 @@ import picocli.CommandLine.Command;
         version = "moge 0.1.0-SNAPSHOT (DJL 0.25.0, PyTorch 2.0.1)",
         description = "Mixture-of-Experts / Mixture of Group Experts experiments on DJL.",
         footer = {"", "Run 'moge <command> --help' for the options of a command."})
-public final class MogeCli implements Runnable {
+public final class MogeCli implements Callable<Integer> {
 
     @CommandLine.Spec private CommandLine.Model.CommandSpec spec;
 
-    /** Prints the usage when no subcommand is given. */
+    /**
+     * Runs when no subcommand is given: that is a usage error, so the usage goes to standard error
+     * and the exit code is 2.
+     *
+     * @return {@link CommandLine.ExitCode#USAGE}
+     */
     @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return CommandLine.ExitCode.USAGE;
     }
 
     /**

@@ -7,8 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.github.moge.examples.invariance.InputNormalization;
 import io.github.moge.examples.invariance.InvarianceCommand;
 import io.github.moge.examples.invariance.InvarianceSettings;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -96,6 +99,35 @@ class MogeCliTest {
         assertTrue(help.contains("--sigma-power"), help);
         assertEquals(0, cli().execute("--help"));
         assertTrue(out.toString().contains("invariance"));
+    }
+
+    @Test
+    void bareMogePrintsTheUsageAndExitsTwo() {
+        assertEquals(2, cli().execute());
+        assertTrue(err.toString().startsWith("Usage: moge"), err.toString());
+        assertTrue(err.toString().contains("invariance"), err.toString());
+        assertEquals("", out.toString());
+    }
+
+    @Test
+    void everyHelpRendersWithoutFormatWarnings() {
+        PrintStream standardErr = System.err;
+        ByteArrayOutputStream warnings = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(warnings, true, StandardCharsets.UTF_8));
+        try {
+            for (String command : cli().getSubcommands().keySet()) {
+                out.getBuffer().setLength(0);
+                assertEquals(0, cli().execute(command, "--help"), command);
+                assertTrue(out.toString().startsWith("Usage: moge " + command), out.toString());
+            }
+        } finally {
+            System.setErr(standardErr);
+        }
+        // picocli reports a description it cannot format (an unescaped %) on standard error.
+        assertEquals("", warnings.toString(StandardCharsets.UTF_8));
+        out.getBuffer().setLength(0);
+        cli().execute("benchmark-layer", "--help");
+        assertTrue(out.toString().contains("MoGE ms, overhead %)."), out.toString());
     }
 
     private int run(String... args) {

@@ -40,45 +40,45 @@ public final class RoutingResult {
         this.experts = experts;
     }
 
-    /** Returns the clean gate logits h = W x, shape [N, E]. */
+    /** {@return the clean gate logits h = W x, shape [N, E]} */
     public NDArray getLogits() {
         return logits;
     }
 
     /**
-     * Returns the logits the top-k selection used (noisy in training when noise is on), shape [N,
-     * E].
+     * {@return the logits the top-k selection used (noisy in training when noise is on), shape [N,
+     * E]}
      */
     public NDArray getNoisyLogits() {
         return noisyLogits;
     }
 
-    /** Returns z = softmax(h) over all experts, shape [N, E]: the input of the regularizer. */
+    /** {@return z = softmax(h) over all experts, shape [N, E]: the input of the regularizer} */
     public NDArray getRoutingInput() {
         return routingInput;
     }
 
-    /** Returns the combine weights of the chosen experts, shape [N, k], largest first. */
+    /** {@return the combine weights of the chosen experts, shape [N, k], largest first} */
     public NDArray getWeights() {
         return weights;
     }
 
-    /** Returns the chosen expert indices (int64), shape [N, k]. */
+    /** {@return the chosen expert indices (int64), shape [N, k]} */
     public NDArray getExperts() {
         return experts;
     }
 
-    /** Returns the number of experts E. */
+    /** {@return the number of experts E} */
     public int numExperts() {
         return (int) logits.getShape().get(1);
     }
 
-    /** Returns k, the number of experts each token is routed to. */
+    /** {@return k, the number of experts each token is routed to} */
     public int topK() {
         return (int) experts.getShape().get(1);
     }
 
-    /** Returns the number of routed tokens N. */
+    /** {@return the number of routed tokens N} */
     public int numTokens() {
         return (int) logits.getShape().get(0);
     }

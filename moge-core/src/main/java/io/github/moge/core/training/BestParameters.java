@@ -197,12 +197,12 @@ public final class BestParameters implements EpochEvaluation {
             this.value = value;
         }
 
-        /** Returns the epoch, 0-based. */
+        /** {@return the epoch, 0-based} */
         public int getEpoch() {
             return epoch;
         }
 
-        /** Returns the validation value of that epoch. */
+        /** {@return the validation value of that epoch} */
         public double getValue() {
             return value;
         }

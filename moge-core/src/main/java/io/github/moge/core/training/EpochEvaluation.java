@@ -8,8 +8,8 @@ import java.util.List;
  * Extra measurements after every epoch that do not fit an evaluator on (labels, predictions): test
  * accuracy with routing statistics, perplexity with a carried memory, expert usage. Their values
  * are recorded in {@code epochs.csv} as {@code validation_<name>} and in {@link
- * EpochRecord#getValidation()}, so they survive a resume like the other epoch metrics. The engine
- * has been reseeded for validation.
+ * io.github.moge.core.training.log.EpochRecord#getValidation()}, so they survive a resume like the
+ * other epoch metrics. The engine has been reseeded for validation.
  */
 public interface EpochEvaluation {
 

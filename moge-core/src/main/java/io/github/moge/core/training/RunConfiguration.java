@@ -67,7 +67,7 @@ public final class RunConfiguration {
         return new RunConfiguration(json);
     }
 
-    /** Returns an empty configuration. */
+    /** {@return an empty configuration} */
     public static RunConfiguration empty() {
         return new RunConfiguration(new JsonObject());
     }
@@ -166,12 +166,12 @@ public final class RunConfiguration {
         return new RunConfiguration(json);
     }
 
-    /** Returns the JSON text (pretty-printed, null values included). */
+    /** {@return the JSON text (pretty-printed, null values included)} */
     public String toJson() {
         return GSON.toJson(values);
     }
 
-    /** Returns the keys in order. */
+    /** {@return the keys in order} */
     public Set<String> keys() {
         return new LinkedHashSet<>(values.keySet());
     }

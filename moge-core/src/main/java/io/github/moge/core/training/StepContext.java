@@ -24,27 +24,27 @@ public final class StepContext {
         this.manager = manager;
     }
 
-    /** Returns the run seed. */
+    /** {@return the run seed} */
     public long getSeed() {
         return seed;
     }
 
-    /** Returns the global step, 0 for the first batch of the run. */
+    /** {@return the global step, 0 for the first batch of the run} */
     public long getStep() {
         return step;
     }
 
-    /** Returns the epoch, 0-based. */
+    /** {@return the epoch, 0-based} */
     public int getEpoch() {
         return epoch;
     }
 
-    /** Returns the batch index within the epoch. */
+    /** {@return the batch index within the epoch} */
     public int getBatchInEpoch() {
         return batchInEpoch;
     }
 
-    /** Returns the manager of this step, closed when the step ends. */
+    /** {@return the manager of this step, closed when the step ends} */
     public NDManager getManager() {
         return manager;
     }

@@ -27,17 +27,17 @@ public final class StepOutput {
         this.predictions = predictions;
     }
 
-    /** Returns the scalar training loss. */
+    /** {@return the scalar training loss} */
     public NDArray getLoss() {
         return loss;
     }
 
-    /** Returns the labels the loss used. */
+    /** {@return the labels the loss used} */
     public NDList getLabels() {
         return labels;
     }
 
-    /** Returns the model output. */
+    /** {@return the model output} */
     public NDList getPredictions() {
         return predictions;
     }

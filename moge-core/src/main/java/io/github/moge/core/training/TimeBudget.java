@@ -63,7 +63,7 @@ public final class TimeBudget implements StepListener {
         }
     }
 
-    /** Returns whether the budget was spent and a stop requested. */
+    /** {@return whether the budget was spent and a stop requested} */
     public boolean isSpent() {
         return spent;
     }

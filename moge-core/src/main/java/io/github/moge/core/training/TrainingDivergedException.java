@@ -35,27 +35,27 @@ public final class TrainingDivergedException extends RuntimeException {
         this.lastCheckpoint = lastCheckpoint;
     }
 
-    /** Returns the global step that diverged. */
+    /** {@return the global step that diverged} */
     public long getStep() {
         return step;
     }
 
-    /** Returns the loss of that step. */
+    /** {@return the loss of that step} */
     public float getLoss() {
         return loss;
     }
 
-    /** Returns the loss components of that step by name. */
+    /** {@return the loss components of that step by name} */
     public Map<String, Float> getComponents() {
         return components;
     }
 
-    /** Returns the gradient norm of that step (NaN if it could not be computed). */
+    /** {@return the gradient norm of that step (NaN if it could not be computed)} */
     public float getGradientNorm() {
         return gradientNorm;
     }
 
-    /** Returns the last checkpoint on disk, or null if none was written yet. */
+    /** {@return the last checkpoint on disk, or null if none was written yet} */
     public Path getLastCheckpoint() {
         return lastCheckpoint;
     }

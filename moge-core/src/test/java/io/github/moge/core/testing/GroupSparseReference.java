@@ -1,9 +1,9 @@
 package io.github.moge.core.testing;
 
 /**
- * The group-sparse regularizer of DESIGN.md written out with explicit loops in doubles, independent
- * of the library's vectorised implementation: the naive reference that the regularizer tests and
- * the end-to-end gradient checks compare against.
+ * The group-sparse regularizer of docs/design.md written out with explicit loops in doubles,
+ * independent of the library's vectorised implementation: the naive reference that the regularizer
+ * tests and the end-to-end gradient checks compare against.
  */
 public final class GroupSparseReference {
 

@@ -3,14 +3,18 @@ package io.github.moge.core.training;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.moge.core.training.checkpoint.CheckpointStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -138,6 +142,22 @@ class RunDirectoryGuardsTest {
                                 run.resolve(".lock"), java.nio.file.StandardOpenOption.WRITE);
                 java.nio.channels.FileLock lock = channel.tryLock()) {
             assertTrue(lock != null);
+        }
+    }
+
+    @Test
+    void runFilesHaveTheModeOfAnyNewFile() throws IOException {
+        assumeTrue(FileSystems.getDefault().supportedFileAttributeViews().contains("posix"));
+        Path run = temp.resolve("run");
+        try (TinyRun tiny = new TinyRun()) {
+            assertTrue(tiny.builder.build().run(run).isCompleted());
+        }
+        // Not the owner-only 0600 of a JDK temporary file: what any new file gets (0644 at umask
+        // 022).
+        Set<PosixFilePermission> usual =
+                Files.getPosixFilePermissions(Files.createFile(temp.resolve("reference")));
+        for (String name : List.of(RunConfiguration.FILE_NAME, "metrics.csv", "epochs.csv")) {
+            assertEquals(usual, Files.getPosixFilePermissions(run.resolve(name)), name);
         }
     }
 

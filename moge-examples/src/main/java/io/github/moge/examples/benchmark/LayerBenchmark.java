@@ -37,7 +37,7 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Times forward+backward of an MoE layer with and without the group-sparse regularizer.",
-            "Prints a Markdown table (E, map, mode, capacity, MoE ms, MoGE ms, overhead %)."
+            "Prints a Markdown table (E, map, mode, capacity, MoE ms, MoGE ms, overhead %%)."
         })
 public final class LayerBenchmark implements Callable<Integer> {
 

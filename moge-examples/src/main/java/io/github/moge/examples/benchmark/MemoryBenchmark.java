@@ -51,10 +51,9 @@ import picocli.CommandLine.Option;
         name = "benchmark-memory",
         mixinStandardHelpOptions = true,
         description = {
-            "Trains a small MoGE model for --steps steps through the shared training loop and"
-                    + " prints",
-            "resident memory (VmRSS) every --every steps; native memory must stay flat after"
-                    + " warm-up."
+            "Checks that native memory stays flat: trains a small MoGE model for --steps steps.",
+            "The steps go through the shared training loop; resident memory (VmRSS) is printed"
+                    + " every --every steps and must stay flat after warm-up."
         })
 public final class MemoryBenchmark implements Callable<Integer> {
 
@@ -254,9 +253,10 @@ public final class MemoryBenchmark implements Callable<Integer> {
             TrainingSummary summary = run[0].run(runDir);
             out.printf(
                     Locale.ROOT,
-                    "%nTrained %d steps (%d epochs started).%n",
+                    "%nTrained %d steps (%d epoch%s started).%n",
                     summary.getStep(),
-                    summary.getEpochs().size() + 1);
+                    summary.getEpochs().size() + 1,
+                    summary.getEpochs().isEmpty() ? "" : "s");
         }
         long[] atWarmup = null;
         long[] last = rows.get(rows.size() - 1);

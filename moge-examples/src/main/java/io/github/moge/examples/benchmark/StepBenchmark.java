@@ -47,9 +47,9 @@ import picocli.CommandLine.Option;
         name = "benchmark-step",
         mixinStandardHelpOptions = true,
         description = {
-            "Times forward / backward / optimizer per training step of the invariance model, Java"
-                    + " and a",
-            "PyTorch peer, raw and mean-centred pixels. Prints a Markdown table."
+            "Times forward, backward and optimizer of a training step of the invariance model.",
+            "Measures Java and a PyTorch peer, on raw and on mean-centred pixels, and prints a"
+                    + " Markdown table."
         })
 public final class StepBenchmark implements Callable<Integer> {
 

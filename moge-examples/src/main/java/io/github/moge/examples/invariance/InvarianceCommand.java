@@ -40,7 +40,8 @@ import picocli.CommandLine.Option;
                 + " --output, and each model's training run (config, per-step metrics, checkpoints)"
                 + " to train-moe/ and train-moge/ there; --resume DIR continues an interrupted"
                 + " experiment with its saved settings.",
-            "The default is a short CPU run (about 10 minutes on 2 cores)."
+            "The default is a short CPU run: about 5 minutes on 2 cores, longer on a loaded"
+                    + " machine (docs/results-invariance.md)."
         },
         footer = {
             "",
@@ -211,7 +212,7 @@ public final class InvarianceCommand implements Callable<Integer> {
         return warmupEpochs != null ? s.warmupEpochs(warmupEpochs) : s;
     }
 
-    /** Returns the output directory. */
+    /** {@return the output directory} */
     public Path getOutput() {
         return output;
     }

@@ -324,9 +324,10 @@ public final class InvarianceExperiment {
 
         log.printf(
                 Locale.ROOT,
-                "%n== %s: %d epochs x %d steps (T = %d, warm-up %d steps)%s, run directory %s%n",
+                "%n== %s: %d epoch%s x %d steps (T = %d, warm-up %d steps)%s, run directory %s%n",
                 name,
                 settings.epochs,
+                settings.epochs == 1 ? "" : "s",
                 stepsPerEpoch,
                 totalSteps,
                 warmupSteps,

@@ -45,25 +45,22 @@ import picocli.CommandLine.Option;
         description = {
             "Trains a Transformer language model with SMoE/SMoGE layers and reports perplexity.",
             "Presets: dense-small, smoe-small, smoge-small, momentum-smoe-small,"
-                    + " momentum-smoge-small,",
-            "  adam-smoe-small, adam-smoge-small, dense-medium, smoe-medium, smoge-medium,",
-            "  momentum-smoe-medium, momentum-smoge-medium, adam-smoe-medium, adam-smoge-medium.",
-            "small: 3 layers, width 128, 8 heads, block/span 256, dropout 0.7, batch 96;",
-            "medium: 6 layers, width 352, block 512, span 1024, dropout 0.1, batch 48.",
+                    + " momentum-smoge-small, adam-smoe-small, adam-smoge-small, dense-medium,"
+                    + " smoe-medium, smoge-medium, momentum-smoe-medium, momentum-smoge-medium,"
+                    + " adam-smoe-medium, adam-smoge-medium.",
+            "small: 3 layers, width 128, 8 heads, block/span 256, dropout 0.7, batch 96; medium: 6"
+                    + " layers, width 352, block 512, span 1024, dropout 0.1, batch 48.",
             "MoE: 16 experts, top-2 on raw logits then softmax over the 2, dropless, no balance"
-                    + " loss;",
-            "smoge adds lambda * L_gs per layer, lambda 9e-5 here (= the reference's 1e-5 on its"
-                    + " L_gs,",
-            "  which lacks the 1/f^2), and the loss weighs the layers' sum by 0.01 (as the"
-                    + " reference);",
-            "  sigma 10 -> 1.5, p 0.3 over the run (paper Table 10); --sigma released: 10 -> 1.0, p"
-                    + " 0.2.",
+                    + " loss; smoge adds lambda * L_gs per layer, lambda 9e-5 here (= the"
+                    + " reference's 1e-5 on its L_gs, which lacks the 1/f^2), and the loss weighs"
+                    + " the layers' sum by 0.01 (as the reference); sigma 10 -> 1.5, p 0.3 over the"
+                    + " run (paper Table 10); --sigma released: 10 -> 1.0, p 0.2.",
             "Paper runs count 1000 batches per epoch: small 60 epochs, medium 80"
                     + " (--batches-per-epoch 1000).",
             "Every option below overrides the preset. The run directory (--output) gets"
-                    + " config.json,",
-            "metrics.csv (per step), epochs.csv (per epoch, validation_perplexity), checkpoints/,",
-            "lm-best-0000.params and summary.json."
+                    + " config.json, metrics.csv (per step), epochs.csv (per epoch,"
+                    + " validation_perplexity), checkpoints/, lm-best-0000.params and"
+                    + " summary.json."
         },
         footer = {
             "",
@@ -137,8 +134,9 @@ public final class TrainLmCommand implements Callable<Integer> {
     @Option(
             names = "--lambda",
             description =
-                    "Per-layer lambda on L_gs in DESIGN.md units (with 1/f^2), smoge presets; the"
-                        + " loss weight is 0.01 * lambda (default: 9e-5 = the reference's 1e-5).")
+                    "Per-layer lambda on L_gs in docs/design.md units (with 1/f^2), smoge presets;"
+                            + " the loss weight is 0.01 * lambda (default: 9e-5 = the reference's"
+                            + " 1e-5).")
     Float lambda;
 
     @Option(

@@ -10,6 +10,7 @@ public final class ConfigurationException extends IllegalArgumentException {
 
     private static final long serialVersionUID = 1L;
 
+    /** One line per problem. */
     private final List<String> problems;
 
     /**
@@ -22,7 +23,7 @@ public final class ConfigurationException extends IllegalArgumentException {
         this.problems = List.copyOf(problems);
     }
 
-    /** Returns the problems, one line each. */
+    /** {@return the problems, one line each} */
     public List<String> getProblems() {
         return problems;
     }

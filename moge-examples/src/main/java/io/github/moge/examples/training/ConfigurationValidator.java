@@ -320,7 +320,7 @@ public final class ConfigurationValidator {
         return this;
     }
 
-    /** Returns the problems found so far. */
+    /** {@return the problems found so far} */
     public List<String> getProblems() {
         return List.copyOf(problems);
     }

@@ -144,12 +144,12 @@ public final class TrainingRunOptions {
         return getDevices()[0];
     }
 
-    /** Returns whether this invocation resumes a run. */
+    /** {@return whether this invocation resumes a run} */
     public boolean isResume() {
         return resume != null;
     }
 
-    /** Returns the directory given to {@code --resume}, or null. */
+    /** {@return the directory given to {@code --resume}, or null} */
     public Path getResume() {
         return resume;
     }

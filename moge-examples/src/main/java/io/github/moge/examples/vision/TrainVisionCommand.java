@@ -54,8 +54,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         description = {
             "Trains a vision MoE/MoGE preset and reports test Acc@1/Acc@5 every epoch.",
-            "Writes config.json, metrics.csv, epochs.csv and checkpoints/ into --output;",
-            "--resume DIR continues an interrupted run exactly, with its saved options.",
+            "Writes config.json, metrics.csv, epochs.csv and checkpoints/ into --output; --resume"
+                    + " DIR continues an interrupted run exactly, with its saved options.",
             "",
             "Presets (see docs/vision-training.md):",
             "${sys:moge.vision.presets}"
@@ -424,13 +424,14 @@ public final class TrainVisionCommand implements Callable<Integer> {
                         overrides);
         out.printf(
                 Locale.ROOT,
-                "train-vision: %s on %s (%d train%s / %d test images), %d epochs, %d steps%n",
+                "train-vision: %s on %s (%d train%s / %d test images), %d epoch%s, %d steps%n",
                 p.getName(),
                 ds,
                 train.size(),
                 s.trainLimit() > 0 ? ", limit " + s.trainLimit() : "",
                 test.size(),
                 epochs,
+                epochs == 1 ? "" : "s",
                 totalSteps);
         out.flush();
         VisionTrainer trainer =

@@ -29,27 +29,27 @@ public final class Corpus {
         this.test = test;
     }
 
-    /** Returns the name. */
+    /** {@return the name} */
     public String getName() {
         return name;
     }
 
-    /** Returns the vocabulary. */
+    /** {@return the vocabulary} */
     public Vocabulary getVocabulary() {
         return vocabulary;
     }
 
-    /** Returns the training stream. */
+    /** {@return the training stream} */
     public int[] getTrain() {
         return train;
     }
 
-    /** Returns the validation stream. */
+    /** {@return the validation stream} */
     public int[] getValid() {
         return valid;
     }
 
-    /** Returns the test stream. */
+    /** {@return the test stream} */
     public int[] getTest() {
         return test;
     }

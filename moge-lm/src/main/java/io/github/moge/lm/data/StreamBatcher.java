@@ -54,24 +54,24 @@ public final class StreamBatcher {
         this.includePartial = includePartial;
     }
 
-    /** Returns the number of blocks. */
+    /** {@return the number of blocks} */
     public int size() {
         int predictable = rowLength - 1;
         return includePartial ? (predictable + block - 1) / block : predictable / block;
     }
 
-    /** Returns the number of tokens predicted over all blocks. */
+    /** {@return the number of tokens predicted over all blocks} */
     public long predictedTokens() {
         long columns = includePartial ? rowLength - 1 : (long) (rowLength - 1) / block * block;
         return columns * rows;
     }
 
-    /** Returns B. */
+    /** {@return B} */
     public int getBatchSize() {
         return rows;
     }
 
-    /** Returns M. */
+    /** {@return M} */
     public int getBlock() {
         return block;
     }

@@ -99,17 +99,17 @@ public final class Vocabulary {
         return words.get(id);
     }
 
-    /** Returns V, the number of distinct ids. */
+    /** {@return V, the number of distinct ids} */
     public int size() {
         return words.size();
     }
 
-    /** Returns the UNK id. */
+    /** {@return the UNK id} */
     public int getUnkId() {
         return unkId;
     }
 
-    /** Returns the words in id order. */
+    /** {@return the words in id order} */
     public List<String> getWords() {
         return words;
     }

@@ -56,7 +56,7 @@ public final class Perplexity {
         return out;
     }
 
-    /** Returns the mean NLL per token in nats. */
+    /** {@return the mean NLL per token in nats} */
     public double meanNll() {
         if (tokens == 0) {
             throw new IllegalStateException("no tokens were added");
@@ -64,12 +64,12 @@ public final class Perplexity {
         return totalNll / tokens;
     }
 
-    /** Returns the perplexity, exp of the mean NLL. */
+    /** {@return the perplexity, exp of the mean NLL} */
     public double value() {
         return Math.exp(meanNll());
     }
 
-    /** Returns the number of tokens scored. */
+    /** {@return the number of tokens scored} */
     public long getTokens() {
         return tokens;
     }

@@ -31,7 +31,7 @@ public enum LmInitialization {
     /** PyTorch's {@code nn.Linear} default, Kaiming-uniform (a = sqrt(5)), as the reference. */
     TORCH;
 
-    /** Returns the command-line name, e.g. {@code torch}. */
+    /** {@return the command-line name, e.g. {@code torch}} */
     public String cliName() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -19,13 +19,14 @@ import java.util.function.Consumer;
  * <p>Group-sparse weight, with the convention of the vision presets: every layer adds lambda * L_gs
  * and the loss multiplies the sum over layers by {@link #AUX_WEIGHT} = 0.01 (the reference
  * trainer's factor on the gates' losses). The reference's lambda is 1e-5 on an L_gs without the
- * 1/f^2 of DESIGN.md's formula ({@link #GROUP_SPARSE_LAMBDA_REFERENCE}); on this library's L_gs (f
- * = 3) that is {@link #GROUP_SPARSE_LAMBDA} = 9e-5, and the loss weight is {@link
+ * 1/f^2 of docs/design.md's formula ({@link #GROUP_SPARSE_LAMBDA_REFERENCE}); on this library's
+ * L_gs (f = 3) that is {@link #GROUP_SPARSE_LAMBDA} = 9e-5, and the loss weight is {@link
  * #groupSparseWeight(float)} = 9e-7.
  *
- * <p>As the reference (DESIGN.md "Initialisation"), every preset's experts apply ReLU then dropout
- * ({@link #EXPERT_ACTIVATION}), its routers have a bias ({@link #ROUTER_BIAS}) and its linear maps
- * start from PyTorch's {@code Linear} default ({@link #INITIALIZATION}); each can be overridden.
+ * <p>As the reference (docs/lm.md, "Initialisation"), every preset's experts apply ReLU then
+ * dropout ({@link #EXPERT_ACTIVATION}), its routers have a bias ({@link #ROUTER_BIAS}) and its
+ * linear maps start from PyTorch's {@code Linear} default ({@link #INITIALIZATION}); each can be
+ * overridden.
  *
  * <p>Momentum: mu 0.7, gamma 1; Adam: beta1 0.9, beta2 0.999, gamma 1. The dense model's
  * feed-forward is k * 128 (or k * 352) wide.
@@ -81,7 +82,7 @@ public enum LmPreset {
     public static final float GROUP_SPARSE_LAMBDA = GROUP_SPARSE_LAMBDA_REFERENCE * FILTER_AREA;
 
     /**
-     * The experts' activation of every preset: ReLU, then dropout, as the reference (DESIGN.md
+     * The experts' activation of every preset: ReLU, then dropout, as the reference (docs/lm.md,
      * "Initialisation"); the library's default elsewhere is GELU.
      */
     public static final ExpertActivation EXPERT_ACTIVATION = ExpertActivation.RELU;
@@ -91,7 +92,7 @@ public enum LmPreset {
 
     /**
      * The initialisation of every preset: PyTorch's {@code Linear} default, as the reference
-     * (DESIGN.md "Initialisation").
+     * (docs/lm.md, "Initialisation").
      */
     public static final LmInitialization INITIALIZATION = LmInitialization.TORCH;
 
@@ -167,7 +168,7 @@ public enum LmPreset {
         this.momentum = momentum;
     }
 
-    /** Returns the command-line name, e.g. {@code momentum-smoge-small}. */
+    /** {@return the command-line name, e.g. {@code momentum-smoge-small}} */
     public String cliName() {
         return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
@@ -277,79 +278,79 @@ public enum LmPreset {
         return builder.optSwitchBalance(overrides.switchBalance).build();
     }
 
-    /** Returns whether the preset is a MoGE (regularised) model. */
+    /** {@return whether the preset is a MoGE (regularised) model} */
     public boolean isGroupSparse() {
         return groupSparse;
     }
 
-    /** Returns E, 0 for the dense baseline. */
+    /** {@return E, 0 for the dense baseline} */
     public int getExperts() {
         return experts;
     }
 
-    /** Returns the residual rule kind. */
+    /** {@return the residual rule kind} */
     public MomentumRule.Kind getMomentum() {
         return momentum;
     }
 
     /**
-     * Returns k, the experts per token ({@link #TOP_K}; the dense feed-forward is k times h wide).
+     * {@return k, the experts per token ({@link #TOP_K}; the dense feed-forward is k times h wide)}
      */
     public int getTopK() {
         return TOP_K;
     }
 
-    /** Returns the number of layers. */
+    /** {@return the number of layers} */
     public int getLayers() {
         return size.layers;
     }
 
-    /** Returns the model width. */
+    /** {@return the model width} */
     public int getWidth() {
         return size.width;
     }
 
-    /** Returns the number of attention heads, which must divide the width. */
+    /** {@return the number of attention heads, which must divide the width} */
     public int getHeads() {
         return size.heads;
     }
 
-    /** Returns the expert hidden width h (the dense feed-forward is top-k times h wide). */
+    /** {@return the expert hidden width h (the dense feed-forward is top-k times h wide)} */
     public int getHiddenSize() {
         return size.hidden;
     }
 
-    /** Returns the block length M. */
+    /** {@return the block length M} */
     public int getBlock() {
         return size.block;
     }
 
-    /** Returns the attention span. */
+    /** {@return the attention span} */
     public int getSpan() {
         return size.span;
     }
 
-    /** Returns the dropout. */
+    /** {@return the dropout} */
     public float getDropout() {
         return size.dropout;
     }
 
-    /** Returns the training batch B. */
+    /** {@return the training batch B} */
     public int getBatch() {
         return size.batch;
     }
 
-    /** Returns the learning-rate warm-up steps. */
+    /** {@return the learning-rate warm-up steps} */
     public int getWarmup() {
         return size.warmup;
     }
 
-    /** Returns the Adam learning rate (1e-3). */
+    /** {@return the Adam learning rate (1e-3)} */
     public float getLearningRate() {
         return 1e-3f;
     }
 
-    /** Returns a one-line description for --help. */
+    /** {@return a one-line description for --help} */
     public String describe() {
         return String.format(
                 Locale.ROOT,
@@ -535,7 +536,7 @@ public enum LmPreset {
             return with(o -> o.initialization = initialization);
         }
 
-        /** Returns the sigma setting (the default unless {@link #withSigma} changed it). */
+        /** {@return the sigma setting (the default unless {@link #withSigma} changed it)} */
         public SigmaSchedule.Setting getSigma() {
             return sigma;
         }

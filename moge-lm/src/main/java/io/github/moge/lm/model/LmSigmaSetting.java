@@ -21,27 +21,27 @@ public enum LmSigmaSetting {
         this.setting = setting;
     }
 
-    /** Returns max, min and p as one value. */
+    /** {@return max, min and p as one value} */
     public SigmaSchedule.Setting getSetting() {
         return setting;
     }
 
-    /** Returns sigma at the first step. */
+    /** {@return sigma at the first step} */
     public float getMax() {
         return setting.max();
     }
 
-    /** Returns sigma at the last step. */
+    /** {@return sigma at the last step} */
     public float getMin() {
         return setting.min();
     }
 
-    /** Returns the power p of the decay. */
+    /** {@return the power p of the decay} */
     public float getPower() {
         return setting.power();
     }
 
-    /** Returns the command-line name, {@code paper} or {@code released}. */
+    /** {@return the command-line name, {@code paper} or {@code released}} */
     public String cliName() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -223,32 +223,32 @@ public final class MoeTransformerLm extends AbstractBlock {
         return shapes;
     }
 
-    /** Returns the number of layers, which is also the number of memory arrays. */
+    /** {@return the number of layers, which is also the number of memory arrays} */
     public int getLayerCount() {
         return layers.size();
     }
 
-    /** Returns the layers. */
+    /** {@return the layers} */
     public List<TransformerLmLayer> getLayers() {
         return Collections.unmodifiableList(layers);
     }
 
-    /** Returns the vocabulary size V. */
+    /** {@return the vocabulary size V} */
     public int getVocabularySize() {
         return vocabularySize;
     }
 
-    /** Returns the model width D. */
+    /** {@return the model width D} */
     public int getWidth() {
         return width;
     }
 
-    /** Returns the attention span S (the memory length). */
+    /** {@return the attention span S (the memory length)} */
     public int getSpan() {
         return span;
     }
 
-    /** Returns the momentum rule. */
+    /** {@return the momentum rule} */
     public MomentumRule getRule() {
         return rule;
     }

@@ -106,27 +106,27 @@ public final class MomentumRule {
         return momentum == null ? scaled : ScalarOps.mul(momentum, mu).add(scaled);
     }
 
-    /** Returns whether a momentum buffer is carried between layers. */
+    /** {@return whether a momentum buffer is carried between layers} */
     public boolean carriesMomentum() {
         return kind != Kind.PLAIN;
     }
 
-    /** Returns the kind. */
+    /** {@return the kind} */
     public Kind getKind() {
         return kind;
     }
 
-    /** Returns mu, the momentum coefficient. */
+    /** {@return mu, the momentum coefficient} */
     public float getMu() {
         return mu;
     }
 
-    /** Returns gamma, the step size of the heavy-ball update. */
+    /** {@return gamma, the step size of the heavy-ball update} */
     public float getGamma() {
         return gamma;
     }
 
-    /** Returns the step size of the first-layer Adam update. */
+    /** {@return the step size of the first-layer Adam update} */
     public float getAdamGamma() {
         return adamGamma;
     }
@@ -166,12 +166,12 @@ public final class MomentumRule {
             this.momentum = momentum;
         }
 
-        /** Returns s_l, what is added to the residual stream. */
+        /** {@return s_l, what is added to the residual stream} */
         public NDArray getIncrement() {
             return increment;
         }
 
-        /** Returns m_l, the buffer for the next layer, or null for PLAIN. */
+        /** {@return m_l, the buffer for the next layer, or null for PLAIN} */
         public NDArray getMomentum() {
             return momentum;
         }

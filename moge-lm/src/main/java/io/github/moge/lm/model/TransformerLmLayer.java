@@ -120,17 +120,17 @@ public final class TransformerLmLayer extends AbstractBlock {
         return new Shape[] {inputShapes[0]};
     }
 
-    /** Returns the layer index. */
+    /** {@return the layer index} */
     public int getIndex() {
         return index;
     }
 
-    /** Returns the feed-forward sub-layer. */
+    /** {@return the feed-forward sub-layer} */
     public Block getFeedForward() {
         return feedForward;
     }
 
-    /** Returns the attention sub-layer. */
+    /** {@return the attention sub-layer} */
     public RelativeMemoryAttention getAttention() {
         return attention;
     }

@@ -276,7 +276,7 @@ public final class LmTraining implements AutoCloseable {
         Files.writeString(file, sb.toString(), StandardCharsets.UTF_8);
     }
 
-    /** Returns the DJL model that holds the language model. */
+    /** {@return the DJL model that holds the language model} */
     public Model getModel() {
         return model;
     }
@@ -336,57 +336,59 @@ public final class LmTraining implements AutoCloseable {
             this.seconds = seconds;
         }
 
-        /** Returns whether every epoch has been trained (false after a stop on the time budget). */
+        /**
+         * {@return whether every epoch has been trained (false after a stop on the time budget)}
+         */
         public boolean isCompleted() {
             return completed;
         }
 
-        /** Returns the optimizer steps of the run so far. */
+        /** {@return the optimizer steps of the run so far} */
         public long getSteps() {
             return steps;
         }
 
-        /** Returns the steps of the whole run. */
+        /** {@return the steps of the whole run} */
         public long getTotalSteps() {
             return totalSteps;
         }
 
-        /** Returns the number of epochs finished (and validated) so far. */
+        /** {@return the number of epochs finished (and validated) so far} */
         public int getEpochsFinished() {
             return epochsFinished;
         }
 
-        /** Returns the best epoch so far, 0-based, or -1 if no epoch has finished. */
+        /** {@return the best epoch so far, 0-based, or -1 if no epoch has finished} */
         public int getBestEpoch() {
             return bestEpoch;
         }
 
-        /** Returns the best validation perplexity so far (NaN if no epoch has finished). */
+        /** {@return the best validation perplexity so far (NaN if no epoch has finished)} */
         public double getValidPerplexity() {
             return validPerplexity;
         }
 
         /**
-         * Returns the test perplexity of the best-on-validation parameters so far (NaN if no epoch
-         * has finished). Before the run completes this is an interim figure, not the run's result.
+         * {@return the test perplexity of the best-on-validation parameters so far (NaN if no epoch
+         * has finished)} Before the run completes this is an interim figure, not the run's result.
          */
         public double getTestPerplexity() {
             return testPerplexity;
         }
 
         /**
-         * Returns the training tokens per second of this invocation (NaN if it trained no step).
+         * {@return the training tokens per second of this invocation (NaN if it trained no step)}
          */
         public double getTokensPerSecond() {
             return tokensPerSecond;
         }
 
-        /** Returns the wall time of this invocation in seconds. */
+        /** {@return the wall time of this invocation in seconds} */
         public double getSeconds() {
             return seconds;
         }
 
-        /** Returns the summary as a JSON object (NaN as null). */
+        /** {@return the summary as a JSON object (NaN as null)} */
         public String toJson() {
             return String.format(
                     Locale.ROOT,
@@ -516,8 +518,8 @@ public final class LmTraining implements AutoCloseable {
          * Sets the loss weights of the summed balance and group-sparse terms (default 0 and 0).
          *
          * @param balanceWeight weight of the Switch balance losses
-         * @param groupSparseWeight weight of the sum over layers of L_gs as DESIGN.md defines it
-         *     (with 1/f^2): 0.01 * lambda, see {@link LmPreset#groupSparseWeight}
+         * @param groupSparseWeight weight of the sum over layers of L_gs as docs/design.md defines
+         *     it (with 1/f^2): 0.01 * lambda, see {@link LmPreset#groupSparseWeight}
          * @return this builder
          */
         public Builder optAuxiliaryWeights(float balanceWeight, float groupSparseWeight) {

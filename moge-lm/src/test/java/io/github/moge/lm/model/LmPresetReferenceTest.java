@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The presets use the reference's experts (ReLU, then dropout), router bias and initialisation
- * (DESIGN.md "Initialisation"), and each can be overridden.
+ * (docs/lm.md, "Initialisation"), and each can be overridden.
  */
 class LmPresetReferenceTest {
 

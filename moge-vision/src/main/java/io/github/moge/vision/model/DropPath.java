@@ -62,7 +62,7 @@ public final class DropPath extends AbstractBlock {
         return x.mul(mask);
     }
 
-    /** Returns the drop probability. */
+    /** {@return the drop probability} */
     public float getRate() {
         return rate;
     }

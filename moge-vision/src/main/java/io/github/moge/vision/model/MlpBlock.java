@@ -101,12 +101,12 @@ public final class MlpBlock extends AbstractBlock {
         return new Shape[] {inputShapes[0]};
     }
 
-    /** Returns the width d. */
+    /** {@return the width d} */
     public int getWidth() {
         return width;
     }
 
-    /** Returns the hidden width h. */
+    /** {@return the hidden width h} */
     public int getHiddenSize() {
         return hiddenSize;
     }

@@ -36,7 +36,7 @@ public final class MoePlacement {
         return new MoePlacement(List.copyOf(new TreeSet<>(indices)));
     }
 
-    /** No MoE layer: a dense model. */
+    /** {@return no MoE layer: a dense model} */
     public static MoePlacement none() {
         return new MoePlacement(List.of());
     }
@@ -160,12 +160,12 @@ public final class MoePlacement {
         return Collections.binarySearch(indices, index) >= 0;
     }
 
-    /** Returns the sorted block indices. */
+    /** {@return the sorted block indices} */
     public List<Integer> getIndices() {
         return indices;
     }
 
-    /** Returns the number of MoE layers. */
+    /** {@return the number of MoE layers} */
     public int size() {
         return indices.size();
     }

@@ -99,7 +99,7 @@ public final class MultiHeadSelfAttention extends AbstractBlock {
         return new Shape[] {inputShapes[0]};
     }
 
-    /** Returns the number of heads. */
+    /** {@return the number of heads} */
     public int getHeads() {
         return heads;
     }

@@ -116,7 +116,7 @@ public final class PatchEmbedding extends AbstractBlock {
         };
     }
 
-    /** Returns the patch size p. */
+    /** {@return the patch size p} */
     public int getPatchSize() {
         return patchSize;
     }

@@ -97,22 +97,22 @@ public final class ResidualBranch extends AbstractBlock {
         return new Shape[] {inputShapes[0]};
     }
 
-    /** Returns the body. */
+    /** {@return the body} */
     public Block getBody() {
         return body;
     }
 
-    /** Returns where the norm sits. */
+    /** {@return where the norm sits} */
     public NormPlacement getPlacement() {
         return placement;
     }
 
-    /** Returns the branch's LayerNorm. */
+    /** {@return the branch's LayerNorm} */
     public LayerNorm getNorm() {
         return norm;
     }
 
-    /** Returns the stochastic depth rate. */
+    /** {@return the stochastic depth rate} */
     public float getDropPath() {
         return dropPath;
     }

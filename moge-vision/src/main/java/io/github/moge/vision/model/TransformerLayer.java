@@ -77,17 +77,17 @@ public final class TransformerLayer extends AbstractBlock {
         return new Shape[] {inputShapes[0]};
     }
 
-    /** Returns whether the feed-forward is a MoE layer. */
+    /** {@return whether the feed-forward is a MoE layer} */
     public boolean isMoe() {
         return feedForward.getBody() instanceof MoeBlock;
     }
 
-    /** Returns the feed-forward sub-layer ({@link MlpBlock} or {@link MoeBlock}). */
+    /** {@return the feed-forward sub-layer ({@link MlpBlock} or {@link MoeBlock})} */
     public Block getFeedForward() {
         return feedForward.getBody();
     }
 
-    /** Returns the attention sub-layer. */
+    /** {@return the attention sub-layer} */
     public Block getAttention() {
         return attention.getBody();
     }

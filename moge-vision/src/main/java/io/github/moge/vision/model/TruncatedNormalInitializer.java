@@ -79,7 +79,7 @@ public final class TruncatedNormalInitializer implements Initializer {
                         + ": the bounds hold almost none of the distribution");
     }
 
-    /** Returns the standard deviation before truncation. */
+    /** {@return the standard deviation before truncation} */
     public float getStd() {
         return std;
     }

@@ -26,8 +26,8 @@ import java.util.Map;
 
 /**
  * Named model settings: the paper's vision runs (Table 8 and Table 10 of the MoGE paper, see
- * DESIGN.md), their MoE and dense baselines, the sparse-upcycled fine-tuning variants, and a small
- * {@code *-fmnist} family for Fashion-MNIST padded to 32 px that trains quickly on a CPU.
+ * docs/fidelity.md), their MoE and dense baselines, the sparse-upcycled fine-tuning variants, and a
+ * small {@code *-fmnist} family for Fashion-MNIST padded to 32 px that trains quickly on a CPU.
  *
  * <p>Naming: {@code <family>[-moe|-moge]-<size>-<dataset>[-ft]}, e.g. {@code vit-moge-s-cifar100},
  * {@code swinv2-moe-t-tinyimagenet}, {@code vit-s-imagenet} (dense), {@code
@@ -292,12 +292,12 @@ public final class VisionPreset {
         return preset;
     }
 
-    /** Returns all preset names in a stable order (for {@code --help}). */
+    /** {@return all preset names in a stable order (for {@code --help})} */
     public static List<String> names() {
         return List.copyOf(PRESETS.keySet());
     }
 
-    /** Returns all presets in the order of {@link #names()}. */
+    /** {@return all presets in the order of {@link #names()}} */
     public static List<VisionPreset> all() {
         return List.copyOf(PRESETS.values());
     }
@@ -484,12 +484,12 @@ public final class VisionPreset {
         return new Shape(batch, channels, imageSize, imageSize);
     }
 
-    /** Returns the weight of L_gs in the loss: 0.01 * lambda (0 unless MoGE). */
+    /** {@return the weight of L_gs in the loss: 0.01 * lambda (0 unless MoGE)} */
     public float effectiveLambda() {
         return AUX_WEIGHT * lambda;
     }
 
-    /** Returns a one-line description for {@code --help}. */
+    /** {@return a one-line description for {@code --help}} */
     public String summary() {
         String arch =
                 family == Family.VIT
@@ -542,7 +542,7 @@ public final class VisionPreset {
                 moe);
     }
 
-    /** Returns a Markdown table of all presets (the one in docs/vision.md). */
+    /** {@return a Markdown table of all presets (the one in docs/vision.md)} */
     public static String markdownTable() {
         StringBuilder sb = new StringBuilder();
         sb.append(
@@ -601,129 +601,129 @@ public final class VisionPreset {
         return new BigDecimal(value).round(new MathContext(4)).stripTrailingZeros().toPlainString();
     }
 
-    /** Returns the name. */
+    /** {@return the name} */
     public String getName() {
         return name;
     }
 
-    /** Returns the model family. */
+    /** {@return the model family} */
     public Family getFamily() {
         return family;
     }
 
-    /** Returns dense, MoE or MoGE. */
+    /** {@return dense, MoE or MoGE} */
     public Kind getKind() {
         return kind;
     }
 
-    /** Returns the dataset key (cifar100, tinyimagenet, imagenet, fmnist). */
+    /** {@return the dataset key (cifar100, tinyimagenet, imagenet, fmnist)} */
     public String getDataset() {
         return dataset;
     }
 
-    /** Returns the square image size in pixels. */
+    /** {@return the square image size in pixels} */
     public int getImageSize() {
         return imageSize;
     }
 
-    /** Returns the number of input channels. */
+    /** {@return the number of input channels} */
     public int getChannels() {
         return channels;
     }
 
-    /** Returns the number of classes. */
+    /** {@return the number of classes} */
     public int getClasses() {
         return classes;
     }
 
-    /** Returns the patch size. */
+    /** {@return the patch size} */
     public int getPatchSize() {
         return patchSize;
     }
 
-    /** Returns the width (ViT) or first-stage width (Swin). */
+    /** {@return the width (ViT) or first-stage width (Swin)} */
     public int getWidth() {
         return width;
     }
 
-    /** Returns the depth ({1 entry} for ViT, blocks per stage for Swin). */
+    /** {@return the depth ({1 entry} for ViT, blocks per stage for Swin)} */
     public int[] getDepths() {
         return depths.clone();
     }
 
-    /** Returns the stochastic depth rate of the last block (it grows linearly from 0). */
+    /** {@return the stochastic depth rate of the last block (it grows linearly from 0)} */
     public float getDropPath() {
         return dropPath;
     }
 
-    /** Returns the heads per stage (one entry for ViT). */
+    /** {@return the heads per stage (one entry for ViT)} */
     public int[] getHeads() {
         return heads.clone();
     }
 
-    /** Returns the window size (0 for ViT). */
+    /** {@return the window size (0 for ViT)} */
     public int getWindow() {
         return window;
     }
 
-    /** Returns the indices of the blocks with MoE layers (empty for dense). */
+    /** {@return the indices of the blocks with MoE layers (empty for dense)} */
     public List<Integer> getMoeLayers() {
         return Collections.unmodifiableList(moeLayers);
     }
 
-    /** Returns the placement rule in words. */
+    /** {@return the placement rule in words} */
     public String getPlacementRule() {
         return placementRule;
     }
 
-    /** Returns E (0 for dense). */
+    /** {@return E (0 for dense)} */
     public int getExperts() {
         return experts;
     }
 
-    /** Returns k (0 for dense). */
+    /** {@return k (0 for dense)} */
     public int getTopK() {
         return topK;
     }
 
-    /** Returns the capacity factor C (0 for dense). */
+    /** {@return the capacity factor C (0 for dense)} */
     public float getCapacityFactor() {
         return capacityFactor;
     }
 
-    /** Returns the raw lambda (0 unless MoGE). */
+    /** {@return the raw lambda (0 unless MoGE)} */
     public float getLambda() {
         return lambda;
     }
 
-    /** Returns sigma max. */
+    /** {@return sigma max} */
     public float getSigmaMax() {
         return sigma.max();
     }
 
-    /** Returns sigma min. */
+    /** {@return sigma min} */
     public float getSigmaMin() {
         return sigma.min();
     }
 
-    /** Returns the power p of the sigma schedule. */
+    /** {@return the power p of the sigma schedule} */
     public float getSigmaPower() {
         return sigma.power();
     }
 
-    /** Returns the sigma schedule's max, min and p (used only by MoGE presets). */
+    /** {@return the sigma schedule's max, min and p (used only by MoGE presets)} */
     public SigmaSchedule.Setting getSigma() {
         return sigma;
     }
 
-    /** Returns the feed-forward hidden width as a multiple of the width. */
+    /** {@return the feed-forward hidden width as a multiple of the width} */
     public float getMlpRatio() {
         return mlpRatio;
     }
 
     /**
-     * Returns whether Swin stages whose map the window does not tile are zero-padded (false for
-     * ViT).
+     * {@return whether Swin stages whose map the window does not tile are zero-padded (false for
+     * ViT)}
      */
     public boolean isPadToWindow() {
         return padToWindow;

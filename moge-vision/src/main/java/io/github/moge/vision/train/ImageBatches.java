@@ -69,7 +69,7 @@ public final class ImageBatches implements BatchSource {
         return Arrays.copyOf(all, (int) limit);
     }
 
-    /** Returns the number of examples an epoch visits (before dropping a partial batch). */
+    /** {@return the number of examples an epoch visits (before dropping a partial batch)} */
     public int examples() {
         return pool.length;
     }

@@ -19,22 +19,22 @@ import java.util.Locale;
  *       0.25, colour jitter 0.12 (CIFAR) / 0.15 (Tiny), label smoothing 0.1, no clipping</td></tr>
  *   <tr><td>imagenet</td><td>batch 1024, 15 warm-up epochs, no flip, no crop padding, mixup 0.8,
  *       CutMix 1.0, random erasing 0.25, jitter 0.4, label smoothing 0.1, clipping 5.0; 300
- *       epochs (not recorded in DESIGN.md: the usual DeiT length)</td></tr>
+ *       epochs (not published: the usual DeiT length)</td></tr>
  *   <tr><td>imagenet fine-tuning ({@code -ft} presets)</td><td>as imagenet but batch 256, 30
  *       epochs, 5 warm-up</td></tr>
  *   <tr><td>fmnist (project's CPU presets)</td><td>100 epochs, 5 warm-up, batch 128, flip 0.5,
  *       nothing else</td></tr>
  * </table>
  *
- * <p>Colour jitter and RandAugment are both applied, as DESIGN.md lists both; timm's own transform
- * factory drops the jitter when RandAugment is on, so a timm-built reference may not have jittered
- * (train-vision's {@code --color-jitter 0} reproduces that).
+ * <p>Colour jitter and RandAugment are both applied, as the published recipe lists both; timm's own
+ * transform factory drops the jitter when RandAugment is on, so a timm-built reference may not have
+ * jittered (train-vision's {@code --color-jitter 0} reproduces that).
  */
 public final class VisionRecipe {
 
     /**
-     * The reference's AutoAugment for CIFAR-100 and Tiny-ImageNet (DESIGN.md, paper Table 8):
-     * timm's RandAugment policy, see {@link io.github.moge.vision.transform.RandAugment}.
+     * The reference's AutoAugment for CIFAR-100 and Tiny-ImageNet (docs/fidelity.md, paper Table
+     * 8): timm's RandAugment policy, see {@link io.github.moge.vision.transform.RandAugment}.
      */
     public static final String REFERENCE_AUTO_AUGMENT = "rand-m9-mstd0.5-inc1";
 
@@ -187,52 +187,52 @@ public final class VisionRecipe {
                 std);
     }
 
-    /** Returns the dataset (with "fine-tuning" for the upcycled ImageNet runs). */
+    /** {@return the dataset (with "fine-tuning" for the upcycled ImageNet runs)} */
     public String getDataset() {
         return dataset;
     }
 
-    /** Returns the epochs. */
+    /** {@return the epochs} */
     public int getEpochs() {
         return epochs;
     }
 
-    /** Returns the linear warm-up in epochs. */
+    /** {@return the linear warm-up in epochs} */
     public float getWarmupEpochs() {
         return warmupEpochs;
     }
 
-    /** Returns the training batch size. */
+    /** {@return the training batch size} */
     public int getBatchSize() {
         return batchSize;
     }
 
-    /** Returns the horizontal flip probability. */
+    /** {@return the horizontal flip probability} */
     public float getFlip() {
         return flip;
     }
 
-    /** Returns the random-crop padding in pixels, 0 for none. */
+    /** {@return the random-crop padding in pixels, 0 for none} */
     public int getCropPadding() {
         return cropPadding;
     }
 
-    /** Returns the mixup Beta alpha, 0 for off. */
+    /** {@return the mixup Beta alpha, 0 for off} */
     public float getMixup() {
         return mixup;
     }
 
-    /** Returns the CutMix Beta alpha, 0 for off. */
+    /** {@return the CutMix Beta alpha, 0 for off} */
     public float getCutmix() {
         return cutmix;
     }
 
-    /** Returns the random erasing probability. */
+    /** {@return the random erasing probability} */
     public float getRandomErasing() {
         return randomErasing;
     }
 
-    /** Returns the colour jitter strength. */
+    /** {@return the colour jitter strength} */
     public float getColorJitter() {
         return colorJitter;
     }
@@ -246,22 +246,22 @@ public final class VisionRecipe {
         return autoAugment;
     }
 
-    /** Returns the label smoothing epsilon. */
+    /** {@return the label smoothing epsilon} */
     public float getLabelSmoothing() {
         return labelSmoothing;
     }
 
-    /** Returns the global gradient-norm clip, 0 for none. */
+    /** {@return the global gradient-norm clip, 0 for none} */
     public float getClipGradNorm() {
         return clipGradNorm;
     }
 
-    /** Returns the per-channel normalisation mean. */
+    /** {@return the per-channel normalisation mean} */
     public float[] getMean() {
         return mean.clone();
     }
 
-    /** Returns the per-channel normalisation std. */
+    /** {@return the per-channel normalisation std} */
     public float[] getStd() {
         return std.clone();
     }

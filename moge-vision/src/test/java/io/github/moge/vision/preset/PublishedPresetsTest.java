@@ -8,8 +8,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Every published MoGE preset against a table of the published values (paper Tables 8 and 9, the
- * authors' configs, DESIGN.md "Published settings" and "Model presets"), kept here apart from the
- * presets' code.
+ * authors' configs, docs/fidelity.md), kept here apart from the presets' code.
  */
 class PublishedPresetsTest {
 

@@ -10,7 +10,7 @@ import io.github.moge.vision.preset.VisionPreset;
 import io.github.moge.vision.transform.Normalize;
 import org.junit.jupiter.api.Test;
 
-/** Each dataset's recipe holds its own published values (paper Table 8, DESIGN.md). */
+/** Each dataset's recipe holds its own published values (paper Table 8, docs/fidelity.md). */
 class VisionRecipeTest {
 
     @Test

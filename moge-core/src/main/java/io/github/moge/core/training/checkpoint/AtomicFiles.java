@@ -4,10 +4,12 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Writes files so that a reader sees either the old content or the complete new one: write a
@@ -17,6 +19,12 @@ public final class AtomicFiles {
 
     /** Something that writes the content of a file. */
     public interface Writer {
+        /**
+         * Writes the whole content.
+         *
+         * @param out the new file's stream, closed afterwards by the caller
+         * @throws IOException if writing fails
+         */
         void write(OutputStream out) throws IOException;
     }
 
@@ -32,7 +40,7 @@ public final class AtomicFiles {
     public static void write(Path target, Writer writer) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
-        Path temp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        Path temp = newTemporaryFile(dir, target.getFileName().toString());
         try {
             writeSynced(temp, writer);
             move(temp, target);
@@ -40,6 +48,25 @@ public final class AtomicFiles {
             Files.deleteIfExists(temp);
         }
         syncDirectory(dir);
+    }
+
+    /**
+     * Creates an empty hidden file next to the target. Unlike {@link Files#createTempFile}, which
+     * makes it readable by the owner only, the file gets the mode of any new file (0644 under the
+     * usual umask), and so does the target it is renamed to.
+     */
+    private static Path newTemporaryFile(Path dir, String name) throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            long suffix = ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE;
+            Path temp = dir.resolve("." + name + "." + suffix + ".tmp");
+            try {
+                return Files.createFile(temp);
+            } catch (FileAlreadyExistsException e) {
+                if (attempt >= 100) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /**

@@ -28,12 +28,12 @@ public final class Checkpoint {
         this.state = state;
     }
 
-    /** Returns the checkpoint directory. */
+    /** {@return the checkpoint directory} */
     public Path getDirectory() {
         return directory;
     }
 
-    /** Returns the run position stored in the checkpoint. */
+    /** {@return the run position stored in the checkpoint} */
     public TrainingState getState() {
         return state;
     }

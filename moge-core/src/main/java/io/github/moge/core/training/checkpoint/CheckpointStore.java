@@ -41,11 +41,22 @@ import java.util.stream.Stream;
 public final class CheckpointStore {
 
     static final String MODEL_PREFIX = "model";
+
+    /** The model parameters, in DJL's format ({@code Block#saveParameters}). */
     public static final String PARAMETERS_FILE = "model-0000.params";
+
+    /** The optimizer's state (moments, step counts) as an NDList. */
     public static final String OPTIMIZER_FILE = "optimizer.ndlist";
+
+    /** The training step's own state (such as the sigma schedule position) as an NDList. */
     public static final String STEP_FILE = "step.ndlist";
+
+    /** The loop's position and counters, as JSON. */
     public static final String STATE_FILE = "state.json";
+
+    /** The run's settings, as JSON, to rebuild the same run on resume. */
     public static final String CONFIG_FILE = "config.json";
+
     private static final List<String> FILES =
             List.of(PARAMETERS_FILE, OPTIMIZER_FILE, STEP_FILE, STATE_FILE, CONFIG_FILE);
     private static final Pattern NAME = Pattern.compile("step-(\\d{8,})");
@@ -68,7 +79,7 @@ public final class CheckpointStore {
         this.keep = keep;
     }
 
-    /** Returns the checkpoints directory. */
+    /** {@return the checkpoints directory} */
     public Path getDirectory() {
         return directory;
     }
@@ -359,7 +370,11 @@ public final class CheckpointStore {
                 checkpoint.getDirectory().resolve(CONFIG_FILE), StandardCharsets.UTF_8);
     }
 
-    /** Deletes hidden temporary directories left by an interrupted write. */
+    /**
+     * Deletes hidden temporary directories left by an interrupted write.
+     *
+     * @throws IOException if the directory cannot be listed or a leftover cannot be deleted
+     */
     public void removeIncompleteWrites() throws IOException {
         if (!Files.isDirectory(directory)) {
             return;

@@ -24,7 +24,7 @@ public final class CorruptCheckpointException extends IOException {
         this.checkpoint = checkpoint;
     }
 
-    /** Returns the refused checkpoint directory. */
+    /** {@return the refused checkpoint directory} */
     public Path getCheckpoint() {
         return checkpoint;
     }

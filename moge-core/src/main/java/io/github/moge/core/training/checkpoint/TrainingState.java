@@ -77,15 +77,16 @@ public final class TrainingState {
     }
 
     /**
-     * Returns an independent copy (the loop advances its own, a checkpoint keeps the one it wrote).
+     * {@return an independent copy (the loop advances its own, a checkpoint keeps the one it
+     * wrote)}
      */
     public TrainingState copy() {
         return fromJson(toJson());
     }
 
     /**
-     * Returns the step cadence of checkpoints of the invocation that wrote this state (0: epoch
-     * ends only), or -1 if the checkpoint does not record it.
+     * {@return the step cadence of checkpoints of the invocation that wrote this state (0: epoch
+     * ends only), or -1 if the checkpoint does not record it}
      */
     public int getCheckpointEvery() {
         return checkpointEvery == null ? -1 : checkpointEvery;
@@ -100,27 +101,29 @@ public final class TrainingState {
         checkpointEvery = steps;
     }
 
-    /** Returns the run seed. */
+    /** {@return the run seed} */
     public long getSeed() {
         return seed;
     }
 
-    /** Returns the global step: the number of training batches consumed (the next batch's step). */
+    /**
+     * {@return the global step: the number of training batches consumed (the next batch's step)}
+     */
     public long getStep() {
         return step;
     }
 
-    /** Returns the epoch (0-based) of the next batch. */
+    /** {@return the epoch (0-based) of the next batch} */
     public int getEpoch() {
         return epoch;
     }
 
-    /** Returns the index within its epoch of the next batch. */
+    /** {@return the index within its epoch of the next batch} */
     public int getBatchInEpoch() {
         return batchInEpoch;
     }
 
-    /** Returns the number of epochs of the run. */
+    /** {@return the number of epochs of the run} */
     public int getEpochs() {
         return epochs;
     }

@@ -22,6 +22,15 @@ public final class EpochRecord {
     private final long skippedSteps;
     private final double seconds;
 
+    /**
+     * Creates the record of one finished epoch.
+     *
+     * @param epoch the epoch, from 0
+     * @param training the epoch's training metrics by name
+     * @param validation the epoch's validation values by name
+     * @param skippedSteps the steps skipped in the epoch (non-finite loss or gradient)
+     * @param seconds the epoch's wall time
+     */
     public EpochRecord(
             int epoch,
             Map<String, Double> training,
@@ -83,27 +92,27 @@ public final class EpochRecord {
         return out;
     }
 
-    /** Returns the epoch, 0-based. */
+    /** {@return the epoch, 0-based} */
     public int getEpoch() {
         return epoch;
     }
 
-    /** Returns the training means: "loss", each component and each evaluator by name. */
+    /** {@return the training means: "loss", each component and each evaluator by name} */
     public Map<String, Double> getTraining() {
         return training;
     }
 
-    /** Returns the validation means ("loss" and evaluators), empty without validation data. */
+    /** {@return the validation means ("loss" and evaluators), empty without validation data} */
     public Map<String, Double> getValidation() {
         return validation;
     }
 
-    /** Returns the number of steps of the run skipped so far. */
+    /** {@return the number of steps of the run skipped so far} */
     public long getSkippedSteps() {
         return skippedSteps;
     }
 
-    /** Returns the training wall time of the epoch in seconds (summed over interrupted parts). */
+    /** {@return the training wall time of the epoch in seconds (summed over interrupted parts)} */
     public double getSeconds() {
         return seconds;
     }

@@ -88,11 +88,13 @@ public final class RunLog implements Closeable {
     public void starting(Path runDirectory, long seed) {
         console.printf(
                 Locale.ROOT,
-                "Starting run in %s (seed %d, %d epochs x %d batches)%n",
+                "Starting run in %s (seed %d, %d epoch%s x %d batch%s)%n",
                 runDirectory,
                 seed,
                 epochs,
-                batchesPerEpoch);
+                epochs == 1 ? "" : "s",
+                batchesPerEpoch,
+                batchesPerEpoch == 1 ? "" : "es");
     }
 
     /**
@@ -340,7 +342,14 @@ public final class RunLog implements Closeable {
             List<String> diagnostics,
             List<String> evaluations) {
 
-        /** Copies the lists. */
+        /**
+         * Copies the lists.
+         *
+         * @param components the loss components
+         * @param evaluators the evaluators
+         * @param diagnostics the step diagnostics' value names
+         * @param evaluations the epoch evaluations' value names
+         */
         public Columns {
             components = List.copyOf(components);
             evaluators = List.copyOf(evaluators);
@@ -348,7 +357,7 @@ public final class RunLog implements Closeable {
             evaluations = List.copyOf(evaluations);
         }
 
-        /** Returns the header of {@code metrics.csv}. */
+        /** {@return the header of {@code metrics.csv}} */
         public List<String> stepHeader() {
             List<String> header = new ArrayList<>(List.of("step", "epoch", "batch", "loss"));
             header.addAll(components);
@@ -358,7 +367,7 @@ public final class RunLog implements Closeable {
             return header;
         }
 
-        /** Returns the header of {@code epochs.csv}. */
+        /** {@return the header of {@code epochs.csv}} */
         public List<String> epochHeader() {
             List<String> header = new ArrayList<>(List.of("epoch", "step", "train_loss"));
             components.forEach(c -> header.add("train_" + c));

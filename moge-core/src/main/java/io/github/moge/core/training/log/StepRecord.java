@@ -22,6 +22,22 @@ public final class StepRecord {
     private final int samples;
     private final double millis;
 
+    /**
+     * Creates the record of one training step.
+     *
+     * @param step the global step
+     * @param epoch the epoch, from 0
+     * @param batchInEpoch the batch within the epoch, from 0
+     * @param loss the total loss
+     * @param components the loss components by name
+     * @param evaluations the training evaluators' values by name
+     * @param diagnostics the step diagnostics' values by name
+     * @param gradientNorm the global gradient norm before clipping
+     * @param learningRate the learning rate of the step
+     * @param skipped whether the update was skipped (non-finite loss or gradient)
+     * @param samples the samples in the batch
+     * @param millis the step's wall time
+     */
     public StepRecord(
             long step,
             int epoch,
@@ -49,67 +65,67 @@ public final class StepRecord {
         this.millis = millis;
     }
 
-    /** Returns the global step, 0 for the first batch of the run. */
+    /** {@return the global step, 0 for the first batch of the run} */
     public long getStep() {
         return step;
     }
 
-    /** Returns the epoch, 0-based. */
+    /** {@return the epoch, 0-based} */
     public int getEpoch() {
         return epoch;
     }
 
-    /** Returns the batch index within the epoch. */
+    /** {@return the batch index within the epoch} */
     public int getBatchInEpoch() {
         return batchInEpoch;
     }
 
-    /** Returns the training loss of the batch. */
+    /** {@return the training loss of the batch} */
     public float getLoss() {
         return loss;
     }
 
     /**
-     * Returns the loss components by name (e.g. cross-entropy, balance_loss, group_sparse_loss).
+     * {@return the loss components by name (e.g. cross-entropy, balance_loss, group_sparse_loss)}
      */
     public Map<String, Float> getComponents() {
         return components;
     }
 
-    /** Returns the evaluators' values on the batch, by evaluator name. */
+    /** {@return the evaluators' values on the batch, by evaluator name} */
     public Map<String, Float> getEvaluations() {
         return evaluations;
     }
 
     /**
-     * Returns the values of the run's step diagnostics by column name; NaN where a diagnostic did
-     * not measure this step.
+     * {@return the values of the run's step diagnostics by column name; NaN where a diagnostic did
+     * not measure this step}
      */
     public Map<String, Float> getDiagnostics() {
         return diagnostics;
     }
 
-    /** Returns the global L2 norm of the gradients before clipping. */
+    /** {@return the global L2 norm of the gradients before clipping} */
     public float getGradientNorm() {
         return gradientNorm;
     }
 
-    /** Returns the learning rate of this step's update (NaN if skipped before any update). */
+    /** {@return the learning rate of this step's update (NaN if skipped before any update)} */
     public float getLearningRate() {
         return learningRate;
     }
 
-    /** Returns whether the update was skipped because the loss or gradient was not finite. */
+    /** {@return whether the update was skipped because the loss or gradient was not finite} */
     public boolean isSkipped() {
         return skipped;
     }
 
-    /** Returns the number of samples in the batch. */
+    /** {@return the number of samples in the batch} */
     public int getSamples() {
         return samples;
     }
 
-    /** Returns the wall time of the step in milliseconds. */
+    /** {@return the wall time of the step in milliseconds} */
     public double getMillis() {
         return millis;
     }

@@ -140,7 +140,7 @@ public abstract class StatefulOptimizer extends Optimizer {
         return grad;
     }
 
-    /** Returns the weight decay set on the builder (0 if none). */
+    /** {@return the weight decay set on the builder (0 if none)} */
     protected float weightDecay() {
         return getWeightDecay();
     }
@@ -158,17 +158,17 @@ public abstract class StatefulOptimizer extends Optimizer {
         this.primaryDevice = device;
     }
 
-    /** Returns the learning rate used by the most recent update, or NaN before the first. */
+    /** {@return the learning rate used by the most recent update, or NaN before the first} */
     public float getLastLearningRate() {
         return lastLearningRate;
     }
 
-    /** Returns the learning-rate tracker. */
+    /** {@return the learning-rate tracker} */
     public ParameterTracker getLearningRateTracker() {
         return learningRateTracker;
     }
 
-    /** Returns the ids of the parameters that have state, in first-update order. */
+    /** {@return the ids of the parameters that have state, in first-update order} */
     public Set<String> getParameterIds() {
         return Collections.unmodifiableSet(states.keySet());
     }
@@ -193,7 +193,7 @@ public abstract class StatefulOptimizer extends Optimizer {
         return counts.getOrDefault(parameterId, 0);
     }
 
-    /** Returns the largest update count over all parameters: the optimizer step count. */
+    /** {@return the largest update count over all parameters: the optimizer step count} */
     public int getStepCount() {
         int max = 0;
         for (int c : counts.values()) {

@@ -146,17 +146,17 @@ public final class ShiftedWindowAttention extends AbstractBlock {
         return new Shape[] {inputShapes[0]};
     }
 
-    /** Returns the effective window size. */
+    /** {@return the effective window size} */
     public int getWindow() {
         return window;
     }
 
-    /** Returns the effective shift (0 for a non-shifted block). */
+    /** {@return the effective shift (0 for a non-shifted block)} */
     public int getShift() {
         return shift;
     }
 
-    /** Returns the window attention. */
+    /** {@return the window attention} */
     public WindowAttention getAttention() {
         return attention;
     }

@@ -191,17 +191,17 @@ public final class SwinTransformer extends AbstractBlock {
         return new Shape[] {new Shape(inputShapes[0].get(0), classes)};
     }
 
-    /** Returns the Transformer blocks of all stages in order. */
+    /** {@return the Transformer blocks of all stages in order} */
     public List<TransformerLayer> getLayers() {
         return List.copyOf(layers);
     }
 
-    /** Returns the MoE placement (block indices over all stages). */
+    /** {@return the MoE placement (block indices over all stages)} */
     public MoePlacement getPlacement() {
         return placement;
     }
 
-    /** Returns the number of classes. */
+    /** {@return the number of classes} */
     public int getClasses() {
         return classes;
     }

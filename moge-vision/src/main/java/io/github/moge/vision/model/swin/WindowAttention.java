@@ -105,12 +105,12 @@ public abstract class WindowAttention extends AbstractBlock {
                 .reshape(s);
     }
 
-    /** Returns the window size. */
+    /** {@return the window size} */
     public int getWindow() {
         return window;
     }
 
-    /** Returns the number of heads. */
+    /** {@return the number of heads} */
     public int getHeads() {
         return heads;
     }

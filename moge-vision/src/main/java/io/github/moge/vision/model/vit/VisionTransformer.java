@@ -173,17 +173,17 @@ public final class VisionTransformer extends AbstractBlock {
         return new Shape[] {new Shape(inputShapes[0].get(0), classes)};
     }
 
-    /** Returns the Transformer blocks in order. */
+    /** {@return the Transformer blocks in order} */
     public List<TransformerLayer> getLayers() {
         return List.copyOf(layers);
     }
 
-    /** Returns the MoE placement. */
+    /** {@return the MoE placement} */
     public MoePlacement getPlacement() {
         return placement;
     }
 
-    /** Returns the number of classes. */
+    /** {@return the number of classes} */
     public int getClasses() {
         return classes;
     }
