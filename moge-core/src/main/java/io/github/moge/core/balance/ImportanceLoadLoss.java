@@ -112,7 +112,7 @@ public final class ImportanceLoadLoss implements BalanceLoss {
         return squaredCoefficientOfVariation(probability.sum(new int[] {0}));
     }
 
-    /** Returns the form of the load term. */
+    /** {@return the form of the load term} */
     public LoadForm getLoadForm() {
         return loadForm;
     }

@@ -32,7 +32,7 @@ public final class ComparisonFailedException extends RuntimeException {
         failures.values().stream().skip(1).forEach(this::addSuppressed);
     }
 
-    /** Returns the cause of each failed run, by run name. */
+    /** {@return the cause of each failed run, by run name} */
     public Map<String, Throwable> getFailures() {
         return failures;
     }

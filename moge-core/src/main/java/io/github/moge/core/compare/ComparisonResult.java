@@ -31,22 +31,22 @@ public final class ComparisonResult {
         this.settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
     }
 
-    /** Returns the baseline arm's name. */
+    /** {@return the baseline arm's name} */
     public String getBaseline() {
         return baseline;
     }
 
-    /** Returns the variant arm's name. */
+    /** {@return the variant arm's name} */
     public String getVariant() {
         return variant;
     }
 
-    /** Returns the seeds in order. */
+    /** {@return the seeds in order} */
     public List<Long> getSeeds() {
         return seeds;
     }
 
-    /** Returns the arms: baseline, then variant. */
+    /** {@return the arms: baseline, then variant} */
     public List<String> getArms() {
         return List.of(baseline, variant);
     }
@@ -62,7 +62,7 @@ public final class ComparisonResult {
         return runs.get(arm).get(seed);
     }
 
-    /** Returns the comparison of each metric, in the order the metrics were given. */
+    /** {@return the comparison of each metric, in the order the metrics were given} */
     public List<MetricComparison> getMetrics() {
         return metrics;
     }
@@ -82,12 +82,12 @@ public final class ComparisonResult {
         throw new IllegalArgumentException("no metric " + name + " in the comparison");
     }
 
-    /** Returns the settings described in {@code compare.md}. */
+    /** {@return the settings described in {@code compare.md}} */
     public Map<String, String> getSettings() {
         return settings;
     }
 
-    /** Returns the verdict sentence of every metric. */
+    /** {@return the verdict sentence of every metric} */
     public List<String> verdicts() {
         List<String> out = new ArrayList<>();
         for (MetricComparison m : metrics) {

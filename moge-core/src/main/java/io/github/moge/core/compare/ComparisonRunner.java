@@ -79,7 +79,7 @@ public final class ComparisonRunner {
         this.log = b.log;
     }
 
-    /** Returns a new builder. */
+    /** {@return a new builder} */
     public static Builder builder() {
         return new Builder();
     }

@@ -10,7 +10,7 @@ package io.github.moge.core.compare;
  */
 public record Interval(double estimate, double lower, double upper, double confidence) {
 
-    /** Returns whether 0 lies outside the interval (a resolved difference). */
+    /** {@return whether 0 lies outside the interval (a resolved difference)} */
     public boolean excludesZero() {
         return lower > 0 || upper < 0;
     }

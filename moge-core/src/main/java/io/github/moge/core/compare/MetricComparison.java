@@ -12,7 +12,7 @@ import java.util.Locale;
  */
 public record MetricComparison(Metric metric, PairedDifference seeds, Interval bootstrap) {
 
-    /** Returns whether the t interval over seeds excludes 0. */
+    /** {@return whether the t interval over seeds excludes 0} */
     public boolean isResolved() {
         return seeds.interval().excludesZero();
     }

@@ -33,12 +33,12 @@ public final class RunResult {
         this.curve = b.curve;
     }
 
-    /** Returns a new builder. */
+    /** {@return a new builder} */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** Returns the metrics by name, in the order they were added. */
+    /** {@return the metrics by name, in the order they were added} */
     public Map<String, Double> getMetrics() {
         return metrics;
     }
@@ -59,22 +59,22 @@ public final class RunResult {
         return v;
     }
 
-    /** Returns the per-example values by metric name (read-only arrays by convention). */
+    /** {@return the per-example values by metric name (read-only arrays by convention)} */
     public Map<String, double[]> getPerExample() {
         return perExample;
     }
 
-    /** Returns the name of the learning curve's quantity, or null without a curve. */
+    /** {@return the name of the learning curve's quantity, or null without a curve} */
     public String getCurveName() {
         return curveName;
     }
 
-    /** Returns the learning curve (one value per epoch), or an empty array. */
+    /** {@return the learning curve (one value per epoch), or an empty array} */
     public double[] getCurve() {
         return curve.clone();
     }
 
-    /** Returns the result as JSON (non-finite numbers as NaN/Infinity tokens). */
+    /** {@return the result as JSON (non-finite numbers as NaN/Infinity tokens)} */
     public String toJson() {
         JsonObject o = new JsonObject();
         JsonObject m = new JsonObject();

@@ -48,7 +48,7 @@ final class CheckpointSchedule {
         return last == null || last.getState().getStep() != step;
     }
 
-    /** Returns the newest checkpoint written or resumed from, or null. */
+    /** {@return the newest checkpoint written or resumed from, or null} */
     Checkpoint last() {
         return last;
     }

@@ -74,7 +74,7 @@ final class DataParallel {
         }
     }
 
-    /** Returns the device that holds the model, the optimizer state and the merged output. */
+    /** {@return the device that holds the model, the optimizer state and the merged output} */
     Device primary() {
         return devices[0];
     }

@@ -169,7 +169,7 @@ final class RunSpec {
         return frozen;
     }
 
-    /** Returns the listeners whose state the checkpoints hold, in the order they were added. */
+    /** {@return the listeners whose state the checkpoints hold, in the order they were added} */
     List<StatefulListener> statefulListeners() {
         List<StatefulListener> out = new ArrayList<>();
         for (TrainingListener listener : listeners) {
@@ -180,14 +180,14 @@ final class RunSpec {
         return out;
     }
 
-    /** Returns the value names of the epoch evaluations, in order. */
+    /** {@return the value names of the epoch evaluations, in order} */
     List<String> evaluationNames() {
         List<String> names = new ArrayList<>();
         epochEvaluations.forEach(e -> names.addAll(e.names()));
         return names;
     }
 
-    /** Returns the value names of the step diagnostics, in order. */
+    /** {@return the value names of the step diagnostics, in order} */
     List<String> diagnosticNames() {
         List<String> names = new ArrayList<>();
         diagnostics.forEach(d -> names.addAll(d.names()));

@@ -162,7 +162,7 @@ final class StepMetrics {
         return asScalar(evaluator.evaluate(labels, predictions));
     }
 
-    /** Returns a value as a float32 scalar (the mean of a non-scalar). */
+    /** {@return a value as a float32 scalar (the mean of a non-scalar)} */
     static NDArray asScalar(NDArray array) {
         NDArray scalar = array.getShape().isScalar() ? array : array.mean();
         return scalar.toType(DataType.FLOAT32, false).reshape(new Shape());

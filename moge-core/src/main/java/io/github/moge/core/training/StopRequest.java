@@ -22,12 +22,12 @@ public final class StopRequest {
         }
     }
 
-    /** Returns whether a stop was requested. */
+    /** {@return whether a stop was requested} */
     public boolean isRequested() {
         return reason != null;
     }
 
-    /** Returns what asked for the stop, or null if none was requested. */
+    /** {@return what asked for the stop, or null if none was requested} */
     public String getReason() {
         return reason;
     }

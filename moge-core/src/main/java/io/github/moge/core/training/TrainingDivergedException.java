@@ -14,10 +14,17 @@ public final class TrainingDivergedException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** The step that diverged. */
     private final long step;
+
+    /** The step's loss. */
     private final float loss;
+
     private final transient Map<String, Float> components;
+
+    /** The step's global gradient norm. */
     private final float gradientNorm;
+
     private final transient Path lastCheckpoint;
 
     TrainingDivergedException(

@@ -34,37 +34,37 @@ public final class TrainingSummary {
         this.epochs = Collections.unmodifiableList(epochs);
     }
 
-    /** Returns the run directory. */
+    /** {@return the run directory} */
     public Path getRunDirectory() {
         return runDirectory;
     }
 
-    /** Returns the global step this invocation started from (0 for a new run). */
+    /** {@return the global step this invocation started from (0 for a new run)} */
     public long getStartStep() {
         return startStep;
     }
 
-    /** Returns the global step reached. */
+    /** {@return the global step reached} */
     public long getStep() {
         return step;
     }
 
-    /** Returns whether all epochs are done (false after {@link TrainingRun#requestStop()}). */
+    /** {@return whether all epochs are done (false after {@link TrainingRun#requestStop()})} */
     public boolean isCompleted() {
         return completed;
     }
 
-    /** Returns the number of skipped steps of the whole run. */
+    /** {@return the number of skipped steps of the whole run} */
     public long getSkippedSteps() {
         return skippedSteps;
     }
 
-    /** Returns the last checkpoint written or resumed from, or null. */
+    /** {@return the last checkpoint written or resumed from, or null} */
     public Checkpoint getLastCheckpoint() {
         return lastCheckpoint;
     }
 
-    /** Returns the epochs finished by this invocation. */
+    /** {@return the epochs finished by this invocation} */
     public List<EpochRecord> getEpochs() {
         return epochs;
     }

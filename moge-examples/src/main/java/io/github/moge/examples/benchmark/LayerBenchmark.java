@@ -291,7 +291,7 @@ public final class LayerBenchmark implements Callable<Integer> {
                 .getCapacity();
     }
 
-    /** Returns the median of timings (the mean of the middle two for an even count). */
+    /** {@return the median of timings (the mean of the middle two for an even count)} */
     static double median(long[] values) {
         long[] sorted = values.clone();
         Arrays.sort(sorted);

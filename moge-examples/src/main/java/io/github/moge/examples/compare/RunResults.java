@@ -50,12 +50,12 @@ final class RunResults {
 
     private RunResults() {}
 
-    /** Returns the metrics of a {@code train-lm} comparison. */
+    /** {@return the metrics of a {@code train-lm} comparison} */
     static List<Metric> lmMetrics() {
         return List.of(Metric.lowerIsBetter(TEST_PERPLEXITY), Metric.lowerIsBetter(TEST_LOSS));
     }
 
-    /** Returns the metrics of a {@code train-vision} comparison. */
+    /** {@return the metrics of a {@code train-vision} comparison} */
     static List<Metric> visionMetrics() {
         return List.of(Metric.higherIsBetter(TEST_ACC1), Metric.higherIsBetter(TEST_ACC5));
     }

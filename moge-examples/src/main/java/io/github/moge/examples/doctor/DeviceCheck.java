@@ -68,7 +68,7 @@ final class DeviceCheck {
         this.training = training;
     }
 
-    /** Returns what it checks. */
+    /** {@return what it checks} */
     String name() {
         return name;
     }

@@ -207,7 +207,7 @@ public final class DoctorCommand implements Callable<Integer> {
         return manager.create(values, new Shape(batch, block));
     }
 
-    /** Returns the first array with a non-finite value, or null. */
+    /** {@return the first array with a non-finite value, or null} */
     static String nonFinite(Map<String, float[]> values) {
         for (Map.Entry<String, float[]> entry : values.entrySet()) {
             for (float v : entry.getValue()) {

@@ -430,7 +430,7 @@ public final class InvarianceExperiment {
         }
     }
 
-    /** Returns the name of a model's run directory below the command's output directory. */
+    /** {@return the name of a model's run directory below the command's output directory} */
     static String runName(boolean moge) {
         return moge ? "train-moge" : "train-moe";
     }

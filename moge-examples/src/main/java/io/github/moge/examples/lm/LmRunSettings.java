@@ -99,7 +99,7 @@ record LmRunSettings(
         return s;
     }
 
-    /** Returns the settings as the run configuration saved in {@code config.json}. */
+    /** {@return the settings as the run configuration saved in {@code config.json}} */
     RunConfiguration toConfiguration() {
         return CommandSettings.toConfiguration(COMMAND, this);
     }
@@ -324,7 +324,7 @@ record LmRunSettings(
             return this;
         }
 
-        /** Returns the settings. */
+        /** {@return the settings} */
         LmRunSettings build() {
             return new LmRunSettings(
                     preset,

@@ -96,19 +96,19 @@ public final class SignalStop implements AutoCloseable {
         request.request(name);
     }
 
-    /** Returns whether a signal was received. */
+    /** {@return whether a signal was received} */
     public synchronized boolean received() {
         return received != null;
     }
 
-    /** Returns the name of the first signal received ({@code SIGTERM}), or null. */
+    /** {@return the name of the first signal received ({@code SIGTERM}), or null} */
     public synchronized String signalName() {
         return received == null ? null : "SIG" + received.getName();
     }
 
     /**
-     * Returns the exit code of the first signal received: 128 + its number, the code a shell gives
-     * a process the signal ended (130 for SIGINT, 143 for SIGTERM); 0 if none was received.
+     * {@return the exit code of the first signal received: 128 + its number, the code a shell gives
+     * a process the signal ended (130 for SIGINT, 143 for SIGTERM); 0 if none was received}
      */
     public synchronized int exitCode() {
         return received == null ? 0 : 128 + received.getNumber();

@@ -139,7 +139,7 @@ public final class TrainingRunOptions {
         }
     }
 
-    /** Returns the device that holds the model: the first of {@link #getDevices()}. */
+    /** {@return the device that holds the model: the first of {@link #getDevices()}} */
     public Device getPrimaryDevice() {
         return getDevices()[0];
     }

@@ -69,7 +69,7 @@ record VisionRunSettings(
     /** The command's name, saved in {@code config.json}. */
     static final String COMMAND = "train-vision";
 
-    /** Returns the settings as the run configuration saved in {@code config.json}. */
+    /** {@return the settings as the run configuration saved in {@code config.json}} */
     RunConfiguration toConfiguration() {
         return CommandSettings.toConfiguration(COMMAND, this);
     }

@@ -396,7 +396,7 @@ public enum LmPreset {
 
         private Overrides() {}
 
-        /** Returns a copy of these overrides with one change (fields are set only here). */
+        /** {@return a copy of these overrides with one change (fields are set only here)} */
         private Overrides with(Consumer<Overrides> change) {
             Overrides o = new Overrides();
             o.layers = layers;

@@ -71,7 +71,7 @@ public final class ImageFolderDataset extends ImageFileDataset {
                                         + "/imagenet."));
     }
 
-    /** Returns the root when it matches (the root holds the split, or is itself class folders). */
+    /** {@return the root when it matches (the root holds the split, or is itself class folders)} */
     private Path probe(Path dir, StringBuilder reason) throws IOException {
         if (Files.isDirectory(dir.resolve(splitName()))) {
             return dir;

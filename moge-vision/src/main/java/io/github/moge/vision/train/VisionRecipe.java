@@ -266,7 +266,7 @@ public final class VisionRecipe {
         return std.clone();
     }
 
-    /** Returns the recipe, one value per line, as {@code train-vision --print-recipe} shows it. */
+    /** {@return the recipe, one value per line, as {@code train-vision --print-recipe} shows it} */
     @Override
     public String toString() {
         return String.format(

@@ -10,7 +10,7 @@ final class BatchShapes {
 
     private BatchShapes() {}
 
-    /** Returns the batch as [B, C, H, W], adding a batch axis to a single [C, H, W] image. */
+    /** {@return the batch as [B, C, H, W], adding a batch axis to a single [C, H, W] image} */
     static NDArray asBatch(NDArray x, String who) {
         Shape s = x.getShape();
         if (s.dimension() == 3) {

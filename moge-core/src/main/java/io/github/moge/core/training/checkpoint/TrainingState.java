@@ -128,51 +128,51 @@ public final class TrainingState {
         return epochs;
     }
 
-    /** Returns the number of batches per epoch. */
+    /** {@return the number of batches per epoch} */
     public int getBatchesPerEpoch() {
         return batchesPerEpoch;
     }
 
-    /** Returns whether the run had finished all its epochs. */
+    /** {@return whether the run had finished all its epochs} */
     public boolean isCompleted() {
         return completed;
     }
 
-    /** Returns the optimizer step count (the learning-rate schedule position). */
+    /** {@return the optimizer step count (the learning-rate schedule position)} */
     public int getOptimizerSteps() {
         return optimizerSteps;
     }
 
     /**
-     * Returns the saved state of every stateful listener of the run, in the order they were added.
+     * {@return the saved state of every stateful listener of the run, in the order they were added}
      */
     public List<String> getListenerStates() {
         return List.copyOf(listenerStates);
     }
 
-    /** Returns how many steps were skipped for a non-finite loss or gradient. */
+    /** {@return how many steps were skipped for a non-finite loss or gradient} */
     public long getSkippedSteps() {
         return skippedSteps;
     }
 
-    /** Returns the learning rate of the last update before the checkpoint. */
+    /** {@return the learning rate of the last update before the checkpoint} */
     public float getLearningRate() {
         return learningRate;
     }
 
-    /** Returns the loss of the last step before the checkpoint. */
+    /** {@return the loss of the last step before the checkpoint} */
     public float getLastLoss() {
         return lastLoss;
     }
 
-    /** Returns the training wall time of the current epoch so far, in seconds. */
+    /** {@return the training wall time of the current epoch so far, in seconds} */
     public double getEpochSeconds() {
         return epochSeconds;
     }
 
     /**
-     * Returns the sample-weighted means of the current epoch's metrics so far, by name (NaN when no
-     * sample counted yet).
+     * {@return the sample-weighted means of the current epoch's metrics so far, by name (NaN when
+     * no sample counted yet)}
      */
     public Map<String, Double> getEpochMeans() {
         Map<String, Double> means = new LinkedHashMap<>();
@@ -182,7 +182,7 @@ public final class TrainingState {
         return means;
     }
 
-    /** Returns the number of arrays of the training step's own state in the checkpoint. */
+    /** {@return the number of arrays of the training step's own state in the checkpoint} */
     public int getStepStateArrays() {
         return stepStateArrays;
     }
