@@ -17,9 +17,11 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Stream;
@@ -74,11 +76,13 @@ public final class DataFingerprint {
             throws IOException {
         Map<String, Path> absolute = new LinkedHashMap<>();
         locations.forEach((role, path) -> absolute.put(role, absolute(path)));
-        List<Path> files = new ArrayList<>();
+        // Two splits may share a folder: each path once.
+        Set<Path> files = new LinkedHashSet<>();
         for (Path path : paths) {
             files.add(absolute(path));
         }
-        return new DataFingerprint(absolute, List.copyOf(files), entries(files));
+        List<Path> list = List.copyOf(files);
+        return new DataFingerprint(absolute, list, entries(list));
     }
 
     private static Path absolute(Path path) {

@@ -131,7 +131,14 @@ public final class BrownCorpus {
         return words;
     }
 
-    private static List<Path> corpusFiles(Path directory) throws IOException {
+    /**
+     * Lists the corpus files of a package directory in corpus order.
+     *
+     * @param directory the package directory
+     * @return the files {@code ca01 .. cr09} found there, sorted
+     * @throws IOException if the directory is missing or holds none
+     */
+    public static List<Path> corpusFiles(Path directory) throws IOException {
         if (!Files.isDirectory(directory)) {
             throw new NoSuchFileException(directory.toString(), null, howToGet());
         }

@@ -273,6 +273,7 @@ public final class FashionMnistDataset extends LocalImageDataset {
         IdxImages img = IdxReader.readImages(imageFile);
         byte[] lbl = IdxReader.readLabels(labelFile, NUM_CLASSES);
         accept(img, lbl, labelFile.toString());
+        recordData(imageFile.getParent(), List.of(imageFile, labelFile));
         String source = imageFile.getParent().toString();
         logger.debug("Loaded {} Fashion-MNIST examples from {}", lbl.length, source);
         return source;
