@@ -120,6 +120,8 @@ class LmDataGuardTest {
         // Without data.json (an older run) the model rebuilt from the changed corpus no longer
         // fits the checkpoint: refused naming the parameter, before a step is trained.
         Files.delete(run.resolve(DataFingerprint.FILE_NAME));
+        // ... and a hand-made copy (no CONTENTS), which is not held to the release's counts.
+        Files.delete(brown.resolve("CONTENTS"));
         String misfit = moge("train-lm", "--resume", run.toString());
         assertTrue(misfit.startsWith("2\n"), misfit);
         String shapes = err.toString().trim();
@@ -131,5 +133,42 @@ class LmDataGuardTest {
                                 + " \\(\\d+, 16\\) in the model.*"),
                 shapes);
         assertEquals(metrics, Files.readAllLines(run.resolve("metrics.csv")));
+    }
+
+    @Test
+    void anEmptyOrDamagedWikiTextTrainFileIsNamedNotBlamedOnTheBatch() throws IOException {
+        Path wiki = Files.createDirectories(temp.resolve("wikitext"));
+        Files.writeString(wiki.resolve("wiki.train.tokens"), "");
+        Files.writeString(wiki.resolve("wiki.valid.tokens"), " the end . \n");
+        Files.writeString(wiki.resolve("wiki.test.tokens"), " the end . \n");
+        String[] args = {
+            "train-lm",
+            "--preset",
+            "smoge-small",
+            "--data",
+            wiki.toString(),
+            "--output",
+            temp.resolve("run").toString()
+        };
+        String empty = moge(args);
+        assertTrue(empty.startsWith("2\n"), empty);
+        String message = err.toString().trim();
+        assertFalse(message.contains("\n"), "one line: " + message);
+        assertTrue(
+                message.contains(wiki.resolve("wiki.train.tokens") + ": empty (0 bytes, no words)"),
+                message);
+        assertFalse(message.contains("--batch"), message);
+
+        Files.write(wiki.resolve("wiki.train.tokens"), new byte[] {'a', ' ', (byte) 0xFE, '\n'});
+        String garbage = moge(args);
+        assertTrue(garbage.startsWith("2\n"), garbage);
+        message = err.toString().trim();
+        assertTrue(
+                message.contains(
+                        wiki.resolve("wiki.train.tokens")
+                                + ": byte offset 2: byte 0xFE is not UTF-8"),
+                message);
+        assertFalse(message.contains("Input length"), message);
+        assertFalse(Files.exists(temp.resolve("run").resolve("config.json")), message);
     }
 }
