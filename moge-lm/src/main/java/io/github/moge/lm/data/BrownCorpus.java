@@ -146,7 +146,12 @@ public final class BrownCorpus {
             release = releaseCounts();
             requireReleaseFiles(directory, files, release.keySet());
         }
-        List<String> words = new ArrayList<>(1_200_000);
+        long bytes = 0;
+        for (Path file : files) {
+            bytes += Files.size(file);
+        }
+        // About one token per 9 bytes; the release holds 1.16M.
+        List<String> words = new ArrayList<>((int) Math.min(1_200_000, bytes / 8 + 16));
         for (Path file : files) {
             int tokens = readFile(file, lowerCase, words);
             String name = file.getFileName().toString();
