@@ -232,7 +232,9 @@ public abstract class LocalImageDataset extends RandomAccessDataset
      *
      * <p>The search order is fixed: the directory given to {@link #optDataDir(Path)}, then {@code
      * $MOGE_DATA} and the dataset's subdirectories of it, then the dataset's system directory; what
-     * a matching directory holds is described on each dataset class.
+     * a matching directory holds is described on each dataset class. A directory given (or {@code
+     * $MOGE_DATA}, when none is given) is the only place looked in: when it does not hold the data,
+     * {@code prepare} fails listing what is missing rather than reading another copy.
      *
      * @param <T> the concrete builder
      */
