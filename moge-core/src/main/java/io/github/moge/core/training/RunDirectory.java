@@ -43,12 +43,14 @@ final class RunDirectory {
      *
      * @param directory the run directory
      * @param configuration the run configuration
+     * @param data the fingerprint of the run's data, written as {@code data.json}, or null
      * @return the lock, held until the run ends
      * @throws IllegalArgumentException if the directory cannot be created or written
      * @throws IOException if it already holds a run or run logs, another process writes it, or
      *     writing fails
      */
-    static Lock create(Path directory, RunConfiguration configuration) throws IOException {
+    static Lock create(Path directory, RunConfiguration configuration, DataFingerprint data)
+            throws IOException {
         requireWritable(directory);
         requireNoRun(directory);
         Files.createDirectories(directory);
@@ -71,6 +73,9 @@ final class RunDirectory {
             byte[] config = configuration.toJson().getBytes(StandardCharsets.UTF_8);
             AtomicFiles.write(
                     directory.resolve(RunConfiguration.FILE_NAME), out -> out.write(config));
+            if (data != null) {
+                data.write(directory);
+            }
             return lock;
         } catch (IOException | RuntimeException e) {
             lock.close();

@@ -52,6 +52,8 @@ final class RunSpec {
     float clipGradNorm;
     boolean skipNonFinite;
     boolean allowFallback;
+    // What the run trains on, recorded when it starts and compared on resume; null: not recorded.
+    DataFingerprint data;
     PrintStream log = System.out;
     int progressEvery = 50;
     List<Loss> components;
@@ -160,6 +162,7 @@ final class RunSpec {
         frozen.clipGradNorm = clipGradNorm;
         frozen.skipNonFinite = skipNonFinite;
         frozen.allowFallback = allowFallback;
+        frozen.data = data;
         frozen.log = log;
         frozen.progressEvery = progressEvery;
         frozen.components = components != null ? components : componentsOf(loss);

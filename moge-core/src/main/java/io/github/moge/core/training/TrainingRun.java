@@ -113,7 +113,8 @@ public final class TrainingRun {
      */
     public TrainingSummary run(Path runDirectory) throws IOException {
         claim();
-        try (RunDirectory.Lock lock = RunDirectory.create(runDirectory, spec.configuration)) {
+        try (RunDirectory.Lock lock =
+                RunDirectory.create(runDirectory, spec.configuration, spec.data)) {
             RunLog log = newLog();
             CheckpointSchedule checkpoints = newCheckpoints(runDirectory, log);
             log.starting(runDirectory, spec.seed);
@@ -134,6 +135,29 @@ public final class TrainingRun {
      */
     public static RunConfiguration resumeConfiguration(Path runDirectory) throws IOException {
         return RunDirectory.checkedConfiguration(runDirectory);
+    }
+
+    /**
+     * Checks the data of a run directory for a resume: fingerprints the files the run recorded when
+     * it started ({@link DataFingerprint}, {@code data.json}) again and refuses any difference. A
+     * command calls this before it opens or builds anything, and opens the data from the returned
+     * fingerprint's locations (absolute: a relative {@code --data} is never re-resolved).
+     *
+     * @param runDirectory the run directory
+     * @return the fingerprint of the data as it is now (equal to the recorded one), or null if the
+     *     run recorded none (started by an older version)
+     * @throws IOException if {@code data.json} or a data file cannot be read
+     * @throws IllegalArgumentException if the data differs, naming each differing file with both
+     *     values
+     */
+    public static DataFingerprint resumeData(Path runDirectory) throws IOException {
+        DataFingerprint recorded = DataFingerprint.read(runDirectory);
+        if (recorded == null) {
+            return null;
+        }
+        DataFingerprint now = recorded.recompute();
+        recorded.requireSame(now, runDirectory);
+        return now;
     }
 
     /**
@@ -161,6 +185,10 @@ public final class TrainingRun {
                             + " (pass only --resume) or start a new run");
         }
         try (RunDirectory.Lock lock = RunDirectory.lock(runDirectory)) {
+            DataFingerprint recorded = DataFingerprint.read(runDirectory);
+            if (recorded != null && spec.data != null) {
+                recorded.requireSame(spec.data, runDirectory);
+            }
             RunLog log = newLog();
             CheckpointSchedule checkpoints = newCheckpoints(runDirectory, log);
             Checkpoint checkpoint = checkpoints.resumePoint().orElse(null);
@@ -193,7 +221,11 @@ public final class TrainingRun {
                                 spec.epochs,
                                 batches));
             }
+            // Shapes first: DJL's load takes arrays of any shape (a vocabulary of another size).
+            Map<String, Shape> shapes =
+                    ParameterShapes.of(spec.model, spec.devices[0], spec.inputShapes);
             checkpoints.restoreModel(checkpoint);
+            ParameterShapes.requireSame(shapes, spec.model, checkpoint.getDirectory());
             // A copy: the loop advances its state, and the checkpoint's must keep the step it was
             // written at
             // (a stop request compares them to decide whether a checkpoint is needed).
@@ -561,6 +593,19 @@ public final class TrainingRun {
          */
         public Builder optAllowFallback(boolean allowFallback) {
             spec.allowFallback = allowFallback;
+            return this;
+        }
+
+        /**
+         * Sets the fingerprint of the data the run trains on: a new run records it ({@code
+         * data.json}), a resume refuses data that differs from the recorded one, naming the files
+         * (see {@link TrainingRun#resumeData(Path)}, which checks before anything is built).
+         *
+         * @param data the fingerprint, or null to record nothing
+         * @return this builder
+         */
+        public Builder optDataFingerprint(DataFingerprint data) {
+            spec.data = data;
             return this;
         }
 

@@ -55,6 +55,17 @@ final class TinyRun implements AutoCloseable {
      *     cadence unset, as a resume that does not repeat it)
      */
     TinyRun(boolean cadence) {
+        this(cadence, 16);
+    }
+
+    /**
+     * Creates the run with another width of the first layer (a model that a checkpoint of the
+     * standard one does not fit).
+     *
+     * @param cadence as in {@link #TinyRun(boolean)}
+     * @param hidden the units of the first layer (16 in the standard run)
+     */
+    TinyRun(boolean cadence, int hidden) {
         // The data are the same in every instance: drawn from a fixed-seed Java RNG, not the
         // engine.
         java.util.Random random = new java.util.Random(3);
@@ -95,7 +106,7 @@ final class TinyRun implements AutoCloseable {
                         .build();
         model.setBlock(
                 new MoeSequentialBlock()
-                        .add(Linear.builder().setUnits(16).build())
+                        .add(Linear.builder().setUnits(hidden).build())
                         .add(moge)
                         .add(Linear.builder().setUnits(CLASSES).build()));
         MoeLoss loss =

@@ -1,8 +1,10 @@
 package io.github.moge.examples.invariance;
 
 import io.github.moge.core.SigmaSchedule;
+import io.github.moge.core.training.DataFingerprint;
 import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.core.training.TrainingDivergedException;
+import io.github.moge.core.training.TrainingRun;
 import io.github.moge.examples.training.ConfigurationValidator;
 import io.github.moge.examples.training.DivergenceReport;
 import io.github.moge.examples.training.PerInvocation;
@@ -198,7 +200,8 @@ public final class InvarianceCommand implements Callable<Integer> {
                         .epochs(epochs)
                         .trainLimit(trainLimit)
                         .testLimit(testLimit)
-                        .dataDir(data)
+                        // Absolute: a resume never re-resolves it from another directory.
+                        .dataDir(data != null ? data.toAbsolutePath().normalize() : null)
                         .seed(seed)
                         .lambda(lambda)
                         .sigma(sigmaMax, sigmaMin, sigmaPower)
@@ -353,6 +356,17 @@ public final class InvarianceCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         Path dir = prepareOutput();
         InvarianceSettings s = effectiveSettings();
+        DataFingerprint recorded = null;
+        if (runOptions.isResume()) {
+            // Before anything is read or trained: each model's data must be what it started with.
+            for (boolean moge : new boolean[] {false, true}) {
+                Path run = dir.resolve(InvarianceExperiment.runName(moge));
+                if (Files.isDirectory(run)) {
+                    DataFingerprint checked = TrainingRun.resumeData(run);
+                    recorded = recorded != null ? recorded : checked;
+                }
+            }
+        }
         PrintStream log = System.out;
         long start = System.nanoTime();
         List<ModelResult> results;
@@ -363,6 +377,7 @@ public final class InvarianceCommand implements Callable<Integer> {
                         new InvarianceExperiment(s, log)
                                 .optDevice(runOptions.getPrimaryDevice())
                                 .optRunOptions(runOptions::configure)
+                                .optRecordedData(recorded)
                                 .run(dir, runOptions.isResume());
             } catch (DataException e) {
                 throw new UsageException(e.getMessage().replace('\n', ' '));

@@ -23,6 +23,7 @@ import io.github.moge.core.TopographicMap;
 import io.github.moge.core.metrics.Imed;
 import io.github.moge.core.metrics.RoutingStatistics;
 import io.github.moge.core.routing.RoutingResult;
+import io.github.moge.core.training.DataFingerprint;
 import io.github.moge.core.training.EpochEvaluation;
 import io.github.moge.core.training.TrainingRun;
 import io.github.moge.core.training.TrainingSummary;
@@ -43,6 +44,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Trains the single-layer MoE and MoGE models of {@link InvarianceModel} on Fashion-MNIST with
@@ -76,6 +78,8 @@ public final class InvarianceExperiment {
     private float[] meanImage;
     private RunCustomizer runOptions = RunCustomizer.NONE;
     private Device device;
+    private DataFingerprint recordedData;
+    private DataFingerprint data;
 
     /**
      * Creates the experiment.
@@ -117,6 +121,19 @@ public final class InvarianceExperiment {
     }
 
     /**
+     * Reads the data from where a resumed run recorded it ({@code train} and {@code test}
+     * locations), instead of the settings' data directory or a search.
+     *
+     * @param recorded the data the run recorded when it started, already checked against the files
+     *     ({@link TrainingRun#resumeData}), or null
+     * @return this experiment
+     */
+    public InvarianceExperiment optRecordedData(DataFingerprint recorded) {
+        this.recordedData = recorded;
+        return this;
+    }
+
+    /**
      * Loads the data, trains (or resumes) and evaluates MoE then MoGE, each in its own run
      * directory below {@code output} ({@code train-moe/}, {@code train-moge/}).
      *
@@ -130,6 +147,12 @@ public final class InvarianceExperiment {
         requireBuildable();
         FashionMnistDataset train = load(Dataset.Usage.TRAIN);
         FashionMnistDataset test = load(Dataset.Usage.TEST);
+        // Both models record (or, resumed, compare) the same fingerprint of the files read.
+        data =
+                DataFingerprint.of(
+                        Map.of("train", train.getDataLocation(), "test", test.getDataLocation()),
+                        Stream.concat(train.getDataFiles().stream(), test.getDataFiles().stream())
+                                .toList());
         log.printf(
                 Locale.ROOT,
                 "Fashion-MNIST from %s: %d training and %d test images%n",
@@ -199,7 +222,13 @@ public final class InvarianceExperiment {
                         .optFlatten(true)
                         .optAllowDownload(false)
                         .setSampling(settings.batchSize, false);
-        if (settings.dataDir != null) {
+        Path recorded =
+                recordedData != null
+                        ? recordedData.getLocation(usage == Dataset.Usage.TRAIN ? "train" : "test")
+                        : null;
+        if (recorded != null) {
+            builder.optDataDir(recorded);
+        } else if (settings.dataDir != null) {
             builder.optDataDir(settings.dataDir);
         }
         if (limit > 0) {
@@ -371,6 +400,7 @@ public final class InvarianceExperiment {
                             .optProgressEvery(
                                     settings.progress ? Math.max(1, stepsPerEpoch / 5) : 0);
             runOptions.apply(builder, runDirectory);
+            builder.optDataFingerprint(data);
             TrainingRun run = builder.build();
             TrainingSummary summary = resume ? run.resume(runDirectory) : run.run(runDirectory);
             if (!summary.isCompleted()) {

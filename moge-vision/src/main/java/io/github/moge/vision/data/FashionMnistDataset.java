@@ -39,10 +39,12 @@ import org.slf4j.LoggerFactory;
  *       offline} is not {@code "true"}.
  * </ol>
  *
- * A directory matches when it holds both {@code <p>-images-idx3-ubyte[.gz]} and {@code
- * <p>-labels-idx1-ubyte[.gz]}, with {@code p} = {@code train} or {@code t10k}. When nothing is
- * found, a {@link DataException} lists every place tried and how to get the data. Every file is
- * validated by {@link IdxReader}.
+ * The first of these that is given is the only place looked in ({@code optDataDir}, else {@value
+ * #ENV_DATA_DIR} with its subdirectory): the system directory and the download are only for the
+ * implicit search, when neither is given. A directory matches when it holds both {@code
+ * <p>-images-idx3-ubyte[.gz]} and {@code <p>-labels-idx1-ubyte[.gz]}, with {@code p} = {@code
+ * train} or {@code t10k}. When nothing is found, a {@link DataException} lists every place tried
+ * and how to get the data. Every file is validated by {@link IdxReader}.
  *
  * <p>{@link #getImages(NDManager, long[])} and {@link #getLabels(NDManager, long[])} build a whole
  * batch as one NDArray, for evaluation loops that do not need the DJL batch pipeline.
@@ -273,6 +275,7 @@ public final class FashionMnistDataset extends LocalImageDataset {
         IdxImages img = IdxReader.readImages(imageFile);
         byte[] lbl = IdxReader.readLabels(labelFile, NUM_CLASSES);
         accept(img, lbl, labelFile.toString());
+        recordData(imageFile.getParent(), List.of(imageFile, labelFile));
         String source = imageFile.getParent().toString();
         logger.debug("Loaded {} Fashion-MNIST examples from {}", lbl.length, source);
         return source;

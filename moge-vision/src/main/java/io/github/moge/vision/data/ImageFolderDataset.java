@@ -92,6 +92,7 @@ public final class ImageFolderDataset extends ImageFileDataset {
                 Files.isDirectory(root.resolve(splitName())) ? root.resolve(splitName()) : root;
         Path classSource = Files.isDirectory(root.resolve("train")) ? root.resolve("train") : split;
         List<String> classes = classDirs(classSource);
+        recordData(root, classSource.equals(split) ? List.of(split) : List.of(split, classSource));
         if (classes.isEmpty()) {
             throw new DataException(classSource + ": no class subfolders");
         }

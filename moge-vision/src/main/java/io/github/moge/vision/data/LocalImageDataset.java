@@ -33,6 +33,8 @@ public abstract class LocalImageDataset extends RandomAccessDataset
     private final Usage usage;
     private final DataSearch search;
     private volatile boolean prepared;
+    private Path dataLocation;
+    private List<Path> dataFiles = List.of();
 
     /**
      * Creates the dataset from its builder.
@@ -87,6 +89,40 @@ public abstract class LocalImageDataset extends RandomAccessDataset
     /** The search over the builder's directories. */
     DataSearch search() {
         return search;
+    }
+
+    /**
+     * Records where the split was found, for {@link #getDataLocation()} and {@link
+     * #getDataFiles()}.
+     *
+     * @param location the directory that, given to {@code optDataDir}, reads the same files
+     * @param files the files (or directories) the split reads
+     */
+    protected final void recordData(Path location, List<Path> files) {
+        this.dataLocation = location.toAbsolutePath().normalize();
+        this.dataFiles = files.stream().map(p -> p.toAbsolutePath().normalize()).toList();
+    }
+
+    /**
+     * Returns the directory the split was read from: given to {@link
+     * LocalBuilder#optDataDir(Path)}, it reads the same files without a search (a resumed run opens
+     * its data from there).
+     *
+     * @return the absolute directory, or null before {@link #prepare()} or when the data did not
+     *     come from a directory (a download)
+     */
+    public Path getDataLocation() {
+        return dataLocation;
+    }
+
+    /**
+     * Returns the files the split reads (a directory stands for every file below it), for a
+     * fingerprint of the run's data.
+     *
+     * @return the absolute paths, empty before {@link #prepare()} or for a download
+     */
+    public List<Path> getDataFiles() {
+        return dataFiles;
     }
 
     /**
@@ -196,7 +232,9 @@ public abstract class LocalImageDataset extends RandomAccessDataset
      *
      * <p>The search order is fixed: the directory given to {@link #optDataDir(Path)}, then {@code
      * $MOGE_DATA} and the dataset's subdirectories of it, then the dataset's system directory; what
-     * a matching directory holds is described on each dataset class.
+     * a matching directory holds is described on each dataset class. A directory given (or {@code
+     * $MOGE_DATA}, when none is given) is the only place looked in: when it does not hold the data,
+     * {@code prepare} fails listing what is missing rather than reading another copy.
      *
      * @param <T> the concrete builder
      */

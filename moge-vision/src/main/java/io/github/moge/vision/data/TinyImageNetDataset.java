@@ -76,7 +76,10 @@ public final class TinyImageNetDataset extends ImageFileDataset {
         for (int i = 0; i < wnids.size(); i++) {
             index.put(wnids.get(i), i);
         }
-        return getUsage() == Usage.TRAIN ? listTrain(root, wnids) : listVal(root, index, wnids);
+        boolean train = getUsage() == Usage.TRAIN;
+        // wnids.txt orders the labels of both splits; the split's folder holds its images.
+        recordData(root, List.of(root.resolve("wnids.txt"), root.resolve(train ? "train" : "val")));
+        return train ? listTrain(root, wnids) : listVal(root, index, wnids);
     }
 
     private static Path probe(Path dir, StringBuilder reason) {

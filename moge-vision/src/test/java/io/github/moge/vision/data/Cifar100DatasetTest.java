@@ -194,9 +194,38 @@ class Cifar100DatasetTest {
                                 + nowhere
                                 + ": no such directory"),
                 msg);
+        // An explicit directory is the only place looked in.
+        assertTrue(!msg.contains("$MOGE_DATA " + dir), msg);
+        assertTrue(msg.contains("does not hold the dataset"), msg);
+        assertTrue(msg.contains("cifar.html"), msg);
+        // Without it, $MOGE_DATA and its subdirectories are searched, and nothing after them.
+        msg =
+                assertThrows(
+                                DataException.class,
+                                () ->
+                                        Cifar100Dataset.builder()
+                                                .envDataDir(dir.toString())
+                                                .systemDir(dir.resolve("sys"))
+                                                .setSampling(1, false)
+                                                .build()
+                                                .prepare())
+                        .getMessage();
         assertTrue(msg.contains("$MOGE_DATA " + dir + ": no train.bin"), msg);
         assertTrue(msg.contains("$MOGE_DATA/cifar-100"), msg);
         assertTrue(msg.contains("$MOGE_DATA/cifar100"), msg);
+        assertTrue(!msg.contains("system directory"), msg);
+        // The implicit search reaches the system directory.
+        msg =
+                assertThrows(
+                                DataException.class,
+                                () ->
+                                        Cifar100Dataset.builder()
+                                                .envDataDir(null)
+                                                .systemDir(dir.resolve("sys"))
+                                                .setSampling(1, false)
+                                                .build()
+                                                .prepare())
+                        .getMessage();
         assertTrue(msg.contains("system directory"), msg);
         assertTrue(msg.contains("cifar.html"), msg);
         assertThrows(

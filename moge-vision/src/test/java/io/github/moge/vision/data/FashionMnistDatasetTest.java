@@ -124,13 +124,12 @@ class FashionMnistDatasetTest {
 
     @Test
     void missingDataListsEveryPlaceTried() {
-        Path explicit = dir.resolve("no-such-dir");
-        Path env = dir.resolve("env");
+        // The implicit search (neither --data nor $MOGE_DATA) goes on to the system directory and
+        // the download, and lists them all.
         Path system = dir.resolve("system");
         FashionMnistDataset ds =
                 FashionMnistDataset.builder()
-                        .optDataDir(explicit)
-                        .envDataDir(env.toString())
+                        .envDataDir(null)
                         .systemDir(system)
                         .setSampling(1, false)
                         .build();
@@ -139,15 +138,95 @@ class FashionMnistDatasetTest {
         IdxReaderTest.assertContains(
                 msg,
                 "train-images-idx3-ubyte[.gz]",
-                explicit.toString(),
-                env.toString(),
-                env.resolve("fashion-mnist").toString(),
                 system.toString(),
                 "MOGE_DATA",
                 "DJL download",
                 "offline",
                 "apt-get install dataset-fashion-mnist",
                 "--data");
+
+        // $MOGE_DATA is searched with its subdirectory, and nothing after it.
+        Path env = dir.resolve("env");
+        String viaEnv =
+                assertThrows(
+                                DataException.class,
+                                () ->
+                                        FashionMnistDataset.builder()
+                                                .envDataDir(env.toString())
+                                                .systemDir(system)
+                                                .setSampling(1, false)
+                                                .build()
+                                                .prepare())
+                        .getMessage();
+        IdxReaderTest.assertContains(
+                viaEnv, env.toString(), env.resolve("fashion-mnist").toString(), "MOGE_DATA");
+        assertTrue(!viaEnv.contains(system.toString()), viaEnv);
+    }
+
+    @Test
+    void explicitDirectoryWithoutTheDataIsAnErrorEvenWhenTheSystemHasACopy() throws IOException {
+        Path system = Files.createDirectories(dir.resolve("system"));
+        IdxFiles.writeSplit(system, "train", 4, false);
+        Path empty = Files.createDirectories(dir.resolve("empty"));
+        Path env = Files.createDirectories(dir.resolve("env"));
+        IdxFiles.writeSplit(env, "train", 4, false);
+        for (Path explicit : new Path[] {empty, dir.resolve("no-such-dir")}) {
+            FashionMnistDataset ds =
+                    FashionMnistDataset.builder()
+                            .optDataDir(explicit)
+                            .envDataDir(env.toString())
+                            .systemDir(system)
+                            .setSampling(1, false)
+                            .build();
+            String msg = assertThrows(DataException.class, ds::prepare).getMessage();
+            IdxReaderTest.assertContains(
+                    msg,
+                    explicit.toString(),
+                    "train-images-idx3-ubyte[.gz]",
+                    "does not hold the dataset",
+                    "only when neither --data nor $MOGE_DATA is set");
+            assertTrue(!msg.contains(system.toString()) && !msg.contains(env.toString()), msg);
+        }
+        // Only an image file: the message says which file is missing.
+        IdxFiles.writeSplit(empty, "train", 4, false);
+        Files.delete(empty.resolve("train-labels-idx1-ubyte"));
+        String msg =
+                assertThrows(
+                                DataException.class,
+                                () ->
+                                        FashionMnistDataset.builder()
+                                                .optDataDir(empty)
+                                                .systemDir(system)
+                                                .setSampling(1, false)
+                                                .build()
+                                                .prepare())
+                        .getMessage();
+        IdxReaderTest.assertContains(msg, "no train-labels-idx1-ubyte[.gz]");
+        // A $MOGE_DATA without the data is an error too, not a silent switch to the system copy.
+        Path emptyEnv = Files.createDirectories(dir.resolve("empty-env"));
+        assertThrows(
+                DataException.class,
+                () ->
+                        FashionMnistDataset.builder()
+                                .envDataDir(emptyEnv.toString())
+                                .systemDir(system)
+                                .setSampling(1, false)
+                                .build()
+                                .prepare());
+    }
+
+    @Test
+    void recordsWhereTheDataWasFound() throws IOException {
+        IdxFiles.writeSplit(dir, "train", 4, true);
+        FashionMnistDataset ds = isolated().optDataDir(dir).setSampling(1, false).build();
+        ds.prepare();
+        Path base = dir.toAbsolutePath().normalize();
+        assertEquals(base, ds.getDataLocation());
+        assertEquals(
+                java.util.List.of(
+                        base.resolve("train-images-idx3-ubyte.gz"),
+                        base.resolve("train-labels-idx1-ubyte.gz")),
+                ds.getDataFiles());
     }
 
     @Test
