@@ -51,7 +51,9 @@ final class ParameterShapes {
             initializers.add(new Pair<>(p.getValue(), p.getValue().getInitializer()));
             p.getValue().setInitializer(PLACEHOLDER);
         }
-        try (NDManager manager = NDManager.newBaseManager(device)) {
+        // Under the model's own manager, on its device; closed (placeholders and all) before
+        // return.
+        try (NDManager manager = model.getNDManager().newSubManager(device)) {
             block.initialize(manager, model.getDataType(), inputShapes);
             for (Pair<String, Parameter> p : block.getParameters()) {
                 shapes.put(p.getKey(), p.getValue().getShape());

@@ -59,7 +59,7 @@ import picocli.CommandLine.Spec;
                     + " per run.",
             "Writes into --output: seed-S/ARM/ (each run directory), seed-S/ARM.json (its result;"
                     + " a finished run), compare.csv (one row per seed and arm), compare.md"
-                    + " (settings, means, paired differences with 95% t intervals over seeds and"
+                    + " (settings, means, paired differences with 95%% t intervals over seeds and"
                     + " bootstrap intervals over test examples, a verdict per metric) and"
                     + " compare.png (paired differences and learning curves).",
             "Metrics: train-lm test_perplexity and test_loss (per-token cross-entropy, nats);"

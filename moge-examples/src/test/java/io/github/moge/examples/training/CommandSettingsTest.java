@@ -197,6 +197,7 @@ class CommandSettingsTest {
                         "--top-k",
                         "--moge",
                         "--lambda",
+                        "--load-form",
                         "--batch-size",
                         "--lr",
                         "--min-lr",
