@@ -1,5 +1,6 @@
 package io.github.moge.core.compare;
 
+import io.github.moge.core.training.StopRequest;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -63,6 +64,7 @@ public final class ComparisonRunner {
     private final Map<String, String> settings;
     private final ComparisonPlot plot;
     private final PrintStream log;
+    private final StopRequest stop;
 
     private ComparisonRunner(Builder b) {
         this.baseline = b.baseline;
@@ -77,6 +79,7 @@ public final class ComparisonRunner {
         this.settings = new LinkedHashMap<>(b.settings);
         this.plot = b.plot;
         this.log = b.log;
+        this.stop = b.stop == null ? new StopRequest() : b.stop;
     }
 
     /** {@return a new builder} */
@@ -134,6 +137,8 @@ public final class ComparisonRunner {
      * @return the comparison
      * @throws IOException if a result or report file cannot be read or written
      * @throws ComparisonFailedException if some runs failed (the others are saved)
+     * @throws ComparisonStoppedException if a stop was requested or a run threw {@link
+     *     RunStoppedException} (finished runs are saved)
      */
     public ComparisonResult run(ArmRun run) throws IOException {
         List<Job> jobs = new ArrayList<>();
@@ -164,6 +169,8 @@ public final class ComparisonRunner {
      * @return the comparison
      * @throws IOException if a result or report file cannot be read or written
      * @throws ComparisonFailedException if some runs failed (the others are saved)
+     * @throws ComparisonStoppedException if a stop was requested or a run threw {@link
+     *     RunStoppedException} (finished runs are saved)
      */
     public ComparisonResult runPaired(SeedRun run) throws IOException {
         List<Job> jobs = new ArrayList<>();
@@ -216,48 +223,68 @@ public final class ComparisonRunner {
             // On the caller's thread: engines with per-thread state (PyTorch's autograd mode, set
             // by DJL on the thread that started the engine) then see the thread they expect.
             for (Job job : jobs) {
-                log.println("compare: running " + job.name());
-                try {
-                    job.task().run();
-                    log.println("compare: finished " + job.name());
-                } catch (Exception e) {
-                    failures.put(job.name(), e);
+                Throwable t = runJob(job);
+                if (t != null) {
+                    failures.put(job.name(), t);
                 }
             }
-            if (!failures.isEmpty()) {
-                throw new ComparisonFailedException(failures);
+        } else {
+            ExecutorService pool = Executors.newFixedThreadPool(parallel);
+            try {
+                List<Future<Throwable>> futures = new ArrayList<>();
+                for (Job job : jobs) {
+                    futures.add(pool.submit(() -> runJob(job)));
+                }
+                for (int i = 0; i < jobs.size(); i++) {
+                    try {
+                        Throwable t = futures.get(i).get();
+                        if (t != null) {
+                            failures.put(jobs.get(i).name(), t);
+                        }
+                    } catch (ExecutionException e) {
+                        failures.put(jobs.get(i).name(), e.getCause());
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        failures.put(jobs.get(i).name(), e);
+                        break;
+                    }
+                }
+            } finally {
+                pool.shutdownNow();
             }
-            return;
         }
-        ExecutorService pool = Executors.newFixedThreadPool(parallel);
-        try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (Job job : jobs) {
-                futures.add(
-                        pool.submit(
-                                () -> {
-                                    log.println("compare: running " + job.name());
-                                    job.task().run();
-                                    log.println("compare: finished " + job.name());
-                                    return null;
-                                }));
-            }
-            for (int i = 0; i < jobs.size(); i++) {
-                try {
-                    futures.get(i).get();
-                } catch (ExecutionException e) {
-                    failures.put(jobs.get(i).name(), e.getCause());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    failures.put(jobs.get(i).name(), e);
-                    break;
-                }
-            }
-        } finally {
-            pool.shutdownNow();
+        if (stop.isRequested()) {
+            ComparisonStoppedException e =
+                    new ComparisonStoppedException(stop.getReason(), unfinished());
+            failures.values().forEach(e::addSuppressed);
+            throw e;
         }
         if (!failures.isEmpty()) {
             throw new ComparisonFailedException(failures);
+        }
+    }
+
+    /**
+     * Runs one job unless a stop was requested; a run that stopped on request requests the stop of
+     * the comparison, so no further run starts.
+     *
+     * @return the failure, or null (finished, stopped or skipped)
+     */
+    private Throwable runJob(Job job) {
+        if (stop.isRequested()) {
+            return null;
+        }
+        log.println("compare: running " + job.name());
+        try {
+            job.task().run();
+            log.println("compare: finished " + job.name());
+            return null;
+        } catch (RunStoppedException e) {
+            log.println("compare: " + job.name() + " stopped: " + e.getMessage());
+            stop.request(e.getReason());
+            return null;
+        } catch (Exception e) {
+            return e;
         }
     }
 
@@ -345,6 +372,7 @@ public final class ComparisonRunner {
         private final Map<String, String> settings = new LinkedHashMap<>();
         private ComparisonPlot plot;
         private PrintStream log = System.out;
+        private StopRequest stop;
 
         Builder() {}
 
@@ -453,6 +481,20 @@ public final class ComparisonRunner {
          */
         public Builder optPlot(ComparisonPlot plot) {
             this.plot = plot;
+            return this;
+        }
+
+        /**
+         * Sets a stop request (default: one of the runner's own): once it is requested no further
+         * run starts, the runs in progress go on to their end (a task that can stop early polls it
+         * and throws {@link RunStoppedException}), and the runner throws {@link
+         * ComparisonStoppedException}. A command line sets it from its signal handler.
+         *
+         * @param stop the request
+         * @return this builder
+         */
+        public Builder optStopRequest(StopRequest stop) {
+            this.stop = stop;
             return this;
         }
 

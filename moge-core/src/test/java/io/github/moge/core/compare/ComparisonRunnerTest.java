@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.moge.core.training.StopRequest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -15,6 +16,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -106,6 +109,73 @@ class ComparisonRunnerTest {
                                 });
         assertEquals(List.of("2moge"), ran);
         assertEquals(3, r.getMetric("acc").seeds().seeds());
+    }
+
+    @Test
+    void aStoppedRunStopsTheComparisonAndResumeFinishesIt() throws IOException {
+        // Seeds 1..3 in order; the variant of seed 1 stops on a signal: nothing after it starts.
+        List<String> ran = Collections.synchronizedList(new ArrayList<>());
+        ComparisonStoppedException e =
+                assertThrows(
+                        ComparisonStoppedException.class,
+                        () ->
+                                runner(dir)
+                                        .build()
+                                        .run(
+                                                (seed, arm, runDir) -> {
+                                                    ran.add(seed + arm);
+                                                    if (seed == 1 && arm.equals("moge")) {
+                                                        throw new RunStoppedException(
+                                                                "stopped at step 6", "SIGTERM");
+                                                    }
+                                                    return synthetic(seed, arm);
+                                                }));
+        assertEquals(List.of("1moe", "1moge"), ran);
+        assertEquals("SIGTERM", e.getReason());
+        assertEquals(
+                List.of("seed 1 moge", "seed 2 moe", "seed 2 moge", "seed 3 moe", "seed 3 moge"),
+                e.getUnfinished());
+        assertFalse(Files.exists(dir.resolve(ComparisonRunner.CSV_FILE)));
+        ran.clear();
+        ComparisonResult r =
+                runner(dir)
+                        .build()
+                        .run(
+                                (seed, arm, runDir) -> {
+                                    ran.add(seed + arm);
+                                    return synthetic(seed, arm);
+                                });
+        assertEquals(List.of("1moge", "2moe", "2moge", "3moe", "3moge"), ran);
+        assertEquals(3, r.getMetric("acc").seeds().seeds());
+    }
+
+    @Test
+    void aStopRequestStartsNoFurtherRunsInParallel() {
+        // Two at a time: the request arrives while seed 1's pair runs; both finish, nothing else
+        // starts.
+        StopRequest stop = new StopRequest();
+        List<String> ran = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch bothStarted = new CountDownLatch(2);
+        ComparisonStoppedException e =
+                assertThrows(
+                        ComparisonStoppedException.class,
+                        () ->
+                                runner(dir)
+                                        .optParallel(2)
+                                        .optStopRequest(stop)
+                                        .build()
+                                        .run(
+                                                (seed, arm, runDir) -> {
+                                                    ran.add(seed + arm);
+                                                    bothStarted.countDown();
+                                                    bothStarted.await();
+                                                    stop.request("SIGINT");
+                                                    return synthetic(seed, arm);
+                                                }));
+        assertEquals(Set.of("1moe", "1moge"), Set.copyOf(ran));
+        assertEquals("SIGINT", e.getReason());
+        assertEquals(4, e.getUnfinished().size());
+        assertTrue(Files.isRegularFile(dir.resolve("seed-1").resolve("moge.json")));
     }
 
     @Test

@@ -1,5 +1,7 @@
 package io.github.moge.examples.compare;
 
+import io.github.moge.core.compare.RunStoppedException;
+import io.github.moge.core.training.StopRequest;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
@@ -7,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import picocli.CommandLine;
 
@@ -19,6 +22,13 @@ import picocli.CommandLine;
  * pool of one thread ({@code ai.djl.pytorch.num_threads=1}, {@code OMP_NUM_THREADS=1}), which is
  * what two runs at a time on two cores need, and keeps a crash or a native-memory leak to its own
  * run. One run at a time stays in-process: all cores go to it and DJL loads once.
+ *
+ * <p>Stops: a command that exits with 130 or 143 (the codes of the training commands stopped by
+ * SIGINT or SIGTERM, checkpoint written) is reported as {@link RunStoppedException}, so the
+ * comparison starts no further runs. When the comparison's own {@link StopRequest} is set (its
+ * signal handler), each child JVM gets SIGTERM and is waited for: it finishes its step, writes its
+ * checkpoint and exits 143. An in-process run gets the signal itself (its command's handler takes
+ * over while it runs).
  */
 final class CommandExecutor {
 
@@ -27,6 +37,7 @@ final class CommandExecutor {
     private final boolean childJvm;
     private final PrintWriter out;
     private final PrintWriter err;
+    private final StopRequest stop;
 
     /**
      * Creates an executor.
@@ -36,18 +47,21 @@ final class CommandExecutor {
      * @param childJvm whether to run each command in a child JVM with one PyTorch thread
      * @param out where in-process runs print
      * @param err where in-process runs print errors
+     * @param stop the comparison's stop request, forwarded to child JVMs as SIGTERM
      */
     CommandExecutor(
             BiFunction<PrintWriter, PrintWriter, CommandLine> commandLines,
             String mainClass,
             boolean childJvm,
             PrintWriter out,
-            PrintWriter err) {
+            PrintWriter err,
+            StopRequest stop) {
         this.commandLines = commandLines;
         this.mainClass = mainClass;
         this.childJvm = childJvm;
         this.out = out;
         this.err = err;
+        this.stop = stop;
     }
 
     /**
@@ -55,7 +69,8 @@ final class CommandExecutor {
      *
      * @param args the arguments, starting with the subcommand
      * @param log the log file of a child JVM (its standard output and error)
-     * @throws IOException if the command fails (non-zero exit)
+     * @throws RunStoppedException if the command stopped on a signal (exit 130 or 143)
+     * @throws IOException if the command fails (another non-zero exit)
      * @throws InterruptedException if interrupted while waiting for a child JVM
      */
     void execute(List<String> args, Path log) throws IOException, InterruptedException {
@@ -69,7 +84,14 @@ final class CommandExecutor {
             pb.redirectErrorStream(true).redirectOutput(log.toFile());
             Process p = pb.start();
             try {
-                code = p.waitFor();
+                boolean forwarded = false;
+                while (!p.waitFor(1, TimeUnit.SECONDS)) {
+                    if (stop.isRequested() && !forwarded) {
+                        p.destroy(); // SIGTERM: the child checkpoints and exits 143
+                        forwarded = true;
+                    }
+                }
+                code = p.exitValue();
             } finally {
                 p.destroy();
             }
@@ -77,6 +99,16 @@ final class CommandExecutor {
             synchronized (CommandExecutor.class) {
                 code = commandLines.apply(out, err).execute(args.toArray(new String[0]));
             }
+        }
+        if (code == 130 || code == 143) {
+            throw new RunStoppedException(
+                    "'moge "
+                            + String.join(" ", args)
+                            + "' stopped by "
+                            + (code == 130 ? "SIGINT" : "SIGTERM")
+                            + " with a checkpoint"
+                            + (childJvm ? " (log: " + log + ")" : ""),
+                    code == 130 ? "SIGINT" : "SIGTERM");
         }
         if (code != 0) {
             throw new IOException(

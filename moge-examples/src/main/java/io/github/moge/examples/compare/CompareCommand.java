@@ -6,10 +6,13 @@ import com.google.gson.JsonParseException;
 import io.github.moge.core.compare.ComparisonFailedException;
 import io.github.moge.core.compare.ComparisonResult;
 import io.github.moge.core.compare.ComparisonRunner;
+import io.github.moge.core.compare.ComparisonStoppedException;
 import io.github.moge.core.compare.Metric;
 import io.github.moge.core.compare.RunResult;
 import io.github.moge.core.training.RunConfiguration;
+import io.github.moge.core.training.StopRequest;
 import io.github.moge.examples.invariance.InvarianceExperiment;
+import io.github.moge.examples.training.SignalStop;
 import io.github.moge.examples.training.UsageException;
 import io.github.moge.examples.training.WriterOutputStream;
 import io.github.moge.lm.model.LmPreset;
@@ -450,11 +453,12 @@ public final class CompareCommand implements Callable<Integer> {
                                 new PrintStream(
                                         new WriterOutputStream(out), true, StandardCharsets.UTF_8));
         metrics.forEach(b::addMetric);
-        ComparisonRunner runner = b.build();
+        StopRequest stop = new StopRequest();
+        ComparisonRunner runner = b.optStopRequest(stop).build();
         CommandExecutor executor =
-                new CommandExecutor(commandLines, mainClass, parallel > 1, out, err);
+                new CommandExecutor(commandLines, mainClass, parallel > 1, out, err, stop);
         ComparisonResult result;
-        try {
+        try (SignalStop signals = SignalStop.install("compare", stop, err)) {
             if (invariance) {
                 result = runner.runPaired((seed, runDir) -> invariance(executor, s, seed, runDir));
             } else {
@@ -469,6 +473,12 @@ public final class CompareCommand implements Callable<Integer> {
                                             : RunResults.vision(runDir);
                                 });
             }
+        } catch (ComparisonStoppedException e) {
+            out.flush();
+            err.println("compare: " + e.getMessage());
+            err.println("compare: continue with: moge compare --resume " + dir);
+            err.flush();
+            return e.getReason().equals("SIGINT") ? 130 : 143;
         } catch (ComparisonFailedException e) {
             out.flush();
             err.println("compare: " + e.getMessage());

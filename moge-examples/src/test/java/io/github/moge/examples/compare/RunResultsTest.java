@@ -7,13 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.moge.core.compare.Metric;
 import io.github.moge.core.compare.RunResult;
-import io.github.moge.examples.MogeCli;
 import io.github.moge.examples.invariance.InvarianceExperiment;
 import io.github.moge.examples.invariance.InvarianceReport;
 import io.github.moge.lm.training.LmTraining;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -72,22 +69,5 @@ class RunResultsTest {
         assertEquals(148.413, r.getMetric("test_perplexity"), 1e-9);
         assertEquals(Math.log(148.413), r.getMetric("test_loss"), 1e-12);
         assertArrayEquals(new double[] {4.5, 5.5, 5}, r.getPerExample().get("test_loss"));
-    }
-
-    @Test
-    void childJvmRunsTheCommandLineWithItsLog() throws Exception {
-        PrintWriter sink = new PrintWriter(new StringWriter());
-        CommandExecutor child =
-                new CommandExecutor(
-                        MogeCli::newCommandLine, MogeCli.class.getName(), true, sink, sink);
-        Path log = dir.resolve("seed-1").resolve("arm.log");
-        child.execute(List.of("train-vision", "--help"), log);
-        assertTrue(
-                Files.readString(log).contains("Usage: moge train-vision"), Files.readString(log));
-        IOException e =
-                assertThrows(
-                        IOException.class,
-                        () -> child.execute(List.of("train-vision", "--epoch", "1"), log));
-        assertTrue(e.getMessage().contains("exited with 2"), e.getMessage());
     }
 }
