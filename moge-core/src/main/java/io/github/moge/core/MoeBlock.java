@@ -1,5 +1,6 @@
 package io.github.moge.core;
 
+import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -17,6 +18,9 @@ import io.github.moge.core.experts.StackedExperts;
 import io.github.moge.core.routing.Router;
 import io.github.moge.core.routing.RoutingOrder;
 import io.github.moge.core.routing.RoutingResult;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 
 /**
  * A Mixture-of-Experts feed-forward layer: {@link Router} + {@link StackedExperts} + {@link
@@ -37,7 +41,12 @@ import io.github.moge.core.routing.RoutingResult;
  */
 public final class MoeBlock extends AbstractBlock {
 
-    private static final byte VERSION = 1;
+    /**
+     * Version 2 adds the schedule position to the block's metadata, so that a model saved with
+     * {@code Model.save} and loaded with {@code Model.load} (a user's own loop, no project
+     * checkpoint) continues with the sigma it stopped at; version 1 files still load (step 0).
+     */
+    private static final byte VERSION = 2;
 
     private final int numExperts;
     private final Router router;
@@ -163,6 +172,39 @@ public final class MoeBlock extends AbstractBlock {
             throw new IllegalArgumentException("step must be >= 0, got " + step);
         }
         this.scheduleStep = step;
+    }
+
+    /**
+     * Writes the input shapes and the schedule position. The position lives in the block, not in a
+     * model property, because it decides what the block's forward computes, and the block's
+     * metadata travels with every way of saving it ({@code Model.save}, {@code
+     * Block.saveParameters}).
+     */
+    @Override
+    protected void saveMetadata(DataOutputStream os) throws IOException {
+        saveInputShapes(os);
+        os.writeInt(scheduleStep);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public void loadMetadata(byte loadVersion, DataInputStream is)
+            throws IOException, MalformedModelException {
+        if (loadVersion != 1 && loadVersion != VERSION) {
+            throw new MalformedModelException(
+                    "MoeBlock parameters of version "
+                            + loadVersion
+                            + "; this library reads versions 1 and "
+                            + VERSION);
+        }
+        readInputShapes(is);
+        if (loadVersion >= 2) {
+            int step = is.readInt();
+            if (step < 0) {
+                throw new MalformedModelException("a negative schedule step in the file: " + step);
+            }
+            setScheduleStep(step);
+        }
     }
 
     /**

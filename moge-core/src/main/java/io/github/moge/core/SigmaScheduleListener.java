@@ -16,18 +16,39 @@ import java.util.List;
  * model has MoE blocks. Its step count is the schedule position to save in a checkpoint; {@link
  * #setStep(int)} restores it. As a {@link StatefulListener} its state is that step in decimal,
  * which {@code TrainingRun} checkpoints and restores.
+ *
+ * <p>Unless {@link #setStep(int)} or {@link #loadState(String)} gave it a position, the listener
+ * takes the one its model's blocks carry when training begins: a model saved with {@code
+ * Model.save} and loaded with {@code Model.load} keeps its blocks' schedule position (block
+ * metadata), so a new trainer with a new listener continues with the sigma it stopped at.
  */
 public final class SigmaScheduleListener extends TrainingListenerAdapter
         implements StatefulListener {
 
     private final List<MoeBlock> blocks = new ArrayList<>();
     private int step;
+    private boolean positioned;
 
     /** {@inheritDoc} */
     @Override
     public void onTrainingBegin(Trainer trainer) {
         blocks.clear();
         blocks.addAll(findMoeBlocks(trainer.getModel().getBlock()));
+        if (!positioned && !blocks.isEmpty()) {
+            int carried = blocks.get(0).getScheduleStep();
+            for (MoeBlock block : blocks) {
+                if (block.getScheduleStep() != carried) {
+                    throw new IllegalStateException(
+                            "the model's MoE blocks carry different schedule steps ("
+                                    + carried
+                                    + " and "
+                                    + block.getScheduleStep()
+                                    + "); call setStep(int) with the steps already taken");
+                }
+            }
+            step = carried;
+            positioned = true;
+        }
         publish();
     }
 
@@ -35,6 +56,7 @@ public final class SigmaScheduleListener extends TrainingListenerAdapter
     @Override
     public void onTrainingBatch(Trainer trainer, BatchData batchData) {
         step++;
+        positioned = true;
         publish();
     }
 
@@ -53,6 +75,7 @@ public final class SigmaScheduleListener extends TrainingListenerAdapter
             throw new IllegalArgumentException("step must be >= 0, got " + step);
         }
         this.step = step;
+        positioned = true;
         publish();
     }
 
