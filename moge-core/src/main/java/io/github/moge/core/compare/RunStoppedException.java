@@ -7,7 +7,7 @@ package io.github.moge.core.compare;
  * stopped run and starts the rest. Any other exception is a failure, after which the other runs go
  * on.
  */
-public class RunStoppedException extends RuntimeException {
+public final class RunStoppedException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 

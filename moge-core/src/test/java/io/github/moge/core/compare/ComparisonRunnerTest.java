@@ -82,6 +82,17 @@ class ComparisonRunnerTest {
         assertTrue(Files.isRegularFile(dir.resolve("seed-2").resolve("moge.json")));
     }
 
+    /** A later invocation of the same comparison, recording every run it executes. */
+    private ComparisonResult resumeRecording(List<String> ran) throws IOException {
+        return runner(dir)
+                .build()
+                .run(
+                        (seed, arm, runDir) -> {
+                            ran.add(seed + arm);
+                            return synthetic(seed, arm);
+                        });
+    }
+
     @Test
     void resumeRunsOnlyTheUnfinishedRuns() throws IOException {
         ComparisonRunner first = runner(dir).build();
@@ -99,14 +110,7 @@ class ComparisonRunnerTest {
                                 }));
         assertEquals(List.of("seed 2 moge"), first.unfinished());
         ran.clear();
-        ComparisonResult r =
-                runner(dir)
-                        .build()
-                        .run(
-                                (seed, arm, runDir) -> {
-                                    ran.add(seed + arm);
-                                    return synthetic(seed, arm);
-                                });
+        ComparisonResult r = resumeRecording(ran);
         assertEquals(List.of("2moge"), ran);
         assertEquals(3, r.getMetric("acc").seeds().seeds());
     }
@@ -137,14 +141,7 @@ class ComparisonRunnerTest {
                 e.getUnfinished());
         assertFalse(Files.exists(dir.resolve(ComparisonRunner.CSV_FILE)));
         ran.clear();
-        ComparisonResult r =
-                runner(dir)
-                        .build()
-                        .run(
-                                (seed, arm, runDir) -> {
-                                    ran.add(seed + arm);
-                                    return synthetic(seed, arm);
-                                });
+        ComparisonResult r = resumeRecording(ran);
         assertEquals(List.of("1moge", "2moe", "2moge", "3moe", "3moge"), ran);
         assertEquals(3, r.getMetric("acc").seeds().seeds());
     }

@@ -101,14 +101,15 @@ final class CommandExecutor {
             }
         }
         if (code == 130 || code == 143) {
+            String signal = code == 130 ? "SIGINT" : "SIGTERM";
             throw new RunStoppedException(
                     "'moge "
                             + String.join(" ", args)
                             + "' stopped by "
-                            + (code == 130 ? "SIGINT" : "SIGTERM")
+                            + signal
                             + " with a checkpoint"
                             + (childJvm ? " (log: " + log + ")" : ""),
-                    code == 130 ? "SIGINT" : "SIGTERM");
+                    signal);
         }
         if (code != 0) {
             throw new IOException(
