@@ -11,7 +11,10 @@ public final class ComparisonStoppedException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** What asked for the stop. */
     private final String reason;
+
+    /** The runs without a result. */
     private final List<String> unfinished;
 
     /**

@@ -11,6 +11,7 @@ public final class RunStoppedException extends RuntimeException {
 
     private static final long serialVersionUID = 1L;
 
+    /** What asked for the stop. */
     private final String reason;
 
     /**
