@@ -12,6 +12,7 @@ import io.github.moge.examples.training.SignalStop;
 import io.github.moge.examples.training.TrainingRunOptions;
 import io.github.moge.examples.training.UsageException;
 import io.github.moge.vision.data.DataException;
+import io.github.moge.vision.model.InvarianceModel;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -34,10 +35,11 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         sortOptions = false,
         description = {
-            "Trains a single-layer MoE and a MoGE model (400 experts on a 20 x 20 map, top-1,"
-                + " dropless, experts 784 -> 64 -> 784, linear classifier) on Fashion-MNIST with"
-                + " the same initialisation and data order, then measures how much their routing"
-                + " maps move under the 12 transforms of the paper's Table 1 (mean IMED d, s = 1).",
+            "Trains a single-layer MoE and a MoGE model (by default 400 experts on a 20 x 20 map,"
+                + " top-1, dropless, experts 784 -> 64 -> 784, linear classifier) on Fashion-MNIST"
+                + " with the same initialisation and data order, then measures how much their"
+                + " routing maps move under the 12 transforms of the paper's Table 1 (mean IMED d,"
+                + " s = 1).",
             "Writes invariance.csv, invariance.md, metrics.csv and maps/routing-maps.png to"
                 + " --output, and each model's training run (config, per-step metrics, checkpoints)"
                 + " to train-moe/ and train-moge/ there; --resume DIR continues an interrupted"
@@ -133,6 +135,21 @@ public final class InvarianceCommand implements Callable<Integer> {
     float sigmaPower = SigmaSchedule.VISION.power();
 
     @Option(
+            names = "--experts",
+            paramLabel = "E",
+            description =
+                    "Number of experts, laid out on the squarest map that holds them (default:"
+                            + " ${DEFAULT-VALUE} = 20 x 20, as the paper; e.g. 100 = 10 x 10).")
+    int experts = InvarianceModel.PAPER_EXPERTS;
+
+    @Option(
+            names = "--hidden-size",
+            paramLabel = "H",
+            description =
+                    "Hidden width of every expert 784 -> H -> 784 (default: ${DEFAULT-VALUE}).")
+    int hiddenSize = InvarianceModel.PAPER_HIDDEN_SIZE;
+
+    @Option(
             names = "--filter-size",
             paramLabel = "F",
             description = "Gaussian filter size f of the regularizer (default: ${DEFAULT-VALUE}).")
@@ -205,6 +222,7 @@ public final class InvarianceCommand implements Callable<Integer> {
                         .seed(seed)
                         .lambda(lambda)
                         .sigma(sigmaMax, sigmaMin, sigmaPower)
+                        .experts(experts, hiddenSize)
                         .filterSize(filterSize)
                         .batchSize(batchSize)
                         .learningRate(learningRate)

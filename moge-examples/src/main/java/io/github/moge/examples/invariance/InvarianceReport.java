@@ -1,5 +1,6 @@
 package io.github.moge.examples.invariance;
 
+import io.github.moge.core.TopographicMap;
 import io.github.moge.vision.transform.InvarianceTransforms;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -186,10 +187,15 @@ public final class InvarianceReport {
             sb.append("Command: `").append(command).append("`\n\n");
         }
         sb.append("Settings: ").append(settings).append("\n\n");
+        TopographicMap map = TopographicMap.forExperts(moe.classMaps()[0].length);
         sb.append(
-                "Mean IMED distance d (s = 1, on the 20 x 20 routing map z = softmax over all"
-                        + " experts, router in evaluation mode) between each test image and its"
-                        + " transformed copy; lower is more invariant.\n\n");
+                String.format(
+                        Locale.ROOT,
+                        "Mean IMED distance d (s = 1, on the %d x %d routing map z = softmax over"
+                                + " all experts, router in evaluation mode) between each test image"
+                                + " and its transformed copy; lower is more invariant.\n\n",
+                        map.rows(),
+                        map.cols()));
         sb.append("| transform | parameter | MoE | MoGE | lower |\n");
         sb.append("|---|---|---:|---:|---|\n");
         for (int i = 0; i < transforms.size(); i++) {

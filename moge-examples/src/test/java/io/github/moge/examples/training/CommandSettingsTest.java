@@ -227,6 +227,8 @@ class CommandSettingsTest {
                         "--sigma-max",
                         "--sigma-min",
                         "--sigma-power",
+                        "--experts",
+                        "--hidden-size",
                         "--filter-size",
                         "--batch-size",
                         "--lr",
