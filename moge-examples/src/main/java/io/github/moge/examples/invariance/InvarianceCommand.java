@@ -425,9 +425,9 @@ public final class InvarianceCommand implements Callable<Integer> {
         ModelResult moge = results.get(1);
         log.printf(
                 Locale.ROOT,
-                "%nMoGE lower IMED in %d of 12 transforms. Test accuracy MoE %.4f, MoGE %.4f."
-                        + " Experts used MoE %d, MoGE %d. Total %.1f min.%nResults in %s%n",
-                InvarianceReport.mogeLowerCount(moe, moge),
+                "%n%s. Test accuracy MoE %.4f, MoGE %.4f. Experts used MoE %d, MoGE %d. Total %.1f"
+                        + " min.%nResults in %s%n",
+                InvarianceReport.summary(InvarianceReport.differences(moe, moge)),
                 moe.testAccuracy(),
                 moge.testAccuracy(),
                 moe.activeExperts(),

@@ -615,11 +615,16 @@ public final class InvarianceExperiment {
                 runDirectory.resolve(InvarianceReport.PER_IMAGE_FILE),
                 settings.transforms.transforms(settings.seed),
                 invarianceMeter);
+        double[][] perImage = new double[invarianceMeter.means().length][];
+        for (int t = 0; t < perImage.length; t++) {
+            perImage[t] = invarianceMeter.perImage(t);
+        }
         double evalSeconds = (System.nanoTime() - evalStart) / 1e9;
         return new ModelResult(
                 name,
                 testAccuracy,
                 invarianceMeter.means(),
+                perImage,
                 classMaps,
                 usage.getActiveExperts(),
                 trainSeconds,

@@ -1,6 +1,8 @@
 package io.github.moge.examples.invariance;
 
 import io.github.moge.core.TopographicMap;
+import io.github.moge.core.compare.Interval;
+import io.github.moge.core.compare.PairedBootstrap;
 import io.github.moge.vision.transform.InvarianceTransforms;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -8,6 +10,7 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import org.apache.commons.csv.CSVFormat;
@@ -34,6 +37,13 @@ public final class InvarianceReport {
      * #imedColumn}), one row per test image in test-set order.
      */
     public static final String PER_IMAGE_FILE = "imed-per-image.csv";
+
+    /** Resamples of the bootstrap over test images in {@code invariance.md}. */
+    public static final int BOOTSTRAP_RESAMPLES = 2000;
+
+    private static final long BOOTSTRAP_SEED = 7;
+    private static final double CONFIDENCE = 0.95;
+    private static final String NOT_RESOLVED = "no resolvable difference";
 
     /** File names the run writes, relative to the output directory. */
     public static final List<String> FILES =
@@ -150,20 +160,66 @@ public final class InvarianceReport {
     }
 
     /**
-     * Returns how many transforms give MoGE a lower mean IMED than MoE.
+     * Returns, per transform, the paired bootstrap interval over test images of MoGE's mean IMED
+     * minus MoE's (both models score the same transformed images). It measures the uncertainty from
+     * the finite test set given these two trained models, not that from training (one seed): {@code
+     * moge compare} adds the t interval over seeds.
      *
      * @param moe the MoE result
      * @param moge the MoGE result
-     * @return the count, 0..12
+     * @return one interval per transform, in {@link InvarianceTransforms#all()} order
      */
-    public static int mogeLowerCount(ModelResult moe, ModelResult moge) {
-        int count = 0;
-        for (int i = 0; i < moe.meanImed().length; i++) {
-            if (moge.meanImed()[i] < moe.meanImed()[i]) {
-                count++;
-            }
+    public static List<Interval> differences(ModelResult moe, ModelResult moge) {
+        PairedBootstrap bootstrap = new PairedBootstrap(BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED);
+        List<Interval> out = new ArrayList<>();
+        for (int t = 0; t < moe.perImageImed().length; t++) {
+            out.add(
+                    bootstrap.interval(
+                            List.of(moe.perImageImed()[t]),
+                            List.<double[]>of(moge.perImageImed()[t]),
+                            CONFIDENCE));
         }
-        return count;
+        return out;
+    }
+
+    /**
+     * Returns the verdict on one transform's difference: which model is more invariant when the
+     * interval excludes 0, {@code no resolvable difference} otherwise.
+     *
+     * @param difference MoGE - MoE with its interval
+     * @return the verdict
+     */
+    public static String verdict(Interval difference) {
+        if (!difference.excludesZero()) {
+            return NOT_RESOLVED;
+        }
+        return difference.estimate() < 0 ? "MoGE lower" : "MoE lower";
+    }
+
+    /**
+     * Returns the one-line summary of the verdicts, e.g. {@code MoGE lower in 2 of 12 transforms,
+     * MoE lower in 1, no resolvable difference in 9}.
+     *
+     * @param differences the intervals of {@link #differences}
+     * @return the summary
+     */
+    public static String summary(List<Interval> differences) {
+        int mogeLower = 0;
+        int moeLower = 0;
+        for (Interval d : differences) {
+            String v = verdict(d);
+            mogeLower += v.equals("MoGE lower") ? 1 : 0;
+            moeLower += v.equals("MoE lower") ? 1 : 0;
+        }
+        return String.format(
+                Locale.ROOT,
+                "MoGE lower in %d of %d transforms, MoE lower in %d, %s in %d (95%% bootstrap over"
+                        + " test images)",
+                mogeLower,
+                differences.size(),
+                moeLower,
+                NOT_RESOLVED,
+                differences.size() - mogeLower - moeLower);
     }
 
     /**
@@ -196,29 +252,36 @@ public final class InvarianceReport {
                                 + " and its transformed copy; lower is more invariant.\n\n",
                         map.rows(),
                         map.cols()));
-        sb.append("| transform | parameter | MoE | MoGE | lower |\n");
-        sb.append("|---|---|---:|---:|---|\n");
+        sb.append(
+                "| transform | parameter | MoE | MoGE | MoGE - MoE | 95% interval | relative |"
+                        + " verdict |\n");
+        sb.append("|---|---|---:|---:|---:|---|---:|---|\n");
+        List<Interval> differences = differences(moe, moge);
         for (int i = 0; i < transforms.size(); i++) {
             InvarianceTransforms.Entry e = transforms.get(i);
             double a = moe.meanImed()[i];
-            double b = moge.meanImed()[i];
-            String lower = b < a ? "MoGE" : a < b ? "MoE" : "tie";
+            Interval d = differences.get(i);
             sb.append(
                     String.format(
                             Locale.ROOT,
-                            "| %s | %s | %.5f | %.5f | %s |%n",
+                            "| %s | %s | %.5f | %.5f | %+.6f | [%+.6f, %+.6f] | %+.2f%% | %s |%n",
                             e.getFamily(),
                             e.getParameter(),
                             a,
-                            b,
-                            lower));
+                            moge.meanImed()[i],
+                            d.estimate(),
+                            d.lower(),
+                            d.upper(),
+                            a == 0 ? 0 : 100 * d.estimate() / a,
+                            verdict(d)));
         }
+        sb.append("\n").append(summary(differences)).append(".\n\n");
         sb.append(
-                String.format(
-                        Locale.ROOT,
-                        "%nMoGE lower in %d of %d.%n%n",
-                        mogeLowerCount(moe, moge),
-                        transforms.size()));
+                "The intervals are a paired bootstrap over the test images ("
+                        + BOOTSTRAP_RESAMPLES
+                        + " resamples): they cover the finite test set given these two trained"
+                        + " models, not the run-to-run variation of training, which needs several"
+                        + " seeds (`moge compare --seeds 1,2,3 -- invariance ...`).\n\n");
         sb.append("| model | test accuracy | experts used (of ")
                 .append(moe.classMaps()[0].length)
                 .append(") | optimizer steps | training time (s) | evaluation time (s) |\n");

@@ -328,8 +328,14 @@ public final class InvarianceSettings implements Cloneable {
         if (inputNormalization == null) {
             return "input normalisation must be none, global or pixel";
         }
-        if (experts < 1 || hiddenSize < 1 || filterSize < 1 || evalBatchSize < 1) {
-            return "experts, hidden size, filter size and evaluation batch must be >= 1";
+        if (experts < 1) {
+            return "--experts must be >= 1, got " + experts;
+        }
+        if (hiddenSize < 1) {
+            return "--hidden-size must be >= 1, got " + hiddenSize;
+        }
+        if (filterSize < 1 || evalBatchSize < 1) {
+            return "--filter-size and the evaluation batch must be >= 1";
         }
         TopographicMap map = TopographicMap.forExperts(experts);
         int largest = Math.min(map.rows(), map.cols());

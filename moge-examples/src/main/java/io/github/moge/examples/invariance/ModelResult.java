@@ -10,6 +10,8 @@ import java.util.List;
  * @param meanImed mean IMED distance d (not squared) between the routing maps of original and
  *     transformed test images, one value per transform of {@link
  *     io.github.moge.vision.transform.InvarianceTransforms#all()}, in that order
+ * @param perImageImed each test image's d under each transform, [transform][image] in test-set
+ *     order (the means are {@code meanImed}); MoE and MoGE score the same images, so the two pair
  * @param classMaps the mean routing map z of the test images of each class, [class][expert]
  * @param activeExperts how many experts receive at least one test image (top-1, no noise)
  * @param trainSeconds wall time of training (all epochs, without test passes)
@@ -21,6 +23,7 @@ public record ModelResult(
         String model,
         double testAccuracy,
         double[] meanImed,
+        double[][] perImageImed,
         float[][] classMaps,
         int activeExperts,
         double trainSeconds,

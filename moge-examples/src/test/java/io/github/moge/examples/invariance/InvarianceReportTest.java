@@ -3,6 +3,7 @@ package io.github.moge.examples.invariance;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.moge.core.compare.Interval;
 import java.awt.image.BufferedImage;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -14,10 +15,21 @@ import org.junit.jupiter.api.io.TempDir;
 
 class InvarianceReportTest {
 
-    private static ModelResult result(String name, double base, double step, double accuracy) {
+    private static final int IMAGES = 100;
+
+    /**
+     * Means base + step i per transform i; image j's value is the mean plus sign a (-1)^j, so two
+     * results with opposite signs differ per image by their means' difference +- 2a.
+     */
+    private static ModelResult result(
+            String name, double base, double step, double accuracy, double sign) {
         double[] imed = new double[12];
+        double[][] perImage = new double[12][IMAGES];
         for (int i = 0; i < 12; i++) {
             imed[i] = base + step * i;
+            for (int j = 0; j < IMAGES; j++) {
+                perImage[i][j] = imed[i] + sign * (j % 2 == 0 ? 5e-4 : -5e-4);
+            }
         }
         float[][] maps = new float[10][400];
         for (int c = 0; c < 10; c++) {
@@ -27,13 +39,15 @@ class InvarianceReportTest {
         EpochMetrics e1 = new EpochMetrics(1, name, 1.5, 1.25, 0.25, 0.5, 0.625, 10.0, 600.0, 17);
         EpochMetrics e2 =
                 new EpochMetrics(2, name, 0.75, 0.5, 0.25, 0.75, accuracy, 12.5, 480.0, 20);
-        return new ModelResult(name, accuracy, imed, maps, 123, 22.5, 4.0, 60, List.of(e1, e2));
+        return new ModelResult(
+                name, accuracy, imed, perImage, maps, 123, 22.5, 4.0, 60, List.of(e1, e2));
     }
 
-    // MoE 0.010 + 0.001 i, MoGE 0.0146 + 0.0005 i: MoGE is lower iff i > 9.2, i.e. in rows 10 and
-    // 11
-    private static final ModelResult MOE = result("MoE", 0.010, 0.001, 0.8);
-    private static final ModelResult MOGE = result("MoGE", 0.0146, 0.0005, 0.8125);
+    // MoE 0.010 + 0.001 i, MoGE 0.0146 + 0.0005 i: MoGE - MoE = 0.0046 - 0.0005 i, per image that
+    // +- 0.001, so the bootstrap's 95% interval is about the difference +- 0.0002: MoE lower in
+    // rows 0-8, row 9 (+0.0001) unresolved, MoGE lower in rows 10 and 11
+    private static final ModelResult MOE = result("MoE", 0.010, 0.001, 0.8, 1);
+    private static final ModelResult MOGE = result("MoGE", 0.0146, 0.0005, 0.8125, -1);
 
     @Test
     void invarianceCsvHasTheExactHeaderAndOneRowPerTransform() throws Exception {
@@ -49,9 +63,28 @@ class InvarianceReportTest {
     }
 
     @Test
-    void mogeLowerCountComparesRowByRow() {
-        assertEquals(2, InvarianceReport.mogeLowerCount(MOE, MOGE));
-        assertEquals(10, InvarianceReport.mogeLowerCount(MOGE, MOE));
+    void theBootstrapResolvesOnlyDifferencesItsIntervalKeepsAwayFromZero() {
+        List<Interval> d = InvarianceReport.differences(MOE, MOGE);
+        assertEquals(12, d.size());
+        for (int i = 0; i < 12; i++) {
+            double expected = 0.0046 - 0.0005 * i;
+            assertEquals(expected, d.get(i).estimate(), 1e-12, "row " + i);
+            // the half-width is 1.96 sd of the mean of 100 values +- 0.001: 0.0002, within 20%
+            assertEquals(1.96e-4, d.get(i).upper() - expected, 4e-5, "row " + i);
+            assertEquals(1.96e-4, expected - d.get(i).lower(), 4e-5, "row " + i);
+            String verdict =
+                    i < 9 ? "MoE lower" : i == 9 ? "no resolvable difference" : "MoGE lower";
+            assertEquals(verdict, InvarianceReport.verdict(d.get(i)), "row " + i);
+        }
+        assertEquals(
+                "MoGE lower in 2 of 12 transforms, MoE lower in 9, no resolvable difference in 1"
+                        + " (95% bootstrap over test images)",
+                InvarianceReport.summary(d));
+        // identical models: every interval is [0, 0], which does not exclude 0
+        assertEquals(
+                "MoGE lower in 0 of 12 transforms, MoE lower in 0, no resolvable difference in 12"
+                        + " (95% bootstrap over test images)",
+                InvarianceReport.summary(InvarianceReport.differences(MOE, MOE)));
     }
 
     @Test
@@ -59,11 +92,23 @@ class InvarianceReportTest {
         StringWriter w = new StringWriter();
         InvarianceReport.writeMarkdown(w, MOE, MOGE, "epochs 2", "moge invariance --epochs 2");
         String md = w.toString();
-        assertTrue(md.contains("| transform | parameter | MoE | MoGE | lower |\n"), md);
-        assertTrue(md.contains("| rotation | 5 | 0.01000 | 0.01460 | MoE |\n"), md);
-        assertTrue(md.contains("| shear | 15 | 0.02100 | 0.02010 | MoGE |\n"), md);
-        assertTrue(md.contains("| translation | (0.1,0.1) | 0.01800 | 0.01860 | MoE |\n"), md);
-        assertTrue(md.contains("MoGE lower in 2 of 12."), md);
+        assertTrue(
+                md.contains(
+                        "| transform | parameter | MoE | MoGE | MoGE - MoE | 95% interval |"
+                                + " relative | verdict |\n"),
+                md);
+        assertTrue(md.contains("| rotation | 5 | 0.01000 | 0.01460 | +0.004600 | ["), md);
+        assertTrue(md.contains("| +46.00% | MoE lower |\n"), md);
+        assertTrue(md.contains("| shear | 5 | 0.01900 | 0.01910 | +0.000100 | ["), md);
+        assertTrue(md.contains("| +0.53% | no resolvable difference |\n"), md);
+        assertTrue(md.contains("| shear | 15 | 0.02100 | 0.02010 | -0.000900 | ["), md);
+        assertTrue(md.contains("| -4.29% | MoGE lower |\n"), md);
+        assertTrue(md.contains("on the 20 x 20 routing map"), md);
+        assertTrue(
+                md.contains(
+                        "MoGE lower in 2 of 12 transforms, MoE lower in 9, no resolvable difference"
+                                + " in 1 (95% bootstrap over test images).\n"),
+                md);
         assertTrue(md.contains("| MoE | 0.8000 | 123 | 60 | 22.5 | 4.0 |\n"), md);
         assertTrue(md.contains("| MoGE | 0.8125 | 123 | 60 | 22.5 | 4.0 |\n"), md);
         assertTrue(md.contains("Command: `moge invariance --epochs 2`"), md);

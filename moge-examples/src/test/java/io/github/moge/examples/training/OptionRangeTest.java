@@ -140,6 +140,21 @@ class OptionRangeTest {
                 "invariance",
                 "--filter-size",
                 "30");
+        // --experts lays the map out as the squarest grid: 100 = 10 x 10, 7 = 1 x 7
+        assertRefused(
+                "--filter-size 11 does not fit the 10 x 10 map of the 100 experts: allowed [1, 10]",
+                "invariance",
+                "--experts",
+                "100",
+                "--filter-size",
+                "11");
+        assertRefused(
+                "--filter-size 3 does not fit the 1 x 7 map of the 7 experts: allowed [1, 1]",
+                "invariance",
+                "--experts",
+                "7");
+        assertRefused("--hidden-size must be >= 1, got 0", "invariance", "--hidden-size", "0");
+        assertRefused("--experts must be >= 1, got 0", "invariance", "--experts", "0");
     }
 
     @Test
