@@ -8,6 +8,7 @@ import io.github.moge.examples.compare.CompareCommand;
 import io.github.moge.examples.doctor.DoctorCommand;
 import io.github.moge.examples.invariance.InvarianceCommand;
 import io.github.moge.examples.lm.TrainLmCommand;
+import io.github.moge.examples.plot.PlotCommand;
 import io.github.moge.examples.training.UsageException;
 import io.github.moge.examples.vision.TrainVisionCommand;
 import java.io.IOException;
@@ -68,6 +69,7 @@ public final class MogeCli implements Callable<Integer> {
         cli.addSubcommand(new StepBenchmark());
         cli.addSubcommand(new TrainVisionCommand());
         cli.addSubcommand(new DoctorCommand());
+        cli.addSubcommand(new PlotCommand());
         cli.addSubcommand(new CompareCommand(MogeCli::newCommandLine, MogeCli.class.getName()));
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setOut(out);

@@ -30,6 +30,7 @@ import io.github.moge.core.training.TrainingSummary;
 import io.github.moge.core.training.data.BatchSource;
 import io.github.moge.core.training.log.EpochRecord;
 import io.github.moge.core.training.optim.StatefulAdamW;
+import io.github.moge.examples.plot.CurvesFigure;
 import io.github.moge.examples.training.RunCustomizer;
 import io.github.moge.vision.data.FashionMnistDataset;
 import io.github.moge.vision.model.InvarianceModel;
@@ -403,6 +404,7 @@ public final class InvarianceExperiment {
             builder.optDataFingerprint(data);
             TrainingRun run = builder.build();
             TrainingSummary summary = resume ? run.resume(runDirectory) : run.run(runDirectory);
+            CurvesFigure.writeFor(runDirectory, log::println);
             if (!summary.isCompleted()) {
                 throw new IllegalStateException(
                         name

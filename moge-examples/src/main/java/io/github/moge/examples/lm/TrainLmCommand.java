@@ -5,6 +5,7 @@ import io.github.moge.core.training.DataFingerprint;
 import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.core.training.TrainingDivergedException;
 import io.github.moge.core.training.TrainingRun;
+import io.github.moge.examples.plot.CurvesFigure;
 import io.github.moge.examples.training.ConfigurationException;
 import io.github.moge.examples.training.ConfigurationValidator;
 import io.github.moge.examples.training.DivergenceReport;
@@ -455,6 +456,7 @@ public final class TrainLmCommand implements Callable<Integer> {
                     runOptions.stopOnSignals("train-lm", spec.commandLine().getErr())) {
                 LmTraining.Summary summary =
                         runOptions.isResume() ? training.resume(dir) : training.run(dir);
+                CurvesFigure.writeFor(dir, out::println);
                 String why =
                         signals.received()
                                 ? signals.signalName()

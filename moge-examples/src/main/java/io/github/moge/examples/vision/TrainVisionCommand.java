@@ -8,6 +8,7 @@ import io.github.moge.core.balance.ImportanceLoadLoss;
 import io.github.moge.core.training.DataFingerprint;
 import io.github.moge.core.training.TrainingDivergedException;
 import io.github.moge.core.training.TrainingRun;
+import io.github.moge.examples.plot.CurvesFigure;
 import io.github.moge.examples.training.ConfigurationValidator;
 import io.github.moge.examples.training.DivergenceReport;
 import io.github.moge.examples.training.PerInvocation;
@@ -469,6 +470,7 @@ public final class TrainVisionCommand implements Callable<Integer> {
                     runOptions.isResume()
                             ? trainer.resume(runDirectory)
                             : trainer.run(runDirectory);
+            CurvesFigure.writeFor(runDirectory, out::println);
             if (signals.received()) {
                 out.flush();
                 return signals.exitCode();

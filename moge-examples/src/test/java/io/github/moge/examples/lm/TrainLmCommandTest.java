@@ -280,6 +280,8 @@ class TrainLmCommandTest {
         args.addAll(List.of("--output", straight.toString()));
         String full = run(0, args.toArray(String[]::new));
         assertTrue(full.contains("smoge-small: best valid ppl"), full);
+        assertTrue(full.contains("Learning curves: " + straight.resolve("curves.png")), full);
+        assertTrue(Files.size(straight.resolve("curves.png")) > 10_000);
 
         // a budget far below one step: the run stops with a checkpoint after its first step
         Path limited = temp.resolve("limited");

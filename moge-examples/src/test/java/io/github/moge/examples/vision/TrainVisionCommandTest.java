@@ -11,8 +11,10 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import io.github.moge.core.MoeBlock;
 import io.github.moge.core.SigmaScheduleListener;
 import io.github.moge.core.balance.ImportanceLoadLoss;
+import io.github.moge.examples.plot.CurvesFigure;
 import io.github.moge.vision.data.FashionMnistDataset;
 import io.github.moge.vision.preset.VisionPreset;
+import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -20,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -181,6 +184,10 @@ class TrainVisionCommandTest {
         int gs = List.of(steps.get(0).split(",")).indexOf("group_sparse_loss");
         assertNotEquals(
                 0.0, Double.parseDouble(steps.get(1).split(",")[gs]), "group-sparse term logged");
+        // the run's learning curves: a 2 x 2 grid of 700 x 420 panels
+        BufferedImage curves = ImageIO.read(straight.resolve(CurvesFigure.FILE_NAME).toFile());
+        assertEquals(1400, curves.getWidth());
+        assertEquals(840, curves.getHeight());
         String config = Files.readString(straight.resolve("config.json"));
         assertTrue(
                 config.contains("\"experts\": 9")
