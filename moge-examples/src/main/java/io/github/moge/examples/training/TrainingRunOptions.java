@@ -3,6 +3,7 @@ package io.github.moge.examples.training;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import io.github.moge.core.metrics.RegularizerPull;
+import io.github.moge.core.metrics.SigmaColumn;
 import io.github.moge.core.training.DeviceNames;
 import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.core.training.StopRequest;
@@ -361,7 +362,8 @@ public final class TrainingRunOptions {
                     .optClipGradNorm(clipNorm)
                     .optSkipNonFinite(skipNonFinite)
                     .optAllowFallback(allowFallback)
-                    .addStepDiagnostic(new RegularizerPull(pullEvery));
+                    .addStepDiagnostic(new RegularizerPull(pullEvery))
+                    .addStepDiagnostic(new SigmaColumn());
         };
     }
 

@@ -9,8 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.github.moge.core.MoeBlock;
+import io.github.moge.core.SigmaSchedule;
 import io.github.moge.core.SigmaScheduleListener;
 import io.github.moge.core.balance.ImportanceLoadLoss;
+import io.github.moge.core.metrics.SigmaColumn;
 import io.github.moge.examples.plot.CurvesFigure;
 import io.github.moge.vision.data.FashionMnistDataset;
 import io.github.moge.vision.preset.VisionPreset;
@@ -184,6 +186,15 @@ class TrainVisionCommandTest {
         int gs = List.of(steps.get(0).split(",")).indexOf("group_sparse_loss");
         assertNotEquals(
                 0.0, Double.parseDouble(steps.get(1).split(",")[gs]), "group-sparse term logged");
+        // the sigma each step used: the vision schedule 10 -> 1.5 (p 0.3) over the run's 4 steps
+        int sigma = List.of(steps.get(0).split(",")).indexOf(SigmaColumn.NAME);
+        for (int t = 0; t < 4; t++) {
+            assertEquals(
+                    SigmaSchedule.VISION.over(4).getNewValue(t),
+                    Float.parseFloat(steps.get(t + 1).split(",")[sigma]),
+                    1e-6,
+                    "sigma at step " + t);
+        }
         // the run's learning curves: a 2 x 2 grid of 700 x 420 panels
         BufferedImage curves = ImageIO.read(straight.resolve(CurvesFigure.FILE_NAME).toFile());
         assertEquals(1400, curves.getWidth());

@@ -12,6 +12,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Set;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
 import org.apache.commons.csv.CSVPrinter;
@@ -20,7 +21,9 @@ import org.apache.commons.csv.CSVRecord;
 /**
  * An append-only CSV file of numbered rows (per step or per epoch). On resume the rows at or past
  * the resumed position, written by the interrupted process after its last checkpoint, are dropped
- * (atomic rewrite) so every row appears once.
+ * (atomic rewrite) so every row appears once. A file that lacks columns a newer version added (a
+ * step diagnostic's) is rewritten with those cells empty; a file with other columns belongs to
+ * another run and is refused.
  *
  * <p>Rows are written and read with Apache Commons CSV ({@link #FORMAT}): values are separated by
  * commas, rows end with {@code \n}, and a value is quoted only where CSV needs it (a comma, quote
@@ -50,22 +53,58 @@ public final class CsvLog implements Closeable {
      * @throws IOException if the file holds other columns or cannot be written
      */
     public static CsvLog open(Path file, List<String> header, long keepBelow) throws IOException {
+        return open(file, header, keepBelow, Set.of());
+    }
+
+    /**
+     * Opens a log as {@link #open(Path, List, long)} does, accepting a file that lacks some of the
+     * {@code addable} columns (written before they existed): its rows are kept with those cells
+     * empty.
+     *
+     * @param file the CSV file
+     * @param header the column names
+     * @param keepBelow rows numbered at or above this are dropped
+     * @param addable columns of {@code header} an existing file may lack
+     * @return the log, positioned at the end
+     * @throws IOException if the file holds columns this log does not write, lacks one that is not
+     *     addable, or cannot be written
+     */
+    public static CsvLog open(Path file, List<String> header, long keepBelow, Set<String> addable)
+            throws IOException {
         if (Files.exists(file)) {
             String existing = Files.readString(file, StandardCharsets.UTF_8);
             List<List<String>> rows = parse(existing);
-            if (rows.isEmpty() || !rows.get(0).equals(header)) {
+            List<String> existingHeader = rows.isEmpty() ? List.of() : rows.get(0);
+            boolean compatible =
+                    !rows.isEmpty()
+                            && header.containsAll(existingHeader)
+                            && header.stream()
+                                    .allMatch(
+                                            c -> existingHeader.contains(c) || addable.contains(c));
+            if (!compatible) {
                 throw new IOException(
                         file
                                 + " has other columns than this run writes ("
                                 + FORMAT.format(header.toArray())
                                 + "): it belongs to another run; choose a new output directory");
             }
+            // A log written before columns were added (a newer version's diagnostic) keeps its
+            // rows,
+            // each value under its column's name and the new columns empty.
+            int[] from = new int[header.size()];
+            for (int c = 0; c < from.length; c++) {
+                from[c] = existingHeader.indexOf(header.get(c));
+            }
             StringBuilder kept = new StringBuilder();
             try (CSVPrinter out = new CSVPrinter(kept, FORMAT)) {
                 out.printRecord(header);
                 for (List<String> row : rows.subList(1, rows.size())) {
-                    if (numberedBelow(row, keepBelow)) {
-                        out.printRecord(row);
+                    if (numberedBelow(row, keepBelow) && row.size() == existingHeader.size()) {
+                        List<String> mapped = new ArrayList<>(from.length);
+                        for (int index : from) {
+                            mapped.add(index < 0 ? "" : row.get(index));
+                        }
+                        out.printRecord(mapped);
                     }
                 }
             }

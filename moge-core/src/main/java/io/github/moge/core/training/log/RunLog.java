@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The log of a training run: {@code metrics.csv} (a row per step), {@code epochs.csv} (a row per
@@ -69,7 +70,13 @@ public final class RunLog implements Closeable {
      * @throws IOException if a file belongs to another run or cannot be written
      */
     public void open(Path runDirectory, long step, int epoch) throws IOException {
-        steps = CsvLog.open(runDirectory.resolve(METRICS_FILE), columns.stepHeader(), step);
+        // Diagnostics are the columns later versions add: a run started before one existed resumes.
+        steps =
+                CsvLog.open(
+                        runDirectory.resolve(METRICS_FILE),
+                        columns.stepHeader(),
+                        step,
+                        Set.copyOf(columns.diagnostics()));
         try {
             epochRows =
                     CsvLog.open(runDirectory.resolve(EPOCHS_FILE), columns.epochHeader(), epoch);

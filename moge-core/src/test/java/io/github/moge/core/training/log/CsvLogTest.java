@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,6 +64,29 @@ class CsvLogTest {
                 e.getMessage()
                         .contains("has other columns than this run writes (step,epoch,batch,"),
                 e.getMessage());
+    }
+
+    @Test
+    void aLogWithoutANewerDiagnosticColumnKeepsItsRowsWithThatCellEmpty() throws IOException {
+        Path file = temp.resolve("metrics.csv");
+        List<String> old = List.of("step", "loss", "millis");
+        List<String> newer = List.of("step", "loss", "sigma", "millis");
+        Files.writeString(file, "step,loss,millis\n0,1.5,3.0\n1,1.25,2.5\n2,1.0,2.0\n");
+        try (CsvLog log = CsvLog.open(file, newer, 2, Set.of("sigma"))) {
+            log.append(List.of("2", "1.0", "9.5", "2.0"));
+        }
+        assertEquals(
+                "step,loss,sigma,millis\n0,1.5,,3.0\n1,1.25,,2.5\n2,1.0,9.5,2.0\n",
+                Files.readString(file));
+        // without the column declared addable, or with one the file has and the log lacks: refused
+        Files.writeString(file, "step,loss,millis\n0,1.5,3.0\n");
+        assertThrows(IOException.class, () -> CsvLog.open(file, newer, 1));
+        assertThrows(
+                IOException.class, () -> CsvLog.open(file, List.of("step", "loss"), 1, Set.of()));
+        assertThrows(
+                IOException.class,
+                () -> CsvLog.open(file, List.of("step", "sigma", "millis"), 1, Set.of("sigma")));
+        assertEquals(old, CsvLog.readAll(file).get(0));
     }
 
     @Test
