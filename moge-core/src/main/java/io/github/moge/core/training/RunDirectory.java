@@ -76,6 +76,9 @@ final class RunDirectory {
             if (data != null) {
                 data.write(directory);
             }
+            // Made now, so that a run killed before its first checkpoint is told apart from one
+            // whose checkpoints were deleted (requireNoUnexplainedLogs).
+            Files.createDirectories(directory.resolve(CHECKPOINTS));
             return lock;
         } catch (IOException | RuntimeException e) {
             lock.close();
@@ -98,13 +101,15 @@ final class RunDirectory {
     /**
      * Refuses to restart a run from step 0 over logs that hold rows: without a checkpoint nothing
      * explains them (e.g. {@code checkpoints/} was deleted), and restarting would truncate them.
+     * Logs of a run killed before its first checkpoint are the exception: the restart recomputes
+     * them.
      *
      * @param directory the run directory, which holds no checkpoint
      * @throws IOException if {@code metrics.csv} or {@code epochs.csv} holds rows
      */
     static void requireNoUnexplainedLogs(Path directory) throws IOException {
         List<String> logs = loggedRows(directory);
-        if (!logs.isEmpty()) {
+        if (!logs.isEmpty() && !killedBeforeFirstCheckpoint(directory)) {
             throw new IOException(
                     "run directory "
                             + directory
@@ -116,6 +121,22 @@ final class RunDirectory {
                             + " from step 0 and overwrite them. Restore the checkpoints, or move"
                             + " the logs aside to retrain from step 0, or start a new run with"
                             + " --output");
+        }
+    }
+
+    /**
+     * Whether the run stopped before it wrote any checkpoint: {@code checkpoints/}, made when the
+     * run started, is there and empty. Its logs then hold only steps that a restart from step 0
+     * recomputes exactly, so they may be truncated. A deleted {@code checkpoints/}, or one that
+     * holds only checkpoints moved aside as corrupt, is not this case.
+     */
+    private static boolean killedBeforeFirstCheckpoint(Path directory) throws IOException {
+        Path checkpoints = directory.resolve(CHECKPOINTS);
+        if (!Files.isDirectory(checkpoints)) {
+            return false;
+        }
+        try (Stream<Path> entries = Files.list(checkpoints)) {
+            return entries.findAny().isEmpty();
         }
     }
 

@@ -5,13 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.github.moge.core.testing.RunFiles;
 import io.github.moge.core.training.checkpoint.CheckpointStore;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
@@ -194,6 +197,51 @@ class RunDirectoryGuardsTest {
             assertTrue(e.getMessage().contains("metrics.csv (18 rows)"), e.getMessage());
         }
         assertEquals(metrics, Files.readAllLines(run.resolve("metrics.csv")));
+    }
+
+    @Test
+    void metricsAreOnDiskAsEachStepEnds() throws IOException {
+        Path run = temp.resolve("run");
+        List<Long> rowsSeen = new ArrayList<>();
+        try (TinyRun tiny = new TinyRun()) {
+            tiny.builder.addStepListener(
+                    r -> {
+                        try {
+                            rowsSeen.add(
+                                    (long) Files.readAllLines(run.resolve("metrics.csv")).size());
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    });
+            assertTrue(tiny.builder.build().run(run).isCompleted());
+        }
+        // at step s the file holds its header and the rows of steps 0..s
+        for (int s = 0; s < rowsSeen.size(); s++) {
+            assertEquals(s + 2L, rowsSeen.get(s), "step " + s);
+        }
+        assertEquals(18, rowsSeen.size());
+    }
+
+    @Test
+    void aRunKilledBeforeItsFirstCheckpointRestartsOverItsLogs() throws IOException {
+        Path run = temp.resolve("run");
+        try (TinyRun tiny = new TinyRun()) {
+            assertTrue(tiny.builder.build().run(run).isCompleted());
+        }
+        List<String> metrics = RunFiles.stepRows(run);
+        // what a SIGKILL before the first checkpoint leaves: logs, and checkpoints/ empty
+        try (Stream<Path> files = Files.walk(run.resolve("checkpoints"))) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                if (!p.equals(run.resolve("checkpoints"))) {
+                    Files.delete(p);
+                }
+            }
+        }
+        try (TinyRun tiny = new TinyRun()) {
+            assertTrue(tiny.builder.build().resume(run).isCompleted());
+            assertTrue(tiny.log().contains("No checkpoint in " + run + " yet"), tiny.log());
+        }
+        assertEquals(metrics, RunFiles.stepRows(run));
     }
 
     @Test

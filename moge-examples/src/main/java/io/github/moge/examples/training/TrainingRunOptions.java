@@ -93,6 +93,15 @@ public final class TrainingRunOptions {
 
     @PerInvocation
     @Option(
+            names = "--log-every",
+            paramLabel = "N",
+            description =
+                    "A progress line (step of total, loss, rate, ETA) every N steps (default: the"
+                            + " command's own; 0: none).")
+    Integer logEvery;
+
+    @PerInvocation
+    @Option(
             names = "--devices",
             paramLabel = "LIST",
             description =
@@ -250,10 +259,11 @@ public final class TrainingRunOptions {
         validator.check(
                 (checkpointEvery == null || checkpointEvery >= 0)
                         && pullEvery >= 0
+                        && (logEvery == null || logEvery >= 0)
                         && keepCheckpoints >= 1
                         && (clipGradNorm == null || clipGradNorm >= 0),
-                "--checkpoint-every, --clip-grad-norm and --pull-every must be >= 0 and"
-                        + " --keep-checkpoints >= 1");
+                "--checkpoint-every, --clip-grad-norm, --pull-every and --log-every must be >= 0"
+                        + " and --keep-checkpoints >= 1");
         validateDevices(validator);
         if (resume != null) {
             List<String> given =
@@ -352,6 +362,9 @@ public final class TrainingRunOptions {
         return builder -> {
             if (chosen != null) {
                 builder.optDevices(chosen);
+            }
+            if (logEvery != null) {
+                builder.optProgressEvery(logEvery);
             }
             if (checkpointEvery != null) {
                 // Unset, a resumed run keeps the cadence its checkpoints record.

@@ -172,8 +172,14 @@ class TrainVisionCommandTest {
             "3"
         };
         StringWriter err = new StringWriter();
-        String first = run(err, concat(common, "--output", straight.toString()));
+        // --log-every overrides --no-progress: a line at every second step of the 4
+        String first =
+                run(err, concat(common, "--output", straight.toString(), "--log-every", "2"));
         assertTrue(first.startsWith("0\n"), first + err);
+        assertTrue(first.contains("epoch 1/2 batch 2/2 step 2/4: loss"), first);
+        assertTrue(first.contains("epoch 2/2 batch 2/2 step 4/4: loss"), first);
+        assertFalse(first.contains("step 1/4: loss"), first);
+        assertTrue(first.contains(", ETA 0m"), first);
         assertTrue(first.contains("final: Acc@1"), first);
         List<String> epochs = Files.readAllLines(straight.resolve("epochs.csv"));
         assertEquals(3, epochs.size(), epochs.toString());

@@ -36,6 +36,8 @@ public final class RunLog implements Closeable {
     private final int epochs;
     private final int batchesPerEpoch;
     private final int progressEvery;
+    private double millisSeen;
+    private long stepsSeen;
     private CsvLog steps;
     private CsvLog epochRows;
 
@@ -175,12 +177,15 @@ public final class RunLog implements Closeable {
     }
 
     /**
-     * Appends a step's row to {@code metrics.csv}.
+     * Appends a step's row to {@code metrics.csv} and writes it to the file.
      *
      * @param r the step
      * @throws IOException if writing fails
      */
     public void step(StepRecord r) throws IOException {
+        // A running mean of the step time since the process started, for the progress line's ETA.
+        millisSeen += r.getMillis();
+        stepsSeen++;
         List<String> row = new ArrayList<>();
         row.add(Long.toString(r.getStep()));
         row.add(Integer.toString(r.getEpoch()));
@@ -196,6 +201,9 @@ public final class RunLog implements Closeable {
         row.add(Integer.toString(r.getSamples()));
         row.add(String.format(Locale.ROOT, "%.2f", r.getMillis()));
         steps.append(row);
+        // Written through, so a running or killed run's metrics.csv is current; a resume drops the
+        // rows past its checkpoint.
+        steps.flush();
     }
 
     /**
@@ -239,6 +247,7 @@ public final class RunLog implements Closeable {
         row.add(Long.toString(e.getSkippedSteps()));
         row.add(String.format(Locale.ROOT, "%.3f", e.getSeconds()));
         epochRows.append(row);
+        epochRows.flush();
         console.println(epochLine(e));
     }
 
@@ -271,12 +280,13 @@ public final class RunLog implements Closeable {
         sb.append(
                 String.format(
                         Locale.ROOT,
-                        "epoch %d/%d batch %d/%d step %d: loss %.5f",
+                        "epoch %d/%d batch %d/%d step %d/%d: loss %.5f",
                         r.getEpoch() + 1,
                         epochs,
                         r.getBatchInEpoch() + 1,
                         batchesPerEpoch,
                         r.getStep() + 1,
+                        (long) epochs * batchesPerEpoch,
                         r.getLoss()));
         appendValues(sb, r.getComponents(), " (", ")");
         appendValues(sb, r.getEvaluations(), " ", "");
@@ -286,11 +296,22 @@ public final class RunLog implements Closeable {
         sb.append(
                 String.format(
                         Locale.ROOT,
-                        " |g| %.4g lr %.3g, %.0f samples/s",
+                        " |g| %.4g lr %.3g, %.0f samples/s, ETA %s",
                         r.getGradientNorm(),
                         r.getLearningRate(),
-                        r.getSamples() * 1e3 / r.getMillis()));
+                        r.getSamples() * 1e3 / r.getMillis(),
+                        eta(r.getStep() + 1)));
         return sb.toString();
+    }
+
+    /** The time left at this process's mean step time, e.g. {@code 1h02m}, {@code 3m20s}. */
+    private String eta(long stepsDone) {
+        long left = Math.max(0, (long) epochs * batchesPerEpoch - stepsDone);
+        long seconds = stepsSeen == 0 ? 0 : Math.round(left * millisSeen / stepsSeen / 1e3);
+        if (seconds >= 3600) {
+            return String.format(Locale.ROOT, "%dh%02dm", seconds / 3600, seconds % 3600 / 60);
+        }
+        return String.format(Locale.ROOT, "%dm%02ds", seconds / 60, seconds % 60);
     }
 
     private static void appendValues(
