@@ -1,6 +1,7 @@
 package io.github.moge.core.training;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -242,6 +243,32 @@ class RunDirectoryGuardsTest {
             assertTrue(tiny.log().contains("No checkpoint in " + run + " yet"), tiny.log());
         }
         assertEquals(metrics, RunFiles.stepRows(run));
+    }
+
+    @Test
+    void aSigmaScheduleOfAnotherLengthThanTheRunIsWarnedAboutInOneLine() throws IOException {
+        try (TinyRun tiny = new TinyRun()) {
+            assertTrue(tiny.builder.build().run(temp.resolve("same")).isCompleted());
+            assertFalse(tiny.log().contains("Warning"), tiny.log());
+        }
+        try (TinyRun tiny = new TinyRun(true, 16, 36)) {
+            assertTrue(tiny.builder.build().run(temp.resolve("longer")).isCompleted());
+            List<String> warnings =
+                    tiny.log().lines().filter(l -> l.startsWith("Warning")).toList();
+            assertEquals(1, warnings.size(), tiny.log());
+            // 10 - 8.5 (18/36)^0.3 = 3.0955
+            assertTrue(
+                    warnings.get(0)
+                            .startsWith(
+                                    "Warning: the sigma schedule runs over T = 36 steps but this"
+                                            + " run takes 18: sigma ends at 3.096, above its"
+                                            + " minimum"),
+                    warnings.get(0));
+        }
+        try (TinyRun tiny = new TinyRun(true, 16, 9)) {
+            assertTrue(tiny.builder.build().run(temp.resolve("shorter")).isCompleted());
+            assertTrue(tiny.log().contains("stays at its minimum after step 9"), tiny.log());
+        }
     }
 
     @Test

@@ -416,6 +416,18 @@ public final class TrainLmCommand implements Callable<Integer> {
                         s.block(),
                         s.maxStepsPerEpoch(),
                         s.batchesPerEpoch());
+        long totalSteps = (long) s.epochs() * perEpoch;
+        if (s.warmup() > totalSteps) {
+            throw new UsageException(
+                    String.format(
+                            Locale.ROOT,
+                            "--warmup %d is longer than the run's %d steps (%d epochs x %d): lower"
+                                    + " --warmup or raise --epochs",
+                            s.warmup(),
+                            totalSteps,
+                            s.epochs(),
+                            perEpoch));
+        }
         MoeTransformerLm lm = s.buildModel(corpus.getVocabulary().size(), perEpoch);
         out.printf(
                 Locale.ROOT,

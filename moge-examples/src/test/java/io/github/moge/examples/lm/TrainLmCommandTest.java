@@ -275,6 +275,16 @@ class TrainLmCommandTest {
                         "3",
                         "--clip-grad-norm",
                         "5");
+        // a warm-up longer than the run's 2 x 3 steps is refused before training
+        List<String> longWarmup = new ArrayList<>(settings);
+        longWarmup.set(longWarmup.indexOf("--warmup") + 1, "7");
+        longWarmup.addAll(List.of("--output", temp.resolve("warm").toString()));
+        assertUsageError(
+                "--warmup 7 is longer than the run's 6 steps (2 epochs x 3): lower --warmup or"
+                        + " raise --epochs",
+                longWarmup.toArray(String[]::new));
+        err.getBuffer().setLength(0);
+
         Path straight = temp.resolve("straight");
         List<String> args = new ArrayList<>(settings);
         args.addAll(List.of("--output", straight.toString()));
