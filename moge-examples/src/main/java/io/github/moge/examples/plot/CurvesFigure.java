@@ -16,6 +16,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.internal.chartpart.Chart;
 import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.XYStyler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
@@ -32,7 +33,7 @@ public final class CurvesFigure {
 
     static final int POINTS = 400;
     private static final int WIDTH = 700;
-    private static final int HEIGHT = 420;
+    private static final int HEIGHT = 480;
 
     private CurvesFigure() {}
 
@@ -129,8 +130,16 @@ public final class CurvesFigure {
                         .xAxisTitle("optimizer step")
                         .yAxisTitle(yTitle)
                         .build();
-        Styler styler = chart.getStyler();
-        styler.setLegendPosition(Styler.LegendPosition.InsideNE);
+        XYStyler styler = chart.getStyler();
+        // below the plot, so no curve hides behind it
+        styler.setLegendPosition(Styler.LegendPosition.OutsideS);
+        styler.setLegendLayout(Styler.LegendLayout.Vertical);
+        styler.setYAxisTickMarkSpacingHint(60);
+        // binned steps are fractional; a learning rate needs an exponent
+        styler.setXAxisDecimalPattern("#,###");
+        if (!log) {
+            styler.setYAxisDecimalPattern(yTitle.equals("learning rate") ? "0.0E0" : "#,##0.###");
+        }
         styler.setChartBackgroundColor(java.awt.Color.WHITE);
         chart.getStyler().setYAxisLogarithmic(log);
         chart.getStyler().setMarkerSize(4);

@@ -23,9 +23,9 @@ import picocli.CommandLine.Parameters;
         description = {
             "Overlays the learning curves of training runs (loss terms, epoch-end evaluation,"
                 + " learning rate, sigma) in one PNG, e.g. the MoE and the MoGE run of one seed.",
-            "Each RUN is a run directory (with metrics.csv), or a directory above run directories:"
-                + " an invariance output (train-moe/, train-moge/) or a comparison (seed-S/ARM/),"
-                + " whose runs are all taken."
+            "Each RUN is a run directory (config.json, metrics.csv), or a directory above them: an"
+                    + " invariance output (train-moe/, train-moge/) or a comparison (seed-S/ARM/),"
+                    + " whose runs are all taken."
         },
         footer = {
             "",
@@ -55,10 +55,12 @@ public final class PlotCommand implements Callable<Integer> {
         List<Path> found = runDirectories(runs);
         List<RunCurves> curves = new ArrayList<>();
         Set<String> labels = new LinkedHashSet<>();
+        // the directory's own name where it tells the runs apart, else the last two path elements
+        boolean distinct = found.stream().map(r -> label(r, 1)).distinct().count() == found.size();
         for (Path run : found) {
-            String label = label(run);
+            String label = label(run, distinct ? 1 : 2);
             for (int i = 2; !labels.add(label); i++) {
-                label = label(run) + " (" + i + ")";
+                label = label(run, 2) + " (" + i + ")";
             }
             curves.add(RunCurves.read(run, label));
         }
@@ -78,8 +80,9 @@ public final class PlotCommand implements Callable<Integer> {
     }
 
     /**
-     * Expands the given paths into run directories: a directory with {@code metrics.csv} is one;
-     * any other directory contributes every run directory below it, in name order.
+     * Expands the given paths into run directories: a directory with {@code config.json} and {@code
+     * metrics.csv} is one; any other directory contributes every run directory below it, in name
+     * order.
      *
      * @param given the paths on the command line
      * @return the run directories
@@ -91,19 +94,16 @@ public final class PlotCommand implements Callable<Integer> {
             if (!Files.isDirectory(p)) {
                 throw new UsageException(p + " is not a directory: give a run's output directory");
             }
-            if (Files.isRegularFile(p.resolve(RunCurves.METRICS_FILE))) {
+            if (isRun(p)) {
                 out.add(p);
                 continue;
             }
             try (Stream<Path> below = Files.walk(p, SEARCH_DEPTH)) {
-                List<Path> runsBelow =
-                        below.filter(d -> Files.isRegularFile(d.resolve(RunCurves.METRICS_FILE)))
-                                .sorted()
-                                .toList();
+                List<Path> runsBelow = below.filter(PlotCommand::isRun).sorted().toList();
                 if (runsBelow.isEmpty()) {
                     throw new UsageException(
                             p
-                                    + " holds no training run (no "
+                                    + " holds no training run (no config.json with "
                                     + RunCurves.METRICS_FILE
                                     + " in it or below it): give a run's output directory");
                 }
@@ -113,10 +113,19 @@ public final class PlotCommand implements Callable<Integer> {
         return out;
     }
 
-    /** The last two path elements, e.g. {@code seed-1/smoge-small} or {@code inv/train-moge}. */
-    private static String label(Path run) {
+    /**
+     * A training run's directory: its {@code config.json} and per-step {@code metrics.csv} (an
+     * invariance output's own {@code metrics.csv} is per epoch and has no {@code config.json}).
+     */
+    private static boolean isRun(Path dir) {
+        return Files.isRegularFile(dir.resolve(RunCurves.METRICS_FILE))
+                && Files.isRegularFile(dir.resolve("config.json"));
+    }
+
+    /** The last {@code elements} path elements, e.g. {@code train-moge} or {@code seed-1/smoe}. */
+    private static String label(Path run, int elements) {
         Path abs = run.toAbsolutePath().normalize();
         int n = abs.getNameCount();
-        return n >= 2 ? abs.subpath(n - 2, n).toString() : abs.toString();
+        return n >= elements ? abs.subpath(n - elements, n).toString() : abs.toString();
     }
 }

@@ -73,6 +73,7 @@ class CurvesFigureTest {
         m.append(steps).append(",9,9,0.1"); // torn
         Files.writeString(dir.resolve(RunCurves.METRICS_FILE), m);
         Files.writeString(dir.resolve(RunCurves.EPOCHS_FILE), e);
+        Files.writeString(dir.resolve("config.json"), "{}");
         return dir;
     }
 
@@ -136,7 +137,7 @@ class CurvesFigureTest {
         CurvesFigure.writeFor(dir, lines::add);
         BufferedImage png = ImageIO.read(dir.resolve(CurvesFigure.FILE_NAME).toFile());
         assertEquals(1400, png.getWidth());
-        assertEquals(840, png.getHeight());
+        assertEquals(960, png.getHeight());
         assertEquals(List.of("Learning curves: " + dir.resolve(CurvesFigure.FILE_NAME)), lines);
 
         Path empty = Files.createDirectories(temp.resolve("empty"));
@@ -150,6 +151,8 @@ class CurvesFigureTest {
     @Test
     void plotOverlaysTheRunsBelowADirectoryAndRefusesOneWithoutRuns() throws IOException {
         Path inv = Files.createDirectories(temp.resolve("inv"));
+        // an invariance output's own per-epoch metrics.csv is not a run
+        Files.writeString(inv.resolve("metrics.csv"), "epoch,model\n1,MoE\n");
         Files.move(run("train-moe", 20, false), inv.resolve("train-moe"));
         Files.move(run("train-moge", 20, true), inv.resolve("train-moge"));
         Path png = temp.resolve("overlay.png");
@@ -159,9 +162,7 @@ class CurvesFigureTest {
                 MogeCli.newCommandLine(new PrintWriter(out), new PrintWriter(err))
                         .execute("plot", inv.toString(), "--output", png.toString());
         assertEquals(0, code, err.toString());
-        assertTrue(
-                out.toString().contains("2 run(s): [inv/train-moe, inv/train-moge]"),
-                out.toString());
+        assertTrue(out.toString().contains("2 run(s): [train-moe, train-moge]"), out.toString());
         assertEquals(1400, ImageIO.read(png.toFile()).getWidth());
 
         Path nothing = Files.createDirectories(temp.resolve("nothing"));
@@ -171,7 +172,10 @@ class CurvesFigureTest {
                         .execute("plot", nothing.toString());
         assertEquals(2, code);
         assertTrue(
-                err.toString().contains("holds no training run (no metrics.csv in it or below it)"),
+                err.toString()
+                        .contains(
+                                "holds no training run (no config.json with metrics.csv in it or"
+                                        + " below it)"),
                 err.toString());
         assertThrows(IllegalArgumentException.class, () -> CurvesFigure.charts(List.of()));
     }

@@ -201,10 +201,10 @@ class TrainVisionCommandTest {
                     1e-6,
                     "sigma at step " + t);
         }
-        // the run's learning curves: a 2 x 2 grid of 700 x 420 panels
+        // the run's learning curves: a 2 x 2 grid of 700 x 480 panels
         BufferedImage curves = ImageIO.read(straight.resolve(CurvesFigure.FILE_NAME).toFile());
         assertEquals(1400, curves.getWidth());
-        assertEquals(840, curves.getHeight());
+        assertEquals(960, curves.getHeight());
         String config = Files.readString(straight.resolve("config.json"));
         assertTrue(
                 config.contains("\"experts\": 9")
