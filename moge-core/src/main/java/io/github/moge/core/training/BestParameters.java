@@ -5,12 +5,8 @@ import ai.djl.Model;
 import ai.djl.training.Trainer;
 import io.github.moge.core.training.log.EpochRecord;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -33,7 +29,7 @@ public final class BestParameters implements EpochEvaluation {
     public static final String PREFIX = "lm-best";
 
     private static final String FILE = PREFIX + "-0000.params";
-    private static final String TEMP_PREFIX = "." + PREFIX + ".tmp-";
+    private static final String TEMP_PREFIX = ParameterFiles.temporaryPrefix(PREFIX);
 
     private final EpochEvaluation validation;
     private final Model model;
@@ -99,32 +95,7 @@ public final class BestParameters implements EpochEvaluation {
     }
 
     private void save() throws IOException {
-        Path temp = runDirectory.resolve(TEMP_PREFIX + System.nanoTime());
-        Files.createDirectories(temp);
-        try {
-            model.save(temp, PREFIX);
-            Path saved;
-            try (Stream<Path> files = Files.list(temp)) {
-                saved =
-                        files.filter(p -> p.getFileName().toString().endsWith(".params"))
-                                .findFirst()
-                                .orElseThrow(
-                                        () ->
-                                                new IOException(
-                                                        "Model.save wrote no parameters in "
-                                                                + temp));
-            }
-            try (FileChannel channel = FileChannel.open(saved, StandardOpenOption.WRITE)) {
-                channel.force(true);
-            }
-            Files.move(
-                    saved,
-                    runDirectory.resolve(FILE),
-                    StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            deleteTemporary(temp);
-        }
+        ParameterFiles.save(model, runDirectory, PREFIX);
     }
 
     /** Removes temporary directories left by a process killed while saving. */
@@ -136,18 +107,7 @@ public final class BestParameters implements EpochEvaluation {
             for (Path p :
                     entries.filter(p -> p.getFileName().toString().startsWith(TEMP_PREFIX))
                             .toList()) {
-                deleteTemporary(p);
-            }
-        }
-    }
-
-    private static void deleteTemporary(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
+                ParameterFiles.deleteTree(p);
             }
         }
     }

@@ -13,6 +13,7 @@ import ai.djl.training.dataset.Batch;
 import ai.djl.training.initializer.Initializer;
 import ai.djl.training.listener.TrainingListener;
 import ai.djl.util.Pair;
+import io.github.moge.core.training.checkpoint.AtomicFiles;
 import io.github.moge.core.training.checkpoint.Checkpoint;
 import io.github.moge.core.training.checkpoint.TrainingState;
 import io.github.moge.core.training.data.RunSeeds;
@@ -20,6 +21,7 @@ import io.github.moge.core.training.log.EpochRecord;
 import io.github.moge.core.training.log.RunLog;
 import io.github.moge.core.training.log.StepRecord;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -96,6 +98,9 @@ final class TrainingLoop {
                 } finally {
                     parallel.detach(spec.optimizer);
                 }
+                if (state.isCompleted()) {
+                    saveFinalModel(runDirectory);
+                }
             }
         }
         return new TrainingSummary(
@@ -106,6 +111,17 @@ final class TrainingLoop {
                 state.getSkippedSteps(),
                 checkpoints.last(),
                 finishedEpochs);
+    }
+
+    /**
+     * Writes the finished run's parameters in DJL's format to {@code model/}, with a copy of the
+     * run configuration that rebuilds its block ({@link TrainingRun#MODEL_DIRECTORY}).
+     */
+    private void saveFinalModel(Path runDirectory) throws IOException {
+        Path dir = runDirectory.resolve(TrainingRun.MODEL_DIRECTORY);
+        ParameterFiles.save(spec.model, dir, TrainingRun.MODEL_PREFIX);
+        byte[] config = spec.configuration.toJson().getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(dir.resolve(RunConfiguration.FILE_NAME), out -> out.write(config));
     }
 
     private void epochs(Trainer trainer, Path runDirectory) throws IOException {

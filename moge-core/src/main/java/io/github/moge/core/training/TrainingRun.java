@@ -73,6 +73,16 @@ import java.util.Map;
  */
 public final class TrainingRun {
 
+    /**
+     * The directory of a finished run that holds its final parameters in DJL's model format, {@code
+     * model/model-0000.params}, and a copy of its {@code config.json}: build the block as the run
+     * did, then {@code model.load(runDirectory.resolve(MODEL_DIRECTORY), MODEL_PREFIX)}.
+     */
+    public static final String MODEL_DIRECTORY = "model";
+
+    /** The name prefix of the parameter file in {@link #MODEL_DIRECTORY}. */
+    public static final String MODEL_PREFIX = "model";
+
     /** The key under which the run records its gradient clipping norm in {@code config.json}. */
     public static final String CLIP_GRAD_NORM_KEY = "clip_grad_norm";
 

@@ -1,5 +1,6 @@
 package io.github.moge.core.training;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -269,6 +270,44 @@ class RunDirectoryGuardsTest {
             assertTrue(tiny.builder.build().run(temp.resolve("shorter")).isCompleted());
             assertTrue(tiny.log().contains("stays at its minimum after step 9"), tiny.log());
         }
+    }
+
+    @Test
+    void aFinishedRunLeavesItsParametersInDjlFormatUnderModel() throws Exception {
+        Path run = temp.resolve("run");
+        try (TinyRun trained = new TinyRun()) {
+            assertTrue(trained.builder.build().run(run).isCompleted());
+            Path dir = run.resolve(TrainingRun.MODEL_DIRECTORY);
+            assertTrue(Files.isRegularFile(dir.resolve("model-0000.params")));
+            assertEquals(
+                    Files.readString(run.resolve(RunConfiguration.FILE_NAME)),
+                    Files.readString(dir.resolve(RunConfiguration.FILE_NAME)));
+            // DJL's own load, into the same architecture built afresh, gives the final parameters
+            try (TinyRun fresh = new TinyRun()) {
+                fresh.model.load(dir, TrainingRun.MODEL_PREFIX);
+                var want = trained.model.getBlock().getParameters();
+                var got = fresh.model.getBlock().getParameters();
+                assertEquals(want.size(), got.size());
+                for (int i = 0; i < want.size(); i++) {
+                    assertArrayEquals(
+                            want.get(i).getValue().getArray().toFloatArray(),
+                            got.get(i).getValue().getArray().toFloatArray(),
+                            want.get(i).getKey());
+                }
+            }
+            try (Stream<Path> left = Files.list(dir)) {
+                assertEquals(2, left.count(), "no temporary left behind");
+            }
+        }
+        // a run stopped before its end has no final model
+        Path stopped = temp.resolve("stopped");
+        try (TinyRun tiny = new TinyRun()) {
+            StopRequest stop = new StopRequest();
+            stop.request("test");
+            tiny.builder.optStopRequest(stop);
+            assertFalse(tiny.builder.build().run(stopped).isCompleted());
+        }
+        assertFalse(Files.exists(stopped.resolve(TrainingRun.MODEL_DIRECTORY)));
     }
 
     @Test
