@@ -223,11 +223,6 @@ public final class MoeBlock extends AbstractBlock {
         return scheduleStep;
     }
 
-    /** {@return sigma as a function of the schedule step, or null without a regularizer} */
-    public Tracker getSigmaSchedule() {
-        return sigmaSchedule;
-    }
-
     /** {@return the sigma the regularizer uses now, or NaN without a regularizer} */
     public float getSigma() {
         return sigmaSchedule == null ? Float.NaN : sigmaSchedule.getNewValue(scheduleStep);

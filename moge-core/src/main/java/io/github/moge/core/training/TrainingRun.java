@@ -11,9 +11,6 @@ import ai.djl.training.listener.TrainingListener;
 import ai.djl.training.loss.AbstractCompositeLoss;
 import ai.djl.training.loss.Loss;
 import ai.djl.util.Pair;
-import io.github.moge.core.MoeBlock;
-import io.github.moge.core.SigmaSchedule;
-import io.github.moge.core.SigmaScheduleListener;
 import io.github.moge.core.training.checkpoint.Checkpoint;
 import io.github.moge.core.training.checkpoint.CorruptCheckpointException;
 import io.github.moge.core.training.checkpoint.TrainingState;
@@ -131,7 +128,6 @@ public final class TrainingRun {
             RunLog log = newLog();
             CheckpointSchedule checkpoints = newCheckpoints(runDirectory, log);
             log.starting(runDirectory, spec.seed);
-            warnOnScheduleLength();
             return fromStart(runDirectory, log, checkpoints);
         }
     }
@@ -266,33 +262,6 @@ public final class TrainingRun {
         Engine.getInstance().setRandomSeed(RunSeeds.stepSeed(spec.seed, -1));
         return new TrainingLoop(spec, log, checkpoints, this::stopRequested)
                 .train(runDirectory, state, null);
-    }
-
-    /**
-     * Warns in one line when a MoGE layer's sigma schedule is not as long as the run: sigma would
-     * then stop short of its minimum, or sit at it for the rest of the run.
-     */
-    private void warnOnScheduleLength() {
-        long steps = (long) spec.epochs * spec.trainingData.batchesPerEpoch();
-        for (MoeBlock block : SigmaScheduleListener.findMoeBlocks(spec.model.getBlock())) {
-            if (block.getSigmaSchedule() instanceof SigmaSchedule schedule
-                    && schedule.getTotalSteps() != steps) {
-                spec.log.printf(
-                        Locale.ROOT,
-                        "Warning: the sigma schedule runs over T = %d steps but this run takes %d:"
-                                + " sigma %s; build it with SigmaSchedule...over(%d)%n",
-                        schedule.getTotalSteps(),
-                        steps,
-                        schedule.getTotalSteps() > steps
-                                ? String.format(
-                                        Locale.ROOT,
-                                        "ends at %.4g, above its minimum",
-                                        schedule.getNewValue((int) steps))
-                                : "stays at its minimum after step " + schedule.getTotalSteps(),
-                        steps);
-                return;
-            }
-        }
     }
 
     private boolean stopRequested() {

@@ -247,32 +247,6 @@ class RunDirectoryGuardsTest {
     }
 
     @Test
-    void aSigmaScheduleOfAnotherLengthThanTheRunIsWarnedAboutInOneLine() throws IOException {
-        try (TinyRun tiny = new TinyRun()) {
-            assertTrue(tiny.builder.build().run(temp.resolve("same")).isCompleted());
-            assertFalse(tiny.log().contains("Warning"), tiny.log());
-        }
-        try (TinyRun tiny = new TinyRun(true, 16, 36)) {
-            assertTrue(tiny.builder.build().run(temp.resolve("longer")).isCompleted());
-            List<String> warnings =
-                    tiny.log().lines().filter(l -> l.startsWith("Warning")).toList();
-            assertEquals(1, warnings.size(), tiny.log());
-            // 10 - 8.5 (18/36)^0.3 = 3.0955
-            assertTrue(
-                    warnings.get(0)
-                            .startsWith(
-                                    "Warning: the sigma schedule runs over T = 36 steps but this"
-                                            + " run takes 18: sigma ends at 3.096, above its"
-                                            + " minimum"),
-                    warnings.get(0));
-        }
-        try (TinyRun tiny = new TinyRun(true, 16, 9)) {
-            assertTrue(tiny.builder.build().run(temp.resolve("shorter")).isCompleted());
-            assertTrue(tiny.log().contains("stays at its minimum after step 9"), tiny.log());
-        }
-    }
-
-    @Test
     void aFinishedRunLeavesItsParametersInDjlFormatUnderModel() throws Exception {
         Path run = temp.resolve("run");
         try (TinyRun trained = new TinyRun()) {

@@ -66,18 +66,6 @@ final class TinyRun implements AutoCloseable {
      * @param hidden the units of the first layer (16 in the standard run)
      */
     TinyRun(boolean cadence, int hidden) {
-        this(cadence, hidden, EPOCHS * SAMPLES / BATCH);
-    }
-
-    /**
-     * Creates the run with a sigma schedule over {@code scheduleSteps} steps (the run's own 18 in
-     * the standard run).
-     *
-     * @param cadence as in {@link #TinyRun(boolean)}
-     * @param hidden as in {@link #TinyRun(boolean, int)}
-     * @param scheduleSteps T of the sigma schedule
-     */
-    TinyRun(boolean cadence, int hidden, int scheduleSteps) {
         // The data are the same in every instance: drawn from a fixed-seed Java RNG, not the
         // engine.
         java.util.Random random = new java.util.Random(3);
@@ -104,7 +92,7 @@ final class TinyRun implements AutoCloseable {
                         .setMax(10f)
                         .setMin(1.5f)
                         .setPower(0.3f)
-                        .setTotalSteps(scheduleSteps)
+                        .setTotalSteps(steps)
                         .build();
         MoeBlock moge =
                 MoeBlock.builder()

@@ -418,15 +418,19 @@ public final class TrainLmCommand implements Callable<Integer> {
                         s.batchesPerEpoch());
         long totalSteps = (long) s.epochs() * perEpoch;
         if (s.warmup() > totalSteps) {
-            throw new UsageException(
-                    String.format(
-                            Locale.ROOT,
-                            "--warmup %d is longer than the run's %d steps (%d epochs x %d): lower"
-                                    + " --warmup or raise --epochs",
-                            s.warmup(),
-                            totalSteps,
-                            s.epochs(),
-                            perEpoch));
+            // a preset's warm-up is sized for its full run; a short trial run never reaches the
+            // peak
+            out.printf(
+                    Locale.ROOT,
+                    "Warning: --warmup %d is longer than the run's %d steps (%d epoch%s x %d): the"
+                            + " learning rate never reaches its peak %s; lower --warmup or raise"
+                            + " --epochs%n",
+                    s.warmup(),
+                    totalSteps,
+                    s.epochs(),
+                    s.epochs() == 1 ? "" : "s",
+                    perEpoch,
+                    s.learningRate());
         }
         MoeTransformerLm lm = s.buildModel(corpus.getVocabulary().size(), perEpoch);
         out.printf(
