@@ -1,6 +1,7 @@
 package io.github.moge.examples.invariance;
 
 import io.github.moge.core.SigmaSchedule;
+import io.github.moge.core.compare.Interval;
 import io.github.moge.core.training.DataFingerprint;
 import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.core.training.TrainingDivergedException;
@@ -419,7 +420,8 @@ public final class InvarianceCommand implements Callable<Integer> {
         // included
         String command =
                 "moge " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
-        InvarianceReport.writeAll(dir, results, s.describe(), command.trim());
+        List<Interval> differences =
+                InvarianceReport.writeAll(dir, results, s.describe(), command.trim());
         double minutes = (System.nanoTime() - start) / 60e9;
         ModelResult moe = results.get(0);
         ModelResult moge = results.get(1);
@@ -427,7 +429,7 @@ public final class InvarianceCommand implements Callable<Integer> {
                 Locale.ROOT,
                 "%n%s. Test accuracy MoE %.4f, MoGE %.4f. Experts used MoE %d, MoGE %d. Total %.1f"
                         + " min.%nResults in %s%n",
-                InvarianceReport.summary(InvarianceReport.differences(moe, moge)),
+                InvarianceReport.summary(differences),
                 moe.testAccuracy(),
                 moge.testAccuracy(),
                 moe.activeExperts(),

@@ -236,6 +236,17 @@ public final class InvarianceReport {
     public static void writeMarkdown(
             Writer out, ModelResult moe, ModelResult moge, String settings, String command)
             throws IOException {
+        writeMarkdown(out, moe, moge, differences(moe, moge), settings, command);
+    }
+
+    private static void writeMarkdown(
+            Writer out,
+            ModelResult moe,
+            ModelResult moge,
+            List<Interval> differences,
+            String settings,
+            String command)
+            throws IOException {
         List<InvarianceTransforms.Entry> transforms = InvarianceTransforms.all();
         StringBuilder sb = new StringBuilder();
         sb.append("# Routing invariance on Fashion-MNIST: MoE vs MoGE\n\n");
@@ -256,7 +267,6 @@ public final class InvarianceReport {
                 "| transform | parameter | MoE | MoGE | MoGE - MoE | 95% interval | relative |"
                         + " verdict |\n");
         sb.append("|---|---|---:|---:|---:|---|---:|---|\n");
-        List<Interval> differences = differences(moe, moge);
         for (int i = 0; i < transforms.size(); i++) {
             InvarianceTransforms.Entry e = transforms.get(i);
             double a = moe.meanImed()[i];
@@ -314,20 +324,22 @@ public final class InvarianceReport {
      * @param results MoE then MoGE
      * @param settings a one-line description of the settings
      * @param command the command line, or null
+     * @return the per-transform differences of {@link #differences}, computed once for the report
      * @throws IOException if writing fails
      */
-    public static void writeAll(
+    public static List<Interval> writeAll(
             Path dir, List<ModelResult> results, String settings, String command)
             throws IOException {
         ModelResult moe = results.get(0);
         ModelResult moge = results.get(1);
+        List<Interval> differences = differences(moe, moge);
         try (Writer w =
                 Files.newBufferedWriter(dir.resolve("invariance.csv"), StandardCharsets.UTF_8)) {
             writeInvarianceCsv(w, moe, moge);
         }
         try (Writer w =
                 Files.newBufferedWriter(dir.resolve("invariance.md"), StandardCharsets.UTF_8)) {
-            writeMarkdown(w, moe, moge, settings, command);
+            writeMarkdown(w, moe, moge, differences, settings, command);
         }
         try (Writer w =
                 Files.newBufferedWriter(dir.resolve("metrics.csv"), StandardCharsets.UTF_8)) {
@@ -340,6 +352,7 @@ public final class InvarianceReport {
         } catch (UncheckedIOException e) {
             throw e.getCause();
         }
+        return differences;
     }
 
     private static String format(String pattern, double value) {

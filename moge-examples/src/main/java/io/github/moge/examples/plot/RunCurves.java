@@ -1,8 +1,7 @@
 package io.github.moge.examples.plot;
 
+import io.github.moge.core.training.log.CsvLog;
 import java.io.IOException;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,9 +9,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.commons.csv.CSVFormat;
-import org.apache.commons.csv.CSVParser;
-import org.apache.commons.csv.CSVRecord;
 
 /**
  * The learning curves of one training run, read from its {@code metrics.csv} (one row per step) and
@@ -27,9 +23,6 @@ public final class RunCurves {
 
     /** The per-epoch file a run directory holds. */
     public static final String EPOCHS_FILE = "epochs.csv";
-
-    private static final CSVFormat CSV =
-            CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).build();
 
     private final String label;
     private final Map<String, Series> steps;
@@ -125,49 +118,40 @@ public final class RunCurves {
     }
 
     private static Map<String, Series> columns(Path file, String xColumn) throws IOException {
-        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8);
-                CSVParser csv = CSV.parse(in)) {
-            List<String> names = csv.getHeaderNames();
-            if (!names.contains(xColumn)) {
-                throw new IOException(file + " has no " + xColumn + " column: not a run's log");
+        // The project's own reader: a torn last row of a killed run is read as far as it goes.
+        List<List<String>> rows = CsvLog.readAll(file);
+        List<String> names = rows.isEmpty() ? List.of() : rows.get(0);
+        int x = names.indexOf(xColumn);
+        if (x < 0) {
+            throw new IOException(file + " has no " + xColumn + " column: not a run's log");
+        }
+        Map<String, Series> out = new LinkedHashMap<>();
+        for (int c = 0; c < names.size(); c++) {
+            if (c == x) {
+                continue;
             }
-            Map<String, List<double[]>> points = new LinkedHashMap<>();
-            for (String name : names) {
-                if (!name.equals(xColumn)) {
-                    points.put(name, new ArrayList<>());
-                }
-            }
-            for (CSVRecord row : csv) {
-                if (!row.isConsistent()) {
-                    continue; // a torn last row of a killed run
-                }
-                double x = parse(row.get(xColumn));
-                if (Double.isNaN(x)) {
-                    continue;
-                }
-                for (Map.Entry<String, List<double[]>> e : points.entrySet()) {
-                    double y = parse(row.get(e.getKey()));
-                    if (Double.isFinite(y)) {
-                        e.getValue().add(new double[] {x, y});
+            List<double[]> points = new ArrayList<>();
+            for (List<String> row : rows.subList(1, rows.size())) {
+                // a torn row has fewer cells
+                if (row.size() == names.size()) {
+                    double step = parse(row.get(x));
+                    double y = parse(row.get(c));
+                    if (!Double.isNaN(step) && Double.isFinite(y)) {
+                        points.add(new double[] {step, y});
                     }
                 }
             }
-            Map<String, Series> out = new LinkedHashMap<>();
-            for (Map.Entry<String, List<double[]>> e : points.entrySet()) {
-                List<double[]> p = e.getValue();
-                if (p.isEmpty()) {
-                    continue;
+            if (!points.isEmpty()) {
+                double[] xs = new double[points.size()];
+                double[] ys = new double[points.size()];
+                for (int i = 0; i < xs.length; i++) {
+                    xs[i] = points.get(i)[0];
+                    ys[i] = points.get(i)[1];
                 }
-                double[] x = new double[p.size()];
-                double[] y = new double[p.size()];
-                for (int i = 0; i < x.length; i++) {
-                    x[i] = p.get(i)[0];
-                    y[i] = p.get(i)[1];
-                }
-                out.put(e.getKey(), new Series(x, y));
+                out.put(names.get(c), new Series(xs, ys));
             }
-            return out;
         }
+        return out;
     }
 
     private static double parse(String cell) {
