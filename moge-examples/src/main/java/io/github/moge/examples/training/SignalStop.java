@@ -22,8 +22,10 @@ import java.util.function.IntConsumer;
  * and a second signal could not be told apart from the first. A handler replaces the JVM's default
  * action instead, so the process keeps running until the checkpoint is on disk. Where the JVM
  * refuses a handler (e.g. {@code -Xrs}), that signal keeps its default action: an immediate exit,
- * recovered by {@code --resume} from the last checkpoint. The {@code sun.misc} names are written
- * out where used rather than imported, as the style rules refuse imports of {@code sun.*}.
+ * recovered by {@code --resume} from the last checkpoint. A signal the JVM inherited as ignored
+ * stays ignored (SIGINT of a background job started by a non-interactive shell): stop such a run
+ * with SIGTERM. The {@code sun.misc} names are written out where used rather than imported, as the
+ * style rules refuse imports of {@code sun.*}.
  */
 public final class SignalStop implements AutoCloseable {
 
