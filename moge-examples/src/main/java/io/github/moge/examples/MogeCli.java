@@ -6,6 +6,8 @@ import io.github.moge.examples.benchmark.StepBenchmark;
 import io.github.moge.examples.benchmark.VisionBenchmark;
 import io.github.moge.examples.compare.CompareCommand;
 import io.github.moge.examples.doctor.DoctorCommand;
+import io.github.moge.examples.inference.EvaluateCommand;
+import io.github.moge.examples.inference.PredictCommand;
 import io.github.moge.examples.invariance.InvarianceCommand;
 import io.github.moge.examples.lm.TrainLmCommand;
 import io.github.moge.examples.plot.PlotCommand;
@@ -70,6 +72,8 @@ public final class MogeCli implements Callable<Integer> {
         cli.addSubcommand(new TrainVisionCommand());
         cli.addSubcommand(new DoctorCommand());
         cli.addSubcommand(new PlotCommand());
+        cli.addSubcommand(new PredictCommand());
+        cli.addSubcommand(new EvaluateCommand());
         cli.addSubcommand(new CompareCommand(MogeCli::newCommandLine, MogeCli.class.getName()));
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setOut(out);

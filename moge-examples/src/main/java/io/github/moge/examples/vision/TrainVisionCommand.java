@@ -15,11 +15,7 @@ import io.github.moge.examples.training.PerInvocation;
 import io.github.moge.examples.training.SignalStop;
 import io.github.moge.examples.training.TrainingRunOptions;
 import io.github.moge.examples.training.WriterOutputStream;
-import io.github.moge.vision.data.Cifar100Dataset;
-import io.github.moge.vision.data.FashionMnistDataset;
-import io.github.moge.vision.data.ImageFolderDataset;
 import io.github.moge.vision.data.LocalImageDataset;
-import io.github.moge.vision.data.TinyImageNetDataset;
 import io.github.moge.vision.preset.VisionPreset;
 import io.github.moge.vision.train.EpochMetrics;
 import io.github.moge.vision.train.SoftTargetCrossEntropyLoss;
@@ -328,11 +324,9 @@ public final class TrainVisionCommand implements Callable<Integer> {
         }
         validator.validate();
 
-        String ds =
-                s.dataset() != null
-                        ? s.dataset().toLowerCase(Locale.ROOT)
-                        : canonicalDataset(p.getDataset());
-        VisionRecipe recipe = p.recipe(ds);
+        VisionRunModel resolved = VisionRunModel.of(s);
+        String ds = resolved.dataset();
+        VisionRecipe recipe = resolved.recipe();
         float warmup = s.warmupEpochs() != null ? s.warmupEpochs() : recipe.getWarmupEpochs();
         int runEpochs = s.epochs() != null ? s.epochs() : recipe.getEpochs();
         validator
@@ -355,9 +349,10 @@ public final class TrainVisionCommand implements Callable<Integer> {
         int epochs = s.epochs() != null ? s.epochs() : recipe.getEpochs();
         int batchSize = s.batchSize() != null ? s.batchSize() : recipe.getBatchSize();
         LocalImageDataset train =
-                openData(dataLocation(recordedData, "train", s.data()), ds, p, Dataset.Usage.TRAIN);
+                resolved.openData(
+                        dataLocation(recordedData, "train", s.data()), Dataset.Usage.TRAIN);
         LocalImageDataset test =
-                openData(dataLocation(recordedData, "test", s.data()), ds, p, Dataset.Usage.TEST);
+                resolved.openData(dataLocation(recordedData, "test", s.data()), Dataset.Usage.TEST);
         DataFingerprint data = recordedData != null ? recordedData : fingerprint(train, test);
         if (train.getNumClasses() != p.getClasses()) {
             throw new IllegalArgumentException(
@@ -389,7 +384,7 @@ public final class TrainVisionCommand implements Callable<Integer> {
         int crop = s.cropPadding() != null ? s.cropPadding() : recipe.getCropPadding();
         AugmentationPipeline aug =
                 AugmentationPipeline.builder()
-                        .optPadTo(image.get(1) < p.getImageSize() ? p.getImageSize() : 0)
+                        .optPadTo(resolved.padTo(image))
                         .optRandomCrop(crop)
                         .optFlip(s.flip() != null ? s.flip() : recipe.getFlip())
                         .optColorJitter(
@@ -427,8 +422,7 @@ public final class TrainVisionCommand implements Callable<Integer> {
         }
         TrainingSettings settings = sb.build();
         int totalSteps = epochs * VisionTrainer.stepsPerEpoch(train.size(), settings);
-        VisionPreset.Overrides overrides =
-                overrides(p, s.experts(), s.topK(), s.lambda(), s.loadForm());
+        VisionPreset.Overrides overrides = resolved.overrides();
         MoeLoss loss =
                 p.newLoss(
                         new SoftTargetCrossEntropyLoss("ce", settings.getLabelSmoothing()),
@@ -594,15 +588,11 @@ public final class TrainVisionCommand implements Callable<Integer> {
         return family + (moge ? "-moge-" : "-moe-") + rest;
     }
 
-    private static String canonicalDataset(String presetDataset) {
-        return presetDataset.equals("tinyimagenet") ? "tiny-imagenet" : presetDataset;
-    }
-
     /**
      * Returns where a split is opened from: on resume the directory the run recorded when it
      * started (so neither a relative --data nor a search is resolved again), else {@code --data}.
      */
-    private static Path dataLocation(DataFingerprint recorded, String split, Path data) {
+    static Path dataLocation(DataFingerprint recorded, String split, Path data) {
         Path location = recorded != null ? recorded.getLocation(split) : null;
         return location != null ? location : data;
     }
@@ -620,55 +610,6 @@ public final class TrainVisionCommand implements Callable<Integer> {
             files.addAll(split.getDataFiles());
         }
         return DataFingerprint.of(locations, files);
-    }
-
-    private LocalImageDataset openData(Path data, String ds, VisionPreset p, Dataset.Usage usage)
-            throws IOException {
-        LocalImageDataset d;
-        switch (ds) {
-            case "fmnist":
-                d =
-                        FashionMnistDataset.builder()
-                                .optDataDir(data)
-                                .optUsage(usage)
-                                .setSampling(1, false)
-                                .build();
-                break;
-            case "cifar100":
-                d =
-                        Cifar100Dataset.builder()
-                                .optDataDir(data)
-                                .optUsage(usage)
-                                .setSampling(1, false)
-                                .build();
-                break;
-            case "tiny-imagenet":
-                d =
-                        TinyImageNetDataset.builder()
-                                .optDataDir(data)
-                                .optUsage(usage)
-                                .optImageSize(p.getImageSize())
-                                .optCacheInMemory(true)
-                                .setSampling(1, false)
-                                .build();
-                break;
-            case "imagenet":
-                d =
-                        ImageFolderDataset.builder()
-                                .optDataDir(data)
-                                .optUsage(usage)
-                                .optImageSize(p.getImageSize())
-                                .setSampling(1, false)
-                                .build();
-                break;
-            default:
-                throw new IllegalArgumentException(
-                        "unknown --dataset "
-                                + ds
-                                + "; use fmnist, cifar100, tiny-imagenet or imagenet");
-        }
-        d.prepare();
-        return d;
     }
 
     /**

@@ -1,7 +1,13 @@
 package io.github.moge.vision.train;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.training.dataset.Batch;
+import io.github.moge.core.training.data.BatchSource;
+import java.io.IOException;
+import java.util.function.UnaryOperator;
 
 /**
  * Counts top-1 and top-5 hits of classification logits against class indices over many batches
@@ -12,6 +18,29 @@ public final class AccuracyCounter {
     private long top1;
     private long top5;
     private long total;
+
+    /**
+     * Counts the hits of a model over every batch of an evaluation source (epoch 0, its fixed
+     * order), each batch in its own sub-manager.
+     *
+     * @param forward the model in inference mode: images to an {@link NDList} whose head is the
+     *     logits (e.g. {@code trainer::evaluate}, or a block's forward with training off)
+     * @param test the evaluation batches (already padded and normalised)
+     * @param manager the parent of the per-batch managers
+     * @return the counts
+     * @throws IOException if a batch cannot be read
+     */
+    public static AccuracyCounter measure(
+            UnaryOperator<NDList> forward, BatchSource test, NDManager manager) throws IOException {
+        AccuracyCounter accuracy = new AccuracyCounter();
+        for (int i = 0; i < test.batchesPerEpoch(); i++) {
+            try (NDManager scope = manager.newSubManager()) {
+                Batch batch = test.getBatch(scope, 0, 0, i);
+                accuracy.add(forward.apply(batch.getData()).head(), batch.getLabels().head());
+            }
+        }
+        return accuracy;
+    }
 
     /**
      * Adds one batch.

@@ -157,6 +157,32 @@ public final class VisionTrainer {
         return summary;
     }
 
+    /**
+     * Returns the evaluation batches a run scores after every epoch: the first {@code limit} test
+     * images in file order, padded and normalised by the pipeline's deterministic part ({@link
+     * AugmentationPipeline#eval}). A trained model scored on them reproduces the run's recorded
+     * Acc@1 / Acc@5.
+     *
+     * @param test the evaluation split
+     * @param batchSize images per batch (the run's evaluation batch size)
+     * @param limit the first this many images; 0 = all
+     * @param augmentation the run's pipeline (only its evaluation part is used)
+     * @return the batches
+     */
+    public static ImageBatches testBatches(
+            ImageClassificationData test,
+            int batchSize,
+            long limit,
+            AugmentationPipeline augmentation) {
+        return ImageBatches.builder()
+                .setData(test)
+                .setBatchSize(batchSize)
+                .optShuffle(false)
+                .optLimit(limit, 0)
+                .optTransform(augmentation::eval)
+                .build();
+    }
+
     private List<EpochMetrics> train(Path runDirectory, boolean resume) throws IOException {
         int batchSize = settings.getBatchSize();
         ImageBatches trainBatches =
@@ -167,13 +193,8 @@ public final class VisionTrainer {
                         .optLimit(settings.getTrainLimit(), settings.getSeed())
                         .build();
         ImageBatches testBatches =
-                ImageBatches.builder()
-                        .setData(test)
-                        .setBatchSize(settings.getEvalBatchSize())
-                        .optShuffle(false)
-                        .optLimit(settings.getTestLimit(), 0)
-                        .optTransform(augmentation::eval)
-                        .build();
+                testBatches(
+                        test, settings.getEvalBatchSize(), settings.getTestLimit(), augmentation);
         int steps = trainBatches.batchesPerEpoch();
         try (Model model = Model.newInstance(MODEL_NAME, device)) {
             model.setBlock(block);
