@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.evaluator.Evaluator;
 import ai.djl.training.initializer.Initializer;
@@ -19,6 +20,7 @@ import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * What defines a {@link TrainingRun}: the settings {@link TrainingRun.Builder} collects, and their
@@ -58,6 +60,8 @@ final class RunSpec {
     int progressEvery = 50;
     List<Loss> components;
     List<Pair<Initializer, Parameter.Type>> initializers = new ArrayList<>();
+    // Fills the initialised parameters of a new run before its first step; null: the initializers'.
+    Consumer<Block> initialParameters;
     List<EpochEvaluation> epochEvaluations = new ArrayList<>();
     StopRequest stopRequest;
 
@@ -167,6 +171,7 @@ final class RunSpec {
         frozen.progressEvery = progressEvery;
         frozen.components = components != null ? components : componentsOf(loss);
         frozen.initializers = List.copyOf(initializers);
+        frozen.initialParameters = initialParameters;
         frozen.epochEvaluations = List.copyOf(epochEvaluations);
         frozen.stopRequest = stopRequest;
         return frozen;

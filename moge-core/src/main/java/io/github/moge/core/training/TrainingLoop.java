@@ -91,6 +91,8 @@ final class TrainingLoop {
                 trainer.initialize(spec.inputShapes);
                 if (resumedFrom != null) {
                     checkpoints.restoreListenersAndStep(resumedFrom);
+                } else if (spec.initialParameters != null && startStep == 0) {
+                    spec.initialParameters.accept(spec.model.getBlock());
                 }
                 parallel.attach(trainer, spec.model.getBlock(), spec.optimizer);
                 try {

@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.evaluator.Evaluator;
 import ai.djl.training.initializer.Initializer;
@@ -24,6 +25,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The training loop every command shares: checkpointed, exactly resumable, guarded against
@@ -663,6 +665,19 @@ public final class TrainingRun {
          */
         public Builder optInitializer(Initializer initializer, Parameter.Type type) {
             spec.initializers.add(new Pair<>(initializer, type));
+            return this;
+        }
+
+        /**
+         * Sets what fills the parameters of a new run once the block is initialised (seeded by the
+         * run) and before its first step, e.g. sparse upcycling from a dense checkpoint. A resumed
+         * run does not call it: its parameters come from the checkpoint.
+         *
+         * @param initialParameters receives the initialised block and writes into its parameters
+         * @return this builder
+         */
+        public Builder optInitialParameters(Consumer<Block> initialParameters) {
+            spec.initialParameters = initialParameters;
             return this;
         }
 

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import io.github.moge.core.testing.RunFiles;
 import io.github.moge.core.training.checkpoint.CheckpointStore;
 import java.io.IOException;
@@ -282,6 +284,47 @@ class RunDirectoryGuardsTest {
             assertFalse(tiny.builder.build().run(stopped).isCompleted());
         }
         assertFalse(Files.exists(stopped.resolve(TrainingRun.MODEL_DIRECTORY)));
+    }
+
+    @Test
+    void initialParametersFillANewRunOnceAndAResumeKeepsTheCheckpointsParameters()
+            throws IOException {
+        // Called once, on the initialised block, before the first step: the run trains from the
+        // values it wrote (one Adam step in warm-up moves a parameter by at most its learning rate,
+        // under 1e-2, where the random initialisation spreads them over tenths).
+        Path run = temp.resolve("initial");
+        int[] calls = {0};
+        try (TinyRun tiny = new TinyRun()) {
+            StopRequest stop = new StopRequest();
+            tiny.builder
+                    .optInitialParameters(
+                            block -> {
+                                calls[0]++;
+                                for (var p : block.getParameters()) {
+                                    assertTrue(p.getValue().isInitialized(), p.getKey());
+                                    p.getValue().getArray().set(new NDIndex(":"), 0.25f);
+                                }
+                            })
+                    .optStopRequest(stop)
+                    .addStepListener(r -> stop.request("test"));
+            assertFalse(tiny.builder.build().run(run).isCompleted());
+            assertEquals(1, calls[0]);
+            for (var p : tiny.model.getBlock().getParameters()) {
+                NDArray a = p.getValue().getArray();
+                assertEquals(0.25f, a.max().getFloat(), 1e-2f, p.getKey());
+                assertEquals(0.25f, a.min().getFloat(), 1e-2f, p.getKey());
+            }
+        }
+        // A resume takes the checkpoint's parameters and does not fill them again.
+        try (TinyRun tiny = new TinyRun()) {
+            assertTrue(
+                    tiny.builder
+                            .optInitialParameters(block -> calls[0]++)
+                            .build()
+                            .resume(run)
+                            .isCompleted());
+        }
+        assertEquals(1, calls[0], "not called on resume");
     }
 
     @Test

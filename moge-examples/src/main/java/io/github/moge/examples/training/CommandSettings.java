@@ -103,6 +103,7 @@ public final class CommandSettings {
         }
         List<String> missing = new ArrayList<>(keys(type));
         missing.removeAll(saved.keys());
+        missing.removeAll(addedKeys(type));
         if (!missing.isEmpty()) {
             throw new IllegalArgumentException(
                     "it has no "
@@ -136,6 +137,17 @@ public final class CommandSettings {
                     && !Modifier.isTransient(field.getModifiers())
                     && !field.isAnnotationPresent(PerInvocation.class)
                     && !field.isSynthetic()) {
+                keys.add(KEYS.translateName(field));
+            }
+        }
+        return keys;
+    }
+
+    /** Returns the keys of the {@link AddedSetting} fields, which a saved run may lack. */
+    private static List<String> addedKeys(Class<?> type) {
+        List<String> keys = new ArrayList<>();
+        for (Field field : type.getDeclaredFields()) {
+            if (field.isAnnotationPresent(AddedSetting.class)) {
                 keys.add(KEYS.translateName(field));
             }
         }

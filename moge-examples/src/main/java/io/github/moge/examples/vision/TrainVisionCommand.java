@@ -225,6 +225,17 @@ public final class TrainVisionCommand implements Callable<Integer> {
     @Mixin TrainingRunOptions runOptions = new TrainingRunOptions();
 
     @Option(
+            names = "--upcycle-from",
+            paramLabel = "DIR|FILE",
+            description =
+                    "Start a new MoE/MoGE run by sparse upcycling: the parameters of a dense model"
+                            + " of the same architecture copied, every expert set to its"
+                            + " feed-forward, routers fresh. DIR: a finished train-vision run of"
+                            + " the dense preset; FILE: a PREFIX-NNNN.params file of the preset's"
+                            + " dense counterpart (the -ft presets are the paper's setting).")
+    Path upcycleFrom;
+
+    @Option(
             names = "--seed",
             defaultValue = "42",
             description =
@@ -296,7 +307,9 @@ public final class TrainVisionCommand implements Callable<Integer> {
                     Math.max(1, s.experts() != null ? s.experts() : p.getExperts()));
         }
         int expertCount = s.experts() != null ? s.experts() : p.getExperts();
-        validator.check(expertCount >= 1, "--experts must be >= 1");
+        validator.check(
+                p.getKind() == VisionPreset.Kind.DENSE || expertCount >= 1,
+                "--experts must be >= 1");
         if (p.getKind() == VisionPreset.Kind.MOGE && expertCount >= 1) {
             validator.requireMapFits("--experts", TopographicMap.forExperts(expertCount), 3);
         }
@@ -308,6 +321,11 @@ public final class TrainVisionCommand implements Callable<Integer> {
                             + p.getName()
                             + " has no router: drop it");
         }
+        validator.check(
+                s.upcycleFrom() == null || p.getKind() != VisionPreset.Kind.DENSE,
+                "--upcycle-from needs an MoE or MoGE preset (or --moge); "
+                        + p.getName()
+                        + " is dense: train it without --upcycle-from");
         validator.check(
                 s.lambda() == null || p.getKind() == VisionPreset.Kind.MOGE,
                 "--lambda needs a MoGE preset (or --moge); " + p.getName() + " has no regularizer");
@@ -439,6 +457,12 @@ public final class TrainVisionCommand implements Callable<Integer> {
                 epochs == 1 ? "" : "s",
                 totalSteps);
         out.flush();
+        // Only a new run reads the dense model; a resumed one has its parameters in the checkpoint.
+        UpcycleSource upcycle =
+                !runOptions.isResume() && s.upcycleFrom() != null
+                        ? UpcycleSource.open(
+                                s.upcycleFrom(), p, overrides, runOptions.getPrimaryDevice())
+                        : null;
         VisionTrainer trainer =
                 VisionTrainer.builder()
                         .setBlock(p.newModel(totalSteps, overrides))
@@ -452,7 +476,14 @@ public final class TrainVisionCommand implements Callable<Integer> {
                         .optRunOptions(
                                 runOptions
                                         .forRun(runDirectory, recipe.getClipGradNorm())
-                                        .andThen(b -> b.optDataFingerprint(data)))
+                                        .andThen(b -> b.optDataFingerprint(data))
+                                        .andThen(
+                                                b -> {
+                                                    if (upcycle != null) {
+                                                        b.optInitialParameters(
+                                                                upcycle.upcycler(out));
+                                                    }
+                                                }))
                         .optLog(
                                 new PrintStream(
                                         new WriterOutputStream(out), true, StandardCharsets.UTF_8))
@@ -473,6 +504,10 @@ public final class TrainVisionCommand implements Callable<Integer> {
             out.flush();
             return DivergenceReport.print(
                     spec.commandLine().getErr(), "train-vision", e, runDirectory);
+        } finally {
+            if (upcycle != null) {
+                upcycle.close();
+            }
         }
         if (trainer.getSummary().isCompleted() && !history.isEmpty()) {
             EpochMetrics last = history.get(history.size() - 1);
@@ -559,7 +594,8 @@ public final class TrainVisionCommand implements Callable<Integer> {
                 trainLimit,
                 testLimit,
                 evalBatchSize,
-                seed);
+                seed,
+                upcycleFrom != null ? upcycleFrom.toAbsolutePath().normalize() : null);
     }
 
     /**

@@ -1,6 +1,7 @@
 package io.github.moge.examples.vision;
 
 import io.github.moge.core.training.RunConfiguration;
+import io.github.moge.examples.training.AddedSetting;
 import io.github.moge.examples.training.CommandSettings;
 import java.nio.file.Path;
 
@@ -37,6 +38,8 @@ import java.nio.file.Path;
  * @param testLimit {@code --test-limit}
  * @param evalBatchSize {@code --eval-batch-size}
  * @param seed {@code --seed}
+ * @param upcycleFrom {@code --upcycle-from}: the dense run directory or parameter file a new run's
+ *     parameters are upcycled from (absolute), or null; runs saved before it read as null
  */
 record VisionRunSettings(
         String preset,
@@ -64,7 +67,8 @@ record VisionRunSettings(
         long trainLimit,
         long testLimit,
         int evalBatchSize,
-        long seed) {
+        long seed,
+        @AddedSetting Path upcycleFrom) {
 
     /** The command's name, saved in {@code config.json}. */
     static final String COMMAND = "train-vision";

@@ -214,6 +214,7 @@ class CommandSettingsTest {
                         "--train-limit",
                         "--test-limit",
                         "--eval-batch-size",
+                        "--upcycle-from",
                         "--seed"),
                 runDefining("train-vision"));
         assertEquals(

@@ -1,6 +1,7 @@
 package io.github.moge.examples.vision;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.github.moge.core.training.RunConfiguration;
@@ -77,6 +78,8 @@ class VisionRunSettingsTest {
                                 "64",
                                 "--seed",
                                 "3",
+                                "--upcycle-from",
+                                "/runs/dense",
                                 "--output",
                                 "runs/x",
                                 "--no-progress")
@@ -108,7 +111,8 @@ class VisionRunSettingsTest {
                         16,
                         32,
                         64,
-                        3),
+                        3,
+                        Path.of("/runs/dense")),
                 s);
         RunConfiguration saved =
                 SettingsAssertions.assertRoundTrip(
@@ -127,5 +131,10 @@ class VisionRunSettingsTest {
         RunConfiguration unset = RunConfiguration.fromJson(defaults.toConfiguration().toJson());
         assertTrue(unset.keys().contains("epochs") && !unset.has("epochs"), unset.toJson());
         assertEquals(defaults, VisionRunSettings.fromConfiguration(unset));
+        // a run saved before --upcycle-from existed lacks its key: it reads as not given
+        RunConfiguration older = unset.without("upcycle_from");
+        assertFalse(older.keys().contains("upcycle_from"));
+        assertEquals(defaults, VisionRunSettings.fromConfiguration(older));
+        assertTrue(older.differences(unset).isEmpty(), older.differences(unset).toString());
     }
 }
