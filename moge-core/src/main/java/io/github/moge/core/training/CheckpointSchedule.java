@@ -69,9 +69,17 @@ final class CheckpointSchedule {
         state.setListenerStates(states);
         state.setCheckpointEvery(every);
         NDList stepState = spec.trainingStep.saveState();
+        // The one step written twice: an epoch's end after a stop before its evaluation, whose
+        // evaluated checkpoint supersedes the one written at the stop.
+        boolean supersede = last != null && last.getState().getStep() == state.getStep();
         last =
                 store.write(
-                        state, spec.model, spec.optimizer, stepState, spec.configuration.toJson());
+                        state,
+                        spec.model,
+                        spec.optimizer,
+                        stepState,
+                        spec.configuration.toJson(),
+                        supersede);
         return last.getState().copy();
     }
 

@@ -128,11 +128,23 @@ final class TrainingLoop {
 
     private void epochs(Trainer trainer, Path runDirectory) throws IOException {
         while (!state.isCompleted()) {
-            if (state.getBatchInEpoch() == 0) {
-                spec.trainingStep.onEpochStart(state.getEpoch());
+            // A run stopped after an epoch's last step resumes at its epoch-level work.
+            if (state.getBatchInEpoch() < state.getBatchesPerEpoch()) {
+                if (state.getBatchInEpoch() == 0) {
+                    spec.trainingStep.onEpochStart(state.getEpoch());
+                }
+                trainStep(trainer);
             }
-            trainStep(trainer);
             if (state.getBatchInEpoch() == state.getBatchesPerEpoch()) {
+                if (stopRequested.getAsBoolean()) {
+                    // The stop (a spent --max-minutes, a signal) came during the epoch's last
+                    // step: checkpoint before the evaluation, however long, instead of after it.
+                    if (checkpoints.neededToStopAt(state.getStep())) {
+                        state = checkpoints.write(state);
+                    }
+                    log.stopped(state.getStep(), runDirectory);
+                    break;
+                }
                 finishEpoch(trainer);
             } else if (checkpoints.dueAfterStep(state.getStep())) {
                 state = checkpoints.write(state);

@@ -121,10 +121,38 @@ public final class CheckpointStore {
             NDList stepState,
             String configuration)
             throws IOException {
+        return write(state, model, optimizer, stepState, configuration, false);
+    }
+
+    /**
+     * Writes a checkpoint as {@link #write(TrainingState, Model, StatefulOptimizer, NDList,
+     * String)}, optionally superseding the checkpoint of the same step: the state after an epoch's
+     * evaluation replaces the one written when the run stopped before it. The old one is renamed
+     * aside and deleted once the new one is in place; a crash between the two renames leaves a
+     * {@code .tmp-} directory, which {@link #removeIncompleteWrites()} removes, and the resume
+     * falls back to the checkpoint before.
+     *
+     * @param state the run's state
+     * @param model the model
+     * @param optimizer the optimizer
+     * @param stepState the training step's carried arrays, or null
+     * @param configuration the run configuration's JSON
+     * @param supersede whether an existing checkpoint of this step may be replaced
+     * @return the checkpoint
+     * @throws IOException if writing fails; earlier checkpoints are then untouched
+     */
+    public Checkpoint write(
+            TrainingState state,
+            Model model,
+            StatefulOptimizer optimizer,
+            NDList stepState,
+            String configuration,
+            boolean supersede)
+            throws IOException {
         Files.createDirectories(directory);
         String name = name(state.getStep());
         Path target = directory.resolve(name);
-        if (Files.exists(target)) {
+        if (Files.exists(target) && !supersede) {
             throw new IOException(
                     "checkpoint "
                             + target
@@ -159,8 +187,16 @@ public final class CheckpointStore {
             AtomicFiles.writeSynced(temp.resolve(CONFIG_FILE), out -> out.write(config));
             Sha256Manifest.write(temp);
             AtomicFiles.syncDirectory(temp);
+            Path superseded = null;
+            if (Files.exists(target)) {
+                superseded = directory.resolve(TEMP_PREFIX + "superseded-" + name);
+                Files.move(target, superseded, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            }
             Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             AtomicFiles.syncDirectory(directory);
+            if (superseded != null) {
+                deleteOwnDirectory(superseded);
+            }
         } finally {
             if (Files.exists(temp)) {
                 deleteOwnDirectory(temp);
