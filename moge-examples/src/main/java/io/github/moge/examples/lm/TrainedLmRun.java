@@ -10,8 +10,8 @@ import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import io.github.moge.core.training.BestParameters;
 import io.github.moge.core.training.DataFingerprint;
-import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.core.training.TrainingRun;
+import io.github.moge.examples.training.CommandSettings;
 import io.github.moge.lm.data.Corpus;
 import io.github.moge.lm.data.Vocabulary;
 import io.github.moge.lm.eval.Perplexity;
@@ -76,17 +76,8 @@ public final class TrainedLmRun implements AutoCloseable {
      */
     public static TrainedLmRun open(Path runDirectory, Path corpusDirectory, Device device)
             throws IOException {
-        RunConfiguration c = RunConfiguration.read(runDirectory);
-        LmRunSettings s;
-        try {
-            s = LmRunSettings.fromConfiguration(c);
-        } catch (IllegalArgumentException e) {
-            throw new IOException(
-                    runDirectory.resolve(RunConfiguration.FILE_NAME)
-                            + " is not a train-lm run: "
-                            + e.getMessage(),
-                    e);
-        }
+        LmRunSettings s =
+                CommandSettings.readRun(runDirectory, LmRunSettings.COMMAND, LmRunSettings.class);
         Path best = runDirectory.resolve(BestParameters.PREFIX + "-0000.params");
         if (!Files.isRegularFile(best)) {
             throw new IOException(

@@ -125,6 +125,33 @@ public final class CommandSettings {
     }
 
     /**
+     * Reads the settings of a run directory written by a command, for loading what it trained.
+     *
+     * @param runDirectory the run directory
+     * @param command the command's name
+     * @param type the settings type
+     * @param <T> the settings type
+     * @return the settings
+     * @throws IOException if there is no readable {@code config.json}, or it is not one of this
+     *     command's runs in the present form (the message names the file and why)
+     */
+    public static <T> T readRun(Path runDirectory, String command, Class<T> type)
+            throws IOException {
+        RunConfiguration saved = RunConfiguration.read(runDirectory);
+        try {
+            return fromConfiguration(command, saved, type);
+        } catch (IllegalArgumentException e) {
+            throw new IOException(
+                    runDirectory.resolve(RunConfiguration.FILE_NAME)
+                            + " is not a "
+                            + command
+                            + " run: "
+                            + e.getMessage(),
+                    e);
+        }
+    }
+
+    /**
      * Returns the keys a settings type is saved under, in order.
      *
      * @param type the settings type

@@ -11,9 +11,9 @@ import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.translate.Translator;
-import io.github.moge.core.training.RunConfiguration;
 import io.github.moge.core.training.TrainingRun;
 import io.github.moge.core.training.log.EpochRecord;
+import io.github.moge.examples.training.CommandSettings;
 import io.github.moge.vision.data.LocalImageDataset;
 import io.github.moge.vision.inference.ImageClassifierTranslator;
 import io.github.moge.vision.train.AccuracyCounter;
@@ -77,17 +77,9 @@ public final class TrainedVisionRun implements AutoCloseable {
      */
     public static TrainedVisionRun open(Path runDirectory, Path data, Device device)
             throws IOException {
-        RunConfiguration c = RunConfiguration.read(runDirectory);
-        VisionRunSettings s;
-        try {
-            s = VisionRunSettings.fromConfiguration(c);
-        } catch (IllegalArgumentException e) {
-            throw new IOException(
-                    runDirectory.resolve(RunConfiguration.FILE_NAME)
-                            + " is not a train-vision run: "
-                            + e.getMessage(),
-                    e);
-        }
+        VisionRunSettings s =
+                CommandSettings.readRun(
+                        runDirectory, VisionRunSettings.COMMAND, VisionRunSettings.class);
         Path parameters = modelFile(runDirectory);
         VisionRunModel resolved = VisionRunModel.of(s);
         Path location =
