@@ -223,6 +223,11 @@ public final class MoeBlock extends AbstractBlock {
         return scheduleStep;
     }
 
+    /** {@return the regularizer's sigma schedule, or null for a plain MoE layer} */
+    public Tracker getSigmaSchedule() {
+        return sigmaSchedule;
+    }
+
     /** {@return the sigma the regularizer uses now, or NaN without a regularizer} */
     public float getSigma() {
         return sigmaSchedule == null ? Float.NaN : sigmaSchedule.getNewValue(scheduleStep);

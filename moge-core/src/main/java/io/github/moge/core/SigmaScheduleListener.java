@@ -6,6 +6,10 @@ import ai.djl.training.listener.TrainingListenerAdapter;
 import io.github.moge.core.training.StatefulListener;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Advances the sigma schedule of every {@link MoeBlock} in the trained model by one step per
@@ -25,9 +29,30 @@ import java.util.List;
 public final class SigmaScheduleListener extends TrainingListenerAdapter
         implements StatefulListener {
 
+    private static final Logger LOG = LoggerFactory.getLogger(SigmaScheduleListener.class);
+
     private final List<MoeBlock> blocks = new ArrayList<>();
+    private final Consumer<String> warnings;
     private int step;
     private boolean positioned;
+    private boolean warnedPastEnd;
+
+    /**
+     * Creates the listener; a schedule that ends before training does is logged (SLF4J warning).
+     */
+    public SigmaScheduleListener() {
+        this(LOG::warn);
+    }
+
+    /**
+     * Creates the listener with its own destination for the one-line warning that a {@link
+     * SigmaSchedule} ended before training did.
+     *
+     * @param warnings receives the warning (once per listener)
+     */
+    public SigmaScheduleListener(Consumer<String> warnings) {
+        this.warnings = warnings;
+    }
 
     /** {@inheritDoc} */
     @Override
@@ -58,6 +83,34 @@ public final class SigmaScheduleListener extends TrainingListenerAdapter
         step++;
         positioned = true;
         publish();
+        warnIfPastEnd();
+    }
+
+    /**
+     * Says once, in one line, that a schedule's T is shorter than the training: sigma then stays at
+     * its minimum for the rest of the run, which is rarely meant (the schedule is built over the
+     * run's total steps).
+     */
+    private void warnIfPastEnd() {
+        if (warnedPastEnd) {
+            return;
+        }
+        for (MoeBlock block : blocks) {
+            if (block.getSigmaSchedule() instanceof SigmaSchedule schedule
+                    && step > schedule.getTotalSteps()) {
+                warnedPastEnd = true;
+                warnings.accept(
+                        String.format(
+                                Locale.ROOT,
+                                "the sigma schedule over T = %d steps ended at step %d and training"
+                                        + " goes on: sigma stays at %s; build it over the run's"
+                                        + " total steps (SigmaSchedule.Setting.over(totalSteps))",
+                                schedule.getTotalSteps(),
+                                step,
+                                schedule.getMin()));
+                return;
+            }
+        }
     }
 
     /** {@return the number of training steps seen, the schedule position} */

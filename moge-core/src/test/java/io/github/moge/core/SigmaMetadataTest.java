@@ -192,4 +192,27 @@ class SigmaMetadataTest {
         }
         return bytes.toByteArray();
     }
+
+    @Test
+    void aScheduleShorterThanTheTrainingIsSaidOnceInOneLine() {
+        List<String> warnings = new ArrayList<>();
+        try (NDManager manager = NDManager.newBaseManager();
+                Model model = model("short")) {
+            SigmaScheduleListener sigma = new SigmaScheduleListener(warnings::add);
+            try (Trainer t = trainer(model, sigma)) {
+                for (int i = 0; i < TOTAL; i++) {
+                    sigma.onTrainingBatch(t, null);
+                }
+                assertEquals(List.of(), warnings, "a run of exactly T steps is not warned about");
+                sigma.onTrainingBatch(t, null);
+                sigma.onTrainingBatch(t, null);
+            }
+        }
+        assertEquals(1, warnings.size(), warnings.toString());
+        assertEquals(
+                "the sigma schedule over T = 40 steps ended at step 41 and training goes on: sigma"
+                        + " stays at 1.5; build it over the run's total steps"
+                        + " (SigmaSchedule.Setting.over(totalSteps))",
+                warnings.get(0));
+    }
 }
