@@ -362,7 +362,12 @@ public final class StepBenchmark implements Callable<Integer> {
                                 Integer.toString(threads()),
                                 "--seed",
                                 Integer.toString(seed)));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        // The peer runs with the allocator a plain python3 gets: the launcher's jemalloc preload
+        // (bin/moge) is this JVM's setting, and it slows torch 1.13's AdamW about tenfold.
+        builder.environment().remove("LD_PRELOAD");
+        builder.environment().remove("MALLOC_CONF");
+        Process process = builder.start();
         String last = null;
         try (BufferedReader reader =
                 new BufferedReader(
