@@ -28,7 +28,9 @@ public final class BestParameters implements EpochEvaluation {
     /** The prefix of the parameter file: {@code lm-best-0000.params}. */
     public static final String PREFIX = "lm-best";
 
-    private static final String FILE = PREFIX + "-0000.params";
+    /** The parameter file in the run directory. */
+    public static final String FILE = ParameterFiles.fileName(PREFIX);
+
     private static final String TEMP_PREFIX = ParameterFiles.temporaryPrefix(PREFIX);
 
     private final EpochEvaluation validation;

@@ -20,6 +20,11 @@ final class ParameterFiles {
 
     private ParameterFiles() {}
 
+    /** Returns the file {@link #save} writes for a prefix: {@code PREFIX-0000.params}. */
+    static String fileName(String prefix) {
+        return prefix + "-0000.params";
+    }
+
     /**
      * Returns the name prefix of the hidden directories {@link #save} works in; a process killed
      * while saving leaves one behind.
@@ -58,7 +63,7 @@ final class ParameterFiles {
             }
             Files.move(
                     saved,
-                    directory.resolve(prefix + "-0000.params"),
+                    directory.resolve(fileName(prefix)),
                     StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);
         } finally {

@@ -82,6 +82,9 @@ public final class TrainingRun {
     /** The name prefix of the parameter file in {@link #MODEL_DIRECTORY}. */
     public static final String MODEL_PREFIX = "model";
 
+    /** The parameter file in {@link #MODEL_DIRECTORY}: {@code model-0000.params}. */
+    public static final String MODEL_FILE = ParameterFiles.fileName(MODEL_PREFIX);
+
     /** The key under which the run records its gradient clipping norm in {@code config.json}. */
     public static final String CLIP_GRAD_NORM_KEY = "clip_grad_norm";
 

@@ -78,7 +78,7 @@ public final class TrainedLmRun implements AutoCloseable {
             throws IOException {
         LmRunSettings s =
                 CommandSettings.readRun(runDirectory, LmRunSettings.COMMAND, LmRunSettings.class);
-        Path best = runDirectory.resolve(BestParameters.PREFIX + "-0000.params");
+        Path best = runDirectory.resolve(BestParameters.FILE);
         if (!Files.isRegularFile(best)) {
             throw new IOException(
                     "no trained model in "

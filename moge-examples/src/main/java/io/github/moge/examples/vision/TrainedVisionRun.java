@@ -118,9 +118,7 @@ public final class TrainedVisionRun implements AutoCloseable {
      */
     static Path modelFile(Path runDirectory) throws IOException {
         Path file =
-                runDirectory
-                        .resolve(TrainingRun.MODEL_DIRECTORY)
-                        .resolve(TrainingRun.MODEL_PREFIX + "-0000.params");
+                runDirectory.resolve(TrainingRun.MODEL_DIRECTORY).resolve(TrainingRun.MODEL_FILE);
         if (!Files.isRegularFile(file)) {
             throw new IOException(
                     "no trained model in "

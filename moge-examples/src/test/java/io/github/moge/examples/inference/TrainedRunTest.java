@@ -1,5 +1,6 @@
 package io.github.moge.examples.inference;
 
+import static io.github.moge.examples.CliRun.moge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,7 +17,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 import ai.djl.training.dataset.Dataset;
 import ai.djl.training.dataset.Record;
-import io.github.moge.examples.MogeCli;
 import io.github.moge.examples.lm.TrainedLmRun;
 import io.github.moge.examples.vision.TrainedVisionRun;
 import io.github.moge.lm.data.BrownCorpus;
@@ -25,11 +25,7 @@ import io.github.moge.lm.eval.Perplexity;
 import io.github.moge.vision.data.FashionMnistDataset;
 import io.github.moge.vision.transform.AugmentationPipeline;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,24 +48,6 @@ import org.junit.jupiter.api.io.TempDir;
 class TrainedRunTest {
 
     @TempDir Path temp;
-
-    /** Runs the CLI; returns the exit code, standard output (both streams) and standard error. */
-    private static String moge(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        ByteArrayOutputStream system = new ByteArrayOutputStream();
-        PrintStream original = System.out;
-        System.setOut(new PrintStream(system, true, StandardCharsets.UTF_8));
-        int code;
-        try {
-            code =
-                    MogeCli.newCommandLine(new PrintWriter(out, true), new PrintWriter(err, true))
-                            .execute(args);
-        } finally {
-            System.setOut(original);
-        }
-        return code + "\n" + out + system.toString(StandardCharsets.UTF_8) + "\n" + err;
-    }
 
     /** Writes a {@code [1, H, W]} image in [0, 1] (k / 255 values) as an 8-bit grey PNG. */
     private static void writePng(NDArray image, Path file) throws IOException {

@@ -1,15 +1,13 @@
 package io.github.moge.examples.vision;
 
+import static io.github.moge.examples.CliRun.moge;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import io.github.moge.examples.MogeCli;
 import io.github.moge.vision.data.FashionMnistDataset;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,16 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
 class ResumeGuardsCommandTest {
 
     @TempDir Path dir;
-
-    /** Runs {@code moge ARGS} as the CLI does; returns the exit code, then stdout and stderr. */
-    private static String moge(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code =
-                MogeCli.newCommandLine(new PrintWriter(out, true), new PrintWriter(err, true))
-                        .execute(args);
-        return code + "\n" + out + "\n" + err;
-    }
 
     private static List<String> checkpoints(Path run) throws IOException {
         try (Stream<Path> list = Files.list(run.resolve("checkpoints"))) {

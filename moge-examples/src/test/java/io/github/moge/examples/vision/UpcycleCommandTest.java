@@ -1,5 +1,6 @@
 package io.github.moge.examples.vision;
 
+import static io.github.moge.examples.CliRun.moge;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -13,11 +14,8 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.util.Pair;
-import io.github.moge.examples.MogeCli;
 import io.github.moge.vision.data.FashionMnistDataset;
 import io.github.moge.vision.preset.VisionPreset;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -34,15 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
 class UpcycleCommandTest {
 
     @TempDir Path temp;
-
-    private static String moge(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code =
-                MogeCli.newCommandLine(new PrintWriter(out, true), new PrintWriter(err, true))
-                        .execute(args);
-        return code + "\n" + out + "\n" + err;
-    }
 
     private static String[] run(Path output, String preset, String... more) {
         String[] base = {
