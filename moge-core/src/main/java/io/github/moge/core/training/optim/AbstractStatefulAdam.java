@@ -22,7 +22,12 @@ public abstract class AbstractStatefulAdam extends StatefulOptimizer {
     protected AbstractStatefulAdam(Builder<?> builder, boolean decoupledWeightDecay) {
         super(builder);
         this.rule =
-                new AdamRule(builder.beta1, builder.beta2, builder.epsilon, decoupledWeightDecay);
+                new AdamRule(
+                        builder.beta1,
+                        builder.beta2,
+                        builder.epsilon,
+                        decoupledWeightDecay,
+                        builder.chunkElements);
     }
 
     /** {@inheritDoc} */
@@ -48,6 +53,7 @@ public abstract class AbstractStatefulAdam extends StatefulOptimizer {
         private float beta1 = 0.9f;
         private float beta2 = 0.999f;
         private float epsilon = 1e-8f;
+        private long chunkElements = AdamRule.CHUNK_ELEMENTS;
 
         /**
          * Sets the decay of the first moment (default 0.9).
@@ -83,6 +89,18 @@ public abstract class AbstractStatefulAdam extends StatefulOptimizer {
                         "epsilon must be finite and > 0, got " + epsilon);
             }
             this.epsilon = epsilon;
+            return self();
+        }
+
+        /**
+         * Sets the elements per slice of the CPU update (tests use small slices so that small
+         * arrays are sliced too).
+         *
+         * @param elements at least 1
+         * @return this builder
+         */
+        T chunkElements(long elements) {
+            this.chunkElements = elements;
             return self();
         }
 

@@ -1,10 +1,11 @@
 package io.github.moge.core.training.optim;
 
+import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
-import java.util.HashMap;
-import java.util.Map;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * The Adam update as PyTorch's torch.optim.Adam / AdamW compute it (non-fused, not amsgrad), shared
@@ -19,15 +20,24 @@ import java.util.Map;
  */
 final class AdamRule {
 
-    private static final NDIndex ALL = new NDIndex("...");
+    /**
+     * Elements per slice of the CPU update: a slice's weight, gradient, moments and temporaries
+     * (about 7 x 1 MB) fit in the cache of current server cores; docs/benchmarks.md has the
+     * measurement.
+     */
+    static final long CHUNK_ELEMENTS = 1L << 18;
 
     private final float beta1;
     private final float beta2;
     private final float epsilon;
     private final boolean decoupled;
-    private final Map<String, NDArray> workspaces = new HashMap<>();
+    private final long chunkElements;
 
     AdamRule(float beta1, float beta2, float epsilon, boolean decoupled) {
+        this(beta1, beta2, epsilon, decoupled, CHUNK_ELEMENTS);
+    }
+
+    AdamRule(float beta1, float beta2, float epsilon, boolean decoupled, long chunkElements) {
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) {
             throw new IllegalArgumentException(
                     "beta1 and beta2 must be in [0, 1), got " + beta1 + " and " + beta2);
@@ -39,6 +49,10 @@ final class AdamRule {
         this.beta2 = beta2;
         this.epsilon = epsilon;
         this.decoupled = decoupled;
+        if (chunkElements < 1) {
+            throw new IllegalArgumentException("chunkElements must be >= 1, got " + chunkElements);
+        }
+        this.chunkElements = chunkElements;
     }
 
     NDList createState(NDArray weight) {
@@ -50,11 +64,14 @@ final class AdamRule {
     }
 
     /**
-     * Applies the update in place without full-size temporaries: the gradient {@code g} is
-     * overwritten (it serves as one workspace) and a second workspace per parameter shape is kept
-     * across steps. Every operation rounds exactly as the out-of-place formula above, except the
-     * square root, computed as an in-place power of 0.5 (DJL has no in-place sqrt), which may
-     * differ from sqrt in the last bit.
+     * Applies the update in place. On the CPU the arrays are walked in slices of whole rows (along
+     * the first axis) of about {@code chunkElements} elements, and every operation of the formula
+     * runs on one slice before the next: the slice's weight, gradient, moments and temporaries stay
+     * in the cache, so memory is read and written about once per step instead of once per
+     * operation, and the temporaries are small enough for any allocator to reuse. Elsewhere (a GPU)
+     * the whole array is one slice. Slicing the first axis gives views, so the updates land in the
+     * arrays; each element goes through the same operations in the same order either way, so the
+     * result does not depend on the slicing.
      *
      * @param weight the parameter, updated in place
      * @param g the preprocessed gradient; overwritten
@@ -66,46 +83,98 @@ final class AdamRule {
     void apply(NDArray weight, NDArray g, NDList state, int t, float lr, float weightDecay) {
         NDArray mean = state.get(0);
         NDArray variance = state.get(1);
-        NDArray work = workspace(weight);
-        if (weightDecay != 0f) {
-            if (decoupled) {
-                weight.muli((float) (1.0 - (double) lr * weightDecay));
-            } else {
-                copy(weight, work).muli(weightDecay);
-                g.addi(work);
+        Shape shape = weight.getShape();
+        long rows = shape.dimension() == 0 ? 1 : shape.get(0);
+        long rowSize = shape.dimension() == 0 ? 1 : shape.size() / Math.max(1, rows);
+        long rowsPerSlice = Math.max(1, chunkElements / Math.max(1, rowSize));
+        boolean sliced =
+                weight.getDevice().getDeviceType().equals(Device.Type.CPU) && rows > rowsPerSlice;
+        try (NDManager scope = weight.getManager().newSubManager()) {
+            Step step = new Step(scope, t, lr, weightDecay);
+            if (!sliced) {
+                // Temporaries go to the scope, the arrays back to their managers on close.
+                scope.tempAttachAll(new NDList(weight, g, mean, variance));
+                step.update(weight, g, mean, variance);
+                return;
+            }
+            for (long from = 0; from < rows; from += rowsPerSlice) {
+                try (NDManager sliceScope = scope.newSubManager()) {
+                    NDIndex rowSlice =
+                            new NDIndex("{}:{}", from, Math.min(rows, from + rowsPerSlice));
+                    NDList slice =
+                            new NDList(
+                                    weight.get(rowSlice),
+                                    g.get(rowSlice),
+                                    mean.get(rowSlice),
+                                    variance.get(rowSlice));
+                    slice.attach(sliceScope);
+                    step.update(slice.get(0), slice.get(1), slice.get(2), slice.get(3));
+                }
             }
         }
-        copy(g, work).muli(g).muli(1f - beta2);
-        variance.muli(beta2).addi(work);
-        mean.muli(beta1).addi(g.muli(1f - beta1));
-        double correction1 = 1.0 - Math.pow(beta1, t);
-        double correction2 = Math.sqrt(1.0 - Math.pow(beta2, t));
-        float stepSize = (float) (lr / correction1);
-        copy(variance, work).powi(0.5f).divi((float) correction2).addi(epsilon);
-        copy(mean, g).divi(work).muli(stepSize);
-        weight.subi(g);
-    }
-
-    /** Copies {@code source} into {@code target} in place (on the engine, no host round trip). */
-    private static NDArray copy(NDArray source, NDArray target) {
-        target.set(ALL, source);
-        return target;
     }
 
     /**
-     * Returns the scratch array for the weight's shape, type and device, created once on the
-     * weight's manager and reused by every later update (parameters of equal shape share it).
+     * One update's coefficients, made once as scalar arrays on the parameter's device (not once per
+     * slice and operation), applied to the whole array or to one slice of it.
      */
-    private NDArray workspace(NDArray weight) {
-        String key = weight.getShape() + "/" + weight.getDataType() + "/" + weight.getDevice();
-        NDArray work = workspaces.get(key);
-        if (work == null || work.isReleased()) {
-            work =
-                    weight.getManager()
-                            .create(weight.getShape(), weight.getDataType(), weight.getDevice());
-            work.setName("adam-workspace");
-            workspaces.put(key, work);
+    private final class Step {
+
+        private final boolean decay;
+        private final NDArray decayFactor;
+        private final NDArray weightDecay;
+        private final NDArray beta1;
+        private final NDArray oneMinusBeta1;
+        private final NDArray beta2;
+        private final NDArray oneMinusBeta2;
+        private final NDArray correction2;
+        private final NDArray epsilon;
+        private final NDArray stepSize;
+        private final NDArray varianceFloor;
+
+        Step(NDManager scope, int t, float lr, float weightDecay) {
+            this.decay = weightDecay != 0f;
+            this.decayFactor = scope.create((float) (1.0 - (double) lr * weightDecay));
+            this.weightDecay = scope.create(weightDecay);
+            this.beta1 = scope.create(AdamRule.this.beta1);
+            this.oneMinusBeta1 = scope.create(1f - AdamRule.this.beta1);
+            this.beta2 = scope.create(AdamRule.this.beta2);
+            this.oneMinusBeta2 = scope.create(1f - AdamRule.this.beta2);
+            this.correction2 =
+                    scope.create((float) Math.sqrt(1.0 - Math.pow(AdamRule.this.beta2, t)));
+            this.epsilon = scope.create(AdamRule.this.epsilon);
+            this.stepSize = scope.create((float) (lr / (1.0 - Math.pow(AdamRule.this.beta1, t))));
+            double c2 = Math.sqrt(1.0 - Math.pow(AdamRule.this.beta2, t));
+            // The engine's sqrt is 6x slower on zeros and over 100x slower on subnormals than on
+            // normal numbers (docs/benchmarks.md), and the variance of experts that received no
+            // token is zero or decays into the subnormals. Raising it to the smallest normal float
+            // first changes no bit when sqrt(MIN_NORMAL) / c2 is below half an ulp of epsilon (with
+            // room for rounding): the denominator is epsilon either way.
+            boolean floorIsExact =
+                    Math.sqrt(Float.MIN_NORMAL) / c2 * 4 < Math.ulp(AdamRule.this.epsilon) / 2;
+            this.varianceFloor = floorIsExact ? scope.create(Float.MIN_NORMAL) : null;
         }
-        return work;
+
+        /**
+         * The formula on arrays of one shape; temporaries land on the arrays' manager, which the
+         * caller closes.
+         */
+        void update(NDArray weight, NDArray g, NDArray mean, NDArray variance) {
+            if (decay) {
+                if (decoupled) {
+                    weight.muli(decayFactor);
+                } else {
+                    g.addi(weight.mul(weightDecay));
+                }
+            }
+            variance.muli(beta2).addi(g.mul(g).muli(oneMinusBeta2));
+            mean.muli(beta1).addi(g.muli(oneMinusBeta1));
+            NDArray root =
+                    varianceFloor == null
+                            ? variance.sqrt()
+                            : variance.maximum(varianceFloor).sqrt();
+            NDArray denominator = root.divi(correction2).addi(epsilon);
+            weight.subi(mean.div(denominator).muli(stepSize));
+        }
     }
 }
