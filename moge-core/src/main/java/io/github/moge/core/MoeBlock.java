@@ -85,7 +85,7 @@ public final class MoeBlock extends AbstractBlock {
                 TokenDispatcher.builder()
                         .optCapacityFactor(builder.capacityFactor)
                         .optBatchPrioritized(builder.batchPrioritized)
-                        .optDroplessPath(builder.droplessPath)
+                        .optExpertPath(builder.expertPath)
                         .build();
         this.balanceLoss = builder.balanceLoss;
         this.regularizer = builder.regularizer;
@@ -280,7 +280,7 @@ public final class MoeBlock extends AbstractBlock {
         private boolean renormalize;
         private float capacityFactor;
         private boolean batchPrioritized = true;
-        private TokenDispatcher.DroplessPath droplessPath = TokenDispatcher.DroplessPath.AUTO;
+        private TokenDispatcher.ExpertPath expertPath = TokenDispatcher.ExpertPath.AUTO;
         private float dropout;
         private ExpertActivation activation = ExpertActivation.GELU;
         private boolean routerBias;
@@ -306,7 +306,7 @@ public final class MoeBlock extends AbstractBlock {
             copy.renormalize = renormalize;
             copy.capacityFactor = capacityFactor;
             copy.batchPrioritized = batchPrioritized;
-            copy.droplessPath = droplessPath;
+            copy.expertPath = expertPath;
             copy.dropout = dropout;
             copy.activation = activation;
             copy.routerBias = routerBias;
@@ -423,17 +423,17 @@ public final class MoeBlock extends AbstractBlock {
         }
 
         /**
-         * Sets how dropless mode runs the experts (default: chosen by shape); see {@link
-         * TokenDispatcher.DroplessPath}.
+         * Sets how the experts run on the routed tokens (default: chosen by the batch); see {@link
+         * TokenDispatcher.ExpertPath}.
          *
          * @param path the path
          * @return this builder
          */
-        public Builder optDroplessPath(TokenDispatcher.DroplessPath path) {
+        public Builder optExpertPath(TokenDispatcher.ExpertPath path) {
             if (path == null) {
-                throw new IllegalArgumentException("droplessPath must not be null");
+                throw new IllegalArgumentException("expertPath must not be null");
             }
-            this.droplessPath = path;
+            this.expertPath = path;
             return this;
         }
 

@@ -73,12 +73,12 @@ class MoeBlockTest {
 
     @Test
     void outputEqualsEveryExpertOnEveryTokenThenSelected() {
-        for (TokenDispatcher.DroplessPath path : TokenDispatcher.DroplessPath.values()) {
+        for (TokenDispatcher.ExpertPath path : TokenDispatcher.ExpertPath.values()) {
             checkAgainstEveryExpert(path);
         }
     }
 
-    private void checkAgainstEveryExpert(TokenDispatcher.DroplessPath path) {
+    private void checkAgainstEveryExpert(TokenDispatcher.ExpertPath path) {
         // Dropless top-2, language-model order: y_t = sum_j w_tj * E_{e_tj}(x_t).
         int experts = 4;
         MoeBlock block =
@@ -87,7 +87,7 @@ class MoeBlockTest {
                         .setHiddenSize(7)
                         .optTopK(2)
                         .optRoutingOrder(RoutingOrder.TOPK_THEN_SOFTMAX)
-                        .optDroplessPath(path)
+                        .optExpertPath(path)
                         .build();
         int tokens = 10;
         int width = 5;

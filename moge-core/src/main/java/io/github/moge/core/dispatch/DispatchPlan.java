@@ -2,28 +2,36 @@ package io.github.moge.core.dispatch;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
+import io.github.moge.core.dispatch.TokenDispatcher.ExpertPath;
 
 /**
- * Where every (token, choice) assignment of a batch goes: a grid of R x capacity expert slots, R
- * being E or, when only the occupied experts run, their number U ({@link #getOccupiedExperts} lists
- * them).
+ * Where every (token, choice) assignment of a batch goes: a slot among the plan's {@link
+ * #getNumSlots() slots}, laid out by its {@link #getPath() path}.
  *
- * <p>Slot index {@code s = row * capacity + position}, where row is the expert (or its rank among
- * the occupied experts) and position counts the assignments that expert received before this one in
- * fill order. Assignments whose position is at least the capacity are dropped and point at the
- * sentinel slot {@code R * capacity}; empty slots hold the sentinel token N. Both sentinels address
- * an extra zero row that {@link TokenDispatcher} appends before gathering, so they read zeros.
+ * <p>On the padded and occupied paths the slots are a grid of R x capacity, R being E or, when only
+ * the occupied experts run, their number U ({@link #getOccupiedExperts} lists them): slot index
+ * {@code s = row * capacity + position}, where row is the expert (or its rank among the occupied
+ * experts) and position counts the assignments that expert received before this one in fill order.
+ * On the grouped path the slots are the M kept assignments in expert order, without padding: expert
+ * e's kept assignments fill rows {@code start(e) + position}, {@code start(e)} the sum of the
+ * lengths of the segments before it ({@link #getSegments}).
+ *
+ * <p>Assignments whose position is at least the capacity are dropped and point at the sentinel slot
+ * one past the last; empty slots hold the sentinel token N. Both sentinels address an extra zero
+ * row that {@link TokenDispatcher} appends before gathering, so they read zeros.
  *
  * <p>Produced by {@link TokenDispatcher#plan}; all arrays live on the manager and device of the
  * routed expert indices. Index arrays are int64 and carry no gradient.
  */
 public final class DispatchPlan {
 
+    private final ExpertPath path;
     private final NDArray slotTokens;
     private final NDArray pairSlots;
     private final NDArray kept;
     private final NDArray expertCounts;
     private final NDArray occupiedExperts;
+    private final long[] segments;
     private final int slotExperts;
     private final int capacity;
     private final int numExperts;
@@ -31,21 +39,25 @@ public final class DispatchPlan {
     private final int topK;
 
     DispatchPlan(
+            ExpertPath path,
             NDArray slotTokens,
             NDArray pairSlots,
             NDArray kept,
             NDArray expertCounts,
             NDArray occupiedExperts,
+            long[] segments,
             int slotExperts,
             int capacity,
             int numExperts,
             int numTokens,
             int topK) {
+        this.path = path;
         this.slotTokens = slotTokens;
         this.pairSlots = pairSlots;
         this.kept = kept;
         this.expertCounts = expertCounts;
         this.occupiedExperts = occupiedExperts;
+        this.segments = segments;
         this.slotExperts = slotExperts;
         this.capacity = capacity;
         this.numExperts = numExperts;
@@ -54,16 +66,48 @@ public final class DispatchPlan {
     }
 
     /**
-     * Returns, for each of the R * capacity slots, the token that fills it, or N for an empty slot.
+     * Returns the path the experts run on for this plan: {@link ExpertPath#PADDED}, {@link
+     * ExpertPath#OCCUPIED} or {@link ExpertPath#GROUPED} (never {@link ExpertPath#AUTO}, which
+     * resolves to one of them when the plan is made).
      *
-     * @return an int64 array of shape [R * capacity]
+     * @return the resolved path
+     */
+    public ExpertPath getPath() {
+        return path;
+    }
+
+    /**
+     * Returns the number of slots: R * capacity on a grid, M (the kept assignments) on the grouped
+     * path.
+     *
+     * @return the number of slots
+     */
+    public long getNumSlots() {
+        return slotTokens.size();
+    }
+
+    /**
+     * Returns the grouped path's segment lengths: how many of the M rows each expert owns, in
+     * expert order (its kept assignments; 0 for an empty expert); null on the other paths.
+     *
+     * @return a new array of E lengths, or null
+     */
+    public long[] getSegments() {
+        return segments == null ? null : segments.clone();
+    }
+
+    /**
+     * Returns, for each slot, the token that fills it, or N for an empty slot.
+     *
+     * @return an int64 array of shape [{@link #getNumSlots()}]
      */
     public NDArray getSlotTokens() {
         return slotTokens;
     }
 
     /**
-     * Returns the slot of each (token, choice) assignment, or R * capacity when it was dropped.
+     * Returns the slot of each (token, choice) assignment, or {@link #getNumSlots()} when it was
+     * dropped.
      *
      * @return an int64 array of shape [N, k]
      */
@@ -92,7 +136,8 @@ public final class DispatchPlan {
     }
 
     /**
-     * Returns the number of expert rows of the slot grid: E, or U when only occupied experts run.
+     * Returns the number of expert rows of the slot grid: E, or U when only occupied experts run (E
+     * on the grouped path, whose segments may be empty).
      *
      * @return the number of slot rows
      */

@@ -2,8 +2,6 @@ package io.github.moge.core.dispatch;
 
 import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
@@ -11,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 import io.github.moge.core.experts.StackedExperts;
 import io.github.moge.core.ops.RowGather;
+import java.util.Arrays;
 
 /**
  * Moves routed tokens into fixed-size expert slots and combines the expert outputs back, fully
@@ -26,18 +25,21 @@ import io.github.moge.core.ops.RowGather;
  * (lower index first), although the engine's sort itself is not stable.
  *
  * <p><b>Dropless mode</b> ({@code capacityFactor <= 0}, the default): the capacity is the largest
- * number of assignments any expert received, so nothing is dropped. When many experts are empty
- * (skewed routing, or fewer tokens than experts) only the U occupied experts get slots ({@link
- * DroplessPath#OCCUPIED}), so the cost follows U x max count instead of E x max count. Both need
- * one device-to-host read of two scalars (the largest count and the number of occupied experts);
- * nothing else in this class synchronises with the host.
+ * number of assignments any expert received, so nothing is dropped.
+ *
+ * <p><b>How the experts run</b> ({@link ExpertPath}): on a padded grid of E x capacity slots, on
+ * the rows of the U occupied experts only (skewed routing, or fewer tokens than experts), or on the
+ * M kept assignments sorted by expert without padding (grouped), so that the cost follows the
+ * tokens rather than E x capacity. Choosing needs one device-to-host read of the E per-expert
+ * counts, which dropless mode needs anyway for its capacity; in capacity mode it is made on the CPU
+ * (where it costs no wait) and skipped on accelerators, which keep the padded grid. Nothing else in
+ * this class synchronises with the host.
  *
  * <p>All intermediate arrays are created on the manager and device of the inputs, so they are freed
  * with them.
  *
- * <p>Its length is the two dispatch modes (capacity with batch prioritized routing, and dropless
- * with its padded and occupied-experts paths) kept together because they share the plan and the
- * combine step.
+ * <p>Its length is the two dispatch modes (capacity with batch prioritized routing, and dropless)
+ * and the three expert paths kept together because they share the plan and the combine step.
  */
 public final class TokenDispatcher {
 
@@ -55,31 +57,52 @@ public final class TokenDispatcher {
      */
     static final long GATHER_ROWS_PER_EXPERT = 8;
 
+    /**
+     * Rows one occupied expert of the grouped path is worth: the fixed cost of its own products
+     * (and their JNI calls) beside the batched products of the other paths. Calibrated with {@code
+     * moge benchmark-layer --path} (docs/benchmarks.md).
+     */
+    static final long GROUP_ROWS_PER_EXPERT = 64;
+
     private final float capacityFactor;
     private final boolean batchPrioritized;
-    private final DroplessPath droplessPath;
+    private final ExpertPath expertPath;
 
     TokenDispatcher(Builder builder) {
         this.capacityFactor = builder.capacityFactor;
         this.batchPrioritized = builder.batchPrioritized;
-        this.droplessPath = builder.droplessPath;
+        this.expertPath = builder.expertPath;
     }
 
-    /** How dropless mode runs the experts; capacity mode always runs the padded path. */
-    public enum DroplessPath {
+    /**
+     * How the experts run on the planned assignments, in either mode. Every path computes the same
+     * outputs and gradients; they differ in how many rows the expert products cover.
+     */
+    public enum ExpertPath {
         /**
-         * Occupied when some expert is empty and U x (max count + {@value #GATHER_ROWS_PER_EXPERT})
-         * is at most E x max count, padded otherwise.
+         * The path with the fewest rows: {@link #PADDED} costs E x capacity rows, {@link #OCCUPIED}
+         * U x (capacity + {@value #GATHER_ROWS_PER_EXPERT}) for U occupied experts, {@link
+         * #GROUPED} M + U x {@value #GROUP_ROWS_PER_EXPERT} for M kept assignments (its loop over
+         * experts is considered on the CPU only, where the engine runs eagerly and a small product
+         * costs no kernel launch). In capacity mode on an accelerator it is always {@link #PADDED},
+         * which needs no host read.
          */
         AUTO,
-        /** Every expert on max-count slots [E, max count, d]: cost follows E x max count. */
+        /** Every expert on capacity slots [E, capacity, d]: cost follows E x capacity. */
         PADDED,
         /**
-         * Only the U experts that received tokens, on slots [U, max count, d], with their weights
-         * gathered: cost follows U x max count. With expert dropout the masks are drawn over this
+         * Only the U experts that received tokens, on slots [U, capacity, d], with their weights
+         * gathered: cost follows U x capacity. With expert dropout the masks are drawn over this
          * smaller grid, so the random draws differ from {@link #PADDED}'s.
          */
-        OCCUPIED
+        OCCUPIED,
+        /**
+         * The kept assignments sorted by expert into M rows without padding, each occupied expert's
+         * products on its own contiguous segment: cost follows M, plus one pair of matrix products
+         * per occupied expert. Expert dropout draws its masks per segment, so the random draws
+         * differ from {@link #PADDED}'s.
+         */
+        GROUPED
     }
 
     /**
@@ -209,35 +232,46 @@ public final class TokenDispatcher {
             position = position.get(new NDIndex("{}", inverse)); // back to token order
         }
 
-        int capacity;
-        int slotExperts = numExperts;
-        NDArray occupiedExperts = null;
-        NDArray slotExpert = chosen;
-        if (capacityFactor > 0f) {
-            capacity = capacity(n, numExperts, k, capacityFactor);
-        } else if (n == 0) {
-            capacity = 0;
-        } else {
-            // The single host read of this class: the largest per-expert load and the number of
-            // occupied experts, read together.
-            NDArray occupied = expertCounts.gt(0);
-            long[] load =
-                    NDArrays.stack(
-                                    new NDList(
-                                            expertCounts.max(),
-                                            occupied.sum().toType(DataType.INT64, false)))
-                            .toLongArray();
-            capacity = Math.toIntExact(load[0]);
-            int used = Math.toIntExact(load[1]);
-            if (usesOccupiedGrid(numExperts, used, capacity)) {
-                // Expert e's slots become row rank(e) of a grid of the occupied experts only.
-                occupiedExperts = occupied.nonzero().flatten();
-                NDArray rank = occupied.toType(DataType.INT64, false).cumSum(0).sub(1);
-                slotExpert = rank.get(new NDIndex("{}", chosen.flatten())).reshape(n, k);
-                slotExperts = used;
+        int capacity = capacityFactor > 0f ? capacity(n, numExperts, k, capacityFactor) : 0;
+        long[] counts = null;
+        if (n > 0 && (capacityFactor <= 0f || readsCountsInCapacityMode(device))) {
+            // The single host read of this class: every expert's number of assignments.
+            counts = expertCounts.toLongArray();
+            if (capacityFactor <= 0f) {
+                capacity = Math.toIntExact(Arrays.stream(counts).max().orElse(0));
             }
         }
-        long numSlots = (long) slotExperts * capacity;
+        ExpertPath path = counts == null ? ExpertPath.PADDED : choosePath(counts, capacity, device);
+
+        NDArray slot;
+        long numSlots;
+        int slotExperts = numExperts;
+        NDArray occupiedExperts = null;
+        long[] segments = null;
+        if (path == ExpertPath.GROUPED) {
+            // Expert e's kept assignments take rows start[e] .. start[e] + kept[e] - 1.
+            segments = new long[numExperts];
+            numSlots = 0;
+            for (int e = 0; e < numExperts; e++) {
+                segments[e] = Math.min(counts[e], capacity);
+                numSlots += segments[e];
+            }
+            NDArray keptCounts = expertCounts.minimum(capacity);
+            NDArray start = keptCounts.cumSum(0).sub(keptCounts);
+            slot = start.get(new NDIndex("{}", chosen.flatten())).reshape(n, k).add(position);
+        } else if (path == ExpertPath.OCCUPIED) {
+            // Expert e's slots become row rank(e) of a grid of the occupied experts only.
+            NDArray occupied = expertCounts.gt(0);
+            occupiedExperts = occupied.nonzero().flatten();
+            NDArray rank = occupied.toType(DataType.INT64, false).cumSum(0).sub(1);
+            NDArray slotExpert = rank.get(new NDIndex("{}", chosen.flatten())).reshape(n, k);
+            slotExperts = Math.toIntExact(Arrays.stream(counts).filter(c -> c > 0).count());
+            numSlots = (long) slotExperts * capacity;
+            slot = slotExpert.mul(capacity).add(position);
+        } else {
+            numSlots = (long) numExperts * capacity;
+            slot = chosen.mul(capacity).add(position);
+        }
         if (numSlots > Integer.MAX_VALUE) {
             throw new IllegalArgumentException(
                     "E * capacity = " + numSlots + " slots exceeds Integer.MAX_VALUE");
@@ -245,8 +279,7 @@ public final class TokenDispatcher {
 
         NDArray kept = position.lt(capacity);
         NDArray dropped = kept.logicalNot().toType(DataType.INT64, false);
-        NDArray slot = slotExpert.mul(capacity).add(position);
-        // Dropped assignments point at the sentinel slot E * capacity.
+        // Dropped assignments point at the sentinel slot, one past the last.
         NDArray pairSlots = slot.add(slot.neg().add(numSlots).mul(dropped));
 
         NDArray tokenIds =
@@ -262,11 +295,13 @@ public final class TokenDispatcher {
         }
         NDArray slotTokens = buffer.get(new NDIndex().addSliceDim(0, numSlots));
         return new DispatchPlan(
+                path,
                 slotTokens,
                 pairSlots,
                 kept,
                 expertCounts,
                 occupiedExperts,
+                segments,
                 slotExperts,
                 capacity,
                 numExperts,
@@ -301,7 +336,8 @@ public final class TokenDispatcher {
      *
      * @param x the token representations, shape [N, d]
      * @param plan the plan from {@link #plan}
-     * @return the expert inputs, shape [E, capacity, d]
+     * @return the expert inputs, shape [R, capacity, d], or [M, d] on the grouped path (see {@link
+     *     DispatchPlan})
      */
     public NDArray dispatch(NDArray x, DispatchPlan plan) {
         Shape shape = x.getShape();
@@ -315,6 +351,9 @@ public final class TokenDispatcher {
         // A token sits in up to k slots; with k >= 3 the indexing backward would sum its
         // gradients in a thread-timing order (RowGather).
         NDArray gathered = RowGather.rows(padded, plan.getSlotTokens());
+        if (plan.getPath() == ExpertPath.GROUPED) {
+            return gathered;
+        }
         return gathered.reshape(plan.getNumSlotExperts(), plan.getCapacity(), d);
     }
 
@@ -323,7 +362,7 @@ public final class TokenDispatcher {
      * weights[t, j] * out[slot(t, j)]}. Dropped assignments contribute zero. Gradients flow to
      * {@code expertOutputs} and {@code weights}.
      *
-     * @param expertOutputs the expert outputs, shape [E, capacity, d]
+     * @param expertOutputs the expert outputs, in the shape {@link #dispatch} returned
      * @param weights the combine weights, shape [N, k]
      * @param plan the plan from {@link #plan}
      * @return the combined outputs, shape [N, d]
@@ -332,14 +371,20 @@ public final class TokenDispatcher {
         Shape shape = expertOutputs.getShape();
         int n = plan.getNumTokens();
         int k = plan.getTopK();
-        if (shape.dimension() != 3
-                || shape.get(0) != plan.getNumSlotExperts()
-                || shape.get(1) != plan.getCapacity()) {
+        boolean grouped = plan.getPath() == ExpertPath.GROUPED;
+        if (grouped
+                ? shape.dimension() != 2 || shape.get(0) != plan.getNumSlots()
+                : shape.dimension() != 3
+                        || shape.get(0) != plan.getNumSlotExperts()
+                        || shape.get(1) != plan.getCapacity()) {
             throw new IllegalArgumentException(
-                    "expertOutputs must have shape [E="
-                            + plan.getNumSlotExperts()
-                            + ", capacity="
-                            + plan.getCapacity()
+                    "expertOutputs must have shape "
+                            + (grouped
+                                    ? "[M=" + plan.getNumSlots()
+                                    : "[E="
+                                            + plan.getNumSlotExperts()
+                                            + ", capacity="
+                                            + plan.getCapacity())
                             + ", d], got "
                             + shape);
         }
@@ -352,8 +397,8 @@ public final class TokenDispatcher {
                             + "], got "
                             + weights.getShape());
         }
-        long d = shape.get(2);
-        long numSlots = (long) plan.getNumSlotExperts() * plan.getCapacity();
+        long d = shape.get(shape.dimension() - 1);
+        long numSlots = plan.getNumSlots();
         NDArray zeroRow =
                 expertOutputs
                         .getManager()
@@ -369,37 +414,64 @@ public final class TokenDispatcher {
     }
 
     /**
-     * Returns the dropless path setting of this dispatcher.
+     * Returns the expert path setting of this dispatcher.
      *
      * @return the configured path
      */
-    public DroplessPath getDroplessPath() {
-        return droplessPath;
+    public ExpertPath getExpertPath() {
+        return expertPath;
     }
 
     /**
-     * Whether a dropless plan runs only the {@code used} occupied experts (see {@link
-     * DroplessPath}).
+     * Whether a capacity-mode plan reads the per-expert counts to the host: always for {@link
+     * ExpertPath#OCCUPIED} and {@link ExpertPath#GROUPED}, for {@link ExpertPath#AUTO} on the CPU
+     * only (where a read costs no wait, as the engine runs eagerly), never for {@link
+     * ExpertPath#PADDED}.
      */
-    private boolean usesOccupiedGrid(int numExperts, int used, int capacity) {
-        switch (droplessPath) {
+    private boolean readsCountsInCapacityMode(Device device) {
+        switch (expertPath) {
             case PADDED:
                 return false;
-            case OCCUPIED:
-                return true;
+            case AUTO:
+                return isCpu(device);
             default:
-                return used < numExperts
-                        && (long) used * (capacity + GATHER_ROWS_PER_EXPERT)
-                                <= (long) numExperts * capacity;
+                return true;
         }
+    }
+
+    private static boolean isCpu(Device device) {
+        return Device.Type.CPU.equals(device.getDeviceType());
+    }
+
+    /**
+     * The path a plan with these per-expert counts runs: the configured one, or for {@link
+     * ExpertPath#AUTO} the one with the fewest rows in the cost model of {@link ExpertPath}.
+     */
+    private ExpertPath choosePath(long[] counts, int capacity, Device device) {
+        if (expertPath != ExpertPath.AUTO) {
+            return expertPath;
+        }
+        long used = 0;
+        long kept = 0;
+        for (long count : counts) {
+            used += count > 0 ? 1 : 0;
+            kept += Math.min(count, capacity);
+        }
+        long padded = (long) counts.length * capacity;
+        long occupied = used * (capacity + GATHER_ROWS_PER_EXPERT);
+        long grouped = kept + used * GROUP_ROWS_PER_EXPERT;
+        if (isCpu(device) && grouped < Math.min(padded, occupied)) {
+            return ExpertPath.GROUPED;
+        }
+        return used < counts.length && occupied <= padded ? ExpertPath.OCCUPIED : ExpertPath.PADDED;
     }
 
     /**
      * Runs the experts on the planned slots and combines their outputs: {@link #dispatch}, the
      * experts on [E or U, capacity, d] (only the occupied experts, their weights gathered, when the
-     * plan says so), and {@link #combine}. Every path computes {@code y[t] = sum_j kept[t, j] *
-     * weights[t, j] * expert_{e(t, j)}(x[t])}. Gradients flow to {@code x}, {@code weights} and the
-     * expert parameters.
+     * plan says so) or on the M grouped rows segment by segment, and {@link #combine}. Every path
+     * computes {@code y[t] = sum_j kept[t, j] * weights[t, j] * expert_{e(t, j)}(x[t])}. Gradients
+     * flow to {@code x}, {@code weights} and the expert parameters.
      *
      * @param x the tokens, shape [N, d]
      * @param weights the combine weights, shape [N, k]
@@ -417,7 +489,10 @@ public final class TokenDispatcher {
             ParameterStore parameterStore,
             boolean training) {
         NDArray slots = dispatch(x, plan);
-        NDArray outputs = experts.apply(parameterStore, slots, training, plan.getOccupiedExperts());
+        NDArray outputs =
+                plan.getPath() == ExpertPath.GROUPED
+                        ? experts.applyGrouped(parameterStore, slots, plan.getSegments(), training)
+                        : experts.apply(parameterStore, slots, training, plan.getOccupiedExperts());
         return combine(outputs, weights, plan);
     }
 
@@ -426,22 +501,22 @@ public final class TokenDispatcher {
 
         private float capacityFactor;
         private boolean batchPrioritized = true;
-        private DroplessPath droplessPath = DroplessPath.AUTO;
+        private ExpertPath expertPath = ExpertPath.AUTO;
 
         Builder() {}
 
         /**
-         * Sets how dropless mode runs the experts (default {@link DroplessPath#AUTO}, chosen by
-         * shape).
+         * Sets how the experts run on the planned assignments (default {@link ExpertPath#AUTO},
+         * chosen by the batch's per-expert counts).
          *
          * @param path the path
          * @return this builder
          */
-        public Builder optDroplessPath(DroplessPath path) {
+        public Builder optExpertPath(ExpertPath path) {
             if (path == null) {
-                throw new IllegalArgumentException("droplessPath must not be null");
+                throw new IllegalArgumentException("expertPath must not be null");
             }
-            this.droplessPath = path;
+            this.expertPath = path;
             return this;
         }
 

@@ -1,6 +1,7 @@
 package io.github.moge.core.experts;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
@@ -11,6 +12,7 @@ import ai.djl.nn.Parameter;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
+import java.util.Arrays;
 
 /**
  * E identical two-layer feed-forward experts d -&gt; h -&gt; d (an activation, GELU by default or
@@ -128,6 +130,101 @@ public class StackedExperts extends AbstractBlock {
             hidden = Dropout.dropout(hidden, dropout, training).singletonOrThrow();
         }
         return hidden.batchMatMul(weight2).add(bias2);
+    }
+
+    /**
+     * Runs every expert on its own contiguous segment of rows, without padding: expert e computes
+     * its rows {@code start(e) .. start(e) + segments[e] - 1}, {@code start(e)} the sum of the
+     * segments before it. Empty segments cost nothing. Gradients flow to {@code rows} and to the
+     * parameters (the stacked weights are split into per-expert views, so each expert's gradient
+     * lands in its own slice of the stacked gradient).
+     *
+     * <p>With dropout, the masks are drawn per segment.
+     *
+     * @param parameterStore the parameter store holding the expert weights
+     * @param rows the rows sorted by expert, shape [M, d]
+     * @param segments how many rows each of the E experts owns (each &gt;= 0, summing to M)
+     * @param training whether this is a training pass (enables dropout)
+     * @return the outputs, shape [M, d], row for row
+     */
+    public NDArray applyGrouped(
+            ParameterStore parameterStore, NDArray rows, long[] segments, boolean training) {
+        Shape shape = rows.getShape();
+        if (segments.length != numExperts) {
+            throw new IllegalArgumentException(
+                    "segments must have one length per expert ("
+                            + numExperts
+                            + "), got "
+                            + segments.length);
+        }
+        long total = 0;
+        int occupied = 0;
+        for (long length : segments) {
+            if (length < 0) {
+                throw new IllegalArgumentException(
+                        "segment lengths must be >= 0, got " + Arrays.toString(segments));
+            }
+            total += length;
+            occupied += length > 0 ? 1 : 0;
+        }
+        if (shape.dimension() != 2 || shape.get(0) != total) {
+            throw new IllegalArgumentException(
+                    "StackedExperts expects grouped rows of shape [M="
+                            + total
+                            + ", d], got "
+                            + shape);
+        }
+        if (occupied == 0) {
+            return rows.getManager().zeros(shape, rows.getDataType(), rows.getDevice());
+        }
+        NDList weight1 = perExpert(parameterStore, w1, rows, training);
+        NDList bias1 = perExpert(parameterStore, b1, rows, training);
+        NDList weight2 = perExpert(parameterStore, w2, rows, training);
+        NDList bias2 = perExpert(parameterStore, b2, rows, training);
+        long[] cuts = new long[occupied - 1];
+        int[] owners = new int[occupied];
+        long end = 0;
+        for (int e = 0, i = 0; e < numExperts; e++) {
+            if (segments[e] > 0) {
+                if (i > 0) {
+                    cuts[i - 1] = end;
+                }
+                owners[i++] = e;
+                end += segments[e];
+            }
+        }
+        NDList pieces = occupied == 1 ? new NDList(rows) : rows.split(cuts, 0);
+        NDList outputs = new NDList(occupied);
+        for (int i = 0; i < occupied; i++) {
+            int e = owners[i];
+            NDArray hidden =
+                    activation.apply(
+                            pieces.get(i)
+                                    .matMul(weight1.get(e).squeeze(0))
+                                    .add(bias1.get(e).squeeze(0)));
+            if (dropout > 0f) {
+                hidden = Dropout.dropout(hidden, dropout, training).singletonOrThrow();
+            }
+            outputs.add(hidden.matMul(weight2.get(e).squeeze(0)).add(bias2.get(e).squeeze(0)));
+        }
+        return occupied == 1 ? outputs.head() : NDArrays.concat(outputs, 0);
+    }
+
+    /**
+     * The E per-expert views of a stacked parameter, on the rows' manager: one split (one backward
+     * concatenation), never a slice per expert, whose backward would fill a full-size zero gradient
+     * each.
+     */
+    private NDList perExpert(
+            ParameterStore store, Parameter parameter, NDArray rows, boolean training) {
+        NDArray all = store.getValue(parameter, rows.getDevice(), training);
+        // As in value(): split in a scope so the views do not land on the parameter's manager.
+        try (NDManager scope = all.getManager().newSubManager()) {
+            scope.tempAttachAll(all);
+            NDList views = all.split(numExperts, 0);
+            views.attach(rows.getManager());
+            return views;
+        }
     }
 
     private static NDArray value(

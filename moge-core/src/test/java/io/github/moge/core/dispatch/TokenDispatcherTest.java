@@ -257,6 +257,7 @@ class TokenDispatcherTest {
                 DispatchPlan plan =
                         TokenDispatcher.builder()
                                 .optCapacityFactor(0.5f)
+                                .optExpertPath(TokenDispatcher.ExpertPath.PADDED)
                                 .build()
                                 .plan(r.expertsArray(m), r.weightsArray(m), 2);
                 assertEquals(10, plan.getCapacity());
@@ -323,8 +324,13 @@ class TokenDispatcherTest {
                     StackedExperts.builder().setExperts(e).setHiddenSize(5).build();
             experts.initialize(m, DataType.FLOAT32, new Shape(e, 1, d));
             ParameterStore ps = new ParameterStore(m, false);
+            // The padded grid, composed by hand; the loop below runs every path through forward.
             TokenDispatcher dispatcher =
-                    TokenDispatcher.builder().optCapacityFactor(c).optBatchPrioritized(bpr).build();
+                    TokenDispatcher.builder()
+                            .optCapacityFactor(c)
+                            .optBatchPrioritized(bpr)
+                            .optExpertPath(TokenDispatcher.ExpertPath.PADDED)
+                            .build();
             NDArray x = m.create(xData, new Shape(n, d));
             NDArray w = r.weightsArray(m);
             DispatchPlan plan = dispatcher.plan(r.expertsArray(m), w, e);
@@ -354,12 +360,12 @@ class TokenDispatcherTest {
                             .toFloatArray();
             assertMatchesNaive(r, expectedKept, experts, ps, x, y, label);
             // Every path the dispatcher can take gives the same outputs.
-            for (TokenDispatcher.DroplessPath path : TokenDispatcher.DroplessPath.values()) {
+            for (TokenDispatcher.ExpertPath path : TokenDispatcher.ExpertPath.values()) {
                 TokenDispatcher other =
                         TokenDispatcher.builder()
                                 .optCapacityFactor(c)
                                 .optBatchPrioritized(bpr)
-                                .optDroplessPath(path)
+                                .optExpertPath(path)
                                 .build();
                 float[] yPath =
                         other.forward(x, w, other.plan(r.expertsArray(m), w, e), experts, ps, false)
@@ -403,7 +409,7 @@ class TokenDispatcherTest {
     void gradientsMatchAutogradNaiveReference() {
         for (float c : new float[] {0.5f, 1.0f, 0f}) {
             for (int k : new int[] {1, 2}) {
-                for (TokenDispatcher.DroplessPath path : TokenDispatcher.DroplessPath.values()) {
+                for (TokenDispatcher.ExpertPath path : TokenDispatcher.ExpertPath.values()) {
                     checkGradients(randomRouting(new Random(42 + k), 60, 4, k), 4, c, path);
                 }
             }
@@ -431,7 +437,7 @@ class TokenDispatcherTest {
             new Routing(new long[][] {{5, 0}}, new float[][] {{0.7f, 0.2f}}),
         };
         for (Routing r : cases) {
-            for (TokenDispatcher.DroplessPath path : TokenDispatcher.DroplessPath.values()) {
+            for (TokenDispatcher.ExpertPath path : TokenDispatcher.ExpertPath.values()) {
                 checkGradients(r, e, 0f, path);
                 String label = "n=" + r.n() + " k=" + r.k() + " path=" + path;
                 boolean[][] kept = naiveKept(r, e, maxLoad(r, e), true);
@@ -442,7 +448,7 @@ class TokenDispatcherTest {
                     experts.initialize(m, DataType.FLOAT32, new Shape(e, 1, 4));
                     ParameterStore ps = new ParameterStore(m, false);
                     TokenDispatcher dispatcher =
-                            TokenDispatcher.builder().optDroplessPath(path).build();
+                            TokenDispatcher.builder().optExpertPath(path).build();
                     NDArray x = m.randomNormal(new Shape(r.n(), 4));
                     NDArray w = r.weightsArray(m);
                     DispatchPlan plan = dispatcher.plan(r.expertsArray(m), w, e);
@@ -455,8 +461,8 @@ class TokenDispatcherTest {
                     // AUTO: 2 x (39 + 8) rows <= 6 x 39 for the skewed batch; 1 x (1 + 8) > 6 x 1
                     // for one token.
                     boolean occupiedGrid =
-                            path == TokenDispatcher.DroplessPath.OCCUPIED
-                                    || path == TokenDispatcher.DroplessPath.AUTO && r.n() == 40;
+                            path == TokenDispatcher.ExpertPath.OCCUPIED
+                                    || path == TokenDispatcher.ExpertPath.AUTO && r.n() == 40;
                     if (!occupiedGrid) {
                         assertEquals(e, plan.getNumSlotExperts(), label);
                         assertEquals(null, plan.getOccupiedExperts(), label);
@@ -472,7 +478,141 @@ class TokenDispatcherTest {
         }
     }
 
-    private void checkGradients(Routing r, int e, float c, TokenDispatcher.DroplessPath path) {
+    /**
+     * The grouped path with skewed routing, dropless and with capacity drops: one expert receiving
+     * almost every token, empty experts, a single token, and a single token with two choices. The
+     * rows must be the kept assignments in expert order (fill order within an expert), the segment
+     * lengths the kept counts, and outputs and gradients those of the naive reference.
+     */
+    @Test
+    void groupedPathWithSkewedRouting() {
+        Random rnd = new Random(11);
+        int e = 6;
+        long[][] skewed = new long[40][2];
+        float[][] skewedWeights = new float[40][2];
+        for (int t = 0; t < 40; t++) {
+            // Expert 2 gets 38 first choices, expert 4 two; second choices spread over 0, 1, 5.
+            skewed[t][0] = t == 7 || t == 23 ? 4 : 2;
+            skewed[t][1] = t % 3 == 0 ? 0 : t % 3 == 1 ? 1 : 5;
+            skewedWeights[t][0] = 0.5f + 0.4f * rnd.nextFloat();
+            skewedWeights[t][1] = 0.4f * rnd.nextFloat();
+        }
+        Routing[] cases = {
+            new Routing(skewed, skewedWeights),
+            new Routing(new long[][] {{3}}, new float[][] {{0.8f}}),
+            new Routing(new long[][] {{5, 0}}, new float[][] {{0.7f, 0.2f}}),
+        };
+        TokenDispatcher.ExpertPath grouped = TokenDispatcher.ExpertPath.GROUPED;
+        for (Routing r : cases) {
+            for (float c : new float[] {0f, 0.5f, 2f}) {
+                checkGradients(r, e, c, grouped);
+                int capacity =
+                        c > 0f ? TokenDispatcher.capacity(r.n(), e, r.k(), c) : maxLoad(r, e);
+                boolean[][] kept = naiveKept(r, e, capacity, true);
+                String label = "n=" + r.n() + " k=" + r.k() + " c=" + c;
+                try (NDManager m = NDManager.newBaseManager()) {
+                    Engine.getInstance().setRandomSeed(3);
+                    StackedExperts experts =
+                            StackedExperts.builder().setExperts(e).setHiddenSize(5).build();
+                    experts.initialize(m, DataType.FLOAT32, new Shape(e, 1, 4));
+                    ParameterStore ps = new ParameterStore(m, false);
+                    TokenDispatcher dispatcher =
+                            TokenDispatcher.builder()
+                                    .optCapacityFactor(c)
+                                    .optExpertPath(grouped)
+                                    .build();
+                    NDArray x = m.randomNormal(new Shape(r.n(), 4));
+                    NDArray w = r.weightsArray(m);
+                    DispatchPlan plan = dispatcher.plan(r.expertsArray(m), w, e);
+                    assertEquals(grouped, plan.getPath(), label);
+                    assertEquals(capacity, plan.getCapacity(), label);
+                    List<List<Long>> rows = groupedRows(r, e, kept);
+                    long[] segments = rows.stream().mapToLong(List::size).toArray();
+                    long[] slotTokens =
+                            rows.stream()
+                                    .flatMap(List::stream)
+                                    .mapToLong(Long::longValue)
+                                    .toArray();
+                    assertArrayEquals(segments, plan.getSegments(), label);
+                    assertEquals(slotTokens.length, plan.getNumSlots(), label);
+                    assertArrayEquals(slotTokens, plan.getSlotTokens().toLongArray(), label);
+                    if (c == 0.5f && r.n() == 40) {
+                        assertTrue(slotTokens.length < 80, "capacity must drop: " + label);
+                    }
+                    float[] y = dispatcher.forward(x, w, plan, experts, ps, false).toFloatArray();
+                    assertMatchesNaive(r, kept, experts, ps, x, y, label);
+                }
+            }
+        }
+    }
+
+    /** Each expert's kept tokens in fill order: choice-major, by descending top weight (BPR). */
+    private static List<List<Long>> groupedRows(Routing r, int e, boolean[][] kept) {
+        Integer[] order = IntStream.range(0, r.n()).boxed().toArray(Integer[]::new);
+        Arrays.sort(order, Comparator.comparingDouble(t -> -r.weights[t][0]));
+        List<List<Long>> rows = new ArrayList<>();
+        for (int ex = 0; ex < e; ex++) {
+            rows.add(new ArrayList<>());
+        }
+        for (int j = 0; j < r.k(); j++) {
+            for (int t : order) {
+                if (kept[t][j]) {
+                    rows.get((int) r.experts[t][j]).add((long) t);
+                }
+            }
+        }
+        return rows;
+    }
+
+    /**
+     * AUTO picks the path with the fewest rows: padded for balanced loads, the occupied grid for a
+     * few full experts, grouped on the CPU when the largest load is far above the others.
+     */
+    @Test
+    void autoPicksThePathWithTheFewestRows() {
+        long[][] balanced = new long[40][1];
+        long[][] twoExperts = new long[200][1];
+        long[][] oneLarge = new long[400][1];
+        for (int t = 0; t < 400; t++) {
+            if (t < 40) {
+                balanced[t][0] = t % 2;
+            }
+            if (t < 200) {
+                twoExperts[t][0] = 3 + t % 2; // 2 of 8 experts, 100 each
+            }
+            oneLarge[t][0] = t < 300 ? 0 : 1 + t % 7; // 300 to expert 0, 14-15 to each other
+        }
+        try (NDManager m = NDManager.newBaseManager()) {
+            TokenDispatcher auto = TokenDispatcher.builder().build();
+            // Padded 2 x 20 = 40 rows against grouped 40 + 2 x 64.
+            assertEquals(TokenDispatcher.ExpertPath.PADDED, pathOf(auto, m, balanced, 2));
+            // Occupied 2 x (100 + 8) against padded 8 x 100 and grouped 200 + 2 x 64.
+            assertEquals(TokenDispatcher.ExpertPath.OCCUPIED, pathOf(auto, m, twoExperts, 8));
+            // Grouped 400 + 8 x 64 against padded (and occupied) 8 x 300.
+            assertEquals(TokenDispatcher.ExpertPath.GROUPED, pathOf(auto, m, oneLarge, 8));
+            // Capacity mode on the CPU: C = 4 gives 8 x 200 padded slots for 400 tokens.
+            TokenDispatcher capacity = TokenDispatcher.builder().optCapacityFactor(4f).build();
+            assertEquals(TokenDispatcher.ExpertPath.GROUPED, pathOf(capacity, m, oneLarge, 8));
+            TokenDispatcher padded =
+                    TokenDispatcher.builder()
+                            .optCapacityFactor(4f)
+                            .optExpertPath(TokenDispatcher.ExpertPath.PADDED)
+                            .build();
+            assertEquals(TokenDispatcher.ExpertPath.PADDED, pathOf(padded, m, oneLarge, 8));
+        }
+    }
+
+    private static TokenDispatcher.ExpertPath pathOf(
+            TokenDispatcher dispatcher, NDManager m, long[][] experts, int e) {
+        float[][] weights = new float[experts.length][1];
+        for (float[] row : weights) {
+            row[0] = 1f;
+        }
+        Routing r = new Routing(experts, weights);
+        return dispatcher.plan(r.expertsArray(m), r.weightsArray(m), e).getPath();
+    }
+
+    private void checkGradients(Routing r, int e, float c, TokenDispatcher.ExpertPath path) {
         int n = r.n();
         int k = r.k();
         String label = "c=" + c + " k=" + k + " n=" + n + " path=" + path;
@@ -493,7 +633,7 @@ class TokenDispatcherTest {
             experts.initialize(m, DataType.FLOAT32, new Shape(e, 1, d));
             ParameterStore ps = new ParameterStore(m, false);
             TokenDispatcher dispatcher =
-                    TokenDispatcher.builder().optCapacityFactor(c).optDroplessPath(path).build();
+                    TokenDispatcher.builder().optCapacityFactor(c).optExpertPath(path).build();
             NDArray probeArray = m.create(probe, new Shape(n, d));
 
             // Vectorised path.

@@ -10,6 +10,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
@@ -194,6 +195,71 @@ class StackedExpertsTest {
             for (float g : gb2) {
                 assertEquals(C, g, 1e-5f);
             }
+        }
+    }
+
+    /**
+     * Grouped rows give, row for row, what each expert computes on the padded grid; an empty
+     * segment's expert gets zero gradients and d(sum out)/d b2 counts each expert's rows.
+     */
+    @Test
+    void groupedSegmentsMatchTheGrid() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            Engine.getInstance().setRandomSeed(17);
+            StackedExperts experts = block(m, 0f);
+            ParameterStore ps = new ParameterStore(m, false);
+            long[] segments = {2, 0, 4};
+            NDArray rows = m.randomNormal(new Shape(6, D));
+            NDArray grid = m.zeros(new Shape(E, C, D));
+            grid.set(new NDIndex("0, 0:2"), rows.get("0:2"));
+            grid.set(new NDIndex("2, 0:4"), rows.get("2:6"));
+            NDArray padded = experts.apply(ps, grid, false);
+            NDArray grouped;
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                grouped = experts.applyGrouped(ps, rows, segments, true);
+                gc.backward(grouped.sum());
+            }
+            assertEquals(new Shape(6, D), grouped.getShape());
+            assertArrayEquals(
+                    padded.get("0, 0:2").toFloatArray(), grouped.get("0:2").toFloatArray(), 1e-5f);
+            assertArrayEquals(
+                    padded.get("2, 0:4").toFloatArray(), grouped.get("2:6").toFloatArray(), 1e-5f);
+            float[] gb2 = experts.getParameters().get("b2").getArray().getGradient().toFloatArray();
+            for (int e = 0; e < E; e++) {
+                for (int i = 0; i < D; i++) {
+                    assertEquals(segments[e], gb2[e * D + i], 1e-5f, "expert " + e);
+                }
+            }
+            NDArray gw1 = experts.getParameters().get("w1").getArray().getGradient();
+            assertEquals(0f, gw1.get(1).abs().sum().getFloat(), 0f, "empty segment");
+            assertTrue(gw1.get(2).abs().sum().getFloat() > 0f);
+            // Every segment empty: zero rows in, zero rows out.
+            NDArray none = experts.applyGrouped(ps, m.zeros(new Shape(0, D)), new long[E], false);
+            assertEquals(new Shape(0, D), none.getShape());
+        }
+    }
+
+    @Test
+    void groupedSegmentsMustFitTheRows() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            StackedExperts experts = block(m, 0f);
+            ParameterStore ps = new ParameterStore(m, false);
+            NDArray rows = m.zeros(new Shape(5, D));
+            IllegalArgumentException perExpert =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () -> experts.applyGrouped(ps, rows, new long[] {2, 3}, false));
+            assertTrue(perExpert.getMessage().contains("one length per expert (3)"));
+            IllegalArgumentException total =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () -> experts.applyGrouped(ps, rows, new long[] {2, 3, 1}, false));
+            assertTrue(total.getMessage().contains("[M=6, d], got (5, 4)"), total.getMessage());
+            IllegalArgumentException negative =
+                    assertThrows(
+                            IllegalArgumentException.class,
+                            () -> experts.applyGrouped(ps, rows, new long[] {6, -1, 0}, false));
+            assertTrue(negative.getMessage().contains(">= 0"), negative.getMessage());
         }
     }
 }

@@ -13,7 +13,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
 import io.github.moge.core.MoeLoss;
-import io.github.moge.core.dispatch.TokenDispatcher.DroplessPath;
+import io.github.moge.core.dispatch.TokenDispatcher.ExpertPath;
 import io.github.moge.core.training.optim.StatefulAdamW;
 import io.github.moge.core.training.optim.StatefulOptimizer;
 import io.github.moge.vision.data.FashionMnistDataset;
@@ -90,9 +90,9 @@ public final class StepBenchmark implements Callable<Integer> {
             split = ",",
             defaultValue = "AUTO",
             description =
-                    "Dropless paths of the Java model: AUTO, PADDED, OCCUPIED (default:"
+                    "Expert paths of the Java model: AUTO, PADDED, OCCUPIED, GROUPED (default:"
                             + " ${DEFAULT-VALUE}).")
-    DroplessPath[] paths;
+    ExpertPath[] paths;
 
     @Option(
             names = "--rounds",
@@ -178,7 +178,7 @@ public final class StepBenchmark implements Callable<Integer> {
         Map<String, String> loads = new LinkedHashMap<>();
         for (int round = 0; round < rounds; round++) {
             for (String input : inputs) {
-                for (DroplessPath path : paths) {
+                for (ExpertPath path : paths) {
                     String key = input + " | Java " + path;
                     double[] ms = measureJava(input, path, loads);
                     results.computeIfAbsent(key, k -> new Timings()).rounds.add(ms);
@@ -250,14 +250,14 @@ public final class StepBenchmark implements Callable<Integer> {
     }
 
     /** Medians over the timed steps of one round: forward, backward, optimizer, whole step (ms). */
-    private double[] measureJava(String input, DroplessPath path, Map<String, String> loads)
+    private double[] measureJava(String input, ExpertPath path, Map<String, String> loads)
             throws IOException {
         Engine.getInstance().setRandomSeed(seed);
         InvarianceModel invariance =
                 InvarianceModel.builder()
                         .optExperts(experts)
                         .optHiddenSize(hidden)
-                        .optDroplessPath(path)
+                        .optExpertPath(path)
                         .build();
         MoeLoss loss = MoeLoss.builder().setBaseLoss(Loss.softmaxCrossEntropyLoss()).build();
         StatefulOptimizer optimizer =

@@ -50,7 +50,7 @@ public final class InvarianceModel {
                         .optRoutingOrder(RoutingOrder.SOFTMAX_THEN_TOPK)
                         .optTrainingNoise(builder.trainingNoise)
                         .optCapacityFactor(0f)
-                        .optDroplessPath(builder.droplessPath);
+                        .optExpertPath(builder.expertPath);
         if (builder.sigmaSchedule != null) {
             moeBuilder.optRegularizer(
                     GroupSparseRegularizer.builder()
@@ -133,7 +133,7 @@ public final class InvarianceModel {
         private boolean trainingNoise = true;
         private int filterSize = 3;
         private Tracker sigmaSchedule;
-        private TokenDispatcher.DroplessPath droplessPath = TokenDispatcher.DroplessPath.AUTO;
+        private TokenDispatcher.ExpertPath expertPath = TokenDispatcher.ExpertPath.AUTO;
 
         private Builder() {}
 
@@ -181,17 +181,17 @@ public final class InvarianceModel {
         }
 
         /**
-         * Sets how the dropless layer runs its experts (default: chosen by shape); see {@link
-         * TokenDispatcher.DroplessPath}.
+         * Sets how the layer runs its experts (default: chosen by the batch); see {@link
+         * TokenDispatcher.ExpertPath}.
          *
          * @param path the path
          * @return this builder
          */
-        public Builder optDroplessPath(TokenDispatcher.DroplessPath path) {
+        public Builder optExpertPath(TokenDispatcher.ExpertPath path) {
             if (path == null) {
-                throw new IllegalArgumentException("droplessPath must not be null");
+                throw new IllegalArgumentException("expertPath must not be null");
             }
-            this.droplessPath = path;
+            this.expertPath = path;
             return this;
         }
 
