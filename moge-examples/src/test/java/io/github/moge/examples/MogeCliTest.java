@@ -127,7 +127,7 @@ class MogeCliTest {
         assertEquals("", warnings.toString(StandardCharsets.UTF_8));
         out.getBuffer().setLength(0);
         cli().execute("benchmark-layer", "--help");
-        assertTrue(out.toString().contains("MoGE ms, overhead %)."), out.toString());
+        assertTrue(out.toString().contains("PyTorch peer ms, useful GFLOP/s)."), out.toString());
     }
 
     private int run(String... args) {

@@ -15,11 +15,17 @@ import io.github.moge.core.MoeBlock;
 import io.github.moge.core.SigmaSchedule;
 import io.github.moge.core.TopographicMap;
 import io.github.moge.core.balance.ImportanceLoadLoss;
+import io.github.moge.core.dispatch.DispatchPlan;
+import io.github.moge.core.dispatch.TokenDispatcher.ExpertPath;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.ToDoubleFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -31,13 +37,21 @@ import picocli.CommandLine.Option;
  * drift in machine speed affects both alike. The overhead is reported twice: the end-to-end
  * difference of the two medians (noisy at the percent level on a shared CPU) and the regularizer's
  * forward + backward on the same routing input timed alone, relative to the MoE step (stable).
+ *
+ * <p>When a Python with torch is found, each configuration is also run by the PyTorch peer {@code
+ * moge-examples/bench/peer_layer.py} (the same layer in eager PyTorch, same threads) right after
+ * the Java one, in interleaved rounds; the MoE step's ratio to the peer is taken within each round.
+ * The useful rate divides the expert products' arithmetic (forward and backward, {@code 3 x 2 x N k
+ * x 2 d h} floating-point operations, padding not counted) by the MoE step time, and compares it
+ * with a dense {@code [N, d] x [d, h]} product on the same engine.
  */
 @Command(
         name = "benchmark-layer",
         mixinStandardHelpOptions = true,
         description = {
             "Times forward+backward of an MoE layer with and without the group-sparse regularizer.",
-            "Prints a Markdown table (E, map, mode, capacity, MoE ms, MoGE ms, overhead %%)."
+            "Prints a Markdown table (E, map, mode, path, capacity, MoE ms, MoGE ms, overhead %%,"
+                    + " PyTorch peer ms, useful GFLOP/s)."
         })
 public final class LayerBenchmark implements Callable<Integer> {
 
@@ -103,15 +117,48 @@ public final class LayerBenchmark implements Callable<Integer> {
             description = "Random seed (default: ${DEFAULT-VALUE}).")
     int seed;
 
-    /** One measured configuration. */
+    @Option(
+            names = "--path",
+            defaultValue = "AUTO",
+            description =
+                    "How the experts run: AUTO, PADDED, OCCUPIED or GROUPED (default:"
+                            + " ${DEFAULT-VALUE}; the path column shows what AUTO chose).")
+    ExpertPath path;
+
+    @Option(
+            names = "--rounds",
+            defaultValue = "1",
+            description = "Interleaved rounds of every configuration (default: ${DEFAULT-VALUE}).")
+    int rounds;
+
+    @Option(
+            names = "--python",
+            defaultValue = "/usr/bin/python3",
+            description = "Python with torch for the peer (default: ${DEFAULT-VALUE}).")
+    String python;
+
+    @Option(names = "--no-peer", description = "Skip the PyTorch peer.")
+    boolean noPeer;
+
+    /** One measured configuration: one round, or the medians over rounds. */
     static final class Row {
         int experts;
         TopographicMap map;
         String mode;
+        ExpertPath path;
         int capacity;
         double moeMs;
         double mogeMs;
         double regularizerMs;
+
+        /** The peer's step, NaN without a peer. */
+        double peerMs = Double.NaN;
+
+        /** MoE step over the peer's, within a round (the median of those over rounds). */
+        double peerRatio = Double.NaN;
+
+        /** Useful expert arithmetic of one forward + backward, in GFLOP. */
+        double usefulGflop;
 
         double endToEndPercent() {
             return 100 * (mogeMs - moeMs) / moeMs;
@@ -120,18 +167,23 @@ public final class LayerBenchmark implements Callable<Integer> {
         double isolatedPercent() {
             return 100 * regularizerMs / moeMs;
         }
+
+        double usefulRate() {
+            return usefulGflop / (moeMs / 1e3);
+        }
     }
 
     /** {@inheritDoc} */
     @Override
-    public Integer call() {
+    public Integer call() throws IOException, InterruptedException {
         validate();
         Engine.getInstance().setRandomSeed(seed);
         Device device = Engine.getInstance().defaultDevice();
+        PythonPeer peer = noPeer ? null : PythonPeer.find(python, "peer_layer.py");
         System.out.printf(
                 Locale.ROOT,
-                "benchmark-layer: N=%d d=%d h=%d k=%d on %s (%s %s), %d cores, %d warm-up + %d"
-                        + " timed steps%n",
+                "benchmark-layer: N=%d d=%d h=%d k=%d on %s (%s %s), %d cores, %d intra-op threads,"
+                        + " %d rounds x (%d warm-up + %d timed steps); peer: %s%n",
                 tokens,
                 width,
                 hidden,
@@ -140,25 +192,128 @@ public final class LayerBenchmark implements Callable<Integer> {
                 Engine.getInstance().getEngineName(),
                 Engine.getInstance().getVersion(),
                 Runtime.getRuntime().availableProcessors(),
+                PythonPeer.threads(),
+                rounds,
                 warmup,
-                steps);
-        List<Row> rows = new ArrayList<>();
-        for (int e : experts) {
-            for (String mode : modes) {
-                Row row = measure(e, mode);
-                rows.add(row);
-                System.out.println(format(row));
+                steps,
+                PythonPeer.describe(peer, noPeer));
+        Map<String, List<Row>> measured = new LinkedHashMap<>();
+        double[] denseNanos = new double[rounds];
+        double[] peerDense = new double[rounds];
+        for (int round = 0; round < rounds; round++) {
+            denseNanos[round] = denseProductNanos();
+            for (int e : experts) {
+                for (String mode : modes) {
+                    Row row = measure(e, mode);
+                    if (peer != null) {
+                        double[] result = peer.run(peerArgs(e, mode), 2);
+                        row.peerMs = result[0];
+                        row.peerRatio = row.moeMs / row.peerMs;
+                        peerDense[round] = result[1];
+                    }
+                    measured.computeIfAbsent(e + " " + mode, key -> new ArrayList<>()).add(row);
+                    System.out.println("round " + (round + 1) + " " + format(row));
+                }
             }
         }
+        double denseRate = 2.0 * tokens * width * hidden / (median(denseNanos) / 1e9) / 1e9;
         System.out.println();
-        System.out.println(table(rows));
+        System.out.printf(
+                Locale.ROOT,
+                "dense [%d, %d] x [%d, %d] product: %.1f GFLOP/s (Java)%s%n",
+                tokens,
+                width,
+                width,
+                hidden,
+                denseRate,
+                peer == null
+                        ? ""
+                        : String.format(Locale.ROOT, ", %.1f GFLOP/s (peer)", median(peerDense)));
+        System.out.println();
+        List<Row> rows = measured.values().stream().map(LayerBenchmark::medians).toList();
+        System.out.println(table(rows, denseRate));
         return 0;
     }
 
+    private List<String> peerArgs(int numExperts, String mode) {
+        return List.of(
+                "--experts",
+                Integer.toString(numExperts),
+                "--tokens",
+                Integer.toString(tokens),
+                "--width",
+                Integer.toString(width),
+                "--hidden",
+                Integer.toString(hidden),
+                "--mode",
+                mode,
+                "--capacity-factor",
+                Float.toString(capacityFactor),
+                "--top-k",
+                Integer.toString(topK),
+                "--warmup",
+                Integer.toString(warmup),
+                "--steps",
+                Integer.toString(steps),
+                "--threads",
+                Integer.toString(PythonPeer.threads()),
+                "--seed",
+                Integer.toString(seed));
+    }
+
+    /** One dense product of the layer's size, the engine's reference rate (median of 5). */
+    private double denseProductNanos() {
+        long[] nanos = new long[5];
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray a = manager.randomNormal(new Shape(tokens, width));
+            NDArray b = manager.randomNormal(new Shape(width, hidden));
+            for (int i = -1; i < nanos.length; i++) {
+                long start = System.nanoTime();
+                try (NDArray product = a.matMul(b);
+                        NDArray sum = product.sum()) {
+                    sum.getFloat();
+                }
+                if (i >= 0) {
+                    nanos[i] = System.nanoTime() - start;
+                }
+            }
+        }
+        return median(nanos);
+    }
+
+    /** The medians over rounds of one configuration. */
+    private static Row medians(List<Row> rounds) {
+        Row first = rounds.get(0);
+        Row row = new Row();
+        row.experts = first.experts;
+        row.map = first.map;
+        row.mode = first.mode;
+        row.path = first.path;
+        row.capacity = first.capacity;
+        row.usefulGflop = first.usefulGflop;
+        row.moeMs = median(rounds, r -> r.moeMs);
+        row.mogeMs = median(rounds, r -> r.mogeMs);
+        row.regularizerMs = median(rounds, r -> r.regularizerMs);
+        row.peerMs = median(rounds, r -> r.peerMs);
+        row.peerRatio = median(rounds, r -> r.peerRatio);
+        return row;
+    }
+
+    private static double median(List<Row> rounds, ToDoubleFunction<Row> field) {
+        return median(rounds.stream().mapToDouble(field).toArray());
+    }
+
     private void validate() {
-        if (tokens < 1 || width < 1 || hidden < 1 || steps < 1 || warmup < 0 || topK < 1) {
+        if (tokens < 1
+                || width < 1
+                || hidden < 1
+                || steps < 1
+                || warmup < 0
+                || topK < 1
+                || rounds < 1) {
             throw new IllegalArgumentException(
-                    "--tokens, --width, --hidden, --steps and --top-k must be >= 1, --warmup >= 0");
+                    "--tokens, --width, --hidden, --steps, --top-k and --rounds must be >= 1,"
+                            + " --warmup >= 0");
         }
         for (String mode : modes) {
             if (!mode.equals("capacity") && !mode.equals("dropless")) {
@@ -201,7 +356,7 @@ public final class LayerBenchmark implements Callable<Integer> {
             long[] moeNanos = new long[steps];
             long[] mogeNanos = new long[steps];
             long[] regNanos = new long[steps];
-            int[] capacity = new int[1];
+            DispatchPlan[] plan = new DispatchPlan[1];
             for (int i = -warmup; i < steps; i++) {
                 try (NDManager step = manager.newSubManager()) {
                     NDArray x = step.randomNormal(input);
@@ -209,7 +364,7 @@ public final class LayerBenchmark implements Callable<Integer> {
                     long mogeTime = timeStep(moge, parameters, x);
                     long regTime =
                             timeRegularizer(moe, regularizer, parameters, x, moge.getSigma());
-                    capacity[0] = capacityOf(moe, parameters, x);
+                    plan[0] = planOf(moe, parameters, x);
                     if (i >= 0) {
                         moeNanos[i] = moeTime;
                         mogeNanos[i] = mogeTime;
@@ -221,10 +376,12 @@ public final class LayerBenchmark implements Callable<Integer> {
             row.experts = numExperts;
             row.map = regularizer.getMap();
             row.mode = mode.equals("capacity") ? "capacity C=" + trim(capacityFactor) : "dropless";
-            row.capacity = capacity[0];
+            row.path = plan[0].getPath();
+            row.capacity = plan[0].getCapacity();
             row.moeMs = median(moeNanos) / 1e6;
             row.mogeMs = median(mogeNanos) / 1e6;
             row.regularizerMs = median(regNanos) / 1e6;
+            row.usefulGflop = 3.0 * 2 * tokens * topK * 2.0 * width * hidden / 1e9;
             return row;
         }
     }
@@ -241,6 +398,7 @@ public final class LayerBenchmark implements Callable<Integer> {
                         .optTopK(topK)
                         .optTrainingNoise(true)
                         .optCapacityFactor(factor)
+                        .optExpertPath(path)
                         .optBalanceLoss(ImportanceLoadLoss.builder().build());
         if (regularizer != null) {
             builder.optRegularizer(regularizer, schedule);
@@ -284,16 +442,20 @@ public final class LayerBenchmark implements Callable<Integer> {
         return System.nanoTime() - start;
     }
 
-    private static int capacityOf(MoeBlock block, ParameterStore parameters, NDArray x) {
+    private static DispatchPlan planOf(MoeBlock block, ParameterStore parameters, NDArray x) {
         var routing = block.route(parameters, x, true);
         return block.getDispatcher()
-                .plan(routing.getExperts(), routing.getWeights(), block.getNumExperts())
-                .getCapacity();
+                .plan(routing.getExperts(), routing.getWeights(), block.getNumExperts());
     }
 
     /** {@return the median of timings (the mean of the middle two for an even count)} */
     static double median(long[] values) {
-        long[] sorted = values.clone();
+        return median(Arrays.stream(values).asDoubleStream().toArray());
+    }
+
+    /** {@return the median of values (the mean of the middle two for an even count)} */
+    static double median(double[] values) {
+        double[] sorted = values.clone();
         Arrays.sort(sorted);
         int n = sorted.length;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
@@ -306,27 +468,41 @@ public final class LayerBenchmark implements Callable<Integer> {
     private static String format(Row r) {
         return String.format(
                 Locale.ROOT,
-                "| %d | %s | %s | %d | %.1f | %.1f | %+.2f | %.2f | %.2f |",
+                "| %d | %s | %s | %s | %d | %.1f | %.1f | %+.2f | %.2f | %.2f | %s | %s | %.1f |",
                 r.experts,
                 r.map,
                 r.mode,
+                r.path.name().toLowerCase(Locale.ROOT),
                 r.capacity,
                 r.moeMs,
                 r.mogeMs,
                 r.endToEndPercent(),
                 r.regularizerMs,
-                r.isolatedPercent());
+                r.isolatedPercent(),
+                Double.isNaN(r.peerMs) ? "-" : String.format(Locale.ROOT, "%.1f", r.peerMs),
+                Double.isNaN(r.peerRatio) ? "-" : String.format(Locale.ROOT, "%.2f", r.peerRatio),
+                r.usefulRate());
     }
 
-    static String table(List<Row> rows) {
+    /**
+     * The table of measured rows.
+     *
+     * @param rows the rows (medians over rounds)
+     * @param denseRate the dense product's rate on this engine, GFLOP/s
+     * @return a Markdown table
+     */
+    static String table(List<Row> rows, double denseRate) {
         StringBuilder sb = new StringBuilder();
         sb.append(
-                        "| E | map | mode | slots/expert | MoE ms/step | MoGE ms/step | end-to-end"
-                                + " diff % |")
-                .append(" L_gs fwd+bwd ms | MoGE overhead % |\n");
-        sb.append("|---|---|---|---|---|---|---|---|---|\n");
+                        "| E | map | mode | path | slots/expert | MoE ms/step | MoGE ms/step |"
+                                + " end-to-end diff % |")
+                .append(" L_gs fwd+bwd ms | MoGE overhead % | peer ms/step | MoE / peer |")
+                .append(" useful GFLOP/s | % of dense |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         for (Row r : rows) {
-            sb.append(format(r)).append('\n');
+            sb.append(format(r))
+                    .append(String.format(Locale.ROOT, " %.0f |", 100 * r.usefulRate() / denseRate))
+                    .append('\n');
         }
         return sb.toString();
     }

@@ -18,13 +18,7 @@ import io.github.moge.core.training.optim.StatefulAdamW;
 import io.github.moge.core.training.optim.StatefulOptimizer;
 import io.github.moge.vision.data.FashionMnistDataset;
 import io.github.moge.vision.model.InvarianceModel;
-import java.io.BufferedReader;
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -154,8 +148,7 @@ public final class StepBenchmark implements Callable<Integer> {
                         "--inputs takes raw and/or centred, got " + input);
             }
         }
-        Path script = peerScript();
-        boolean peer = !noPeer && script != null && hasTorch();
+        PythonPeer peer = noPeer ? null : PythonPeer.find(python, "peer_step.py");
         System.out.printf(
                 Locale.ROOT,
                 "benchmark-step: invariance model E=%d 784->%d->784, batch %d, top-1 dropless,"
@@ -167,13 +160,11 @@ public final class StepBenchmark implements Callable<Integer> {
                 Engine.getInstance().getEngineName(),
                 Engine.getInstance().getVersion(),
                 Runtime.getRuntime().availableProcessors(),
-                threads(),
+                PythonPeer.threads(),
                 rounds,
                 warmup,
                 steps,
-                peer
-                        ? python + " " + script
-                        : "none (" + (noPeer ? "--no-peer" : "no torch or no script") + ")");
+                PythonPeer.describe(peer, noPeer));
         Map<String, Timings> results = new LinkedHashMap<>();
         Map<String, String> loads = new LinkedHashMap<>();
         for (int round = 0; round < rounds; round++) {
@@ -184,9 +175,9 @@ public final class StepBenchmark implements Callable<Integer> {
                     results.computeIfAbsent(key, k -> new Timings()).rounds.add(ms);
                     System.out.println("round " + (round + 1) + " " + key + " " + format(ms));
                 }
-                if (peer) {
+                if (peer != null) {
                     String key = input + " | PyTorch peer";
-                    double[] ms = measurePeer(script, input);
+                    double[] ms = measurePeer(peer, input);
                     results.computeIfAbsent(key, k -> new Timings()).rounds.add(ms);
                     System.out.println("round " + (round + 1) + " " + key + " " + format(ms));
                 }
@@ -229,11 +220,6 @@ public final class StepBenchmark implements Callable<Integer> {
                 ms[1],
                 ms[2],
                 ms[3]);
-    }
-
-    private static int threads() {
-        String value = System.getProperty("ai.djl.pytorch.num_threads");
-        return value != null ? Integer.parseInt(value) : Runtime.getRuntime().availableProcessors();
     }
 
     /** The first {@code batch} training images, raw or centred, and their labels. */
@@ -334,90 +320,29 @@ public final class StepBenchmark implements Callable<Integer> {
                 (long) experts * max);
     }
 
-    private double[] measurePeer(Path script, String input)
+    private double[] measurePeer(PythonPeer peer, String input)
             throws IOException, InterruptedException {
-        List<String> command =
-                new ArrayList<>(
-                        List.of(
-                                python,
-                                script.toString(),
-                                "--images",
-                                Paths.get(
-                                                FashionMnistDataset.SYSTEM_DATA_DIR,
-                                                "train-images-idx3-ubyte.gz")
-                                        .toString(),
-                                "--input",
-                                input,
-                                "--batch",
-                                Integer.toString(batch),
-                                "--experts",
-                                Integer.toString(experts),
-                                "--hidden",
-                                Integer.toString(hidden),
-                                "--warmup",
-                                Integer.toString(warmup),
-                                "--steps",
-                                Integer.toString(steps),
-                                "--threads",
-                                Integer.toString(threads()),
-                                "--seed",
-                                Integer.toString(seed)));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        // The peer runs with the allocator a plain python3 gets: the launcher's jemalloc preload
-        // (bin/moge) is this JVM's setting, and it slows torch 1.13's AdamW about tenfold.
-        builder.environment().remove("LD_PRELOAD");
-        builder.environment().remove("MALLOC_CONF");
-        Process process = builder.start();
-        String last = null;
-        try (BufferedReader reader =
-                new BufferedReader(
-                        new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-            for (String line = reader.readLine(); line != null; line = reader.readLine()) {
-                last = line;
-            }
-        }
-        int rc = process.waitFor();
-        if (rc != 0 || last == null || !last.startsWith("ms ")) {
-            throw new IOException("peer failed (exit " + rc + "): " + last);
-        }
-        String[] parts = last.trim().split(" ");
-        double[] ms = new double[4];
-        for (int i = 0; i < 4; i++) {
-            ms[i] = Double.parseDouble(parts[i + 1]);
-        }
-        return ms;
-    }
-
-    private boolean hasTorch() throws InterruptedException {
-        if (!new File(python).canExecute()) {
-            return false;
-        }
-        try {
-            Process p =
-                    new ProcessBuilder(python, "-c", "import torch")
-                            .redirectErrorStream(true)
-                            .start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor() == 0;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    /** The peer script in the project: next to the build output (moge-examples/target/classes). */
-    private static Path peerScript() {
-        try {
-            Path classes =
-                    Paths.get(
-                            StepBenchmark.class
-                                    .getProtectionDomain()
-                                    .getCodeSource()
-                                    .getLocation()
-                                    .toURI());
-            Path script = classes.getParent().getParent().resolve("bench").resolve("peer_step.py");
-            return Files.isRegularFile(script) ? script : null;
-        } catch (java.net.URISyntaxException | SecurityException e) {
-            return null;
-        }
+        return peer.run(
+                List.of(
+                        "--images",
+                        Paths.get(FashionMnistDataset.SYSTEM_DATA_DIR, "train-images-idx3-ubyte.gz")
+                                .toString(),
+                        "--input",
+                        input,
+                        "--batch",
+                        Integer.toString(batch),
+                        "--experts",
+                        Integer.toString(experts),
+                        "--hidden",
+                        Integer.toString(hidden),
+                        "--warmup",
+                        Integer.toString(warmup),
+                        "--steps",
+                        Integer.toString(steps),
+                        "--threads",
+                        Integer.toString(PythonPeer.threads()),
+                        "--seed",
+                        Integer.toString(seed)),
+                4);
     }
 }
