@@ -262,4 +262,26 @@ class StackedExpertsTest {
             assertTrue(negative.getMessage().contains(">= 0"), negative.getMessage());
         }
     }
+
+    /**
+     * The per-expert views live with the rows: a step leaves no array on the parameters' manager.
+     */
+    @Test
+    void groupedStepsLeaveNothingOnTheParametersManager() {
+        try (NDManager m = NDManager.newBaseManager()) {
+            StackedExperts experts = block(m, 0.2f);
+            ParameterStore ps = new ParameterStore(m, false);
+            int before = m.getManagedArrays().size();
+            for (int step = 0; step < 3; step++) {
+                try (NDManager scope = m.newSubManager()) {
+                    NDArray rows = scope.randomNormal(new Shape(7, D));
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        gc.backward(
+                                experts.applyGrouped(ps, rows, new long[] {3, 0, 4}, true).sum());
+                    }
+                }
+                assertEquals(before, m.getManagedArrays().size(), "after step " + step);
+            }
+        }
+    }
 }
