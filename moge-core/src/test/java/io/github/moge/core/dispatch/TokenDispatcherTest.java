@@ -431,11 +431,7 @@ class TokenDispatcherTest {
             skewed[t][0] = t == 7 ? 4 : 2; // expert 2 gets 39 tokens, expert 4 one, the rest none
             skewedWeights[t][0] = 0.3f + 0.6f * rnd.nextFloat();
         }
-        Routing[] cases = {
-            new Routing(skewed, skewedWeights),
-            new Routing(new long[][] {{3}}, new float[][] {{0.8f}}),
-            new Routing(new long[][] {{5, 0}}, new float[][] {{0.7f, 0.2f}}),
-        };
+        Routing[] cases = withSingleTokens(new Routing(skewed, skewedWeights));
         for (Routing r : cases) {
             for (TokenDispatcher.ExpertPath path : TokenDispatcher.ExpertPath.values()) {
                 checkGradients(r, e, 0f, path);
@@ -497,11 +493,7 @@ class TokenDispatcherTest {
             skewedWeights[t][0] = 0.5f + 0.4f * rnd.nextFloat();
             skewedWeights[t][1] = 0.4f * rnd.nextFloat();
         }
-        Routing[] cases = {
-            new Routing(skewed, skewedWeights),
-            new Routing(new long[][] {{3}}, new float[][] {{0.8f}}),
-            new Routing(new long[][] {{5, 0}}, new float[][] {{0.7f, 0.2f}}),
-        };
+        Routing[] cases = withSingleTokens(new Routing(skewed, skewedWeights));
         TokenDispatcher.ExpertPath grouped = TokenDispatcher.ExpertPath.GROUPED;
         for (Routing r : cases) {
             for (float c : new float[] {0f, 0.5f, 2f}) {
@@ -610,6 +602,15 @@ class TokenDispatcherTest {
         }
         Routing r = new Routing(experts, weights);
         return dispatcher.plan(r.expertsArray(m), r.weightsArray(m), e).getPath();
+    }
+
+    /** A skewed batch, then a single token, then a single token with two choices (of 6 experts). */
+    private static Routing[] withSingleTokens(Routing skewed) {
+        return new Routing[] {
+            skewed,
+            new Routing(new long[][] {{3}}, new float[][] {{0.8f}}),
+            new Routing(new long[][] {{5, 0}}, new float[][] {{0.7f, 0.2f}}),
+        };
     }
 
     private void checkGradients(Routing r, int e, float c, TokenDispatcher.ExpertPath path) {

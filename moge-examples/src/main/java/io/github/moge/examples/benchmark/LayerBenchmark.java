@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.function.ToDoubleFunction;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -131,14 +132,7 @@ public final class LayerBenchmark implements Callable<Integer> {
             description = "Interleaved rounds of every configuration (default: ${DEFAULT-VALUE}).")
     int rounds;
 
-    @Option(
-            names = "--python",
-            defaultValue = "/usr/bin/python3",
-            description = "Python with torch for the peer (default: ${DEFAULT-VALUE}).")
-    String python;
-
-    @Option(names = "--no-peer", description = "Skip the PyTorch peer.")
-    boolean noPeer;
+    @Mixin PeerOptions peerOptions;
 
     /** One measured configuration: one round, or the medians over rounds. */
     static final class Row {
@@ -179,7 +173,7 @@ public final class LayerBenchmark implements Callable<Integer> {
         validate();
         Engine.getInstance().setRandomSeed(seed);
         Device device = Engine.getInstance().defaultDevice();
-        PythonPeer peer = noPeer ? null : PythonPeer.find(python, "peer_layer.py");
+        PythonPeer peer = peerOptions.find("peer_layer.py");
         System.out.printf(
                 Locale.ROOT,
                 "benchmark-layer: N=%d d=%d h=%d k=%d on %s (%s %s), %d cores, %d intra-op threads,"
@@ -196,7 +190,7 @@ public final class LayerBenchmark implements Callable<Integer> {
                 rounds,
                 warmup,
                 steps,
-                PythonPeer.describe(peer, noPeer));
+                peerOptions.describe(peer));
         Map<String, List<Row>> measured = new LinkedHashMap<>();
         double[] denseNanos = new double[rounds];
         double[] peerDense = new double[rounds];
@@ -236,7 +230,10 @@ public final class LayerBenchmark implements Callable<Integer> {
     }
 
     private List<String> peerArgs(int numExperts, String mode) {
-        return List.of(
+        return PythonPeer.withTiming(
+                warmup,
+                steps,
+                seed,
                 "--experts",
                 Integer.toString(numExperts),
                 "--tokens",
@@ -250,15 +247,7 @@ public final class LayerBenchmark implements Callable<Integer> {
                 "--capacity-factor",
                 Float.toString(capacityFactor),
                 "--top-k",
-                Integer.toString(topK),
-                "--warmup",
-                Integer.toString(warmup),
-                "--steps",
-                Integer.toString(steps),
-                "--threads",
-                Integer.toString(PythonPeer.threads()),
-                "--seed",
-                Integer.toString(seed));
+                Integer.toString(topK));
     }
 
     /** One dense product of the layer's size, the engine's reference rate (median of 5). */

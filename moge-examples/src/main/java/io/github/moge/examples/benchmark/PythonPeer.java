@@ -38,18 +38,10 @@ final class PythonPeer {
         return script != null && hasTorch(python) ? new PythonPeer(python, script) : null;
     }
 
-    /**
-     * Says which peer a benchmark runs, for its header line.
-     *
-     * @param peer the peer found, or null
-     * @param disabled whether the user turned the peer off
-     * @return the peer's command, or why there is none
-     */
-    static String describe(PythonPeer peer, boolean disabled) {
-        if (disabled) {
-            return "none (--no-peer)";
-        }
-        return peer == null ? "none (no torch or no script)" : peer.python + " " + peer.script;
+    /** {@return the command that runs the script} */
+    @Override
+    public String toString() {
+        return python + " " + script;
     }
 
     /**
@@ -87,6 +79,31 @@ final class PythonPeer {
             values[i] = Double.parseDouble(parts[i + 1]);
         }
         return values;
+    }
+
+    /**
+     * Returns a peer's arguments followed by the ones every peer script takes: warm-up and timed
+     * steps, this JVM's intra-op threads, and the seed.
+     *
+     * @param warmup the untimed steps
+     * @param steps the timed steps
+     * @param seed the random seed
+     * @param args the script's own arguments
+     * @return all arguments
+     */
+    static List<String> withTiming(int warmup, int steps, int seed, String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(
+                List.of(
+                        "--warmup",
+                        Integer.toString(warmup),
+                        "--steps",
+                        Integer.toString(steps),
+                        "--threads",
+                        Integer.toString(threads()),
+                        "--seed",
+                        Integer.toString(seed)));
+        return all;
     }
 
     /** {@return the intra-op threads of this JVM's engine, which the peer is given too} */

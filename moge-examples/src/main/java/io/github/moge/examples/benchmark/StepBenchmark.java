@@ -13,6 +13,7 @@ import ai.djl.training.loss.Loss;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
 import io.github.moge.core.MoeLoss;
+import io.github.moge.core.dispatch.TokenDispatcher;
 import io.github.moge.core.dispatch.TokenDispatcher.ExpertPath;
 import io.github.moge.core.training.optim.StatefulAdamW;
 import io.github.moge.core.training.optim.StatefulOptimizer;
@@ -28,6 +29,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.LongStream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -106,14 +108,7 @@ public final class StepBenchmark implements Callable<Integer> {
             description = "Timed steps per round (default: ${DEFAULT-VALUE}).")
     int steps;
 
-    @Option(
-            names = "--python",
-            defaultValue = "/usr/bin/python3",
-            description = "Python with torch for the peer.")
-    String python;
-
-    @Option(names = "--no-peer", description = "Skip the PyTorch peer.")
-    boolean noPeer;
+    @Mixin PeerOptions peerOptions;
 
     @Option(
             names = "--seed",
@@ -148,7 +143,7 @@ public final class StepBenchmark implements Callable<Integer> {
                         "--inputs takes raw and/or centred, got " + input);
             }
         }
-        PythonPeer peer = noPeer ? null : PythonPeer.find(python, "peer_step.py");
+        PythonPeer peer = peerOptions.find("peer_step.py");
         System.out.printf(
                 Locale.ROOT,
                 "benchmark-step: invariance model E=%d 784->%d->784, batch %d, top-1 dropless,"
@@ -164,7 +159,7 @@ public final class StepBenchmark implements Callable<Integer> {
                 rounds,
                 warmup,
                 steps,
-                PythonPeer.describe(peer, noPeer));
+                peerOptions.describe(peer));
         Map<String, Timings> results = new LinkedHashMap<>();
         Map<String, String> loads = new LinkedHashMap<>();
         for (int round = 0; round < rounds; round++) {
@@ -298,7 +293,15 @@ public final class StepBenchmark implements Callable<Integer> {
 
     /** How the batch routes at initialisation: largest expert load and occupied experts. */
     private String load(InvarianceModel invariance, ParameterStore parameters, NDArray images) {
-        long[] chosen = invariance.route(parameters, images).getExperts().toLongArray();
+        NDArray routed = invariance.route(parameters, images).getExperts();
+        // The path depends on the per-expert counts only, not on the priority order.
+        ExpertPath auto =
+                TokenDispatcher.builder()
+                        .optBatchPrioritized(false)
+                        .build()
+                        .plan(routed, null, experts)
+                        .getPath();
+        long[] chosen = routed.toLongArray();
         int[] counts = new int[experts];
         for (long e : chosen) {
             counts[(int) e]++;
@@ -312,18 +315,22 @@ public final class StepBenchmark implements Callable<Integer> {
         return String.format(
                 Locale.ROOT,
                 "largest expert load %d of %d tokens, %d of %d experts occupied (padded slots E x"
-                        + " max = %d)",
+                        + " max = %d); AUTO takes %s",
                 max,
                 batch,
                 occupied,
                 experts,
-                (long) experts * max);
+                (long) experts * max,
+                auto);
     }
 
     private double[] measurePeer(PythonPeer peer, String input)
             throws IOException, InterruptedException {
         return peer.run(
-                List.of(
+                PythonPeer.withTiming(
+                        warmup,
+                        steps,
+                        seed,
                         "--images",
                         Paths.get(FashionMnistDataset.SYSTEM_DATA_DIR, "train-images-idx3-ubyte.gz")
                                 .toString(),
@@ -334,15 +341,7 @@ public final class StepBenchmark implements Callable<Integer> {
                         "--experts",
                         Integer.toString(experts),
                         "--hidden",
-                        Integer.toString(hidden),
-                        "--warmup",
-                        Integer.toString(warmup),
-                        "--steps",
-                        Integer.toString(steps),
-                        "--threads",
-                        Integer.toString(PythonPeer.threads()),
-                        "--seed",
-                        Integer.toString(seed)),
+                        Integer.toString(hidden)),
                 4);
     }
 }
