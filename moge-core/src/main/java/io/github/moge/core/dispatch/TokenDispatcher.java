@@ -58,11 +58,21 @@ public final class TokenDispatcher {
     static final long GATHER_ROWS_PER_EXPERT = 8;
 
     /**
-     * Rows one occupied expert of the grouped path is worth: the fixed cost of its own products
-     * (and their JNI calls) beside the batched products of the other paths. Calibrated with {@code
-     * moge benchmark-layer --path} (docs/benchmarks.md).
+     * Rows one occupied expert of the grouped path is worth: the fixed cost of its own products and
+     * of its own weight gradients beside the batched products of the other paths. Calibrated with
+     * {@code moge benchmark-layer --path} (docs/benchmarks.md): at N = 4096, d = 512, h = 1024 the
+     * grouped path saved 10-15% over the padded grid at E = 16 to 128, about what 20-25 rows per
+     * expert predict.
      */
-    static final long GROUP_ROWS_PER_EXPERT = 64;
+    static final long GROUP_ROWS_PER_EXPERT = 24;
+
+    /**
+     * The most occupied experts AUTO runs grouped. Every occupied expert's weight gradient is its
+     * own array until the backward concatenates them, so with hundreds of experts the grouped path
+     * allocates hundreds of full-size gradients per step: at E = 400 (N = 4096, d = 512, h = 1024)
+     * it took 4-10x the padded grid's time and 19 GB against 11 GB resident (docs/benchmarks.md).
+     */
+    static final int MAX_GROUPED_EXPERTS = 128;
 
     private final float capacityFactor;
     private final boolean batchPrioritized;
@@ -84,8 +94,9 @@ public final class TokenDispatcher {
          * U x (capacity + {@value #GATHER_ROWS_PER_EXPERT}) for U occupied experts, {@link
          * #GROUPED} M + U x {@value #GROUP_ROWS_PER_EXPERT} for M kept assignments (its loop over
          * experts is considered on the CPU only, where the engine runs eagerly and a small product
-         * costs no kernel launch). In capacity mode on an accelerator it is always {@link #PADDED},
-         * which needs no host read.
+         * costs no kernel launch, and for at most {@value #MAX_GROUPED_EXPERTS} occupied experts).
+         * In capacity mode on an accelerator it is always {@link #PADDED}, which needs no host
+         * read.
          */
         AUTO,
         /** Every expert on capacity slots [E, capacity, d]: cost follows E x capacity. */
@@ -460,7 +471,7 @@ public final class TokenDispatcher {
         long padded = (long) counts.length * capacity;
         long occupied = used * (capacity + GATHER_ROWS_PER_EXPERT);
         long grouped = kept + used * GROUP_ROWS_PER_EXPERT;
-        if (isCpu(device) && grouped < Math.min(padded, occupied)) {
+        if (isCpu(device) && used <= MAX_GROUPED_EXPERTS && grouped < Math.min(padded, occupied)) {
             return ExpertPath.GROUPED;
         }
         return used < counts.length && occupied <= padded ? ExpertPath.OCCUPIED : ExpertPath.PADDED;

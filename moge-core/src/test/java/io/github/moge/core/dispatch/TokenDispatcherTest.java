@@ -454,11 +454,18 @@ class TokenDispatcherTest {
                                     .distinct()
                                     .sorted()
                                     .toArray();
-                    // AUTO: 2 x (39 + 8) rows <= 6 x 39 for the skewed batch; 1 x (1 + 8) > 6 x 1
-                    // for one token.
-                    boolean occupiedGrid =
-                            path == TokenDispatcher.ExpertPath.OCCUPIED
-                                    || path == TokenDispatcher.ExpertPath.AUTO && r.n() == 40;
+                    // AUTO takes the grouped rows for the skewed batch (40 + 2 x 24 rows against 2
+                    // x
+                    // (39 + 8) occupied and 6 x 39 padded) and the padded grid for one token.
+                    boolean occupiedGrid = path == TokenDispatcher.ExpertPath.OCCUPIED;
+                    if (path == TokenDispatcher.ExpertPath.AUTO) {
+                        assertEquals(
+                                r.n() == 40
+                                        ? TokenDispatcher.ExpertPath.GROUPED
+                                        : TokenDispatcher.ExpertPath.PADDED,
+                                plan.getPath(),
+                                label);
+                    }
                     if (!occupiedGrid) {
                         assertEquals(e, plan.getNumSlotExperts(), label);
                         assertEquals(null, plan.getOccupiedExperts(), label);
@@ -576,12 +583,19 @@ class TokenDispatcherTest {
         }
         try (NDManager m = NDManager.newBaseManager()) {
             TokenDispatcher auto = TokenDispatcher.builder().build();
-            // Padded 2 x 20 = 40 rows against grouped 40 + 2 x 64.
+            // Padded 2 x 20 = 40 rows against grouped 40 + 2 x 24.
             assertEquals(TokenDispatcher.ExpertPath.PADDED, pathOf(auto, m, balanced, 2));
-            // Occupied 2 x (100 + 8) against padded 8 x 100 and grouped 200 + 2 x 64.
+            // Occupied 2 x (100 + 8) against padded 8 x 100 and grouped 200 + 2 x 24.
             assertEquals(TokenDispatcher.ExpertPath.OCCUPIED, pathOf(auto, m, twoExperts, 8));
-            // Grouped 400 + 8 x 64 against padded (and occupied) 8 x 300.
+            // Grouped 400 + 8 x 24 against padded (and occupied) 8 x 300.
             assertEquals(TokenDispatcher.ExpertPath.GROUPED, pathOf(auto, m, oneLarge, 8));
+            // Over 128 occupied experts never run grouped: 300 tokens to expert 0, one to each of
+            // experts 1-199 (grouped 499 + 200 x 24 rows against 200 x 300 padded).
+            long[][] wide = new long[499][1];
+            for (int t = 300; t < 499; t++) {
+                wide[t][0] = t - 299;
+            }
+            assertEquals(TokenDispatcher.ExpertPath.PADDED, pathOf(auto, m, wide, 200));
             // Capacity mode on the CPU: C = 4 gives 8 x 200 padded slots for 400 tokens.
             TokenDispatcher capacity = TokenDispatcher.builder().optCapacityFactor(4f).build();
             assertEquals(TokenDispatcher.ExpertPath.GROUPED, pathOf(capacity, m, oneLarge, 8));
