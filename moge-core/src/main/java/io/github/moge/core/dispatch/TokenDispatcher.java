@@ -67,10 +67,11 @@ public final class TokenDispatcher {
     static final long GROUP_ROWS_PER_EXPERT = 24;
 
     /**
-     * The most occupied experts AUTO runs grouped. Every occupied expert's weight gradient is its
-     * own array until the backward concatenates them, so with hundreds of experts the grouped path
-     * allocates hundreds of full-size gradients per step: at E = 400 (N = 4096, d = 512, h = 1024)
-     * it took 4-10x the padded grid's time and 19 GB against 11 GB resident (docs/benchmarks.md).
+     * The most experts (E, occupied or not) for which AUTO considers the grouped path. Its backward
+     * grows with E, not only with the occupied experts, beyond what the row count says: at E = 400
+     * it took 4-10x the padded grid's time in the layer benchmark (N = 4096, d = 512, h = 1024; 19
+     * GB against 11 GB resident) and 750-850 ms against the occupied grid's 25-40 ms in the
+     * invariance step's backward with 19 to 87 experts occupied (docs/benchmarks.md).
      */
     static final int MAX_GROUPED_EXPERTS = 128;
 
@@ -94,9 +95,8 @@ public final class TokenDispatcher {
          * U x (capacity + {@value #GATHER_ROWS_PER_EXPERT}) for U occupied experts, {@link
          * #GROUPED} M + U x {@value #GROUP_ROWS_PER_EXPERT} for M kept assignments (its loop over
          * experts is considered on the CPU only, where the engine runs eagerly and a small product
-         * costs no kernel launch, and for at most {@value #MAX_GROUPED_EXPERTS} occupied experts).
-         * In capacity mode on an accelerator it is always {@link #PADDED}, which needs no host
-         * read.
+         * costs no kernel launch, and for at most {@value #MAX_GROUPED_EXPERTS} experts). In
+         * capacity mode on an accelerator it is always {@link #PADDED}, which needs no host read.
          */
         AUTO,
         /** Every expert on capacity slots [E, capacity, d]: cost follows E x capacity. */
@@ -471,7 +471,9 @@ public final class TokenDispatcher {
         long padded = (long) counts.length * capacity;
         long occupied = used * (capacity + GATHER_ROWS_PER_EXPERT);
         long grouped = kept + used * GROUP_ROWS_PER_EXPERT;
-        if (isCpu(device) && used <= MAX_GROUPED_EXPERTS && grouped < Math.min(padded, occupied)) {
+        if (isCpu(device)
+                && counts.length <= MAX_GROUPED_EXPERTS
+                && grouped < Math.min(padded, occupied)) {
             return ExpertPath.GROUPED;
         }
         return used < counts.length && occupied <= padded ? ExpertPath.OCCUPIED : ExpertPath.PADDED;

@@ -589,13 +589,15 @@ class TokenDispatcherTest {
             assertEquals(TokenDispatcher.ExpertPath.OCCUPIED, pathOf(auto, m, twoExperts, 8));
             // Grouped 400 + 8 x 24 against padded (and occupied) 8 x 300.
             assertEquals(TokenDispatcher.ExpertPath.GROUPED, pathOf(auto, m, oneLarge, 8));
-            // Over 128 occupied experts never run grouped: 300 tokens to expert 0, one to each of
-            // experts 1-199 (grouped 499 + 200 x 24 rows against 200 x 300 padded).
+            // Over 128 experts never run grouped: 300 tokens to expert 0, one to each of experts
+            // 1-199 (grouped 499 + 200 x 24 rows against 200 x 300 padded), and the skewed batch
+            // above among 400 experts (the occupied grid, 8 x 308 rows, against 400 + 8 x 24).
             long[][] wide = new long[499][1];
             for (int t = 300; t < 499; t++) {
                 wide[t][0] = t - 299;
             }
             assertEquals(TokenDispatcher.ExpertPath.PADDED, pathOf(auto, m, wide, 200));
+            assertEquals(TokenDispatcher.ExpertPath.OCCUPIED, pathOf(auto, m, oneLarge, 400));
             // Capacity mode on the CPU: C = 4 gives 8 x 200 padded slots for 400 tokens.
             TokenDispatcher capacity = TokenDispatcher.builder().optCapacityFactor(4f).build();
             assertEquals(TokenDispatcher.ExpertPath.GROUPED, pathOf(capacity, m, oneLarge, 8));
