@@ -68,12 +68,15 @@ public final class TokenDispatcher {
 
     /**
      * The most experts (E, occupied or not) for which AUTO considers the grouped path. Its backward
-     * grows with E, not only with the occupied experts, beyond what the row count says: at E = 400
-     * it took 4-10x the padded grid's time in the layer benchmark (N = 4096, d = 512, h = 1024; 19
-     * GB against 11 GB resident) and 750-850 ms against the occupied grid's 25-40 ms in the
-     * invariance step's backward with 19 to 87 experts occupied (docs/benchmarks.md).
+     * gives every occupied expert a weight gradient of its own before concatenating them into the
+     * stacked gradient, and with many experts that costs time and resident memory beyond what the
+     * row count says (docs/benchmarks.md, N = 4096, d = 512, h = 1024): at E = 128 the second of
+     * two layers stepped in turn took twice the first's time, at E = 400 the layer took 4-10x the
+     * padded grid's time (19 GB against 11 GB resident), and in the invariance step (E = 400, 19-87
+     * experts occupied) the backward took 750-850 ms against the occupied grid's 25-40 ms. At E =
+     * 16 and 32 it is the fastest path.
      */
-    static final int MAX_GROUPED_EXPERTS = 128;
+    static final int MAX_GROUPED_EXPERTS = 32;
 
     private final float capacityFactor;
     private final boolean batchPrioritized;
@@ -111,7 +114,9 @@ public final class TokenDispatcher {
          * The kept assignments sorted by expert into M rows without padding, each occupied expert's
          * products on its own contiguous segment: cost follows M, plus one pair of matrix products
          * per occupied expert. Expert dropout draws its masks per segment, so the random draws
-         * differ from {@link #PADDED}'s.
+         * differ from {@link #PADDED}'s. With many experts (hundreds) it is slower than the other
+         * paths and holds far more memory (see {@link #AUTO}'s limit); chosen explicitly it still
+         * runs.
          */
         GROUPED
     }

@@ -589,7 +589,7 @@ class TokenDispatcherTest {
             assertEquals(TokenDispatcher.ExpertPath.OCCUPIED, pathOf(auto, m, twoExperts, 8));
             // Grouped 400 + 8 x 24 against padded (and occupied) 8 x 300.
             assertEquals(TokenDispatcher.ExpertPath.GROUPED, pathOf(auto, m, oneLarge, 8));
-            // Over 128 experts never run grouped: 300 tokens to expert 0, one to each of experts
+            // Over 32 experts never run grouped: 300 tokens to expert 0, one to each of experts
             // 1-199 (grouped 499 + 200 x 24 rows against 200 x 300 padded), and the skewed batch
             // above among 400 experts (the occupied grid, 8 x 308 rows, against 400 + 8 x 24).
             long[][] wide = new long[499][1];
